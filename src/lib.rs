@@ -1,0 +1,10 @@
+//! `hld`: a compiler and analyzer for high-level system designs.
+//!
+//! The pipeline, one way: [`syntax`] (text to syntax tree) → [`model`]
+//! (resolved, typed design) → `analysis` (graph and rules) and `estimate`
+//! (latency, availability, capacity) → `emit` (output formats) → `cli`.
+//! See docs/architecture.md.
+
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;

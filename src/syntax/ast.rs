@@ -1,0 +1,187 @@
+//! The syntax tree: declarations as written, with byte spans, before any name
+//! is bound or any property is checked. `model::resolve` reads it; nothing
+//! after `model` sees it.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StringLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// The declarations of one file, in source order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileAst {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Import(ImportDecl),
+    /// `system ID ["label"] { ... }` or `region ID ["label"] { ... }`.
+    Container(ContainerDecl),
+    Component(ComponentDecl),
+    Link(LinkDecl),
+    Flow(FlowDecl),
+    Slo(SloDecl),
+    Rtt(RttDecl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    System,
+    Region,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportDecl {
+    pub path: StringLit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerDecl {
+    pub kind: ContainerKind,
+    pub id: Ident,
+    pub label: Option<StringLit>,
+    pub items: Vec<Item>,
+    /// From the keyword to the closing brace (or the end of the file when the
+    /// brace is missing).
+    pub span: Span,
+    /// The header alone: `system twitter "label" {`.
+    pub header_span: Span,
+}
+
+/// `KIND ID ["label"] [: TECHNOLOGY] [{ PROPERTIES }]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentDecl {
+    pub kind: Ident,
+    pub id: Ident,
+    pub label: Option<StringLit>,
+    pub technology: Option<Ident>,
+    pub block: Option<Block>,
+    pub span: Span,
+}
+
+/// `A -> B [-> C ...] [{ PROPERTIES }]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkDecl {
+    pub nodes: Vec<Ident>,
+    pub block: Option<Block>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowDecl {
+    pub id: Ident,
+    pub label: Option<StringLit>,
+    pub block: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloDecl {
+    pub block: Block,
+    pub span: Span,
+}
+
+/// `rtt A <-> B = D`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RttDecl {
+    pub a: Ident,
+    pub b: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub properties: Vec<Property>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Property {
+    pub name: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    Quantity(Quantity),
+    String(String),
+    /// A bare identifier: an enum value, an id, `true` or `false`.
+    Word(String),
+    /// A kebab-case rule name (only meaningful inside `allow = [...]`).
+    RuleName(String),
+    /// `a -> b -> c`
+    Chain(Vec<Ident>),
+    List(Vec<Value>),
+    Block(Block),
+    /// `hash { key = user_id, count = 16 }`
+    Tagged(Ident, Block),
+}
+
+impl ValueKind {
+    /// What the value looks like, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match self {
+            ValueKind::Quantity(quantity) => match quantity.unit {
+                Unit::None if quantity.si => "a count".to_string(),
+                Unit::None => "a number".to_string(),
+                Unit::Duration => "a duration".to_string(),
+                Unit::Rate => "a rate".to_string(),
+                Unit::Percent => "a percentage".to_string(),
+                Unit::Size => "a size".to_string(),
+            },
+            ValueKind::String(_) => "a string".to_string(),
+            ValueKind::Word(word) => format!("`{word}`"),
+            ValueKind::RuleName(name) => format!("`{name}`"),
+            ValueKind::Chain(_) => "a path".to_string(),
+            ValueKind::List(_) => "a list".to_string(),
+            ValueKind::Block(_) => "a block".to_string(),
+            ValueKind::Tagged(tag, _) => format!("`{} {{ ... }}`", tag.name),
+        }
+    }
+}
+
+/// What a number's unit makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    None,
+    /// Stored in milliseconds.
+    Duration,
+    /// Stored per second.
+    Rate,
+    /// Stored as a fraction: `99.9%` is 0.999.
+    Percent,
+    /// Stored in bytes (SI: 1GB = 10^9 bytes).
+    Size,
+}
+
+/// A number with its unit applied, e.g. `50k/s` is 50,000 per second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantity {
+    pub value: f64,
+    pub unit: Unit,
+    /// Written with a `k`, `M` or `B` count suffix.
+    pub si: bool,
+    /// Written with a decimal point.
+    pub fractional: bool,
+    /// The text as written, for messages.
+    pub text: String,
+}

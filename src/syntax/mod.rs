@@ -1,0 +1,13 @@
+//! Syntax: text to syntax tree. The grammar is `grammar/hld.pest`; the
+//! splitter (`split`) cuts a file into declarations so one error does not hide
+//! the rest; `lexical` reads numbers and units; `parse` builds the [`ast`].
+//!
+//! This layer knows nothing of the model: it does not know which kinds or
+//! properties exist, only how declarations are written.
+
+pub mod ast;
+pub mod lexical;
+pub mod parse;
+pub mod split;
+
+pub use parse::{Parsed, SyntaxError, parse};
