@@ -6,5 +6,10 @@
 //! See docs/architecture.md.
 
 pub mod diagnostics;
+pub mod knowledge;
+pub mod model;
 pub mod source;
 pub mod syntax;
+pub mod analysis;
+pub mod cli;
+pub mod emit;

@@ -22,6 +22,8 @@ pub struct SyntaxError {
     pub message: String,
     pub label: String,
     pub help: Option<String>,
+    /// What stood where the error is, in words (`` `=` ``, "the end of the line").
+    pub found: String,
     /// Set when a value was expected after `NAME =`: the model, which knows
     /// each property's type, words the expectation ("expected a duration such
     /// as 5ms").
@@ -49,6 +51,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             message: error.message,
             label: error.label,
             help: error.help,
+            found: String::new(),
             expected_value_for: None,
         });
     }
@@ -250,6 +253,7 @@ impl<'t> Ctx<'t> {
                     message: error.message,
                     label: "unknown escape".to_string(),
                     help: error.help,
+                    found: String::new(),
                     expected_value_for: None,
                 });
                 None
@@ -303,6 +307,7 @@ impl<'t> Ctx<'t> {
                             message: error.message,
                             label: "here".to_string(),
                             help: error.help,
+                            found: String::new(),
                             expected_value_for: None,
                         });
                         return None;
@@ -382,6 +387,7 @@ impl<'t> Ctx<'t> {
             message,
             label: if found.len == 0 { "here".to_string() } else { "unexpected".to_string() },
             help,
+            found: found.text,
             expected_value_for: property,
         }
     }

@@ -1,0 +1,193 @@
+//! Analysis: runs the rule catalog over a resolved design and turns findings
+//! into diagnostics, applying `allow`, `hld.yaml` severities and thresholds.
+//!
+//! Rules read the [`Design`] (and the graph and estimates built from it);
+//! they never see the syntax tree and never do IO.
+
+pub mod config;
+pub mod rules;
+
+use crate::diagnostics::{Diagnostic, Label, Severity, codes, did_you_mean_help};
+use crate::model::{ComponentId, Design, FlowId, LinkId};
+use crate::source::Span;
+pub use config::Config;
+
+/// What a rule reads.
+pub struct Context<'a> {
+    pub design: &'a Design,
+    pub config: &'a Config,
+}
+
+/// What a finding is about: `allow` on it suppresses the finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Component(ComponentId),
+    Link(LinkId),
+    Flow(FlowId),
+}
+
+/// One finding of one rule, before `allow` and configuration apply.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub target: Target,
+    pub subject: String,
+    pub span: Span,
+    pub message: String,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+    pub secondary: Vec<Label>,
+    /// Set when the rule's own default does not apply (e.g. a single point
+    /// of failure that only background work needs is a warning).
+    pub severity: Option<Severity>,
+}
+
+impl Finding {
+    pub fn component(design: &Design, id: ComponentId, message: impl Into<String>) -> Finding {
+        let component = design.component(id);
+        Finding::new(Target::Component(id), component.id.clone(), component.span, message)
+    }
+
+    pub fn link(design: &Design, id: LinkId, message: impl Into<String>) -> Finding {
+        Finding::new(Target::Link(id), design.link_subject(id), design.link(id).span, message)
+    }
+
+    pub fn flow(design: &Design, id: FlowId, message: impl Into<String>) -> Finding {
+        let flow = design.flow(id);
+        Finding::new(Target::Flow(id), flow.subject(), flow.span, message)
+    }
+
+    fn new(target: Target, subject: String, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            target,
+            subject,
+            span,
+            message: message.into(),
+            label: None,
+            help: None,
+            notes: Vec::new(),
+            secondary: Vec::new(),
+            severity: None,
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Finding {
+        self.span = span;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Finding {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Finding {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// What `check` found.
+pub struct Analysis {
+    /// Rule findings, as diagnostics (not yet sorted).
+    pub findings: Vec<Diagnostic>,
+    /// Input errors found on the way: `allow` naming an unknown rule.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Runs every enabled rule over the design.
+pub fn check(design: &Design, config: &Config) -> Analysis {
+    let errors = unknown_allowed_rules(design);
+    let mut diagnostics = Vec::new();
+    let cx = Context { design, config };
+    for rule in rules::RULES {
+        let Some(severity) = config.severity(rule.name, rule.severity) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        (rule.check)(&cx, &mut findings);
+        for finding in findings {
+            if is_allowed(design, finding.target, rule.name) {
+                continue;
+            }
+            // A rule that picks its own severity (warning instead of error)
+            // keeps it unless hld.yaml sets one.
+            let severity = match (config.severity_override(rule.name), finding.severity) {
+                (Some(configured), _) => configured,
+                (None, Some(own)) => own,
+                (None, None) => severity,
+            };
+            let mut diagnostic = Diagnostic::new(rule.name, severity, finding.message)
+                .at(finding.span)
+                .with_subject(finding.subject)
+                .with_optional_help(finding.help);
+            diagnostic.label = finding.label;
+            diagnostic.notes = finding.notes;
+            diagnostic.secondary = finding.secondary;
+            diagnostics.push(diagnostic);
+        }
+    }
+    Analysis {
+        findings: diagnostics,
+        errors,
+    }
+}
+
+fn allows(design: &Design, target: Target) -> &[crate::model::Allow] {
+    match target {
+        Target::Component(id) => &design.component(id).allow,
+        Target::Link(id) => &design.link(id).allow,
+        Target::Flow(id) => &design.flow(id).allow,
+    }
+}
+
+pub fn is_allowed(design: &Design, target: Target, rule: &str) -> bool {
+    allows(design, target).iter().any(|allow| allow.rule == rule)
+}
+
+/// `allow = [name]` with a name no rule has: an error with a did-you-mean.
+fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    // A chain's links share one `allow` list: report each entry once.
+    let mut reported = std::collections::HashSet::new();
+    let lists = design
+        .components
+        .iter()
+        .map(|component| &component.allow)
+        .chain(design.links.iter().map(|link| &link.allow))
+        .chain(design.flows.iter().map(|flow| &flow.allow));
+    for list in lists {
+        for allow in list {
+            if rules::rule(&allow.rule).is_some() || !reported.insert(allow.span) {
+                continue;
+            }
+            let help = did_you_mean_help(&allow.rule, rules::rule_names())
+                .unwrap_or_else(|| "`hld rules` lists the rule names".to_string());
+            diagnostics.push(
+                Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown rule `{}` in `allow`", allow.rule))
+                    .at(allow.span)
+                    .with_label("no such rule")
+                    .with_help(help),
+            );
+        }
+    }
+    diagnostics
+}

@@ -1,0 +1,69 @@
+use crate::analysis::{Context, Finding};
+use crate::diagnostics::did_you_mean;
+use crate::knowledge::KnowledgeBase;
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A component names a technology (`: name`) that the knowledge base does
+    /// not know.
+    ///
+    /// ## Why it matters
+    ///
+    /// The technology supplies defaults: data model, CAP class, default
+    /// consistency, latency, whether it is managed, its compose image. An
+    /// unknown one gets the defaults of its kind, which may not be what the
+    /// design means: a misspelt `postgress` is judged as an eventually
+    /// consistent database, not a strong one.
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system shop {
+    ///   database orders : postgress
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system shop {
+    ///   database orders : postgres
+    /// }
+    /// ```
+    ///
+    /// ## Known limits
+    ///
+    /// `hld rules` lists no technologies; the knowledge base is
+    /// `src/knowledge/technologies.yaml`.
+    pub static UNKNOWN_TECHNOLOGY = {
+        name: "unknown-technology",
+        severity: Warning,
+        category: Resolution,
+        summary: "a component names a technology the knowledge base does not know",
+    };
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let base = KnowledgeBase::get();
+    for id in cx.design.component_ids() {
+        let component = cx.design.component(id);
+        let Some((name, span)) = &component.technology_name else {
+            continue;
+        };
+        if component.technology.is_some() {
+            continue;
+        }
+        let help = match did_you_mean(name, base.technology_names()) {
+            Some(known) => format!("did you mean `{known}`?"),
+            None => "use a known technology or leave it out; the kind's defaults apply".to_string(),
+        };
+        out.push(
+            Finding::component(cx.design, id, format!("unknown technology `{name}` for {}", component.id))
+                .at(*span)
+                .label("unknown technology")
+                .help(help)
+                .note(format!("{} gets the defaults of a {}", component.id, component.kind)),
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! `hld check FILE...`: compile each design, run the rules, print the
+//! diagnostics in the chosen format, exit 0, 1 or 2.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+
+use super::{Exit, InputArgs};
+use crate::analysis;
+use crate::diagnostics::{self, Diagnostic, Summary};
+use crate::emit::{human, json};
+use crate::source::SourceMap;
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Design files; `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Source excerpts on standard error, then a summary line
+    Human,
+    /// The JSON document of cli.md on standard output
+    Json,
+}
+
+/// One file's result.
+struct Checked {
+    name: String,
+    sources: SourceMap,
+    diagnostics: Vec<Diagnostic>,
+    suppressed: usize,
+    exit: Exit,
+}
+
+pub fn run(args: &CheckArgs) -> Exit {
+    let checked: Vec<Checked> = args.files.iter().map(|file| check_file(file, &args.input)).collect();
+    let exit = checked.iter().map(|file| file.exit).max().unwrap_or(Exit::Ok);
+    match args.format {
+        CheckFormat::Human => {
+            let mut summary = Summary::default();
+            for file in &checked {
+                super::print_human(&file.diagnostics, &file.sources);
+                if file.suppressed > 0 {
+                    eprintln!(
+                        "... and {} more diagnostics in {} (at most 100 per file are shown)",
+                        file.suppressed, file.name
+                    );
+                }
+                summary.merge(Summary::of(&file.diagnostics));
+            }
+            let files = if checked.len() == 1 {
+                checked[0].name.clone()
+            } else {
+                format!("{} files", checked.len())
+            };
+            eprintln!("{files}: {}", human::summary_line(summary));
+        }
+        CheckFormat::Json => {
+            let files: Vec<json::CheckedFile<'_>> = checked
+                .iter()
+                .map(|file| json::CheckedFile {
+                    name: &file.name,
+                    sources: &file.sources,
+                    diagnostics: &file.diagnostics,
+                })
+                .collect();
+            let _ = std::io::stdout().lock().write_all(json::check_report(&files).as_bytes());
+        }
+    }
+    exit
+}
+
+fn check_file(path: &str, input: &InputArgs) -> Checked {
+    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let compilation = super::compile(path, input);
+    let suppressed = compilation.suppressed.iter().map(|(_, count)| count).sum();
+    let Some(design) = compilation.design else {
+        return Checked {
+            name,
+            sources: compilation.sources,
+            diagnostics: compilation.diagnostics,
+            suppressed,
+            exit: Exit::InputError,
+        };
+    };
+    let config = match super::load_config(path, input) {
+        Ok(config) => config,
+        Err((config_sources, errors)) => {
+            return Checked {
+                name,
+                sources: config_sources,
+                diagnostics: errors,
+                suppressed: 0,
+                exit: Exit::InputError,
+            };
+        }
+    };
+    let analysis = analysis::check(&design, &config);
+    let mut all = compilation.diagnostics;
+    let has_input_errors = !analysis.errors.is_empty();
+    all.extend(analysis.errors);
+    all.extend(analysis.findings);
+    diagnostics::sort(&mut all, &compilation.sources);
+    let exit = if has_input_errors {
+        Exit::InputError
+    } else if super::fails(&all, config.fail_on) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    };
+    Checked {
+        name,
+        sources: compilation.sources,
+        diagnostics: all,
+        suppressed,
+        exit,
+    }
+}

@@ -1,0 +1,62 @@
+//! File system access for the CLI: reading designs (bounded by the size
+//! limit, so `/dev/zero` cannot hang a run) and finding `hld.yaml`.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::model::load::{ReadFile, SourceLoader};
+
+/// Reads design files and their imports from disk.
+pub struct FsLoader;
+
+impl SourceLoader for FsLoader {
+    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, String> {
+        let bytes = read_bounded(path, max_size)?;
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(ReadFile { key, bytes })
+    }
+}
+
+/// Reads at most `max_size` bytes; a longer file is an error, not a truncation.
+pub fn read_bounded(path: &Path, max_size: u64) -> Result<Vec<u8>, String> {
+    let file = File::open(path).map_err(|error| describe_io(&error))?;
+    if file.metadata().map(|meta| meta.is_dir()).unwrap_or(false) {
+        return Err("it is a directory, not a file".to_string());
+    }
+    read_limited(file, max_size)
+}
+
+pub fn read_limited(reader: impl Read, max_size: u64) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| describe_io(&error))?;
+    if bytes.len() as u64 > max_size {
+        return Err(format!(
+            "it is larger than the input limit of {} bytes (raise it with --max-size)",
+            max_size
+        ));
+    }
+    Ok(bytes)
+}
+
+fn describe_io(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ if error.raw_os_error() == Some(21) => "it is a directory, not a file".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// `hld.yaml` beside a design (in the current directory for stdin).
+pub fn config_beside(design: Option<&Path>) -> Option<PathBuf> {
+    let dir = design
+        .and_then(Path::parent)
+        .map(|dir| if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .unwrap_or(Path::new("."));
+    let candidate = dir.join("hld.yaml");
+    candidate.is_file().then_some(candidate)
+}

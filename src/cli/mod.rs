@@ -1,0 +1,212 @@
+//! The command line: parses arguments (clap), reads files, runs the
+//! pipeline, prints, and picks the exit code. The only layer that does IO.
+//!
+//! Exit codes (cli.md): 0 success and no finding at or above `fail_on`; 1
+//! findings at or above it; 2 unreadable, unparsable or unresolvable input,
+//! or a wrong command line.
+
+mod check;
+pub mod fs;
+mod rules;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::analysis::Config;
+use crate::diagnostics::{Diagnostic, Severity, codes};
+use crate::emit::human::{self, Style};
+use crate::model::load::{self, Compilation, Input, Limits};
+use crate::source::SourceMap;
+
+/// Exit codes of every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    Ok = 0,
+    Findings = 1,
+    InputError = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "hld",
+    version,
+    about = "Compile and analyze high-level system designs",
+    long_about = "hld compiles a system design (*.hld) into a graph, flags single points of failure, \
+                  consistency mismatches and classic design mistakes, puts numbers on latency, \
+                  availability and load, and emits diagrams and a runnable stack.",
+    after_help = "Examples:\n  hld check examples/url_shortener.hld\n  hld check --format json design.hld\n  hld rules single-point-of-failure"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and run every rule; print diagnostics
+    #[command(after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors.")]
+    Check(check::CheckArgs),
+    /// List the rules, or print one rule's documentation
+    #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
+    Rules(rules::RulesArgs),
+    /// Print shell completions
+    #[command(after_help = "Examples:\n  hld completions bash > /etc/bash_completion.d/hld\n  hld completions zsh > ~/.zfunc/_hld")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Options every command that reads a design shares.
+#[derive(clap::Args, Clone, Debug)]
+pub struct InputArgs {
+    /// An hld.yaml to use instead of the one beside the design
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Largest input file read, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout (exit 0), usage errors
+            // to stderr; usage errors are exit code 2 as cli.md says.
+            let _ = error.print();
+            return if error.use_stderr() { Exit::InputError.into() } else { Exit::Ok.into() };
+        }
+    };
+    let exit = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules(args) => rules::run(&args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "hld", &mut std::io::stdout());
+            Exit::Ok
+        }
+    };
+    exit.into()
+}
+
+/// How stderr reports look here.
+pub fn stderr_style() -> Style {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+        .unwrap_or(100);
+    Style { color, width }
+}
+
+/// Reads a design (a path, or `-` for standard input) and compiles it.
+/// An unreadable input is a compilation with one error and no design.
+pub fn compile(path: &str, args: &InputArgs) -> Compilation {
+    let limits = Limits {
+        max_file_size: args.max_size,
+        ..Limits::default()
+    };
+    let (name, file_path, bytes) = if path == "-" {
+        let bytes = fs::read_limited(std::io::stdin().lock(), args.max_size);
+        ("<stdin>".to_string(), None, bytes)
+    } else {
+        (path.to_string(), Some(PathBuf::from(path)), fs::read_bounded(Path::new(path), args.max_size))
+    };
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            let mut sources = SourceMap::new();
+            sources.add(name.clone(), "");
+            return Compilation {
+                sources,
+                design: None,
+                diagnostics: vec![
+                    Diagnostic::error(codes::IO_ERROR, format!("cannot read {name}: {message}"))
+                        .with_help("check the path; `-` reads the design from standard input"),
+                ],
+                suppressed: Vec::new(),
+            };
+        }
+    };
+    let key = file_path.as_deref().and_then(|path| std::fs::canonicalize(path).ok());
+    let input = Input {
+        name,
+        path: file_path,
+        key,
+        bytes,
+    };
+    load::compile(input, &fs::FsLoader, &limits)
+}
+
+/// The configuration for a design: `--config`, else hld.yaml beside it.
+/// Errors come with their own source map to render them.
+pub fn load_config(design_path: &str, args: &InputArgs) -> Result<Config, (SourceMap, Vec<Diagnostic>)> {
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None if design_path == "-" => fs::config_beside(None),
+        None => fs::config_beside(Some(Path::new(design_path))),
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let name = path.to_string_lossy().to_string();
+    let mut sources = SourceMap::new();
+    let text = match fs::read_bounded(&path, args.max_size) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(message) => {
+            sources.add(name.clone(), "");
+            let error = Diagnostic::error(codes::IO_ERROR, format!("cannot read {name}: {message}"));
+            return Err((sources, vec![error]));
+        }
+    };
+    let file = sources.add(name, text.clone());
+    Config::parse(file, &text).map_err(|errors| (sources, errors))
+}
+
+/// Prints diagnostics in the human format to stderr.
+pub fn print_human(diagnostics: &[Diagnostic], sources: &SourceMap) {
+    let style = stderr_style();
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let _ = write!(stderr, "{}", human::render(diagnostic, sources, style));
+    }
+}
+
+/// Prints the input errors of a failed compilation (for every command but
+/// `check`, which prints them in its own format).
+pub fn report_input_errors(compilation: &Compilation) -> Exit {
+    print_human(&compilation.diagnostics, &compilation.sources);
+    print_suppressed(compilation);
+    Exit::InputError
+}
+
+pub fn print_suppressed(compilation: &Compilation) {
+    for (file, count) in &compilation.suppressed {
+        eprintln!(
+            "... and {count} more diagnostics in {} (at most 100 per file are shown)",
+            compilation.sources.name(*file)
+        );
+    }
+}
+
+/// Whether any diagnostic is at or above `fail_on`.
+pub fn fails(diagnostics: &[Diagnostic], fail_on: Severity) -> bool {
+    diagnostics.iter().any(|diagnostic| diagnostic.severity >= fail_on)
+}

@@ -1,0 +1,80 @@
+//! `hld check --format json` (cli.md): every diagnostic with its rule,
+//! severity, message, help, file, line, column and subject, then a summary.
+
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Severity, Summary};
+use crate::source::SourceMap;
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub rule: &'a str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub subject: Option<&'a str>,
+    /// Extra context ("flows affected: ..."), after the cli.md fields.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notes: &'a [String],
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    pub fn new(diagnostic: &'a Diagnostic, sources: &SourceMap, fallback_file: &str) -> JsonDiagnostic<'a> {
+        let (file, location) = match diagnostic.span {
+            Some(span) => (sources.name(span.file).to_string(), sources.location(span)),
+            None => (fallback_file.to_string(), Default::default()),
+        };
+        JsonDiagnostic {
+            rule: &diagnostic.code,
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            help: diagnostic.help.as_deref(),
+            file,
+            line: location.line.max(1),
+            column: location.column.max(1),
+            end_line: location.end_line.max(1),
+            end_column: location.end_column.max(1),
+            subject: diagnostic.subject.as_deref(),
+            notes: &diagnostic.notes,
+        }
+    }
+}
+
+/// One checked input: its diagnostics and the sources they point into.
+pub struct CheckedFile<'a> {
+    pub name: &'a str,
+    pub sources: &'a SourceMap,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// The whole JSON document for one `hld check` run over several files.
+pub fn check_report(files: &[CheckedFile<'_>]) -> String {
+    let mut diagnostics = Vec::new();
+    let mut summary = Summary::default();
+    for file in files {
+        for diagnostic in file.diagnostics {
+            summary.add(diagnostic.severity);
+            diagnostics.push(JsonDiagnostic::new(diagnostic, file.sources, file.name));
+        }
+    }
+    let report = CheckReport {
+        version: 1,
+        diagnostics,
+        summary,
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
+    out.push('\n');
+    out
+}
