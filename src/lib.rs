@@ -5,11 +5,11 @@
 //! (latency, availability, capacity) → `emit` (output formats) → `cli`.
 //! See docs/architecture.md.
 
+pub mod analysis;
+pub mod cli;
 pub mod diagnostics;
+pub mod emit;
 pub mod knowledge;
 pub mod model;
 pub mod source;
 pub mod syntax;
-pub mod analysis;
-pub mod cli;
-pub mod emit;

@@ -96,9 +96,12 @@ impl Config {
             match Severity::parse(&fail_on.value) {
                 Some(severity) => config.fail_on = severity,
                 None => errors.push(
-                    Diagnostic::error(codes::CONFIG_ERROR, format!("unknown severity `{}` for `fail_on`", fail_on.value))
-                        .at(span_of(file, text, &fail_on))
-                        .with_help("`fail_on` is `error`, `warning` or `info`"),
+                    Diagnostic::error(
+                        codes::CONFIG_ERROR,
+                        format!("unknown severity `{}` for `fail_on`", fail_on.value),
+                    )
+                    .at(span_of(file, text, &fail_on))
+                    .with_help("`fail_on` is `error`, `warning` or `info`"),
                 ),
             }
         }
@@ -110,15 +113,20 @@ impl Config {
                 let help = did_you_mean_help(&name.value, rules::rule_names())
                     .unwrap_or_else(|| "`hld rules` lists the rule names".to_string());
                 errors.push(
-                    Diagnostic::error(codes::CONFIG_ERROR, format!("unknown rule `{}` in hld.yaml", name.value))
-                        .at(span)
-                        .with_label("no such rule")
-                        .with_help(help),
+                    Diagnostic::error(
+                        codes::CONFIG_ERROR,
+                        format!("unknown rule `{}` in hld.yaml", name.value),
+                    )
+                    .at(span)
+                    .with_label("no such rule")
+                    .with_help(help),
                 );
                 continue;
             };
             let mut rule_config = RuleConfig::default();
             let (severity, table) = match setting {
+                RawRule::Switch(false) => (Some("off".to_string()), None),
+                RawRule::Switch(true) => (None, None),
                 RawRule::Word(word) => (Some(word), None),
                 RawRule::Table(table) => (table.severity.clone(), Some(table)),
             };
@@ -128,9 +136,12 @@ impl Config {
                 Some(word) => match Severity::parse(word) {
                     Some(severity) => rule_config.severity = Some(severity),
                     None => errors.push(
-                        Diagnostic::error(codes::CONFIG_ERROR, format!("unknown setting `{word}` for rule `{}`", rule.name))
-                            .at(span)
-                            .with_help("a rule is `off`, `error`, `warning` or `info`, or a table { severity: ..., ... }"),
+                        Diagnostic::error(
+                            codes::CONFIG_ERROR,
+                            format!("unknown setting `{word}` for rule `{}`", rule.name),
+                        )
+                        .at(span)
+                        .with_help("a rule is `off`, `error`, `warning` or `info`, or a table { severity: ..., ... }"),
                     ),
                 },
             }
@@ -190,6 +201,8 @@ struct RawConfig {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawRule {
+    /// `off` (and `no`, `false`), which YAML readers may take as a boolean.
+    Switch(bool),
     Word(String),
     Table(RawRuleTable),
 }
@@ -257,11 +270,7 @@ mod tests {
 
     #[test]
     fn parses_the_rules_md_example() {
-        let config = Config::parse(
-            FileId(0),
-            "rules:\n  unknown-technology: off\nfail_on: warning\n",
-        )
-        .unwrap();
+        let config = Config::parse(FileId(0), "rules:\n  unknown-technology: off\nfail_on: warning\n").unwrap();
         assert_eq!(config.fail_on, Severity::Warning);
         assert_eq!(config.severity("unknown-technology", Severity::Warning), None);
     }

@@ -182,10 +182,13 @@ fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
             let help = did_you_mean_help(&allow.rule, rules::rule_names())
                 .unwrap_or_else(|| "`hld rules` lists the rule names".to_string());
             diagnostics.push(
-                Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown rule `{}` in `allow`", allow.rule))
-                    .at(allow.span)
-                    .with_label("no such rule")
-                    .with_help(help),
+                Diagnostic::error(
+                    codes::UNKNOWN_REFERENCE,
+                    format!("unknown rule `{}` in `allow`", allow.rule),
+                )
+                .at(allow.span)
+                .with_label("no such rule")
+                .with_help(help),
             );
         }
     }

@@ -72,14 +72,20 @@ pub fn run(args: &CheckArgs) -> Exit {
                     diagnostics: &file.diagnostics,
                 })
                 .collect();
-            let _ = std::io::stdout().lock().write_all(json::check_report(&files).as_bytes());
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(json::check_report(&files).as_bytes());
         }
     }
     exit
 }
 
 fn check_file(path: &str, input: &InputArgs) -> Checked {
-    let name = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let name = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    };
     let compilation = super::compile(path, input);
     let suppressed = compilation.suppressed.iter().map(|(_, count)| count).sum();
     let Some(design) = compilation.design else {

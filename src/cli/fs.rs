@@ -55,7 +55,13 @@ fn describe_io(error: &io::Error) -> String {
 pub fn config_beside(design: Option<&Path>) -> Option<PathBuf> {
     let dir = design
         .and_then(Path::parent)
-        .map(|dir| if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }
+        })
         .unwrap_or(Path::new("."));
     let candidate = dir.join("hld.yaml");
     candidate.is_file().then_some(candidate)

@@ -53,13 +53,17 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Parse, resolve and run every rule; print diagnostics
-    #[command(after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors.")]
+    #[command(
+        after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
+    )]
     Check(check::CheckArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
     /// Print shell completions
-    #[command(after_help = "Examples:\n  hld completions bash > /etc/bash_completion.d/hld\n  hld completions zsh > ~/.zfunc/_hld")]
+    #[command(
+        after_help = "Examples:\n  hld completions bash > /etc/bash_completion.d/hld\n  hld completions zsh > ~/.zfunc/_hld"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -91,7 +95,11 @@ pub fn main() -> ExitCode {
             // clap prints help and version to stdout (exit 0), usage errors
             // to stderr; usage errors are exit code 2 as cli.md says.
             let _ = error.print();
-            return if error.use_stderr() { Exit::InputError.into() } else { Exit::Ok.into() };
+            return if error.use_stderr() {
+                Exit::InputError.into()
+            } else {
+                Exit::Ok.into()
+            };
         }
     };
     let exit = match cli.command {
@@ -127,7 +135,11 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
         let bytes = fs::read_limited(std::io::stdin().lock(), args.max_size);
         ("<stdin>".to_string(), None, bytes)
     } else {
-        (path.to_string(), Some(PathBuf::from(path)), fs::read_bounded(Path::new(path), args.max_size))
+        (
+            path.to_string(),
+            Some(PathBuf::from(path)),
+            fs::read_bounded(Path::new(path), args.max_size),
+        )
     };
     let bytes = match bytes {
         Ok(bytes) => bytes,

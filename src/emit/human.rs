@@ -23,7 +23,10 @@ pub struct Style {
 
 impl Default for Style {
     fn default() -> Style {
-        Style { color: false, width: 100 }
+        Style {
+            color: false,
+            width: 100,
+        }
     }
 }
 
@@ -140,8 +143,14 @@ impl Report {
 /// Returns the text and how many bytes were cut before the span's line part.
 fn excerpt(text: &Arc<str>, span: Span) -> (Arc<str>, usize) {
     let start = span.start as usize;
-    let line_start = text.get(..start).and_then(|before| before.rfind('\n')).map_or(0, |idx| idx + 1);
-    let line_end = text.get(start..).and_then(|after| after.find('\n')).map_or(text.len(), |idx| start + idx);
+    let line_start = text
+        .get(..start)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |idx| idx + 1);
+    let line_end = text
+        .get(start..)
+        .and_then(|after| after.find('\n'))
+        .map_or(text.len(), |idx| start + idx);
     if line_end - line_start <= MAX_SHOWN_LINE {
         return (Arc::clone(text), 0);
     }

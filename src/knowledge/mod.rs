@@ -147,9 +147,9 @@ impl KnowledgeBase {
 
     /// Every name a technology may be written as, for did-you-mean.
     pub fn technology_names(&self) -> impl Iterator<Item = &str> {
-        self.technologies
-            .iter()
-            .flat_map(|technology| std::iter::once(technology.id.as_str()).chain(technology.aliases.iter().map(String::as_str)))
+        self.technologies.iter().flat_map(|technology| {
+            std::iter::once(technology.id.as_str()).chain(technology.aliases.iter().map(String::as_str))
+        })
     }
 
     pub fn kind(&self, kind: Kind) -> KindDefaultsView<'_> {
@@ -178,11 +178,13 @@ impl KindDefaultsView<'_> {
     }
 
     pub fn availability(&self) -> Option<f64> {
-        self.row.map_or_else(|| builtin_defaults(self.kind).2, |row| row.availability)
+        self.row
+            .map_or_else(|| builtin_defaults(self.kind).2, |row| row.availability)
     }
 
     pub fn hit_ratio(&self) -> Option<f64> {
-        self.row.map_or_else(|| builtin_defaults(self.kind).3, |row| row.hit_ratio)
+        self.row
+            .map_or_else(|| builtin_defaults(self.kind).3, |row| row.hit_ratio)
     }
 
     pub fn source(&self) -> &str {

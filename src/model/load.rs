@@ -100,7 +100,10 @@ pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Comp
         seen: HashSet::new(),
         stack: Vec::new(),
     };
-    let display_dir = Path::new(&input.name).parent().map(Path::to_path_buf).unwrap_or_default();
+    let display_dir = Path::new(&input.name)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let base_dir = input
         .path
         .as_deref()
@@ -112,7 +115,10 @@ pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Comp
 
     let mut diagnostics = loading.diagnostics;
     let sources = loading.sources;
-    let design = if diagnostics.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
+    let design = if diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diagnostics::Severity::Error)
+    {
         // Resolve anyway to report its errors too, but a design with syntax
         // errors is never analysed.
         let (_, resolve_diagnostics) = resolve::resolve(&loading.files);
@@ -259,10 +265,13 @@ impl Loading<'_> {
             Ok(read) => read,
             Err(message) => {
                 self.diagnostics.push(
-                    Diagnostic::error(codes::IMPORT_ERROR, format!("cannot import `{}`: {message}", import.path.value))
-                        .at(import.path.span)
-                        .with_label("imported here")
-                        .with_help("import paths are relative to the importing file"),
+                    Diagnostic::error(
+                        codes::IMPORT_ERROR,
+                        format!("cannot import `{}`: {message}", import.path.value),
+                    )
+                    .at(import.path.span)
+                    .with_label("imported here")
+                    .with_help("import paths are relative to the importing file"),
                 );
                 return;
             }
@@ -340,7 +349,11 @@ fn syntax_diagnostic(error: SyntaxError) -> Diagnostic {
         .and_then(|property| schema::expected_value_type(property).map(|ty| (property, ty)));
     let (message, help) = match typed {
         Some((property, ty)) => (
-            format!("expected a value for `{property}`: {}, found {}", ty.describe(), error.found),
+            format!(
+                "expected a value for `{property}`: {}, found {}",
+                ty.describe(),
+                error.found
+            ),
             Some(format!("write `{property} = {}`", ty.example())),
         ),
         None => (error.message, error.help),

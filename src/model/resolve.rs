@@ -42,7 +42,10 @@ pub fn resolve(files: &[ParsedFile]) -> (Option<Design>, Vec<Diagnostic>) {
     cx.flows(&gathered);
     cx.check_cross_references();
     cx.share_client_rps();
-    let has_errors = cx.diagnostics.iter().any(|d| d.severity == crate::diagnostics::Severity::Error);
+    let has_errors = cx
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diagnostics::Severity::Error);
     let design = (!has_errors).then_some(cx.design);
     (design, cx.diagnostics)
 }
@@ -67,8 +70,12 @@ impl Resolver {
                 match item {
                     Item::Container(container) if container.kind == ContainerKind::System => {
                         if !parsed.is_root {
-                            self.error(codes::SYNTAX_ERROR, container.header_span, "an imported file cannot declare a `system`")
-                                .label = Some("system in an imported file".to_string());
+                            self.error(
+                                codes::SYNTAX_ERROR,
+                                container.header_span,
+                                "an imported file cannot declare a `system`",
+                            )
+                            .label = Some("system in an imported file".to_string());
                             self.diagnostics.last_mut().expect("pushed").help = Some(
                                 "an imported file holds declarations at its top level; move them out of the system block"
                                     .to_string(),
@@ -92,8 +99,12 @@ impl Resolver {
                     other => {
                         if parsed.is_root {
                             let span = item_span(other);
-                            self.error(codes::SYNTAX_ERROR, span, "this declaration is outside the system block")
-                                .help = Some("move it inside `system NAME { ... }`".to_string());
+                            self.error(
+                                codes::SYNTAX_ERROR,
+                                span,
+                                "this declaration is outside the system block",
+                            )
+                            .help = Some("move it inside `system NAME { ... }`".to_string());
                         } else {
                             self.gather_items(std::slice::from_ref(other), None, &mut gathered, 0);
                         }
@@ -105,7 +116,8 @@ impl Resolver {
             if let Some(root) = files.iter().find(|file| file.is_root) {
                 let span = Span::new(root.file, 0, 0);
                 self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
-                    .help = Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
+                    .help =
+                    Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
             }
         }
         gathered
@@ -136,8 +148,12 @@ impl Resolver {
                             .help = Some("declare each region directly in the system block".to_string());
                     }
                     ContainerKind::System => {
-                        self.error(codes::SYNTAX_ERROR, container.header_span, "a `system` cannot sit inside another block")
-                            .help = Some("a file holds one system block at its top level".to_string());
+                        self.error(
+                            codes::SYNTAX_ERROR,
+                            container.header_span,
+                            "a `system` cannot sit inside another block",
+                        )
+                        .help = Some("a file holds one system block at its top level".to_string());
                     }
                 },
             }
@@ -189,13 +205,21 @@ impl Resolver {
                 continue;
             };
             if RESERVED_IDS.contains(&decl.id.name.as_str()) {
-                self.error(codes::INVALID_VALUE, decl.id.span, format!("`{}` is a keyword and cannot name a component", decl.id.name))
-                    .help = Some("choose another id".to_string());
+                self.error(
+                    codes::INVALID_VALUE,
+                    decl.id.span,
+                    format!("`{}` is a keyword and cannot name a component", decl.id.name),
+                )
+                .help = Some("choose another id".to_string());
                 continue;
             }
             if let Some(first) = first_span.get(decl.id.name.as_str()) {
                 let first = *first;
-                let diagnostic = self.error(codes::DUPLICATE_ID, decl.id.span, format!("`{}` is declared twice", decl.id.name));
+                let diagnostic = self.error(
+                    codes::DUPLICATE_ID,
+                    decl.id.span,
+                    format!("`{}` is declared twice", decl.id.name),
+                );
                 diagnostic.label = Some("declared again here".to_string());
                 diagnostic.secondary.push(crate::diagnostics::Label {
                     span: first,
@@ -237,7 +261,10 @@ impl Resolver {
                 "an rtt names two regions".to_string(),
                 "write `rtt us_east <-> eu_west = 75ms`".to_string(),
             ),
-            "slo" => ("an slo needs a block".to_string(), "write `slo { p99 = 200ms }`".to_string()),
+            "slo" => (
+                "an slo needs a block".to_string(),
+                "write `slo { p99 = 200ms }`".to_string(),
+            ),
             "system" | "region" => (
                 format!("a {} needs a block", ident.name),
                 format!("write `{} NAME {{ ... }}`", ident.name),
@@ -387,7 +414,11 @@ impl Resolver {
         let name = property.name.name.as_str();
         if let Some((_, first)) = seen.iter().find(|(seen_name, _)| *seen_name == name) {
             let first = *first;
-            let diagnostic = self.error(codes::INVALID_VALUE, property.name.span, format!("`{name}` is set twice"));
+            let diagnostic = self.error(
+                codes::INVALID_VALUE,
+                property.name.span,
+                format!("`{name}` is set twice"),
+            );
             diagnostic.label = Some("set again here".to_string());
             diagnostic.secondary.push(crate::diagnostics::Label {
                 span: first,
@@ -442,12 +473,18 @@ impl Resolver {
             }
             "capacity" => set!(capacity, self.positive_rate(name, value).map(Some)),
             "region" => {
-                let region = self.word(name, value).and_then(|word| self.region_ref(&word, value.span));
+                let region = self
+                    .word(name, value)
+                    .and_then(|word| self.region_ref(&word, value.span));
                 if let Some(region) = region {
                     let component = &mut self.design.components[id.index()];
                     if component.region.is_some_and(|inside| inside != region) {
-                        self.error(codes::INVALID_VALUE, value.span, "`region` differs from the region block it sits in")
-                            .help = Some("remove the property, or move the component out of the region block".to_string());
+                        self.error(
+                            codes::INVALID_VALUE,
+                            value.span,
+                            "`region` differs from the region block it sits in",
+                        )
+                        .help = Some("remove the property, or move the component out of the region block".to_string());
                     } else {
                         component.region = Some(region);
                         component.property_spans.push((name, property.span));
@@ -468,7 +505,10 @@ impl Resolver {
             "invalidation" if kind == Kind::Cdn => {
                 set!(cdn_invalidation, self.keyword::<CdnInvalidation>(name, value).map(Some))
             }
-            "invalidation" => set!(cache_invalidation, self.keyword::<CacheInvalidation>(name, value).map(Some)),
+            "invalidation" => set!(
+                cache_invalidation,
+                self.keyword::<CacheInvalidation>(name, value).map(Some)
+            ),
             "pattern" if kind == Kind::Queue => set!(queue_pattern, self.keyword::<QueuePattern>(name, value)),
             "pattern" => set!(cache_pattern, self.keyword::<CachePattern>(name, value)),
             "eviction" => set!(eviction, self.keyword::<Eviction>(name, value).map(Some)),
@@ -485,7 +525,11 @@ impl Resolver {
             _ => {
                 // Every name of COMPONENT_PROPERTIES is handled above; a new
                 // one without a case here is a bug the schema test catches.
-                let diagnostic = self.error(codes::INTERNAL_ERROR, property.span, format!("`{name}` is not handled: this is a bug in hld"));
+                let diagnostic = self.error(
+                    codes::INTERNAL_ERROR,
+                    property.span,
+                    format!("`{name}` is not handled: this is a bug in hld"),
+                );
                 diagnostic.help = Some("please report it".to_string());
             }
         }
@@ -502,10 +546,9 @@ impl Resolver {
         );
         diagnostic.label = Some(format!("expected {}", short_type(ty)));
         diagnostic.help = Some(match (ty, &value.kind) {
-            (schema::ValueType::Duration, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => format!(
-                "durations need a unit: {0}ms, {0}s, {0}m or {0}h",
-                quantity.text
-            ),
+            (schema::ValueType::Duration, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
+                format!("durations need a unit: {0}ms, {0}s, {0}m or {0}h", quantity.text)
+            }
             (schema::ValueType::Percentage, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
                 format!("write a percentage with `%`, like {}%", quantity.text)
             }
@@ -580,7 +623,11 @@ impl Resolver {
         };
         if !(0.0..=1.0).contains(&fraction) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` must be between 0% and 100%, found {text}"));
+            self.out_of_range(
+                name,
+                value,
+                format!("`{name}` must be between 0% and 100%, found {text}"),
+            );
             return None;
         }
         Some(fraction)
@@ -638,7 +685,9 @@ impl Resolver {
     fn layer(&mut self, value: &Value) -> Option<u8> {
         let ty = schema::ValueType::Layer;
         match &value.kind {
-            ValueKind::Quantity(quantity) if quantity.unit == Unit::None && (quantity.value == 4.0 || quantity.value == 7.0) => {
+            ValueKind::Quantity(quantity)
+                if quantity.unit == Unit::None && (quantity.value == 4.0 || quantity.value == 7.0) =>
+            {
                 Some(quantity.value as u8)
             }
             _ => {
@@ -723,8 +772,12 @@ impl Resolver {
                         other => {
                             let help = did_you_mean_help(other, ["p50", "p99"])
                                 .unwrap_or_else(|| "a latency block takes `p50` and `p99`".to_string());
-                            self.error(codes::UNKNOWN_PROPERTY, property.name.span, format!("unknown latency field `{other}`"))
-                                .help = Some(help);
+                            self.error(
+                                codes::UNKNOWN_PROPERTY,
+                                property.name.span,
+                                format!("unknown latency field `{other}`"),
+                            )
+                            .help = Some(help);
                         }
                     }
                 }
@@ -808,7 +861,11 @@ impl Resolver {
                 let all: Vec<&str> = required.iter().chain(optional).copied().collect();
                 let help = did_you_mean_help(name, all.iter().copied())
                     .unwrap_or_else(|| format!("`{what}` takes {}", one_of(&all)));
-                let diagnostic = self.error(codes::UNKNOWN_PROPERTY, property.name.span, format!("unknown field `{name}` in `{what}`"));
+                let diagnostic = self.error(
+                    codes::UNKNOWN_PROPERTY,
+                    property.name.span,
+                    format!("unknown field `{name}` in `{what}`"),
+                );
                 diagnostic.help = Some(help);
                 diagnostic.label = Some("unknown field".to_string());
                 ok = false;
@@ -825,7 +882,12 @@ impl Resolver {
         ok.then_some(fields)
     }
 
-    fn tagged<'v>(&mut self, name: &str, value: &'v Value, ty: schema::ValueType) -> Option<(&'v ast::Ident, &'v Block)> {
+    fn tagged<'v>(
+        &mut self,
+        name: &str,
+        value: &'v Value,
+        ty: schema::ValueType,
+    ) -> Option<(&'v ast::Ident, &'v Block)> {
         match &value.kind {
             ValueKind::Tagged(tag, block) => Some((tag, block)),
             _ => {
@@ -859,7 +921,9 @@ impl Resolver {
         };
         let fields = self.fields(algorithm.as_str(), block, &required, &[])?;
         let limit = fields.get(amount).and_then(|value| self.count(amount, value, 1));
-        let per = fields.get("per").and_then(|value| self.keyword::<RateLimitScope>("per", value));
+        let per = fields
+            .get("per")
+            .and_then(|value| self.keyword::<RateLimitScope>("per", value));
         let (window_ms, refill_per_s) = if algorithm.is_window() {
             let window = fields.get("window").and_then(|value| self.duration("window", value));
             if window == Some(0.0) {
@@ -868,7 +932,14 @@ impl Resolver {
             }
             (Some(window?), None)
         } else {
-            (None, Some(fields.get("refill").and_then(|value| self.positive_rate("refill", value))?))
+            (
+                None,
+                Some(
+                    fields
+                        .get("refill")
+                        .and_then(|value| self.positive_rate("refill", value))?,
+                ),
+            )
         };
         Some(RateLimit {
             algorithm,
@@ -890,7 +961,9 @@ impl Resolver {
         match tag.name.as_str() {
             "primary_replica" => {
                 let fields = self.fields("primary_replica", block, &["replicas"], &["mode", "failover"])?;
-                let replicas = fields.get("replicas").and_then(|value| self.count("replicas", value, 1));
+                let replicas = fields
+                    .get("replicas")
+                    .and_then(|value| self.count("replicas", value, 1));
                 let mode = match fields.get("mode") {
                     Some(value) => Some(self.keyword::<ReplicationMode>("mode", value)?),
                     None => Some(ReplicationMode::Async),
@@ -907,7 +980,9 @@ impl Resolver {
             }
             "multi_primary" => {
                 let fields = self.fields("multi_primary", block, &["primaries"], &["conflict"])?;
-                let primaries = fields.get("primaries").and_then(|value| self.count("primaries", value, 2));
+                let primaries = fields
+                    .get("primaries")
+                    .and_then(|value| self.count("primaries", value, 2));
                 let conflict = match fields.get("conflict") {
                     Some(value) => Some(self.keyword::<Conflict>("conflict", value)?),
                     None => None,
@@ -926,7 +1001,11 @@ impl Resolver {
                 for (field, count) in [("r", r), ("w", w)] {
                     if count > n {
                         if let Some(value) = fields.get(field) {
-                            self.out_of_range(field, value, format!("`{field}` = {count} is more than the {n} nodes of the quorum"));
+                            self.out_of_range(
+                                field,
+                                value,
+                                format!("`{field}` = {count} is more than the {n} nodes of the quorum"),
+                            );
                         }
                         return None;
                     }
@@ -936,7 +1015,10 @@ impl Resolver {
             other => {
                 let names = ["none", "primary_replica", "multi_primary", "quorum"];
                 let help = match did_you_mean(other, names) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`? `replication` is one of {}", one_of(&names)),
+                    Some(suggestion) => format!(
+                        "did you mean `{suggestion}`? `replication` is one of {}",
+                        one_of(&names)
+                    ),
                     None => format!("`replication` is one of {}", one_of(&names)),
                 };
                 let diagnostic = self.error(codes::INVALID_VALUE, tag.span, format!("unknown replication `{other}`"));
@@ -973,8 +1055,12 @@ impl Resolver {
             ValueKind::Word(word) => {
                 let target = self.component_ref(word, value.span)?;
                 if self.design.component(target).kind != Kind::Queue {
-                    self.error(codes::INVALID_VALUE, value.span, format!("`dead_letter` names `{word}`, which is not a queue"))
-                        .help = Some("name a queue, or write `dead_letter = true`".to_string());
+                    self.error(
+                        codes::INVALID_VALUE,
+                        value.span,
+                        format!("`dead_letter` names `{word}`, which is not a queue"),
+                    )
+                    .help = Some("name a queue, or write `dead_letter = true`".to_string());
                     return None;
                 }
                 Some(DeadLetter::Queue(target))
@@ -990,8 +1076,11 @@ impl Resolver {
         if let Some(id) = self.design.component_id(name) {
             return Some(id);
         }
-        let help = did_you_mean_help(name, self.design.components.iter().map(|component| component.id.as_str()))
-            .unwrap_or_else(|| format!("declare it first, e.g. `service {name}`"));
+        let help = did_you_mean_help(
+            name,
+            self.design.components.iter().map(|component| component.id.as_str()),
+        )
+        .unwrap_or_else(|| format!("declare it first, e.g. `service {name}`"));
         let diagnostic = self.error(codes::UNKNOWN_REFERENCE, span, format!("unknown component `{name}`"));
         diagnostic.help = Some(help);
         diagnostic.label = Some("not declared".to_string());
@@ -1008,7 +1097,12 @@ impl Resolver {
             let (Some(a), Some(b), Some(ms)) = (a, b, ms) else {
                 continue;
             };
-            if let Some(existing) = self.design.rtts.iter().find(|r| (r.a == a && r.b == b) || (r.a == b && r.b == a)) {
+            if let Some(existing) = self
+                .design
+                .rtts
+                .iter()
+                .find(|r| (r.a == a && r.b == b) || (r.a == b && r.b == a))
+            {
                 let first = existing.span;
                 let diagnostic = self.error(codes::INVALID_VALUE, rtt.span, "this region pair already has an `rtt`");
                 diagnostic.secondary.push(crate::diagnostics::Label {
@@ -1017,7 +1111,12 @@ impl Resolver {
                 });
                 continue;
             }
-            self.design.rtts.push(Rtt { a, b, ms, span: rtt.span });
+            self.design.rtts.push(Rtt {
+                a,
+                b,
+                ms,
+                span: rtt.span,
+            });
         }
     }
 
@@ -1041,7 +1140,11 @@ impl Resolver {
                     let names = SLO_PROPERTIES.iter().map(|spec| spec.name);
                     let help = did_you_mean_help(other, names)
                         .unwrap_or_else(|| "an slo takes `availability`, `p50`, `p95` and `p99`".to_string());
-                    let diagnostic = self.error(codes::UNKNOWN_PROPERTY, property.name.span, format!("unknown slo field `{other}`"));
+                    let diagnostic = self.error(
+                        codes::UNKNOWN_PROPERTY,
+                        property.name.span,
+                        format!("unknown slo field `{other}`"),
+                    );
                     diagnostic.help = Some(help);
                     diagnostic.label = Some("unknown field".to_string());
                 }
@@ -1086,8 +1189,12 @@ impl Resolver {
                 let (from_ident, to_ident) = (&decl.nodes[pair_idx], &decl.nodes[pair_idx + 1]);
                 let span = from_ident.span.to(to_ident.span);
                 if from == to {
-                    self.error(codes::INVALID_VALUE, span, format!("`{}` links to itself", from_ident.name))
-                        .help = Some("a link joins two different components".to_string());
+                    self.error(
+                        codes::INVALID_VALUE,
+                        span,
+                        format!("`{}` links to itself", from_ident.name),
+                    )
+                    .help = Some("a link joins two different components".to_string());
                     continue;
                 }
                 let link = self.new_link(from, to, &template, span, decl.span);
@@ -1109,20 +1216,39 @@ impl Resolver {
                     let names: Vec<&str> = LINK_PROPERTIES.iter().map(|spec| spec.name).collect();
                     format!("a link takes {}", one_of(&names))
                 });
-                let diagnostic = self.error(codes::UNKNOWN_PROPERTY, property.name.span, format!("unknown link property `{name}`"));
+                let diagnostic = self.error(
+                    codes::UNKNOWN_PROPERTY,
+                    property.name.span,
+                    format!("unknown link property `{name}`"),
+                );
                 diagnostic.help = Some(help);
                 diagnostic.label = Some("unknown property".to_string());
                 continue;
             };
             let ok = match spec.name {
-                "mode" => self.keyword::<LinkMode>(name, value).map(|v| props.mode = Some(v)).is_some(),
+                "mode" => self
+                    .keyword::<LinkMode>(name, value)
+                    .map(|v| props.mode = Some(v))
+                    .is_some(),
                 "op" => self.keyword::<Op>(name, value).map(|v| props.op = Some(v)).is_some(),
-                "requires" => self.keyword::<Consistency>(name, value).map(|v| props.requires = Some(v)).is_some(),
-                "prefers" => self.keyword::<Prefers>(name, value).map(|v| props.prefers = Some(v)).is_some(),
+                "requires" => self
+                    .keyword::<Consistency>(name, value)
+                    .map(|v| props.requires = Some(v))
+                    .is_some(),
+                "prefers" => self
+                    .keyword::<Prefers>(name, value)
+                    .map(|v| props.prefers = Some(v))
+                    .is_some(),
                 "latency" => self.duration(name, value).map(|v| props.latency_ms = Some(v)).is_some(),
                 "weight" => self.count(name, value, 1).map(|v| props.weight = Some(v)).is_some(),
-                "fanout" => self.keyword::<Fanout>(name, value).map(|v| props.fanout = Some(v)).is_some(),
-                "read_from" => self.keyword::<ReadFrom>(name, value).map(|v| props.read_from = Some(v)).is_some(),
+                "fanout" => self
+                    .keyword::<Fanout>(name, value)
+                    .map(|v| props.fanout = Some(v))
+                    .is_some(),
+                "read_from" => self
+                    .keyword::<ReadFrom>(name, value)
+                    .map(|v| props.read_from = Some(v))
+                    .is_some(),
                 "timeout" => self.duration(name, value).map(|v| props.timeout_ms = Some(v)).is_some(),
                 "retries" => self.count(name, value, 0).map(|v| props.retries = Some(v)).is_some(),
                 "allow" => self.rule_list(name, value).map(|v| props.allow = v).is_some(),
@@ -1134,7 +1260,14 @@ impl Resolver {
         }
     }
 
-    fn new_link(&mut self, from: ComponentId, to: ComponentId, props: &LinkProps, span: Span, declaration_span: Span) -> Link {
+    fn new_link(
+        &mut self,
+        from: ComponentId,
+        to: ComponentId,
+        props: &LinkProps,
+        span: Span,
+        declaration_span: Span,
+    ) -> Link {
         let touches_queue =
             self.design.component(from).kind == Kind::Queue || self.design.component(to).kind == Kind::Queue;
         let default_mode = if touches_queue { LinkMode::Async } else { LinkMode::Sync };
@@ -1172,7 +1305,11 @@ impl Resolver {
         for decl in &gathered.flows {
             if let Some(first) = seen.get(&decl.id.name) {
                 let first = *first;
-                let diagnostic = self.error(codes::DUPLICATE_ID, decl.id.span, format!("flow `{}` is declared twice", decl.id.name));
+                let diagnostic = self.error(
+                    codes::DUPLICATE_ID,
+                    decl.id.span,
+                    format!("flow `{}` is declared twice", decl.id.name),
+                );
                 diagnostic.secondary.push(crate::diagnostics::Label {
                     span: first,
                     message: "first declared here".to_string(),
@@ -1186,7 +1323,11 @@ impl Resolver {
         }
     }
 
-    fn flow(&mut self, decl: &ast::FlowDecl, links_by_pair: &HashMap<(ComponentId, ComponentId), Vec<LinkId>>) -> Option<Flow> {
+    fn flow(
+        &mut self,
+        decl: &ast::FlowDecl,
+        links_by_pair: &HashMap<(ComponentId, ComponentId), Vec<LinkId>>,
+    ) -> Option<Flow> {
         let mut path_value = None;
         let mut rps = None;
         let mut op = None;
@@ -1215,11 +1356,16 @@ impl Resolver {
                 "allow" => allow = self.rule_list(name, value).unwrap_or_default(),
                 "description" => description = self.string(name, value),
                 other => {
-                    let help = did_you_mean_help(other, FLOW_PROPERTIES.iter().map(|spec| spec.name)).unwrap_or_else(|| {
-                        let names: Vec<&str> = FLOW_PROPERTIES.iter().map(|spec| spec.name).collect();
-                        format!("a flow takes {}", one_of(&names))
-                    });
-                    let diagnostic = self.error(codes::UNKNOWN_PROPERTY, property.name.span, format!("unknown flow property `{other}`"));
+                    let help =
+                        did_you_mean_help(other, FLOW_PROPERTIES.iter().map(|spec| spec.name)).unwrap_or_else(|| {
+                            let names: Vec<&str> = FLOW_PROPERTIES.iter().map(|spec| spec.name).collect();
+                            format!("a flow takes {}", one_of(&names))
+                        });
+                    let diagnostic = self.error(
+                        codes::UNKNOWN_PROPERTY,
+                        property.name.span,
+                        format!("unknown flow property `{other}`"),
+                    );
                     diagnostic.help = Some(help);
                     diagnostic.label = Some("unknown property".to_string());
                     ok = false;
@@ -1228,8 +1374,12 @@ impl Resolver {
         }
         let op = op.unwrap_or(Op::ReadWrite);
         let Some(path_value) = path_value else {
-            self.error(codes::INVALID_FLOW, decl.id.span, format!("flow `{}` has no `path`", decl.id.name))
-                .help = Some("write `path = client -> ... -> target`".to_string());
+            self.error(
+                codes::INVALID_FLOW,
+                decl.id.span,
+                format!("flow `{}` has no `path`", decl.id.name),
+            )
+            .help = Some("write `path = client -> ... -> target`".to_string());
             return None;
         };
         let nodes = match &path_value.kind {
@@ -1244,7 +1394,10 @@ impl Resolver {
                 return None;
             }
         };
-        let ids: Vec<Option<ComponentId>> = nodes.iter().map(|node| self.component_ref(&node.name, node.span)).collect();
+        let ids: Vec<Option<ComponentId>> = nodes
+            .iter()
+            .map(|node| self.component_ref(&node.name, node.span))
+            .collect();
         let path: Vec<ComponentId> = ids.iter().flatten().copied().collect();
         if path.len() != nodes.len() {
             return None;
@@ -1269,7 +1422,11 @@ impl Resolver {
             path,
             hops,
             rps: rps.unwrap_or(0.0),
-            rps_origin: if rps.is_some() { Origin::Declared } else { Origin::Language },
+            rps_origin: if rps.is_some() {
+                Origin::Declared
+            } else {
+                Origin::Language
+            },
             op,
             requires,
             slo,
@@ -1293,7 +1450,9 @@ impl Resolver {
         let Some(candidates) = links_by_pair.get(&(from, to)) else {
             let reverse = links_by_pair.contains_key(&(to, from));
             let help = if reverse {
-                format!("the link goes the other way, `{to_name} -> {from_name}`; declare `{from_name} -> {to_name}` or reverse the path")
+                format!(
+                    "the link goes the other way, `{to_name} -> {from_name}`; declare `{from_name} -> {to_name}` or reverse the path"
+                )
             } else {
                 let targets: Vec<String> = self
                     .design
@@ -1305,10 +1464,17 @@ impl Resolver {
                 if targets.is_empty() {
                     format!("declare the link `{from_name} -> {to_name}`")
                 } else {
-                    format!("declare the link `{from_name} -> {to_name}`; `{from_name}` links to {}", targets.join(", "))
+                    format!(
+                        "declare the link `{from_name} -> {to_name}`; `{from_name}` links to {}",
+                        targets.join(", ")
+                    )
                 }
             };
-            let diagnostic = self.error(codes::INVALID_FLOW, span, format!("no link `{from_name} -> {to_name}` for this hop"));
+            let diagnostic = self.error(
+                codes::INVALID_FLOW,
+                span,
+                format!("no link `{from_name} -> {to_name}` for this hop"),
+            );
             diagnostic.help = Some(help);
             diagnostic.label = Some("not a declared link".to_string());
             return None;
@@ -1316,7 +1482,11 @@ impl Resolver {
         if let [only] = candidates.as_slice() {
             return Some(*only);
         }
-        let same_op: Vec<LinkId> = candidates.iter().copied().filter(|id| self.design.link(*id).op == op).collect();
+        let same_op: Vec<LinkId> = candidates
+            .iter()
+            .copied()
+            .filter(|id| self.design.link(*id).op == op)
+            .collect();
         let chosen: Vec<LinkId> = if same_op.is_empty() {
             candidates
                 .iter()
@@ -1340,7 +1510,10 @@ impl Resolver {
         };
         let link_spans: Vec<Span> = candidates.iter().map(|id| self.design.link(*id).span).collect();
         let diagnostic = self.error(codes::INVALID_FLOW, span, message);
-        diagnostic.help = Some(format!("the links are {}; give each a distinct `op`, or set the flow's `op`", listed.join(", ")));
+        diagnostic.help = Some(format!(
+            "the links are {}; give each a distinct `op`, or set the flow's `op`",
+            listed.join(", ")
+        ));
         for link_span in link_spans {
             diagnostic.secondary.push(crate::diagnostics::Label {
                 span: link_span,
@@ -1369,8 +1542,9 @@ impl Resolver {
             if link.fanout == Fanout::All && target.shard.is_none() {
                 let span = link.property_span("fanout").unwrap_or(link.span);
                 let message = format!("`fanout = all` into `{}`, which is not sharded", target.id);
-                self.error(codes::INVALID_VALUE, span, message).help =
-                    Some("declare `shard = hash { key = K, count = N }` on the target, or remove `fanout = all`".to_string());
+                self.error(codes::INVALID_VALUE, span, message).help = Some(
+                    "declare `shard = hash { key = K, count = N }` on the target, or remove `fanout = all`".to_string(),
+                );
             }
             let link = &self.design.links[link_idx];
             let (from, to) = (self.design.component(link.from), self.design.component(link.to));
@@ -1383,7 +1557,9 @@ impl Resolver {
                         span,
                         format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
                     );
-                    diagnostic.help = Some(format!("declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"));
+                    diagnostic.help = Some(format!(
+                        "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
+                    ));
                     diagnostic.label = Some("crosses regions".to_string());
                 }
             }
@@ -1423,7 +1599,11 @@ impl Resolver {
                 let diagnostic = self.error(
                     codes::INVALID_VALUE,
                     span,
-                    format!("the flows of `{name}` ask for {} rps, more than its {} rps", fmt_rate(explicit), fmt_rate(total)),
+                    format!(
+                        "the flows of `{name}` ask for {} rps, more than its {} rps",
+                        fmt_rate(explicit),
+                        fmt_rate(total)
+                    ),
                 );
                 diagnostic.help = Some(format!("raise `rps` on `{name}` or lower the flows' `rps`"));
                 for flow_span in flow_spans {

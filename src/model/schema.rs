@@ -9,7 +9,9 @@ use super::types::*;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ValueType {
     /// A whole number >= `min`.
-    Count { min: u32 },
+    Count {
+        min: u32,
+    },
     /// 0..1, as `0.95` or `95%`.
     Ratio,
     /// `99.9%` (or a fraction 0..1).
@@ -150,69 +152,334 @@ use Kind::*;
 
 /// Component properties (language.md §2, "Components").
 pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
-    prop("replicas", &[], ValueType::Count { min: 1 }, "1", "instances that each can serve (a database declares copies with `replication`)"),
-    prop("latency", &[], ValueType::Latency, "by kind (language.md §4)", "the p50 of one request, or `{ p50 = D, p99 = D }`"),
-    prop("availability", &[], ValueType::Percentage, "by kind (language.md §4)", "availability of one instance"),
-    prop("capacity", &[], ValueType::Rate, "none (no capacity check)", "requests per second one replica can take"),
-    prop("region", &[], ValueType::Region, "none", "the region it runs in (or nest it in a `region` block)"),
+    prop(
+        "replicas",
+        &[],
+        ValueType::Count { min: 1 },
+        "1",
+        "instances that each can serve (a database declares copies with `replication`)",
+    ),
+    prop(
+        "latency",
+        &[],
+        ValueType::Latency,
+        "by kind (language.md §4)",
+        "the p50 of one request, or `{ p50 = D, p99 = D }`",
+    ),
+    prop(
+        "availability",
+        &[],
+        ValueType::Percentage,
+        "by kind (language.md §4)",
+        "availability of one instance",
+    ),
+    prop(
+        "capacity",
+        &[],
+        ValueType::Rate,
+        "none (no capacity check)",
+        "requests per second one replica can take",
+    ),
+    prop(
+        "region",
+        &[],
+        ValueType::Region,
+        "none",
+        "the region it runs in (or nest it in a `region` block)",
+    ),
     prop("description", &[], ValueType::String, "none", "free text"),
     prop("tags", &[], ValueType::Tags, "none", "free labels"),
-    prop("allow", &[], ValueType::RuleList, "[]", "rules suppressed on this component"),
-    prop("rps", &[Client], ValueType::Rate, "none", "total offered load of this client"),
-    prop("algorithm", &[LoadBalancer], ValueType::Enum(Algorithm::NAMES), "round_robin", "how requests are spread over the targets"),
-    prop("layer", &[LoadBalancer], ValueType::Layer, "7", "OSI layer the load balancer works at"),
-    prop("mode", &[LoadBalancer, Gateway], ValueType::Enum(HaMode::NAMES), "active_active", "how its replicas share traffic (meaningful with replicas >= 2)"),
-    prop("rate_limit", &[Gateway, Service], ValueType::RateLimit, "none", "the rate-limiting algorithm and its parameters"),
-    prop("auth", &[Gateway], ValueType::Enum(Auth::NAMES), "none", "how the gateway authenticates callers"),
-    prop("hit_ratio", &[Cdn, Cache], ValueType::Ratio, "0.8 (language.md §4)", "share of requests answered here"),
-    prop("ttl", &[Cdn, Cache], ValueType::Duration, "none (a cdn technology may set one)", "how long an entry lives"),
-    prop("invalidation", &[Cdn, Cache], ValueType::Enum(&["ttl", "versioned", "purge", "event", "none"]), "cdn: none; cache: `ttl` when `ttl` is set, else `none`", "how stale entries are removed (cdn: ttl, versioned, purge; cache: ttl, event, none)"),
-    prop("pattern", &[Cache, Queue], ValueType::Enum(&["cache_aside", "read_through", "write_through", "write_behind", "work_queue", "pub_sub"]), "cache: cache_aside; queue: work_queue", "cache: how it is filled and written (cache_aside, read_through, write_through, write_behind); queue: work_queue or pub_sub"),
-    prop("eviction", &[Cache], ValueType::Enum(Eviction::NAMES), "none", "what is dropped when memory is full"),
-    prop("model", &[Database], ValueType::Enum(DataModel::NAMES), "the technology's", "data model"),
-    prop("consistency", &[Database, Search, ObjectStore], ValueType::Enum(Consistency::NAMES), "the technology's, else eventual", "consistency a read gets from one node"),
-    prop("cap", &[Database], ValueType::Enum(Cap::NAMES), "the technology's", "what it gives up under partition"),
-    prop("replication", &[Database], ValueType::Replication, "none", "how copies are kept"),
-    prop("shard", &[Database, Search], ValueType::Shard, "none", "how data is partitioned"),
+    prop(
+        "allow",
+        &[],
+        ValueType::RuleList,
+        "[]",
+        "rules suppressed on this component",
+    ),
+    prop(
+        "rps",
+        &[Client],
+        ValueType::Rate,
+        "none",
+        "total offered load of this client",
+    ),
+    prop(
+        "algorithm",
+        &[LoadBalancer],
+        ValueType::Enum(Algorithm::NAMES),
+        "round_robin",
+        "how requests are spread over the targets",
+    ),
+    prop(
+        "layer",
+        &[LoadBalancer],
+        ValueType::Layer,
+        "7",
+        "OSI layer the load balancer works at",
+    ),
+    prop(
+        "mode",
+        &[LoadBalancer, Gateway],
+        ValueType::Enum(HaMode::NAMES),
+        "active_active",
+        "how its replicas share traffic (meaningful with replicas >= 2)",
+    ),
+    prop(
+        "rate_limit",
+        &[Gateway, Service],
+        ValueType::RateLimit,
+        "none",
+        "the rate-limiting algorithm and its parameters",
+    ),
+    prop(
+        "auth",
+        &[Gateway],
+        ValueType::Enum(Auth::NAMES),
+        "none",
+        "how the gateway authenticates callers",
+    ),
+    prop(
+        "hit_ratio",
+        &[Cdn, Cache],
+        ValueType::Ratio,
+        "0.8 (language.md §4)",
+        "share of requests answered here",
+    ),
+    prop(
+        "ttl",
+        &[Cdn, Cache],
+        ValueType::Duration,
+        "none (a cdn technology may set one)",
+        "how long an entry lives",
+    ),
+    prop(
+        "invalidation",
+        &[Cdn, Cache],
+        ValueType::Enum(&["ttl", "versioned", "purge", "event", "none"]),
+        "cdn: none; cache: `ttl` when `ttl` is set, else `none`",
+        "how stale entries are removed (cdn: ttl, versioned, purge; cache: ttl, event, none)",
+    ),
+    prop(
+        "pattern",
+        &[Cache, Queue],
+        ValueType::Enum(&[
+            "cache_aside",
+            "read_through",
+            "write_through",
+            "write_behind",
+            "work_queue",
+            "pub_sub",
+        ]),
+        "cache: cache_aside; queue: work_queue",
+        "cache: how it is filled and written (cache_aside, read_through, write_through, write_behind); queue: work_queue or pub_sub",
+    ),
+    prop(
+        "eviction",
+        &[Cache],
+        ValueType::Enum(Eviction::NAMES),
+        "none",
+        "what is dropped when memory is full",
+    ),
+    prop(
+        "model",
+        &[Database],
+        ValueType::Enum(DataModel::NAMES),
+        "the technology's",
+        "data model",
+    ),
+    prop(
+        "consistency",
+        &[Database, Search, ObjectStore],
+        ValueType::Enum(Consistency::NAMES),
+        "the technology's, else eventual",
+        "consistency a read gets from one node",
+    ),
+    prop(
+        "cap",
+        &[Database],
+        ValueType::Enum(Cap::NAMES),
+        "the technology's",
+        "what it gives up under partition",
+    ),
+    prop(
+        "replication",
+        &[Database],
+        ValueType::Replication,
+        "none",
+        "how copies are kept",
+    ),
+    prop(
+        "shard",
+        &[Database, Search],
+        ValueType::Shard,
+        "none",
+        "how data is partitioned",
+    ),
     prop("size", &[Database], ValueType::Size, "none", "data size"),
-    prop("delivery", &[Queue], ValueType::Enum(Delivery::NAMES), "the technology's, else at_least_once", "delivery guarantee"),
-    prop("dead_letter", &[Queue], ValueType::DeadLetter, "false", "where poison messages go"),
-    prop("idempotent", &[Service, Worker], ValueType::Bool, "false", "handling a message or request twice is harmless"),
-    prop("stateless", &[Service, Worker], ValueType::Bool, "true", "keeps no state between requests"),
+    prop(
+        "delivery",
+        &[Queue],
+        ValueType::Enum(Delivery::NAMES),
+        "the technology's, else at_least_once",
+        "delivery guarantee",
+    ),
+    prop(
+        "dead_letter",
+        &[Queue],
+        ValueType::DeadLetter,
+        "false",
+        "where poison messages go",
+    ),
+    prop(
+        "idempotent",
+        &[Service, Worker],
+        ValueType::Bool,
+        "false",
+        "handling a message or request twice is harmless",
+    ),
+    prop(
+        "stateless",
+        &[Service, Worker],
+        ValueType::Bool,
+        "true",
+        "keeps no state between requests",
+    ),
 ];
 
 /// Link properties (language.md §2, "Links").
 pub const LINK_PROPERTIES: &[PropertySpec] = &[
-    prop("mode", &[], ValueType::Enum(LinkMode::NAMES), "async into or out of a queue, else sync", "whether the caller waits"),
-    prop("op", &[], ValueType::Enum(Op::NAMES), "read_write", "what the call does to the target"),
-    prop("requires", &[], ValueType::Enum(Consistency::NAMES), "none", "the consistency the caller needs"),
-    prop("prefers", &[], ValueType::Enum(Prefers::NAMES), "none", "what the call needs under partition"),
-    prop("latency", &[], ValueType::Duration, "language.md §4 (link round trips)", "network round trip of this hop"),
-    prop("weight", &[], ValueType::Count { min: 1 }, "1", "share of traffic for weighted_round_robin"),
-    prop("fanout", &[], ValueType::Enum(Fanout::NAMES), "one", "`all`: the call reaches every shard of a sharded target"),
-    prop("read_from", &[], ValueType::Enum(ReadFrom::NAMES), "any", "pin reads to the primary of a replicated database"),
+    prop(
+        "mode",
+        &[],
+        ValueType::Enum(LinkMode::NAMES),
+        "async into or out of a queue, else sync",
+        "whether the caller waits",
+    ),
+    prop(
+        "op",
+        &[],
+        ValueType::Enum(Op::NAMES),
+        "read_write",
+        "what the call does to the target",
+    ),
+    prop(
+        "requires",
+        &[],
+        ValueType::Enum(Consistency::NAMES),
+        "none",
+        "the consistency the caller needs",
+    ),
+    prop(
+        "prefers",
+        &[],
+        ValueType::Enum(Prefers::NAMES),
+        "none",
+        "what the call needs under partition",
+    ),
+    prop(
+        "latency",
+        &[],
+        ValueType::Duration,
+        "language.md §4 (link round trips)",
+        "network round trip of this hop",
+    ),
+    prop(
+        "weight",
+        &[],
+        ValueType::Count { min: 1 },
+        "1",
+        "share of traffic for weighted_round_robin",
+    ),
+    prop(
+        "fanout",
+        &[],
+        ValueType::Enum(Fanout::NAMES),
+        "one",
+        "`all`: the call reaches every shard of a sharded target",
+    ),
+    prop(
+        "read_from",
+        &[],
+        ValueType::Enum(ReadFrom::NAMES),
+        "any",
+        "pin reads to the primary of a replicated database",
+    ),
     prop("timeout", &[], ValueType::Duration, "none", "how long the caller waits"),
-    prop("retries", &[], ValueType::Count { min: 0 }, "none", "how often the caller retries"),
+    prop(
+        "retries",
+        &[],
+        ValueType::Count { min: 0 },
+        "none",
+        "how often the caller retries",
+    ),
     prop("allow", &[], ValueType::RuleList, "[]", "rules suppressed on this link"),
 ];
 
 /// Flow properties (language.md §2, "Flows").
 pub const FLOW_PROPERTIES: &[PropertySpec] = &[
-    prop("path", &[], ValueType::Path, "required", "the components the request crosses, each pair a declared link"),
-    prop("rps", &[], ValueType::Rate, "what its client's rps leaves, split evenly", "requests per second"),
-    prop("op", &[], ValueType::Enum(Op::NAMES), "read_write", "what the request does"),
-    prop("requires", &[], ValueType::Enum(Consistency::NAMES), "none", "consistency every hop must give"),
-    prop("slo", &[], ValueType::Slo, "the system's", "latency and availability objectives, overriding the system's field by field"),
+    prop(
+        "path",
+        &[],
+        ValueType::Path,
+        "required",
+        "the components the request crosses, each pair a declared link",
+    ),
+    prop(
+        "rps",
+        &[],
+        ValueType::Rate,
+        "what its client's rps leaves, split evenly",
+        "requests per second",
+    ),
+    prop(
+        "op",
+        &[],
+        ValueType::Enum(Op::NAMES),
+        "read_write",
+        "what the request does",
+    ),
+    prop(
+        "requires",
+        &[],
+        ValueType::Enum(Consistency::NAMES),
+        "none",
+        "consistency every hop must give",
+    ),
+    prop(
+        "slo",
+        &[],
+        ValueType::Slo,
+        "the system's",
+        "latency and availability objectives, overriding the system's field by field",
+    ),
     prop("allow", &[], ValueType::RuleList, "[]", "rules suppressed on this flow"),
     prop("description", &[], ValueType::String, "none", "free text"),
 ];
 
 /// SLO fields, at system level or in a flow.
 pub const SLO_PROPERTIES: &[PropertySpec] = &[
-    prop("availability", &[], ValueType::Percentage, "none", "availability objective"),
+    prop(
+        "availability",
+        &[],
+        ValueType::Percentage,
+        "none",
+        "availability objective",
+    ),
     prop("p50", &[], ValueType::Duration, "none", "median latency objective"),
-    prop("p95", &[], ValueType::Duration, "none", "95th percentile latency objective"),
-    prop("p99", &[], ValueType::Duration, "none", "99th percentile latency objective"),
+    prop(
+        "p95",
+        &[],
+        ValueType::Duration,
+        "none",
+        "95th percentile latency objective",
+    ),
+    prop(
+        "p99",
+        &[],
+        ValueType::Duration,
+        "none",
+        "99th percentile latency objective",
+    ),
 ];
 
 pub fn component_property(name: &str) -> Option<&'static PropertySpec> {
@@ -248,7 +515,10 @@ mod tests {
 
     #[test]
     fn expected_values_are_described_in_words() {
-        assert_eq!(describe_expected_value("ttl").as_deref(), Some("a duration such as 5ms"));
+        assert_eq!(
+            describe_expected_value("ttl").as_deref(),
+            Some("a duration such as 5ms")
+        );
         assert_eq!(
             describe_expected_value("replicas").as_deref(),
             Some("a whole number of at least 1, such as 3")

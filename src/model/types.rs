@@ -60,7 +60,6 @@ macro_rules! keyword_enum {
     };
 }
 
-
 /// A closed set of words, as declared with `keyword_enum!`.
 pub trait Keyword: Copy + 'static {
     const NAMES: &'static [&'static str];

@@ -15,6 +15,8 @@ pub struct LexError {
     pub offset: usize,
 }
 
+/// Milliseconds per unit. Microseconds divide instead (see `apply_unit`),
+/// so `250us` is exactly 0.25 ms.
 pub const DURATION_UNITS: &[(&str, f64)] = &[
     ("us", 0.001),
     ("ms", 1.0),
@@ -33,15 +35,27 @@ pub const RATE_UNITS: &[(&str, f64)] = &[
     ("d", 1.0 / 86_400.0),
 ];
 
-pub const SIZE_UNITS: &[(&str, f64)] = &[
-    ("KB", 1e3),
-    ("MB", 1e6),
-    ("GB", 1e9),
-    ("TB", 1e12),
-    ("PB", 1e15),
-];
+pub const SIZE_UNITS: &[(&str, f64)] = &[("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15)];
 
 pub const SI_SUFFIXES: &[(&str, f64)] = &[("k", 1e3), ("M", 1e6), ("B", 1e9)];
+
+/// `"99.99"` shifted by 2 is 0.9999, parsed from the decimal text.
+fn shift_decimal_left(text: &str, places: usize) -> Option<f64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let padded = format!("{}{int}", "0".repeat(places));
+    let split = padded.len() - places;
+    let shifted = format!(
+        "{}{}.{}{frac}",
+        if negative { "-" } else { "" },
+        &padded[..split],
+        &padded[split..]
+    );
+    shifted.parse().ok()
+}
 
 fn lookup(table: &[(&str, f64)], name: &str) -> Option<f64> {
     table.iter().find(|(unit, _)| *unit == name).map(|(_, factor)| *factor)
@@ -69,6 +83,18 @@ pub fn parse_quantity(text: &str) -> Result<Quantity, LexError> {
         offset: 0,
     })?;
     let fractional = number_text.contains('.');
+    // `99.99%` is read as the decimal 0.9999 (the nearest double), not as
+    // 99.99 / 100, which rounds differently.
+    if unit_text == "%" {
+        let value = shift_decimal_left(&cleaned, 2).unwrap_or(number / 100.0);
+        return Ok(Quantity {
+            value,
+            unit: Unit::Percent,
+            si: false,
+            fractional,
+            text: text.to_string(),
+        });
+    }
     let (value, unit, si) = apply_unit(number, unit_text).map_err(|(message, help)| LexError {
         message,
         help,
@@ -96,8 +122,8 @@ fn apply_unit(number: f64, unit: &str) -> Result<(f64, Unit, bool), UnitError> {
     if unit.is_empty() {
         return Ok((number, Unit::None, false));
     }
-    if unit == "%" {
-        return Ok((number / 100.0, Unit::Percent, false));
+    if unit == "us" {
+        return Ok((number / 1000.0, Unit::Duration, false));
     }
     let (prefix, per) = match unit.split_once('/') {
         Some((prefix, per)) => (prefix, Some(per)),

@@ -373,7 +373,11 @@ impl<'t> Ctx<'t> {
             }
         }
         let found = found_at(input, pos);
-        let property = if expected.value { property_before(input, pos) } else { None };
+        let property = if expected.value {
+            property_before(input, pos)
+        } else {
+            None
+        };
         let words = expected.words();
         let message = if words.is_empty() {
             format!("unexpected {}", found.text)
@@ -385,7 +389,11 @@ impl<'t> Ctx<'t> {
         SyntaxError {
             span: self.span(at, at + found.len),
             message,
-            label: if found.len == 0 { "here".to_string() } else { "unexpected".to_string() },
+            label: if found.len == 0 {
+                "here".to_string()
+            } else {
+                "unexpected".to_string()
+            },
             help,
             found: found.text,
             expected_value_for: property,
@@ -642,12 +650,16 @@ system twitter "Twitter-like" {
 "#,
         );
         assert!(matches!(&ast.items[0], Item::Import(import) if import.path.value == "common.hld"));
-        let Item::Container(system) = &ast.items[1] else { panic!() };
+        let Item::Container(system) = &ast.items[1] else {
+            panic!()
+        };
         assert_eq!(system.id.name, "twitter");
         assert_eq!(system.items.len(), 8);
         let Item::Link(link) = &system.items[4] else { panic!() };
         assert_eq!(link.nodes.len(), 3);
-        let Item::Container(region) = &system.items[5] else { panic!() };
+        let Item::Container(region) = &system.items[5] else {
+            panic!()
+        };
         assert_eq!(region.kind, ContainerKind::Region);
         let Item::Flow(flow) = &system.items[7] else { panic!() };
         assert!(matches!(&flow.block.properties[0].value.kind, ValueKind::Chain(nodes) if nodes.len() == 3));
@@ -657,8 +669,12 @@ system twitter "Twitter-like" {
     fn spans_point_into_the_file() {
         let text = "system s {\n  service api { replicas = 3 }\n}";
         let ast = parse_ok(text);
-        let Item::Container(system) = &ast.items[0] else { panic!() };
-        let Item::Component(component) = &system.items[0] else { panic!() };
+        let Item::Container(system) = &ast.items[0] else {
+            panic!()
+        };
+        let Item::Component(component) = &system.items[0] else {
+            panic!()
+        };
         assert_eq!(&text[component.id.span.range()], "api");
         let property = &component.block.as_ref().unwrap().properties[0];
         assert_eq!(&text[property.value.span.range()], "3");
@@ -690,4 +706,3 @@ system twitter "Twitter-like" {
         parse_ok("\u{FEFF}system s {\r\n\tservice a {\r\n\t\treplicas = 2\r\n\t}\r\n}\r\n");
     }
 }
-

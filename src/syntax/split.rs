@@ -119,7 +119,11 @@ pub fn split(text: &str) -> Split {
             // as in the grammar.
             0xEF if bytes.get(pos + 1..pos + 3) == Some(&[0xBB, 0xBF]) => pos += 3,
             b'\r' | b'\n' => {
-                let len = if byte == b'\r' && bytes.get(pos + 1) == Some(&b'\n') { 2 } else { 1 };
+                let len = if byte == b'\r' && bytes.get(pos + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 if pending.depth == 0 {
                     finish(&mut pending, &mut stack, &mut root, &mut out.errors);
                 }
@@ -348,7 +352,10 @@ mod tests {
         let text = "system s {\n service a \"{ not a block\" /* { */ { x = \"}\" }\n}";
         let split = super::split(text);
         assert_eq!(split.errors, vec![]);
-        assert_eq!(decls(text, &split.nodes)[1], "service a \"{ not a block\" /* { */ { x = \"}\" }");
+        assert_eq!(
+            decls(text, &split.nodes)[1],
+            "service a \"{ not a block\" /* { */ { x = \"}\" }"
+        );
     }
 
     #[test]
@@ -365,7 +372,10 @@ mod tests {
     fn unclosed_blocks_and_strings_are_reported() {
         let split = super::split("system s {\n service a { x = 1\n");
         let messages: Vec<_> = split.errors.iter().map(|e| e.message.as_str()).collect();
-        assert_eq!(messages, vec!["this bracket is never closed", "this block is never closed"]);
+        assert_eq!(
+            messages,
+            vec!["this bracket is never closed", "this block is never closed"]
+        );
         let split = super::split("system s {\n service a \"oops\n}");
         assert_eq!(split.errors[0].message, "this string is never closed");
     }

@@ -29,8 +29,6 @@ macro_rules! declare_rule {
     };
 }
 
-
-
 mod unknown_technology;
 
 /// Every rule, sorted by name.

@@ -59,11 +59,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             None => "use a known technology or leave it out; the kind's defaults apply".to_string(),
         };
         out.push(
-            Finding::component(cx.design, id, format!("unknown technology `{name}` for {}", component.id))
-                .at(*span)
-                .label("unknown technology")
-                .help(help)
-                .note(format!("{} gets the defaults of a {}", component.id, component.kind)),
+            Finding::component(
+                cx.design,
+                id,
+                format!("unknown technology `{name}` for {}", component.id),
+            )
+            .at(*span)
+            .label("unknown technology")
+            .help(help)
+            .note(format!("{} gets the defaults of a {}", component.id, component.kind)),
         );
     }
 }

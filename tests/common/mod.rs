@@ -1,0 +1,176 @@
+//! Helpers shared by the integration tests: running the `hld` binary, and
+//! reading the expectation headers of conformance designs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn hld() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hld"));
+    command.env("NO_COLOR", "1").env("COLUMNS", "100");
+    command
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    finish(hld().args(args).output().expect("hld runs"))
+}
+
+pub fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = hld()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hld runs");
+    {
+        let mut pipe = child.stdin.take().expect("stdin");
+        // The child may exit before reading everything (an early error).
+        let _ = pipe.write_all(stdin);
+    }
+    finish(child.wait_with_output().expect("hld finishes"))
+}
+
+fn finish(output: Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/examples`, when this checkout has it (CI does). Tests that
+/// need it print why they skip otherwise.
+pub fn shared_examples() -> Option<PathBuf> {
+    let dir = repo().join("../shared/examples");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: ../shared/examples is not present beside the repository");
+        None
+    }
+}
+
+pub fn hld_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "hld"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// One expectation from a design's header comments (shared/examples/README.md).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expectation {
+    /// `// expect: RULE [@ SUBJECT]`
+    Finding { rule: String, subject: Option<String> },
+    /// `// expect-not: RULE [@ SUBJECT]`
+    NoFinding { rule: String, subject: Option<String> },
+    /// `// expect-findings: none`
+    NoFindings,
+    /// `// expect-latency: FLOW mean=… p50=… p95=… p99=…` (milliseconds)
+    Latency { flow: String, figures: Vec<(String, f64)> },
+    /// `// expect-availability: FLOW P%` (as a fraction)
+    Availability { flow: String, fraction: f64 },
+    /// `// expect-error: LINE: TEXT`
+    Error { line: usize, text: String },
+}
+
+pub fn expectations(text: &str) -> Vec<Expectation> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(comment) = line.trim().strip_prefix("//") else {
+            continue;
+        };
+        let comment = comment.trim();
+        let Some((key, rest)) = comment.split_once(':') else {
+            continue;
+        };
+        let rest = rest.trim();
+        let rule_and_subject = |rest: &str| match rest.split_once('@') {
+            Some((rule, subject)) => (rule.trim().to_string(), Some(subject.trim().to_string())),
+            None => (rest.trim().to_string(), None),
+        };
+        match key.trim() {
+            "expect" => {
+                let (rule, subject) = rule_and_subject(rest);
+                out.push(Expectation::Finding { rule, subject });
+            }
+            "expect-not" => {
+                let (rule, subject) = rule_and_subject(rest);
+                out.push(Expectation::NoFinding { rule, subject });
+            }
+            "expect-findings" if rest == "none" => out.push(Expectation::NoFindings),
+            "expect-latency" => {
+                let mut parts = rest.split_whitespace();
+                let flow = parts.next().unwrap_or_default().to_string();
+                let figures = parts
+                    .filter_map(|part| part.split_once('='))
+                    .map(|(name, value)| (name.to_string(), parse_ms(value)))
+                    .collect();
+                out.push(Expectation::Latency { flow, figures });
+            }
+            "expect-availability" => {
+                let mut parts = rest.split_whitespace();
+                let flow = parts.next().unwrap_or_default().to_string();
+                let percent: f64 = parts
+                    .next()
+                    .and_then(|value| value.trim_end_matches('%').parse().ok())
+                    .expect("a percentage");
+                out.push(Expectation::Availability {
+                    flow,
+                    fraction: percent / 100.0,
+                });
+            }
+            "expect-error" => {
+                let (line, text) = rest.split_once(':').expect("LINE: TEXT");
+                out.push(Expectation::Error {
+                    line: line.trim().parse().expect("a line number"),
+                    text: text.trim().to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn parse_ms(value: &str) -> f64 {
+    if let Some(ms) = value.strip_suffix("ms") {
+        ms.parse().expect("a number of ms")
+    } else if let Some(s) = value.strip_suffix('s') {
+        s.parse::<f64>().expect("a number of s") * 1000.0
+    } else {
+        value.parse().expect("a number")
+    }
+}
+
+/// `hld check --format json` of a file, parsed.
+pub fn check_json(path: &Path) -> (i32, serde_json::Value) {
+    let run = run(&["check", "--format", "json", path.to_str().expect("utf-8 path")]);
+    let json = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
+        panic!(
+            "{}: bad JSON ({error}):\n{}\n{}",
+            path.display(),
+            run.stdout,
+            run.stderr
+        )
+    });
+    (run.code, json)
+}
