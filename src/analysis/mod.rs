@@ -5,17 +5,27 @@
 //! they never see the syntax tree and never do IO.
 
 pub mod config;
+pub mod consistency;
+pub mod graph;
 pub mod rules;
+pub mod spof;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod wording;
 
 use crate::diagnostics::{Diagnostic, Label, Severity, codes, did_you_mean_help};
 use crate::model::{ComponentId, Design, FlowId, LinkId};
 use crate::source::Span;
 pub use config::Config;
+pub use graph::Graph;
 
-/// What a rule reads.
+/// What a rule reads. A struct, so later analyses (estimates) add a field
+/// without touching the rules that do not use it.
 pub struct Context<'a> {
     pub design: &'a Design,
     pub config: &'a Config,
+    /// The design as a graph, built once per check.
+    pub graph: &'a Graph<'a>,
 }
 
 /// What a finding is about: `allow` on it suppresses the finding.
@@ -43,18 +53,20 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// About a component; points at its id in its declaration.
     pub fn component(design: &Design, id: ComponentId, message: impl Into<String>) -> Finding {
         let component = design.component(id);
-        Finding::new(Target::Component(id), component.id.clone(), component.span, message)
+        Finding::new(Target::Component(id), component.id.clone(), component.id_span, message)
     }
 
     pub fn link(design: &Design, id: LinkId, message: impl Into<String>) -> Finding {
         Finding::new(Target::Link(id), design.link_subject(id), design.link(id).span, message)
     }
 
+    /// About a flow; points at its name.
     pub fn flow(design: &Design, id: FlowId, message: impl Into<String>) -> Finding {
         let flow = design.flow(id);
-        Finding::new(Target::Flow(id), flow.subject(), flow.span, message)
+        Finding::new(Target::Flow(id), flow.subject(), flow.id_span, message)
     }
 
     fn new(target: Target, subject: String, span: Span, message: impl Into<String>) -> Finding {
@@ -117,7 +129,12 @@ pub struct Analysis {
 pub fn check(design: &Design, config: &Config) -> Analysis {
     let errors = unknown_allowed_rules(design);
     let mut diagnostics = Vec::new();
-    let cx = Context { design, config };
+    let graph = Graph::new(design);
+    let cx = Context {
+        design,
+        config,
+        graph: &graph,
+    };
     for rule in rules::RULES {
         let Some(severity) = config.severity(rule.name, rule.severity) else {
             continue;

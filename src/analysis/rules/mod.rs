@@ -29,10 +29,56 @@ macro_rules! declare_rule {
     };
 }
 
+mod cache_hit_ratio_unset;
+mod cache_without_expiry;
+mod cap_mismatch;
+mod cp_store_on_availability_path;
+mod deep_sync_chain;
+mod fixed_window_burst;
+mod missing_dead_letter_queue;
+mod missing_rate_limit;
+mod multi_primary_no_conflict_resolution;
+mod non_idempotent_consumer;
+mod premature_sharding;
+pub mod primary_without_failover;
+mod range_shard_hotspot;
+mod read_your_writes_on_async_replicas;
+mod shared_database;
+mod single_point_of_failure;
+mod single_region;
+mod stale_cache_on_strong_read;
+mod sticky_sessions_uneven_load;
 mod unknown_technology;
+mod unreachable_component;
+pub mod unreplicated_load_balancer;
+mod write_behind_data_loss;
 
 /// Every rule, sorted by name.
-pub static RULES: &[&Rule] = &[&unknown_technology::UNKNOWN_TECHNOLOGY];
+pub static RULES: &[&Rule] = &[
+    &cache_hit_ratio_unset::CACHE_HIT_RATIO_UNSET,
+    &cache_without_expiry::CACHE_WITHOUT_EXPIRY,
+    &cap_mismatch::CAP_MISMATCH,
+    &cp_store_on_availability_path::CP_STORE_ON_AVAILABILITY_PATH,
+    &deep_sync_chain::DEEP_SYNC_CHAIN,
+    &fixed_window_burst::FIXED_WINDOW_BURST,
+    &missing_dead_letter_queue::MISSING_DEAD_LETTER_QUEUE,
+    &missing_rate_limit::MISSING_RATE_LIMIT,
+    &multi_primary_no_conflict_resolution::MULTI_PRIMARY_NO_CONFLICT_RESOLUTION,
+    &non_idempotent_consumer::NON_IDEMPOTENT_CONSUMER,
+    &premature_sharding::PREMATURE_SHARDING,
+    &primary_without_failover::PRIMARY_WITHOUT_FAILOVER,
+    &range_shard_hotspot::RANGE_SHARD_HOTSPOT,
+    &read_your_writes_on_async_replicas::READ_YOUR_WRITES_ON_ASYNC_REPLICAS,
+    &shared_database::SHARED_DATABASE,
+    &single_point_of_failure::SINGLE_POINT_OF_FAILURE,
+    &single_region::SINGLE_REGION,
+    &stale_cache_on_strong_read::STALE_CACHE_ON_STRONG_READ,
+    &sticky_sessions_uneven_load::STICKY_SESSIONS_UNEVEN_LOAD,
+    &unknown_technology::UNKNOWN_TECHNOLOGY,
+    &unreachable_component::UNREACHABLE_COMPONENT,
+    &unreplicated_load_balancer::UNREPLICATED_LOAD_BALANCER,
+    &write_behind_data_loss::WRITE_BEHIND_DATA_LOSS,
+];
 
 /// The headings of rules.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,9 +128,95 @@ pub fn rule_names() -> impl Iterator<Item = &'static str> {
     RULES.iter().map(|rule| rule.name)
 }
 
+/// The ```hld blocks under a heading of a rule's docs (`## Example`,
+/// `## Fixed`).
+pub fn doc_snippets<'a>(docs: &'a str, heading: &str) -> Vec<String> {
+    let mut snippets = Vec::new();
+    let mut in_section = false;
+    let mut current: Option<String> = None;
+    for line in docs.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        if let Some(title) = line.strip_prefix("## ") {
+            in_section = title.trim() == heading;
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        match (&mut current, line.trim_start()) {
+            (None, "```hld") => current = Some(String::new()),
+            (Some(_), "```") => snippets.extend(current.take()),
+            (Some(text), _) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    snippets
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::testing::findings;
+
+    /// The doc sections every rule has, in this order (style.md §2).
+    const SECTIONS: &[&str] = &["What it checks", "Why it matters", "Example", "Fixed"];
+    const OPTIONAL: &[&str] = &["Known limits", "Configuration", "See also", "References"];
+
+    #[test]
+    fn every_rule_documents_the_sections_in_order() {
+        for rule in RULES {
+            let headings: Vec<&str> = rule
+                .docs
+                .lines()
+                .filter_map(|line| line.trim_start().strip_prefix("## "))
+                .collect();
+            assert!(
+                headings.len() >= SECTIONS.len() && headings[..SECTIONS.len()] == *SECTIONS,
+                "{}: {headings:?}",
+                rule.name
+            );
+            let rest = &headings[SECTIONS.len()..];
+            let mut last = 0;
+            for heading in rest {
+                let position = OPTIONAL
+                    .iter()
+                    .position(|optional| optional == heading)
+                    .unwrap_or_else(|| panic!("{}: unknown section {heading}", rule.name));
+                assert!(position >= last, "{}: {heading} out of order", rule.name);
+                last = position;
+            }
+            assert!(!rule.summary.ends_with('.'), "{}", rule.name);
+        }
+    }
+
+    /// Every `## Example` fires its rule and every `## Fixed` does not.
+    #[test]
+    fn doc_examples_fire_and_fixes_are_quiet() {
+        for rule in RULES {
+            let examples = doc_snippets(rule.docs, "Example");
+            let fixes = doc_snippets(rule.docs, "Fixed");
+            assert_eq!(examples.len(), 1, "{}: one Example", rule.name);
+            assert_eq!(fixes.len(), 1, "{}: one Fixed", rule.name);
+            for example in &examples {
+                let fired = findings(example);
+                assert!(
+                    fired.iter().any(|finding| finding.code == rule.name),
+                    "{}: the Example does not fire it:\n{example}\n{fired:#?}",
+                    rule.name
+                );
+            }
+            for fix in &fixes {
+                let fired: Vec<_> = findings(fix)
+                    .into_iter()
+                    .filter(|finding| finding.code == rule.name)
+                    .collect();
+                assert!(fired.is_empty(), "{}: the Fixed design fires it:\n{fix}\n{fired:#?}", rule.name);
+            }
+        }
+    }
 
     #[test]
     fn rules_are_sorted_and_unique() {

@@ -1,0 +1,219 @@
+use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
+use crate::analysis::{Context, Finding};
+use crate::model::{Component, Consistency, Op};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A link, or a flow, that `requires` a consistency level stronger than
+    /// what a hop into a database, search index or object store gives. What
+    /// a hop gives (its effective consistency, language.md §4
+    /// "Consistency"):
+    ///
+    /// - a write: what the node taking it gives: the store's `consistency`
+    ///   (or its technology's default) on one node or on a primary;
+    ///   `quorum`: `strong` iff r + w > n, else `eventual`; `multi_primary`:
+    ///   `eventual` (`causal` with `conflict = crdt`);
+    /// - a read, and a `read_write` (judged by its reads): `quorum` as
+    ///   above; `primary_replica` with `mode = async` or `semi_sync` and
+    ///   `read_from = any`: `eventual`; `multi_primary` as above; otherwise
+    ///   the store's own consistency.
+    ///
+    /// A link is judged with its own `op`; a flow's hops with the flow's
+    /// `op`. Strength order: `strong` > `read_your_writes` ≈ `causal` >
+    /// `eventual`.
+    ///
+    /// ## Why it matters
+    ///
+    /// The design promises something the store cannot keep: a balance read
+    /// from a lagging replica, or a quorum whose reads and writes need not
+    /// overlap, returns old data. Nothing fails; the data is silently wrong.
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system bank {
+    ///   service ledger { replicas = 2 }
+    ///   database balances : cassandra { replication = quorum { n = 3, r = 1, w = 1 } }
+    ///
+    ///   ledger -> balances { requires = strong }
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system bank {
+    ///   service ledger { replicas = 2 }
+    ///   database balances : cassandra { replication = quorum { n = 3, r = 2, w = 2 } }
+    ///
+    ///   ledger -> balances { requires = strong }
+    /// }
+    /// ```
+    ///
+    /// ## Known limits
+    ///
+    /// Caches are not judged here (see `stale-cache-on-strong-read`). A flow
+    /// hop over a link that already reports the mismatch is not reported
+    /// again for the flow.
+    ///
+    /// ## See also
+    ///
+    /// `read-your-writes-on-async-replicas` covers `read_write` links into
+    /// lagging replicas that state no `requires`.
+    ///
+    /// ## References
+    ///
+    /// knowledge.md §1.3 (replication mode to consistency), §3.5 (quorums),
+    /// §5 #4 and #21; [PG-SYNC], [DSX-CL], [MONGO-DEF].
+    pub static CAP_MISMATCH = {
+        name: "cap-mismatch",
+        severity: Error,
+        category: Consistency,
+        summary: "a link or flow requires more consistency than a store on its path gives",
+    };
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let design = cx.design;
+    // Links that report a mismatch themselves: a flow over them does not
+    // report the same store again.
+    let mut reported = vec![false; design.links.len()];
+    for link_id in design.link_ids() {
+        let link = design.link(link_id);
+        let Some(needed) = link.requires else {
+            continue;
+        };
+        let store = design.component(link.to);
+        if !store.kind.is_store() {
+            continue;
+        }
+        let given = effective(store, link.op, link.read_from);
+        if given.level.satisfies(needed) {
+            continue;
+        }
+        if let Some(slot) = reported.get_mut(link_id.index()) {
+            *slot = true;
+        }
+        let subject = design.link_subject(link_id);
+        let mut finding = Finding::link(design, link_id, message(&subject, needed, link.op, store, given))
+            .label(format!("gives {}", given.level))
+            .help(help(store, needed, given, true));
+        if let Some(span) = link.property_span("requires") {
+            finding = finding.secondary(span, format!("requires {needed}"));
+        }
+        out.push(finding);
+    }
+    for flow_id in design.flow_ids() {
+        let flow = design.flow(flow_id);
+        let Some(needed) = flow.requires else {
+            continue;
+        };
+        for link_id in &flow.hops {
+            if reported.get(link_id.index()).copied().unwrap_or(false) {
+                continue;
+            }
+            let link = design.link(*link_id);
+            let store = design.component(link.to);
+            if !store.kind.is_store() {
+                continue;
+            }
+            let given = effective(store, flow.op, link.read_from);
+            if given.level.satisfies(needed) {
+                continue;
+            }
+            let subject = format!("flow {} at {}", flow.id, design.link_subject(*link_id));
+            out.push(
+                Finding::flow(design, flow_id, message(&subject, needed, flow.op, store, given))
+                    .label(format!("requires {needed}"))
+                    .help(help(store, needed, given, false))
+                    .secondary(link.span, format!("gives {}", given.level)),
+            );
+        }
+    }
+}
+
+/// `api -> users_db requires strong reads, but reads may reach async
+/// replicas of users_db (eventual)`
+fn message(subject: &str, needed: Consistency, op: Op, store: &Component, given: Effective) -> String {
+    let why = match given.cause {
+        Cause::LaggingReplicas { mode } => format!("reads may reach {mode} replicas of {}", store.id),
+        Cause::Quorum { n, r, w } => format!(
+            "the quorum of {} has r + w = {} <= n = {n}",
+            store.id,
+            u64::from(r) + u64::from(w)
+        ),
+        Cause::MultiPrimary { .. } => format!("{} takes writes on several primaries", store.id),
+        Cause::Store { declared: true } => format!("{} is declared {}", store.id, given.level),
+        Cause::Store { declared: false } => match store.technology_id() {
+            Some(technology) => format!("{} ({technology}) is {} by default", store.id, given.level),
+            None => format!("{} is {} by default", store.id, given.level),
+        },
+    };
+    format!("{subject} requires {needed} {}, but {why} ({})", op_noun(op), given.level)
+}
+
+fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool) -> String {
+    let relax = format!("or relax requires to {}", given.level);
+    match given.cause {
+        Cause::LaggingReplicas { .. } => {
+            let place = if on_link { "on the link" } else { "on the hop's link" };
+            format!("set read_from = primary {place}, or make the replicas of {} sync", store.id)
+        }
+        Cause::Quorum { n, .. } => {
+            let majority = n / 2 + 1;
+            format!(
+                "set r and w so that r + w > n, e.g. quorum {{ n = {n}, r = {majority}, w = {majority} }} on {}",
+                store.id
+            )
+        }
+        Cause::MultiPrimary { .. } => format!(
+            "write through one primary (replication = primary_replica) on {}, {relax}",
+            store.id
+        ),
+        Cause::Store { .. } => format!(
+            "set consistency = {needed} on {} if it can give it (or use a store that does), {relax}",
+            store.id
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::findings_of;
+
+    #[test]
+    fn the_message_gives_the_cause_and_both_levels() {
+        let found = findings_of(
+            "cap-mismatch",
+            "system s {\n  service api { replicas = 2 }\n  database users_db : postgres { replication = primary_replica { replicas = 2, mode = async, failover = auto } }\n  api -> users_db { requires = strong }\n}",
+        );
+        assert_eq!(
+            found,
+            vec![(
+                "api -> users_db".to_string(),
+                "api -> users_db requires strong reads, but reads may reach async replicas of users_db (eventual)"
+                    .to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_flow_is_judged_by_its_op_and_not_twice_for_one_link() {
+        let text = "system s {\n  client u\n  service api { replicas = 2 }\n  database db : postgres { replication = primary_replica { replicas = 2, mode = async, failover = auto } }\n  u -> api\n  api -> db\n  flow w { path = u -> api -> db, op = write, requires = strong }\n  flow r { path = u -> api -> db, op = read, requires = strong }\n}";
+        let found = findings_of("cap-mismatch", text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "flow r");
+        assert!(found[0].1.starts_with("flow r at api -> db requires strong reads"), "{}", found[0].1);
+        let both = "system s {\n  client u\n  service api { replicas = 2 }\n  database db : cassandra\n  u -> api\n  api -> db { requires = strong }\n  flow r { path = u -> api -> db, op = read, requires = strong }\n}";
+        let found = findings_of("cap-mismatch", both);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "api -> db");
+    }
+
+    #[test]
+    fn caches_and_services_are_not_judged() {
+        let text = "system s {\n  service api { replicas = 2 }\n  service other { replicas = 2 }\n  cache c : redis { ttl = 1m }\n  api -> c { requires = strong }\n  api -> other { requires = strong }\n}";
+        assert!(findings_of("cap-mismatch", text).is_empty());
+    }
+}

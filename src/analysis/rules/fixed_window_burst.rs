@@ -1,0 +1,82 @@
+use crate::analysis::{Context, Finding, wording};
+use crate::model::RateLimitAlgorithm;
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A `rate_limit = fixed_window { ... }` on a gateway or service.
+    ///
+    /// ## Why it matters
+    ///
+    /// A fixed window resets its counter at the window boundary, so a client
+    /// can send the whole limit just before the boundary and again just
+    /// after: up to twice the limit in a short burst (100 a minute becomes
+    /// 200 within two seconds).
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system api {
+    ///   gateway gw { replicas = 2, rate_limit = fixed_window { limit = 100, window = 1m, per = user } }
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system api {
+    ///   gateway gw { replicas = 2, rate_limit = sliding_counter { limit = 100, window = 1m, per = user } }
+    /// }
+    /// ```
+    ///
+    /// ## References
+    ///
+    /// knowledge.md §5 #14; [RL-FIXED], [RL-DUCKKIT].
+    pub static FIXED_WINDOW_BURST = {
+        name: "fixed-window-burst",
+        severity: Info,
+        category: Traffic,
+        summary: "a fixed-window rate limit lets up to twice its limit through at a window boundary",
+    };
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let design = cx.design;
+    for id in design.component_ids() {
+        let component = design.component(id);
+        let Some(limit) = &component.rate_limit else {
+            continue;
+        };
+        if limit.algorithm != RateLimitAlgorithm::FixedWindow {
+            continue;
+        }
+        let window = limit.window_ms.map(duration).unwrap_or_default();
+        let message = format!(
+            "{} uses a fixed_window rate limit, so up to {} requests (2 × {}) can pass around a window boundary",
+            component.id,
+            wording::number(limit.limit * 2.0),
+            wording::number(limit.limit),
+        );
+        out.push(
+            Finding::component(design, id, message)
+                .at(limit.span)
+                .label("fixed_window")
+                .help(format!(
+                    "use rate_limit = sliding_counter {{ limit = {}, window = {window}, per = {} }}",
+                    wording::number(limit.limit),
+                    limit.per
+                )),
+        );
+    }
+}
+
+/// A window as the language writes it: 1m, 30s, 1h.
+fn duration(ms: f64) -> String {
+    const UNITS: [(&str, f64); 4] = [("d", 86_400_000.0), ("h", 3_600_000.0), ("m", 60_000.0), ("s", 1000.0)];
+    for (unit, scale) in UNITS {
+        if ms >= scale && (ms / scale).fract() == 0.0 {
+            return format!("{}{unit}", wording::number(ms / scale));
+        }
+    }
+    format!("{}ms", wording::number(ms))
+}

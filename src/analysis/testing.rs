@@ -1,0 +1,58 @@
+//! Test helpers for the analysis layer: compile a design from text (no file
+//! system) and run the rules over it.
+
+use crate::analysis::{self, Config};
+use crate::diagnostics::Diagnostic;
+use crate::model::Design;
+use crate::model::load::{Compilation, Input, Limits, MemoryLoader, compile};
+
+pub fn compile_text(text: &str) -> Compilation {
+    let input = Input {
+        name: "t.hld".to_string(),
+        path: None,
+        key: None,
+        bytes: text.as_bytes().to_vec(),
+    };
+    compile(input, &MemoryLoader::default(), &Limits::default())
+}
+
+/// The resolved design; panics with the errors when it does not resolve.
+pub fn design(text: &str) -> Design {
+    let compilation = compile_text(text);
+    let messages: Vec<_> = compilation
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.message.clone())
+        .collect();
+    compilation
+        .design
+        .unwrap_or_else(|| panic!("the design does not resolve: {messages:?}\n{text}"))
+}
+
+/// Every finding of every rule, with the default configuration.
+pub fn findings(text: &str) -> Vec<Diagnostic> {
+    findings_with(text, &Config::default())
+}
+
+pub fn findings_with(text: &str, config: &Config) -> Vec<Diagnostic> {
+    let design = design(text);
+    let analysis = analysis::check(&design, config);
+    assert!(analysis.errors.is_empty(), "{:?}", analysis.errors);
+    analysis.findings
+}
+
+/// The findings of one rule, as `(subject, message)`, sorted.
+pub fn findings_of(rule: &str, text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = findings(text)
+        .into_iter()
+        .filter(|diagnostic| diagnostic.code == rule)
+        .map(|diagnostic| (diagnostic.subject.unwrap_or_default(), diagnostic.message))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The subjects a rule reports, sorted.
+pub fn subjects_of(rule: &str, text: &str) -> Vec<String> {
+    findings_of(rule, text).into_iter().map(|(subject, _)| subject).collect()
+}
