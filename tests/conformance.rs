@@ -62,3 +62,46 @@ fn invalid_examples_report_each_expected_error() {
         }
     }
 }
+
+/// Every `expect`, `expect-not` and `expect-findings` header of every shared
+/// example holds. Expectations of the numeric rules are skipped (and listed)
+/// only while those rules are not registered.
+#[test]
+fn shared_examples_meet_their_finding_expectations() {
+    let Some(dir) = shared_examples() else { return };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for path in hld_files(&dir) {
+        let report = common::check_finding_expectations(&path);
+        for skipped in &report.skipped {
+            eprintln!("skipped: {skipped}");
+        }
+        failures.extend(report.failures);
+        checked += 1;
+    }
+    assert!(checked >= 10, "expected the shared examples");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The rule fixtures (tests/fixtures/rules/RULE/*.hld) meet their headers too.
+#[test]
+fn rule_fixtures_meet_their_finding_expectations() {
+    let root = common::repo().join("tests/fixtures/rules");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("tests/fixtures/rules")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        for path in hld_files(&dir) {
+            let report = common::check_finding_expectations(&path);
+            failures.extend(report.failures);
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -8,7 +8,8 @@ use clap::ValueEnum;
 use super::{Exit, InputArgs};
 use crate::analysis;
 use crate::diagnostics::{self, Diagnostic, Summary};
-use crate::emit::{human, json};
+use crate::analysis::rules::RULES;
+use crate::emit::{github, human, json, sarif};
 use crate::source::SourceMap;
 
 #[derive(clap::Args)]
@@ -29,6 +30,10 @@ enum CheckFormat {
     Human,
     /// The JSON document of cli.md on standard output
     Json,
+    /// SARIF 2.1.0 on standard output (GitHub code scanning)
+    Sarif,
+    /// GitHub Actions workflow commands (annotations) on standard output
+    Github,
 }
 
 /// One file's result.
@@ -63,7 +68,7 @@ pub fn run(args: &CheckArgs) -> Exit {
             };
             eprintln!("{files}: {}", human::summary_line(summary));
         }
-        CheckFormat::Json => {
+        CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Github => {
             let files: Vec<json::CheckedFile<'_>> = checked
                 .iter()
                 .map(|file| json::CheckedFile {
@@ -72,9 +77,12 @@ pub fn run(args: &CheckArgs) -> Exit {
                     diagnostics: &file.diagnostics,
                 })
                 .collect();
-            let _ = std::io::stdout()
-                .lock()
-                .write_all(json::check_report(&files).as_bytes());
+            let report = match args.format {
+                CheckFormat::Sarif => sarif::check_report(&files, RULES),
+                CheckFormat::Github => github::check_report(&files),
+                _ => json::check_report(&files),
+            };
+            let _ = std::io::stdout().lock().write_all(report.as_bytes());
         }
     }
     exit

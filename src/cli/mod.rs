@@ -54,7 +54,7 @@ pub struct Cli {
 enum Command {
     /// Parse, resolve and run every rule; print diagnostics
     #[command(
-        after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
+        after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  hld check design.hld --format sarif > hld.sarif\n  hld check design.hld --format github\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
     )]
     Check(check::CheckArgs),
     /// List the rules, or print one rule's documentation

@@ -174,3 +174,94 @@ pub fn check_json(path: &Path) -> (i32, serde_json::Value) {
     });
     (run.code, json)
 }
+
+/// Rules of the numeric models (issue 4, `hld estimate`): their expectations
+/// are skipped while they are not registered.
+pub const NUMERIC_RULES: &[&str] = &[
+    "availability-below-slo",
+    "latency-above-slo",
+    "overloaded-component",
+    "queue-backlog-growth",
+    "scatter-gather-on-hot-path",
+];
+
+/// What checking a design's finding expectations found.
+#[derive(Default)]
+pub struct ExpectationReport {
+    pub failures: Vec<String>,
+    /// Expectations not checked yet, with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// Checks every `expect`, `expect-not` and `expect-findings` header of a
+/// design against `hld check --format json`.
+pub fn check_finding_expectations(path: &Path) -> ExpectationReport {
+    let text = std::fs::read_to_string(path).expect("readable design");
+    let (code, json) = check_json(path);
+    let mut report = ExpectationReport::default();
+    let name = path.display();
+    if code == 2 {
+        report.failures.push(format!("{name}: exit 2\n{json:#}"));
+        return report;
+    }
+    let diagnostics = json["diagnostics"].as_array().cloned().unwrap_or_default();
+    let matches = |rule: &str, subject: &Option<String>| {
+        diagnostics.iter().any(|diagnostic| {
+            diagnostic["rule"].as_str() == Some(rule)
+                && subject
+                    .as_deref()
+                    .is_none_or(|subject| diagnostic["subject"].as_str() == Some(subject))
+        })
+    };
+    let registered = |rule: &str, line: &str, report: &mut ExpectationReport| {
+        if hld::analysis::rules::rule(rule).is_some() {
+            return true;
+        }
+        if NUMERIC_RULES.contains(&rule) {
+            report
+                .skipped
+                .push(format!("{name}: `{line}` ({rule} comes with the numeric models)"));
+        } else {
+            report.failures.push(format!("{name}: `{line}` names no rule"));
+        }
+        false
+    };
+    for expectation in expectations(&text) {
+        match expectation {
+            Expectation::Finding { rule, subject } => {
+                let line = describe("expect", &rule, &subject);
+                if registered(&rule, &line, &mut report) && !matches(&rule, &subject) {
+                    report.failures.push(format!("{name}: no finding for `{line}`\n{json:#}"));
+                }
+            }
+            Expectation::NoFinding { rule, subject } => {
+                let line = describe("expect-not", &rule, &subject);
+                if registered(&rule, &line, &mut report) && matches(&rule, &subject) {
+                    report.failures.push(format!("{name}: unexpected finding for `{line}`\n{json:#}"));
+                }
+            }
+            Expectation::NoFindings => {
+                if !diagnostics.is_empty() {
+                    report
+                        .failures
+                        .push(format!("{name}: `expect-findings: none` but:\n{json:#}"));
+                }
+            }
+            Expectation::Latency { flow, .. } => report
+                .skipped
+                .push(format!("{name}: expect-latency {flow} (checked with `hld estimate`)")),
+            Expectation::Availability { flow, .. } => report
+                .skipped
+                .push(format!("{name}: expect-availability {flow} (checked with `hld estimate`)")),
+            Expectation::Error { .. } => {}
+        }
+    }
+    report
+}
+
+fn describe(key: &str, rule: &str, subject: &Option<String>) -> String {
+    match subject {
+        Some(subject) => format!("{key}: {rule} @ {subject}"),
+        None => format!("{key}: {rule}"),
+    }
+}

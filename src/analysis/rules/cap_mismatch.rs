@@ -144,11 +144,16 @@ fn message(subject: &str, needed: Consistency, op: Op, store: &Component, given:
             u64::from(r) + u64::from(w)
         ),
         Cause::MultiPrimary { .. } => format!("{} takes writes on several primaries", store.id),
-        Cause::Store { declared: true } => format!("{} is declared {}", store.id, given.level),
-        Cause::Store { declared: false } => match store.technology_id() {
-            Some(technology) => format!("{} ({technology}) is {} by default", store.id, given.level),
-            None => format!("{} is {} by default", store.id, given.level),
-        },
+        Cause::Store { declared: true } => {
+            return format!("{subject} requires {needed} {}, but {} is declared {}", op_noun(op), store.id, given.level);
+        }
+        Cause::Store { declared: false } => {
+            let what = match store.technology_id() {
+                Some(technology) => format!("{} ({technology})", store.id),
+                None => store.id.clone(),
+            };
+            return format!("{subject} requires {needed} {}, but {what} is {} by default", op_noun(op), given.level);
+        }
     };
     format!("{subject} requires {needed} {}, but {why} ({})", op_noun(op), given.level)
 }
@@ -171,10 +176,7 @@ fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool)
             "write through one primary (replication = primary_replica) on {}, {relax}",
             store.id
         ),
-        Cause::Store { .. } => format!(
-            "set consistency = {needed} on {} if it can give it (or use a store that does), {relax}",
-            store.id
-        ),
+        Cause::Store { .. } => format!("{}, or use a store that gives {needed}", relax.trim_start_matches("or ")),
     }
 }
 

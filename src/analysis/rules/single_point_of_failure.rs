@@ -107,7 +107,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::component(design, point.component, message(cx, &point))
             .label("1 instance")
             .help(help(component));
-        if !point.flows.is_empty() || !point.background_flows.is_empty() {
+        let only_itself = point.n_targets == 1 && point.targets == [point.component];
+        if (!point.flows.is_empty() || !point.background_flows.is_empty()) && !only_itself {
             finding = finding.note(format!(
                 "every synchronous path from {} to {} passes through it",
                 wording::components(design, &point.sources),

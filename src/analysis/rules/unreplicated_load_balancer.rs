@@ -78,9 +78,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             format!("{what} {} has 1 instance", component.id)
         } else {
             format!(
-                "{what} {} has 1 instance and {} pass through it",
+                "{what} {} has 1 instance and {} {} through it",
                 component.id,
-                wording::flows(design, flows)
+                wording::flows(design, flows),
+                if flows.len() == 1 { "passes" } else { "pass" }
             )
         };
         let mut finding = Finding::component(design, id, message)

@@ -88,18 +88,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         links.sort_unstable();
         links.dedup();
-        let Some(first) = links.first() else {
+        if links.is_empty() {
             continue;
-        };
-        let first_link = design.link(*first);
-        let needed = first_link.requires.unwrap_or(Consistency::Strong);
+        }
+        let mut levels: Vec<Consistency> = links.iter().filter_map(|link| design.link(*link).requires).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let levels: Vec<&str> = levels.iter().map(|level| level.as_str()).collect();
         let names: Vec<String> = links.iter().map(|link| design.link_subject(*link)).collect();
         let message = format!(
-            "{} acknowledges writes before {} has them, but {} {} {needed}",
+            "{} acknowledges writes before {} has them, but {} {} {}",
             cache.id,
             wording::components(design, &databases),
             wording::list(&names),
-            if links.len() == 1 { "requires" } else { "require" }
+            if links.len() == 1 { "requires" } else { "require" },
+            levels.join(" or ")
         );
         let mut finding = Finding::component(design, id, message)
             .label("pattern = write_behind")
