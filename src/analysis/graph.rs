@@ -10,6 +10,7 @@
 //! 100,000 services cannot overflow the stack, and iterates in declaration
 //! order, so results are deterministic.
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -37,6 +38,15 @@ pub struct Graph<'a> {
     waits: Vec<bool>,
     sync_parts: Vec<SyncPart>,
     flows_through: Vec<Vec<FlowId>>,
+    /// Strongly connected components over waited-for hops, computed on
+    /// first use and shared by every `sync_reaches` question.
+    sync_sccs: OnceCell<Sccs>,
+}
+
+/// Strongly connected components, successors first, and each node's.
+struct Sccs {
+    components: Vec<Vec<NodeIndex>>,
+    of_node: Vec<usize>,
 }
 
 impl<'a> Graph<'a> {
@@ -92,6 +102,7 @@ impl<'a> Graph<'a> {
             waits,
             sync_parts,
             flows_through,
+            sync_sccs: OnceCell::new(),
         }
     }
 
@@ -157,20 +168,10 @@ impl<'a> Graph<'a> {
     /// connected components, so it costs O(components + links) whatever the
     /// number of questions asked of the result.
     pub fn sync_reaches(&self, wanted: impl Fn(ComponentId) -> bool) -> Vec<bool> {
-        let sync_only = petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, Edge>| {
-            edge.weight().waits
-        });
-        // kosaraju_scc is iterative (tarjan_scc recurses) and lists the
-        // components in reverse topological order: successors first.
-        let sccs = petgraph::algo::kosaraju_scc(&sync_only);
-        let mut scc_of = vec![usize::MAX; self.graph.node_count()];
-        for (scc_idx, scc) in sccs.iter().enumerate() {
-            for node in scc {
-                if let Some(slot) = scc_of.get_mut(node.index()) {
-                    *slot = scc_idx;
-                }
-            }
-        }
+        let Sccs {
+            components: sccs,
+            of_node: scc_of,
+        } = self.sync_sccs.get_or_init(|| self.compute_sync_sccs());
         let mut scc_reaches = vec![false; sccs.len()];
         for (scc_idx, scc) in sccs.iter().enumerate() {
             let mut reaches = false;
@@ -199,6 +200,24 @@ impl<'a> Graph<'a> {
             .iter()
             .map(|scc_idx| scc_reaches.get(*scc_idx).copied().unwrap_or(false))
             .collect()
+    }
+
+    fn compute_sync_sccs(&self) -> Sccs {
+        let sync_only = petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, Edge>| {
+            edge.weight().waits
+        });
+        // kosaraju_scc is iterative (tarjan_scc recurses) and lists the
+        // components in reverse topological order: successors first.
+        let components = petgraph::algo::kosaraju_scc(&sync_only);
+        let mut of_node = vec![usize::MAX; self.graph.node_count()];
+        for (scc_idx, scc) in components.iter().enumerate() {
+            for node in scc {
+                if let Some(slot) = of_node.get_mut(node.index()) {
+                    *slot = scc_idx;
+                }
+            }
+        }
+        Sccs { components, of_node }
     }
 
     /// The nearest component (breadth first, links in declaration order)

@@ -21,7 +21,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use petgraph::algo::dominators::{Dominators, simple_fast};
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, Neighbors, NodeIndex};
+use petgraph::visit::{GraphBase, GraphRef, IntoNeighbors, Visitable};
 
 use super::graph::{Graph, is_source_kind};
 use crate::model::{Component, ComponentId, FlowId, Kind};
@@ -182,10 +183,17 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
         let user_facing = sources
             .iter()
             .any(|source| design.component(*source).kind == Kind::Client);
-        let dominators = simple_fast(&analysis, *root);
+        let reached = reach(&analysis, *root, group_idx, &mut seen_stamp);
+        // A walk over a small part of the graph keeps its visited set in a
+        // hash set; a large one in petgraph's bit per node.
+        let dominators = if reached.len() * 64 < analysis.node_count() {
+            simple_fast(Sparse(&analysis), *root)
+        } else {
+            simple_fast(&analysis, *root)
+        };
 
         // Targets reached over waited-for hops, by id.
-        let mut targets: Vec<ComponentId> = reach(&analysis, *root, group_idx, &mut seen_stamp)
+        let mut targets: Vec<ComponentId> = reached
             .into_iter()
             .filter_map(|node| match analysis.node_weight(node) {
                 Some(Node::Component(id)) if is_target_kind(*id) => Some(*id),
@@ -262,6 +270,39 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
             }
         })
         .collect()
+}
+
+/// The analysis graph with a visited set that grows with what a walk
+/// reaches. petgraph's own graphs give every walk a bit per node of the
+/// whole graph: over thousands of small worker groups that is quadratic.
+#[derive(Clone, Copy)]
+struct Sparse<'a>(&'a DiGraph<Node, ()>);
+
+impl GraphBase for Sparse<'_> {
+    type NodeId = NodeIndex;
+    type EdgeId = EdgeIndex;
+}
+
+impl GraphRef for Sparse<'_> {}
+
+impl<'a> IntoNeighbors for Sparse<'a> {
+    type Neighbors = Neighbors<'a, ()>;
+
+    fn neighbors(self, node: NodeIndex) -> Neighbors<'a, ()> {
+        self.0.neighbors(node)
+    }
+}
+
+impl Visitable for Sparse<'_> {
+    type Map = HashSet<NodeIndex>;
+
+    fn visit_map(&self) -> HashSet<NodeIndex> {
+        HashSet::new()
+    }
+
+    fn reset_map(&self, map: &mut HashSet<NodeIndex>) {
+        map.clear();
+    }
 }
 
 /// Calls `f` with each one-instance component among the dominators of

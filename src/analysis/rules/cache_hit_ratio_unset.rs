@@ -1,4 +1,5 @@
 use crate::analysis::{Context, Finding, wording};
+use crate::model::{ComponentId, FlowId};
 
 declare_rule! {
     /// ## What it checks
@@ -49,34 +50,37 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
-    // Flows whose path (synchronous or background) visits each component.
-    let mut on_flows: Vec<Vec<crate::model::FlowId>> = vec![Vec::new(); design.components.len()];
+    let unset = |id: ComponentId| {
+        let component = design.component(id);
+        component.kind.is_cache_like() && component.hit_ratio_declared.is_none()
+    };
+    // (cache, flow) for every flow whose path visits a cache without a hit
+    // ratio, grouped by cache.
+    let mut visits: Vec<(ComponentId, FlowId)> = Vec::new();
     for flow_id in design.flow_ids() {
         for component in &design.flow(flow_id).path {
-            if let Some(list) = on_flows.get_mut(component.index()) {
-                if list.last() != Some(&flow_id) {
-                    list.push(flow_id);
-                }
+            if unset(*component) {
+                visits.push((*component, flow_id));
             }
         }
     }
-    for id in design.component_ids() {
-        let component = design.component(id);
-        if !component.kind.is_cache_like() || component.hit_ratio_declared.is_some() {
-            continue;
-        }
-        let Some(flows) = on_flows.get(id.index()).filter(|flows| !flows.is_empty()) else {
+    visits.sort_unstable();
+    visits.dedup();
+    for group in visits.chunk_by(|a, b| a.0 == b.0) {
+        let Some((id, _)) = group.first() else {
             continue;
         };
+        let component = design.component(*id);
+        let flows: Vec<FlowId> = group.iter().map(|(_, flow)| *flow).collect();
         out.push(
             Finding::component(
                 design,
-                id,
+                *id,
                 format!(
                     "{} has no hit_ratio, so the models assume {} for {}",
                     component.id,
                     wording::number(component.hit_ratio()),
-                    wording::flows(design, flows)
+                    wording::flows(design, &flows)
                 ),
             )
             .label("no hit_ratio")
