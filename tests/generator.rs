@@ -28,12 +28,15 @@ fn generated_designs_resolve_and_check() {
         assert!((1.6..=2.2).contains(&links_per_component), "{links_per_component}");
         let flows_per_component = design.flows.len() as f64 / components as f64;
         assert!((0.08..=0.14).contains(&flows_per_component), "{flows_per_component}");
+        let hops: Vec<usize> = design.flows.iter().map(|flow| flow.hops.len()).collect();
+        assert_eq!(hops.iter().min(), Some(&4));
+        assert_eq!(hops.iter().max(), Some(&12));
         let analysis = analysis::check(&design, &Config::default());
         assert!(analysis.errors.is_empty());
         // The deliberate weak spots are found.
         let rules: std::collections::BTreeSet<&str> =
             analysis.findings.iter().map(|finding| finding.code.as_str()).collect();
-        for rule in ["single-point-of-failure", "non-idempotent-consumer"] {
+        for rule in ["single-point-of-failure", "non-idempotent-consumer", "deep-sync-chain"] {
             assert!(rules.contains(rule), "{size}: {rules:?}");
         }
     }

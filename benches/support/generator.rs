@@ -168,14 +168,26 @@ fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize) {
         s(0),
         s(3)
     );
-    if cell % 2 == 0 {
+    if cell % 4 == 0 {
         let _ = writeln!(
             out,
             "  flow {c}_post {{ path = {mobile} -> {} -> {c}_q -> {c}_w0 -> {c}_db1, op = write }}",
             s(2)
         );
     }
-    if cell % 4 == 1 {
+    if cell % 4 == 2 {
+        // The shortest: 4 hops, ending at a service.
+        let _ = writeln!(out, "  flow {c}_ping {{ path = {mobile} -> {} -> {}, op = read }}", s(0), s(2));
+    }
+    if cell % 20 == 1 {
+        // The longest: 12 hops down the service layers (a deep chain).
+        let chain: Vec<String> = [1, 3, 4, 5, 6, 7, 8, 9].iter().map(|idx| s(*idx)).collect();
+        let _ = writeln!(
+            out,
+            "  flow {c}_search {{ path = {web} -> {} -> {c}_search, op = read }}",
+            chain.join(" -> ")
+        );
+    } else if cell % 4 == 1 {
         let _ = writeln!(
             out,
             "  flow {c}_search {{ path = {web} -> {} -> {} -> {} -> {} -> {c}_search, op = read }}",
