@@ -62,7 +62,11 @@ fn several_files_in_one_report() {
     );
     let human = run(&["check", &store, &clean]);
     assert_eq!(human.code, 1);
-    assert!(human.stderr.ends_with("2 files: 2 errors, 4 warnings and 2 infos\n"), "{}", human.stderr);
+    assert!(
+        human.stderr.ends_with("2 files: 2 errors, 4 warnings and 2 infos\n"),
+        "{}",
+        human.stderr
+    );
 }
 
 /// Every design we have: the shared examples, the rule fixtures, these.
@@ -147,7 +151,10 @@ fn sarif_validates_and_has_what_github_needs() {
             assert!(!result["message"]["text"].as_str().unwrap().is_empty());
             let location = &result["locations"][0]["physicalLocation"];
             let uri = location["artifactLocation"]["uri"].as_str().unwrap();
-            assert!(!uri.starts_with('/') && !uri.contains("://"), "{path}: {uri} is not relative");
+            assert!(
+                !uri.starts_with('/') && !uri.contains("://"),
+                "{path}: {uri} is not relative"
+            );
             assert_eq!(uri, path.replace('\\', "/"));
             assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
         }
@@ -194,19 +201,39 @@ const WARNING_ONLY: &str = "system s {\n  client u\n  service api { replicas = 2
 
 #[test]
 fn hld_yaml_sets_fail_on_severities_and_off() {
-    let dir = scratch("fail_on", &[("d.hld", WARNING_ONLY), ("hld.yaml", "fail_on: warning\n")]);
+    let dir = scratch(
+        "fail_on",
+        &[("d.hld", WARNING_ONLY), ("hld.yaml", "fail_on: warning\n")],
+    );
     let design = dir.join("d.hld");
     let design = design.to_str().unwrap();
     // missing-rate-limit is a warning: exit 1 with fail_on = warning.
     assert_eq!(run(&["check", design]).code, 1);
-    let other = scratch("off", &[("hld.yaml", "rules:\n  missing-rate-limit: off\nfail_on: warning\n")]);
+    let other = scratch(
+        "off",
+        &[("hld.yaml", "rules:\n  missing-rate-limit: off\nfail_on: warning\n")],
+    );
     let config = other.join("hld.yaml");
-    let json = run(&["check", "--format", "json", "--config", config.to_str().unwrap(), design]);
+    let json = run(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        design,
+    ]);
     assert_eq!(json.code, 0, "{}", json.stdout);
     assert!(!json.stdout.contains("missing-rate-limit"));
     let raised = scratch("raised", &[("hld.yaml", "rules:\n  missing-rate-limit: error\n")]);
     let config = raised.join("hld.yaml");
-    let json = run(&["check", "--format", "json", "--config", config.to_str().unwrap(), design]);
+    let json = run(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        design,
+    ]);
     assert_eq!(json.code, 1);
     assert!(json.stdout.contains("\"severity\": \"error\""), "{}", json.stdout);
 }
@@ -214,28 +241,66 @@ fn hld_yaml_sets_fail_on_severities_and_off() {
 #[test]
 fn hld_yaml_thresholds_apply() {
     let chain = "system s {\n  client u\n  gateway g { replicas = 2, rate_limit = token_bucket { capacity = 1, refill = 1/s, per = user } }\n  service a { replicas = 2 }\n  service b { replicas = 2 }\n  service c { replicas = 2 }\n  u -> g -> a -> b -> c\n  flow f { path = u -> g -> a -> b -> c }\n}\n";
-    let dir = scratch("max_hops", &[("d.hld", chain), ("hld.yaml", "rules:\n  deep-sync-chain: { severity: error, max_hops: 3 }\n")]);
+    let dir = scratch(
+        "max_hops",
+        &[
+            ("d.hld", chain),
+            (
+                "hld.yaml",
+                "rules:\n  deep-sync-chain: { severity: error, max_hops: 3 }\n",
+            ),
+        ],
+    );
     let json = run(&["check", "--format", "json", dir.join("d.hld").to_str().unwrap()]);
     assert_eq!(json.code, 1, "{}", json.stdout);
-    assert!(json.stdout.contains("waits on 4 gateways and services in a row, more than 3"), "{}", json.stdout);
+    assert!(
+        json.stdout
+            .contains("waits on 4 gateways and services in a row, more than 3"),
+        "{}",
+        json.stdout
+    );
     let sharded = "system s {\n  database d : postgres { shard = hash { key = k, count = 2 }, size = 600GB }\n}\n";
-    let dir = scratch("min_size", &[("d.hld", sharded), ("hld.yaml", "rules:\n  premature-sharding: { min_size: 500GB }\n")]);
+    let dir = scratch(
+        "min_size",
+        &[
+            ("d.hld", sharded),
+            ("hld.yaml", "rules:\n  premature-sharding: { min_size: 500GB }\n"),
+        ],
+    );
     let json = run(&["check", "--format", "json", dir.join("d.hld").to_str().unwrap()]);
     assert!(!json.stdout.contains("premature-sharding"), "{}", json.stdout);
 }
 
 #[test]
 fn unknown_rule_names_are_errors_with_a_did_you_mean() {
-    let dir = scratch("unknown_yaml", &[("d.hld", WARNING_ONLY), ("hld.yaml", "rules:\n  missing-rate-limt: off\n")]);
+    let dir = scratch(
+        "unknown_yaml",
+        &[
+            ("d.hld", WARNING_ONLY),
+            ("hld.yaml", "rules:\n  missing-rate-limt: off\n"),
+        ],
+    );
     let run_yaml = run(&["check", dir.join("d.hld").to_str().unwrap()]);
     assert_eq!(run_yaml.code, 2);
-    assert!(run_yaml.stderr.contains("unknown rule `missing-rate-limt` in hld.yaml"), "{}", run_yaml.stderr);
-    assert!(run_yaml.stderr.contains("did you mean `missing-rate-limit`?"), "{}", run_yaml.stderr);
+    assert!(
+        run_yaml.stderr.contains("unknown rule `missing-rate-limt` in hld.yaml"),
+        "{}",
+        run_yaml.stderr
+    );
+    assert!(
+        run_yaml.stderr.contains("did you mean `missing-rate-limit`?"),
+        "{}",
+        run_yaml.stderr
+    );
     let allow = "system s {\n  client u\n  service api { replicas = 2, allow = [missing-rate-limt] }\n  u -> api\n}\n";
     let dir = scratch("unknown_allow", &[("d.hld", allow)]);
     let run_allow = run(&["check", "--format", "json", dir.join("d.hld").to_str().unwrap()]);
     assert_eq!(run_allow.code, 2);
-    assert!(run_allow.stdout.contains("unknown rule `missing-rate-limt` in `allow`"), "{}", run_allow.stdout);
+    assert!(
+        run_allow.stdout.contains("unknown rule `missing-rate-limt` in `allow`"),
+        "{}",
+        run_allow.stdout
+    );
     assert!(run_allow.stdout.contains("did you mean `missing-rate-limit`?"));
 }
 

@@ -23,7 +23,10 @@ fn generated_designs_resolve_and_check() {
         let messages: Vec<_> = compilation.diagnostics.iter().map(|d| d.message.clone()).collect();
         let design = compilation.design.unwrap_or_else(|| panic!("{messages:?}"));
         let components = design.components.len();
-        assert!(components * 10 >= size * 9 && components * 10 <= size * 11, "{components} for {size}");
+        assert!(
+            components * 10 >= size * 9 && components * 10 <= size * 11,
+            "{components} for {size}"
+        );
         let links_per_component = design.links.len() as f64 / components as f64;
         assert!((1.6..=2.2).contains(&links_per_component), "{links_per_component}");
         let flows_per_component = design.flows.len() as f64 / components as f64;

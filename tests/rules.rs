@@ -9,7 +9,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{expectations, hld_files, run, Expectation};
+use common::{Expectation, expectations, hld_files, run};
 use hld::analysis::rules::RULES;
 use hld::emit::rule_docs;
 
@@ -29,7 +29,9 @@ fn every_rule_has_both_fixtures() {
         };
         let fires = expectations(&read("fires.hld"));
         assert!(
-            fires.iter().any(|e| matches!(e, Expectation::Finding { rule: r, .. } if r == rule.name)),
+            fires
+                .iter()
+                .any(|e| matches!(e, Expectation::Finding { rule: r, .. } if r == rule.name)),
             "{}: fires.hld has no `// expect: {}`",
             rule.name,
             rule.name
@@ -163,5 +165,9 @@ fn hld_rules_lists_and_documents_every_rule() {
     insta::assert_snapshot!("hld_rules", list.stdout);
     let unknown = run(&["rules", "single-point-of-failur"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("did you mean `single-point-of-failure`?"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("did you mean `single-point-of-failure`?"),
+        "{}",
+        unknown.stderr
+    );
 }

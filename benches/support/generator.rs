@@ -26,7 +26,10 @@ pub fn design(components: usize) -> String {
     let per_region = components / regions;
     let cells = (per_region.saturating_sub(REGION_FIXED) / CELL_COMPONENTS).max(1);
     let mut out = String::with_capacity(components * 260);
-    let _ = writeln!(out, "// generated: {components} components, {regions} regions of {cells} cells");
+    let _ = writeln!(
+        out,
+        "// generated: {components} components, {regions} regions of {cells} cells"
+    );
     let _ = writeln!(out, "system generated \"Generated benchmark design\" {{");
     let _ = writeln!(out, "  slo {{ availability = 99.9%, p99 = 500ms }}");
     let _ = writeln!(out, "  external payments \"Payment processor\" {{ latency = 120ms }}");
@@ -47,7 +50,10 @@ fn write_region(out: &mut String, region: usize, cells: usize) {
     let _ = writeln!(out, "  region {r} \"Region {region}\" {{");
     let _ = writeln!(out, "    client {r}_web {{ rps = {}k }}", 5 + region % 7);
     let _ = writeln!(out, "    client {r}_mobile {{ rps = {}k }}", 3 + region % 5);
-    let _ = writeln!(out, "    cdn {r}_edge : cloudfront {{ hit_ratio = 0.7, ttl = 1h, invalidation = versioned }}");
+    let _ = writeln!(
+        out,
+        "    cdn {r}_edge : cloudfront {{ hit_ratio = 0.7, ttl = 1h, invalidation = versioned }}"
+    );
     let _ = writeln!(
         out,
         "    load_balancer {r}_lb : haproxy {{ replicas = 2, algorithm = least_connections, layer = 7 }}"
@@ -109,12 +115,18 @@ fn write_cell_components(out: &mut String, r: &str, cell: usize) {
         out,
         "    queue {c}_q : kafka {{ delivery = at_least_once, replicas = 3{dead_letter} }}"
     );
-    let _ = writeln!(out, "    worker {c}_w0 {{ replicas = 2, idempotent = true, capacity = 500/s }}");
+    let _ = writeln!(
+        out,
+        "    worker {c}_w0 {{ replicas = 2, idempotent = true, capacity = 500/s }}"
+    );
     let idempotent = if cell % 30 == 5 { "false" } else { "true" };
     let _ = writeln!(out, "    worker {c}_w1 {{ replicas = 2, idempotent = {idempotent} }}");
     // Every 50th cell's search index has one instance: a single point of failure.
     let search_replicas = if cell % 50 == 7 { 1 } else { 2 };
-    let _ = writeln!(out, "    search {c}_search : elasticsearch {{ replicas = {search_replicas} }}");
+    let _ = writeln!(
+        out,
+        "    search {c}_search : elasticsearch {{ replicas = {search_replicas} }}"
+    );
     let _ = writeln!(out, "    object_store {c}_blobs : s3");
     let _ = writeln!(out, "    queue {c}_dlq : kafka {{ replicas = 3 }}");
     let _ = writeln!(out, "    database {c}_audit : dynamodb");
@@ -177,7 +189,12 @@ fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize) {
     }
     if cell % 4 == 2 {
         // The shortest: 4 hops, ending at a service.
-        let _ = writeln!(out, "  flow {c}_ping {{ path = {mobile} -> {} -> {}, op = read }}", s(0), s(2));
+        let _ = writeln!(
+            out,
+            "  flow {c}_ping {{ path = {mobile} -> {} -> {}, op = read }}",
+            s(0),
+            s(2)
+        );
     }
     if cell % 20 == 1 {
         // The longest: 12 hops down the service layers (a deep chain).

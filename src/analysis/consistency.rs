@@ -89,7 +89,9 @@ impl fmt::Display for Cause {
                 let relation = if sum > u64::from(*n) { ">" } else { "<=" };
                 write!(f, "its quorum has r + w = {sum} {relation} n = {n}")
             }
-            Cause::MultiPrimary { conflict: Some(conflict) } => {
+            Cause::MultiPrimary {
+                conflict: Some(conflict),
+            } => {
                 write!(f, "it takes writes on several primaries (conflict = {conflict})")
             }
             Cause::MultiPrimary { conflict: None } => f.write_str("it takes writes on several primaries"),
@@ -114,19 +116,23 @@ mod tests {
         assert_eq!(level("database d : postgres", Op::Read, ReadFrom::Any), Strong);
         assert_eq!(level("database d : cassandra", Op::Write, ReadFrom::Any), Eventual);
         assert_eq!(
-            level("database d : cassandra { consistency = strong }", Op::Read, ReadFrom::Any),
+            level(
+                "database d : cassandra { consistency = strong }",
+                Op::Read,
+                ReadFrom::Any
+            ),
             Strong
         );
         // Quorum: r + w > n, whatever the technology.
-        let quorum = |r: u32, w: u32| {
-            format!("database d : cassandra {{ replication = quorum {{ n = 3, r = {r}, w = {w} }} }}")
-        };
+        let quorum =
+            |r: u32, w: u32| format!("database d : cassandra {{ replication = quorum {{ n = 3, r = {r}, w = {w} }} }}");
         assert_eq!(level(&quorum(1, 1), Op::Read, ReadFrom::Any), Eventual);
         assert_eq!(level(&quorum(2, 2), Op::ReadWrite, ReadFrom::Any), Strong);
         assert_eq!(level(&quorum(1, 1), Op::Write, ReadFrom::Any), Eventual);
         // Primary/replica: lagging replicas weaken reads, not writes.
-        let replicated =
-            |mode: &str| format!("database d : postgres {{ replication = primary_replica {{ replicas = 2, mode = {mode} }} }}");
+        let replicated = |mode: &str| {
+            format!("database d : postgres {{ replication = primary_replica {{ replicas = 2, mode = {mode} }} }}")
+        };
         assert_eq!(level(&replicated("async"), Op::Read, ReadFrom::Any), Eventual);
         assert_eq!(level(&replicated("semi_sync"), Op::ReadWrite, ReadFrom::Any), Eventual);
         assert_eq!(level(&replicated("async"), Op::Read, ReadFrom::Primary), Strong);

@@ -203,9 +203,10 @@ impl<'a> Graph<'a> {
     }
 
     fn compute_sync_sccs(&self) -> Sccs {
-        let sync_only = petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, Edge>| {
-            edge.weight().waits
-        });
+        let sync_only =
+            petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, Edge>| {
+                edge.weight().waits
+            });
         // kosaraju_scc is iterative (tarjan_scc recurses) and lists the
         // components in reverse topological order: successors first.
         let components = petgraph::algo::kosaraju_scc(&sync_only);

@@ -361,7 +361,8 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
         if let Some(first) = flow.client() {
             if is_source_kind(design.component(first).kind) {
                 let nodes = &graph.sync_part(flow_id).nodes;
-                let mut targets: Vec<ComponentId> = nodes.iter().copied().skip(1).filter(|id| is_target_kind(*id)).collect();
+                let mut targets: Vec<ComponentId> =
+                    nodes.iter().copied().skip(1).filter(|id| is_target_kind(*id)).collect();
                 if nodes.len() > 1 {
                     targets.extend(nodes.last().copied());
                 }
@@ -418,11 +419,7 @@ mod tests {
         single_points_of_failure(&graph)
             .into_iter()
             .map(|point| {
-                let flows = point
-                    .flows
-                    .iter()
-                    .map(|flow| design.flow(*flow).id.clone())
-                    .collect();
+                let flows = point.flows.iter().map(|flow| design.flow(*flow).id.clone()).collect();
                 (design.component(point.component).id.clone(), flows, point.user_facing)
             })
             .collect()
@@ -439,7 +436,11 @@ mod tests {
         );
         let names: Vec<_> = found.iter().map(|(name, _, _)| name.as_str()).collect();
         assert_eq!(names, vec!["lb", "app", "db"]);
-        assert!(found.iter().all(|(_, flows, user_facing)| flows == &["f"] && *user_facing));
+        assert!(
+            found
+                .iter()
+                .all(|(_, flows, user_facing)| flows == &["f"] && *user_facing)
+        );
     }
 
     #[test]
@@ -476,7 +477,10 @@ mod tests {
         let design = design(text);
         let graph = Graph::new(&design);
         let points = single_points_of_failure(&graph);
-        let db_point = points.iter().find(|point| design.component(point.component).id == "db").unwrap();
+        let db_point = points
+            .iter()
+            .find(|point| design.component(point.component).id == "db")
+            .unwrap();
         assert_eq!(db_point.background_flows, vec![FlowId(0)]);
     }
 
@@ -485,13 +489,15 @@ mod tests {
         let text = "system s {\n  client u\n  load_balancer lb { replicas = 2 }\n  service edge_svc\n  u -> lb -> edge_svc\n  flow f { path = u -> lb -> edge_svc }\n}";
         assert_eq!(names(text), vec!["edge_svc"]);
         // Without a flow nothing makes it a target.
-        let no_flow = "system s {\n  client u\n  load_balancer lb { replicas = 2 }\n  service edge_svc\n  u -> lb -> edge_svc\n}";
+        let no_flow =
+            "system s {\n  client u\n  load_balancer lb { replicas = 2 }\n  service edge_svc\n  u -> lb -> edge_svc\n}";
         assert!(names(no_flow).is_empty());
     }
 
     #[test]
     fn sources_are_never_reported() {
-        let text = "system s {\n  client u\n  worker w\n  service app\n  database db : dynamodb\n  u -> w -> app -> db\n}";
+        let text =
+            "system s {\n  client u\n  worker w\n  service app\n  database db : dynamodb\n  u -> w -> app -> db\n}";
         assert_eq!(names(text), vec!["app"]);
     }
 

@@ -54,5 +54,8 @@ pub fn findings_of(rule: &str, text: &str) -> Vec<(String, String)> {
 
 /// The subjects a rule reports, sorted.
 pub fn subjects_of(rule: &str, text: &str) -> Vec<String> {
-    findings_of(rule, text).into_iter().map(|(subject, _)| subject).collect()
+    findings_of(rule, text)
+        .into_iter()
+        .map(|(subject, _)| subject)
+        .collect()
 }

@@ -42,14 +42,22 @@ pub fn components_of(design: &Design, ids: &[ComponentId], total: usize) -> Stri
 
 /// `flow a` or `flows a, b`.
 pub fn flows(design: &Design, ids: &[FlowId]) -> String {
-    let names: Vec<String> = ids.iter().take(SHOWN_NAMES).map(|id| design.flow(*id).id.clone()).collect();
+    let names: Vec<String> = ids
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|id| design.flow(*id).id.clone())
+        .collect();
     let noun = if ids.len() == 1 { "flow" } else { "flows" };
     format!("{noun} {}", list_of(&names, ids.len()))
 }
 
 /// `1 instance`, `3 instances`.
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// A size in SI units, as the language writes them: 300GB, 1.5TB.
@@ -67,7 +75,11 @@ pub fn size(bytes: f64) -> String {
 pub fn number(value: f64) -> String {
     let text = format!("{value:.2}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() { "0".to_string() } else { text.to_string() }
+    if text.is_empty() {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]

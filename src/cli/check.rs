@@ -7,8 +7,8 @@ use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
 use crate::analysis;
-use crate::diagnostics::{self, Diagnostic, Summary};
 use crate::analysis::rules::RULES;
+use crate::diagnostics::{self, Diagnostic, Summary};
 use crate::emit::{github, human, json, sarif};
 use crate::source::SourceMap;
 

@@ -223,7 +223,12 @@ fn error_descriptor(code: &str) -> Descriptor {
     }
 }
 
-fn result<'a>(diagnostic: &'a Diagnostic, rule_index: usize, sources: &SourceMap, fallback_file: &str) -> SarifResult<'a> {
+fn result<'a>(
+    diagnostic: &'a Diagnostic,
+    rule_index: usize,
+    sources: &SourceMap,
+    fallback_file: &str,
+) -> SarifResult<'a> {
     let mut text = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {
         text.push_str("\nhelp: ");
@@ -287,7 +292,9 @@ fn physical(sources: &SourceMap, file: &str, span: Option<Span>) -> PhysicalLoca
         location.end_column.max(1)
     };
     PhysicalLocation {
-        artifact_location: ArtifactLocation { uri: artifact_uri(file) },
+        artifact_location: ArtifactLocation {
+            uri: artifact_uri(file),
+        },
         region: Region {
             start_line,
             start_column,

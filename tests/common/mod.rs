@@ -231,13 +231,17 @@ pub fn check_finding_expectations(path: &Path) -> ExpectationReport {
             Expectation::Finding { rule, subject } => {
                 let line = describe("expect", &rule, &subject);
                 if registered(&rule, &line, &mut report) && !matches(&rule, &subject) {
-                    report.failures.push(format!("{name}: no finding for `{line}`\n{json:#}"));
+                    report
+                        .failures
+                        .push(format!("{name}: no finding for `{line}`\n{json:#}"));
                 }
             }
             Expectation::NoFinding { rule, subject } => {
                 let line = describe("expect-not", &rule, &subject);
                 if registered(&rule, &line, &mut report) && matches(&rule, &subject) {
-                    report.failures.push(format!("{name}: unexpected finding for `{line}`\n{json:#}"));
+                    report
+                        .failures
+                        .push(format!("{name}: unexpected finding for `{line}`\n{json:#}"));
                 }
             }
             Expectation::NoFindings => {
@@ -250,9 +254,9 @@ pub fn check_finding_expectations(path: &Path) -> ExpectationReport {
             Expectation::Latency { flow, .. } => report
                 .skipped
                 .push(format!("{name}: expect-latency {flow} (checked with `hld estimate`)")),
-            Expectation::Availability { flow, .. } => report
-                .skipped
-                .push(format!("{name}: expect-availability {flow} (checked with `hld estimate`)")),
+            Expectation::Availability { flow, .. } => report.skipped.push(format!(
+                "{name}: expect-availability {flow} (checked with `hld estimate`)"
+            )),
             Expectation::Error { .. } => {}
         }
     }

@@ -145,17 +145,30 @@ fn message(subject: &str, needed: Consistency, op: Op, store: &Component, given:
         ),
         Cause::MultiPrimary { .. } => format!("{} takes writes on several primaries", store.id),
         Cause::Store { declared: true } => {
-            return format!("{subject} requires {needed} {}, but {} is declared {}", op_noun(op), store.id, given.level);
+            return format!(
+                "{subject} requires {needed} {}, but {} is declared {}",
+                op_noun(op),
+                store.id,
+                given.level
+            );
         }
         Cause::Store { declared: false } => {
             let what = match store.technology_id() {
                 Some(technology) => format!("{} ({technology})", store.id),
                 None => store.id.clone(),
             };
-            return format!("{subject} requires {needed} {}, but {what} is {} by default", op_noun(op), given.level);
+            return format!(
+                "{subject} requires {needed} {}, but {what} is {} by default",
+                op_noun(op),
+                given.level
+            );
         }
     };
-    format!("{subject} requires {needed} {}, but {why} ({})", op_noun(op), given.level)
+    format!(
+        "{subject} requires {needed} {}, but {why} ({})",
+        op_noun(op),
+        given.level
+    )
 }
 
 fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool) -> String {
@@ -163,7 +176,10 @@ fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool)
     match given.cause {
         Cause::LaggingReplicas { .. } => {
             let place = if on_link { "on the link" } else { "on the hop's link" };
-            format!("set read_from = primary {place}, or make the replicas of {} sync", store.id)
+            format!(
+                "set read_from = primary {place}, or make the replicas of {} sync",
+                store.id
+            )
         }
         Cause::Quorum { n, .. } => {
             let majority = n / 2 + 1;
@@ -176,7 +192,10 @@ fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool)
             "write through one primary (replication = primary_replica) on {}, {relax}",
             store.id
         ),
-        Cause::Store { .. } => format!("{}, or use a store that gives {needed}", relax.trim_start_matches("or ")),
+        Cause::Store { .. } => format!(
+            "{}, or use a store that gives {needed}",
+            relax.trim_start_matches("or ")
+        ),
     }
 }
 
@@ -206,7 +225,11 @@ mod tests {
         let found = findings_of("cap-mismatch", text);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "flow r");
-        assert!(found[0].1.starts_with("flow r at api -> db requires strong reads"), "{}", found[0].1);
+        assert!(
+            found[0].1.starts_with("flow r at api -> db requires strong reads"),
+            "{}",
+            found[0].1
+        );
         let both = "system s {\n  client u\n  service api { replicas = 2 }\n  database db : cassandra\n  u -> api\n  api -> db { requires = strong }\n  flow r { path = u -> api -> db, op = read, requires = strong }\n}";
         let found = findings_of("cap-mismatch", both);
         assert_eq!(found.len(), 1, "{found:?}");

@@ -91,7 +91,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("{} synchronous hops", chain.len()))
-            .help("make part of the chain asynchronous (through a queue), or merge services that always call each other")
+            .help(
+                "make part of the chain asynchronous (through a queue), or merge services that always call each other",
+            )
             .note(format!("the chain: {}", names.join(" -> "))),
         );
     }

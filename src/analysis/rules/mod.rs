@@ -213,7 +213,11 @@ mod tests {
                     .into_iter()
                     .filter(|finding| finding.code == rule.name)
                     .collect();
-                assert!(fired.is_empty(), "{}: the Fixed design fires it:\n{fix}\n{fired:#?}", rule.name);
+                assert!(
+                    fired.is_empty(),
+                    "{}: the Fixed design fires it:\n{fix}\n{fired:#?}",
+                    rule.name
+                );
             }
         }
     }

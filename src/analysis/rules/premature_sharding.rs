@@ -85,7 +85,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .at(shard.span)
         .label(format!("{} shards", shard.count))
-        .help(format!("remove shard from {} until it outgrows one server", component.id));
+        .help(format!(
+            "remove shard from {} until it outgrows one server",
+            component.id
+        ));
         if let Some(span) = component.property_span("size") {
             finding = finding.secondary(span, wording::size(size));
         }

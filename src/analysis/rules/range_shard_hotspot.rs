@@ -92,7 +92,16 @@ mod tests {
 
     #[test]
     fn keys_named_like_time_or_sequences() {
-        for key in ["id", "created_at", "updated_at", "timestamp", "event_time", "createdOn", "seq_no", "ID"] {
+        for key in [
+            "id",
+            "created_at",
+            "updated_at",
+            "timestamp",
+            "event_time",
+            "createdOn",
+            "seq_no",
+            "ID",
+        ] {
             assert!(is_monotonic_key(key), "{key}");
         }
         for key in ["user_id", "region", "code", "tenant"] {

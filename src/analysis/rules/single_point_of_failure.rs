@@ -209,7 +209,10 @@ mod tests {
         let text = "system s {\n  client u\n  service app\n  database db : dynamodb\n  u -> app -> db\n  flow a { path = u -> app -> db }\n  flow b { path = u -> app }\n}";
         let all = findings(text);
         let finding = all.iter().find(|f| f.code == "single-point-of-failure").unwrap();
-        assert_eq!(finding.message, "app has 1 instance and is on every path of flows a and b");
+        assert_eq!(
+            finding.message,
+            "app has 1 instance and is on every path of flows a and b"
+        );
         assert_eq!(finding.help.as_deref(), Some("set replicas = 2 on app"));
         assert_eq!(finding.severity, Severity::Error);
     }

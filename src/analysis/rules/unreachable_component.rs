@@ -1,5 +1,5 @@
-use crate::analysis::{Context, Finding};
 use crate::analysis::graph::is_source_kind;
+use crate::analysis::{Context, Finding};
 
 declare_rule! {
     /// ## What it checks
@@ -60,16 +60,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         out.push(
-            Finding::component(
-                design,
-                id,
-                format!("no client or worker reaches {}", component.id),
-            )
-            .label("unreachable")
-            .help(format!(
-                "link it from the component that uses it (`caller -> {}`), or remove it",
-                component.id
-            )),
+            Finding::component(design, id, format!("no client or worker reaches {}", component.id))
+                .label("unreachable")
+                .help(format!(
+                    "link it from the component that uses it (`caller -> {}`), or remove it",
+                    component.id
+                )),
         );
     }
 }

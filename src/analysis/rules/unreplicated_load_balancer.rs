@@ -86,7 +86,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let mut finding = Finding::component(design, id, message)
             .label("1 instance")
-            .help(format!("set replicas = 2 and mode = active_passive on {}", component.id));
+            .help(format!(
+                "set replicas = 2 and mode = active_passive on {}",
+                component.id
+            ));
         if let Some(span) = component.property_span("replicas") {
             finding = finding.secondary(span, "one replica");
         }

@@ -76,11 +76,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let strict = |link_id: &LinkId| {
             let link = design.link(*link_id);
-            link.op.writes()
-                && matches!(
-                    link.requires,
-                    Some(Consistency::Strong | Consistency::ReadYourWrites)
-                )
+            link.op.writes() && matches!(link.requires, Some(Consistency::Strong | Consistency::ReadYourWrites))
         };
         let mut links: Vec<LinkId> = cx.graph.incoming(id).iter().copied().filter(strict).collect();
         for database in &databases {
