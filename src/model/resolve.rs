@@ -65,6 +65,9 @@ impl Resolver {
 
     fn gather<'a>(&mut self, files: &'a [ParsedFile]) -> Gathered<'a> {
         let mut gathered = Gathered::default();
+        // Reported only when the file has a system: without one, "no system
+        // block" says it all.
+        let mut outside = Vec::new();
         for parsed in files {
             for item in &parsed.ast.items {
                 match item {
@@ -98,13 +101,7 @@ impl Resolver {
                     Item::Import(_) => {}
                     other => {
                         if parsed.is_root {
-                            let span = item_span(other);
-                            self.error(
-                                codes::SYNTAX_ERROR,
-                                span,
-                                "this declaration is outside the system block",
-                            )
-                            .help = Some("move it inside `system NAME { ... }`".to_string());
+                            outside.push(item_span(other));
                         } else {
                             self.gather_items(std::slice::from_ref(other), None, &mut gathered, 0);
                         }
@@ -112,7 +109,16 @@ impl Resolver {
                 }
             }
         }
-        if gathered.system.is_none() {
+        if gathered.system.is_some() {
+            for span in outside {
+                self.error(
+                    codes::SYNTAX_ERROR,
+                    span,
+                    "this declaration is outside the system block",
+                )
+                .help = Some("move it inside `system NAME { ... }`".to_string());
+            }
+        } else {
             if let Some(root) = files.iter().find(|file| file.is_root) {
                 let span = Span::new(root.file, 0, 0);
                 self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
@@ -201,8 +207,14 @@ impl Resolver {
         let mut first_span: HashMap<&str, Span> = HashMap::new();
         let mut declared = Vec::new();
         for (decl, region) in &gathered.components {
-            let Some(kind) = self.kind(&decl.kind) else {
-                continue;
+            let kind = if decl.recovered {
+                // Its syntax error is reported; only the id matters now.
+                Kind::parse(&decl.kind.name).unwrap_or(Kind::Service)
+            } else {
+                match self.kind(&decl.kind) {
+                    Some(kind) => kind,
+                    None => continue,
+                }
             };
             if RESERVED_IDS.contains(&decl.id.name.as_str()) {
                 self.error(
