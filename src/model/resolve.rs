@@ -1698,3 +1698,148 @@ fn fmt_rate(rate: f64) -> String {
         format!("{rate:.2}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::load::{Input, Limits, MemoryLoader, compile};
+    use crate::model::*;
+
+    fn design(text: &str) -> Design {
+        let compilation = compile_text(text);
+        let messages: Vec<_> = compilation.diagnostics.iter().map(|d| d.message.clone()).collect();
+        compilation.design.unwrap_or_else(|| panic!("errors: {messages:?}"))
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        compile_text(text).diagnostics.into_iter().map(|d| d.message).collect()
+    }
+
+    fn compile_text(text: &str) -> crate::model::load::Compilation {
+        let input = Input {
+            name: "t.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: text.as_bytes().to_vec(),
+        };
+        compile(input, &MemoryLoader::default(), &Limits::default())
+    }
+
+    #[test]
+    fn flows_without_rps_share_what_their_client_leaves() {
+        let design = design(
+            "system s {\n  client u { rps = 1k }\n  service a\n  service b\n  u -> a\n  u -> b\n  flow x { path = u -> a, rps = 400 }\n  flow y { path = u -> a }\n  flow z { path = u -> b }\n}",
+        );
+        let rps: Vec<f64> = design.flows.iter().map(|flow| flow.rps).collect();
+        assert_eq!(rps, vec![400.0, 300.0, 300.0]);
+        assert!(
+            errors(
+                "system s {\n  client u { rps = 10 }\n  service a\n  u -> a\n  flow x { path = u -> a, rps = 20 }\n}"
+            )[0]
+            .contains("more than its 10 rps")
+        );
+    }
+
+    #[test]
+    fn link_defaults_follow_language_md() {
+        let design = design("system s {\n  service a\n  queue q\n  worker w\n  database d\n  a -> q -> w -> d\n}");
+        let modes: Vec<LinkMode> = design.links.iter().map(|link| link.mode).collect();
+        assert_eq!(modes, vec![LinkMode::Async, LinkMode::Async, LinkMode::Sync]);
+        assert!(
+            design
+                .links
+                .iter()
+                .all(|link| link.op == Op::ReadWrite && link.weight == 1)
+        );
+    }
+
+    #[test]
+    fn a_hop_takes_the_link_of_its_op() {
+        let design = design(
+            "system s {\n  client u\n  service a\n  database d\n  u -> a\n  a -> d { op = read }\n  a -> d { op = write, requires = strong }\n  flow r { path = u -> a -> d, op = read }\n  flow w { path = u -> a -> d, op = write }\n}",
+        );
+        assert_eq!(design.flows[0].hops[1], LinkId(1));
+        assert_eq!(design.flows[1].hops[1], LinkId(2));
+    }
+
+    #[test]
+    fn defaults_come_from_the_technology_and_the_kind() {
+        let design = design(
+            "system s {\n  database d : postgres { replication = primary_replica { replicas = 2 } }\n  database c : cassandra\n  cache r : redis\n  cdn e : cloudfront\n  database x\n}",
+        );
+        let d = &design.components[0];
+        assert_eq!(d.consistency(), Consistency::Strong);
+        assert_eq!(
+            d.replication,
+            Replication::PrimaryReplica {
+                replicas: 2,
+                mode: ReplicationMode::Async,
+                failover: Failover::Manual
+            }
+        );
+        assert_eq!(design.components[1].consistency(), Consistency::Eventual);
+        assert_eq!(design.components[2].hit_ratio(), 0.8);
+        assert_eq!(design.components[2].cache_pattern, CachePattern::CacheAside);
+        assert_eq!(design.components[2].effective_ttl_ms(), None);
+        assert_eq!(design.components[3].effective_ttl_ms(), Some(86_400_000.0));
+        assert!(design.components[3].is_redundant());
+        assert!(!design.components[4].is_redundant());
+        assert_eq!(design.components[4].latency.p99_ms, 50.0);
+    }
+
+    #[test]
+    fn a_latency_alone_sets_p50_and_the_kind_sets_the_tail() {
+        let design =
+            design("system s {\n  service a { latency = 4ms }\n  service b { latency = { p50 = 1ms, p99 = 3ms } }\n}");
+        assert_eq!(
+            (design.components[0].latency.p50_ms, design.components[0].latency.p99_ms),
+            (4.0, 20.0)
+        );
+        assert_eq!(
+            (design.components[1].latency.p50_ms, design.components[1].latency.p99_ms),
+            (1.0, 3.0)
+        );
+    }
+
+    #[test]
+    fn regions_rtts_and_the_sync_part() {
+        let design = design(
+            "system s {\n  region a { client u }\n  region b { service x\n  queue q\n  worker w }\n  rtt a <-> b = 75ms\n  u -> x -> q -> w\n  flow f { path = u -> x -> q -> w }\n}",
+        );
+        assert_eq!(design.rtt_ms(RegionId(0), RegionId(1)), Some(75.0));
+        let part = design.flows[0].sync_part(&design);
+        assert_eq!(part.nodes, vec![ComponentId(0), ComponentId(1), ComponentId(2)]);
+        assert_eq!(part.background, vec![ComponentId(3)]);
+    }
+
+    #[test]
+    fn checks_cross_references() {
+        let all = errors(
+            "system s {\n  service a\n  database d\n  queue q { dead_letter = a }\n  a -> d { fanout = all }\n  a -> a\n}",
+        );
+        assert!(all.iter().any(|m| m.contains("which is not a queue")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("which is not sharded")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("links to itself")), "{all:?}");
+    }
+
+    #[test]
+    fn every_component_property_in_the_schema_is_handled() {
+        use crate::model::schema::COMPONENT_PROPERTIES;
+        for spec in COMPONENT_PROPERTIES {
+            let kind = spec.kinds.first().copied().unwrap_or(Kind::Service);
+            let value = match spec.name {
+                "latency" => "5ms".to_string(),
+                "region" => "r".to_string(),
+                "invalidation" if kind == Kind::Cdn => "versioned".to_string(),
+                "pattern" => "cache_aside".to_string(),
+                "dead_letter" => "true".to_string(),
+                _ => spec.ty.example().to_string(),
+            };
+            let text = format!(
+                "system s {{\n  region r {{ client c }}\n  {kind} x {{ {} = {value} }}\n}}",
+                spec.name
+            );
+            let all = errors(&text);
+            assert!(all.is_empty(), "{}: {all:?}", spec.name);
+        }
+    }
+}
