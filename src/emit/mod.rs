@@ -2,6 +2,10 @@
 //! decides nothing: diagnostics (`human`, `json`), rule documentation
 //! (`rule_docs`).
 
+pub mod design_json;
+pub mod diagram;
+pub mod dot;
 pub mod human;
 pub mod json;
+pub mod mermaid;
 pub mod rule_docs;

@@ -964,10 +964,10 @@ impl Resolver {
     }
 
     fn replication(&mut self, value: &Value) -> Option<Replication> {
-        if let ValueKind::Word(word) = &value.kind {
-            if word == "none" {
-                return Some(Replication::None);
-            }
+        if let ValueKind::Word(word) = &value.kind
+            && word == "none"
+        {
+            return Some(Replication::None);
         }
         let (tag, block) = self.tagged("replication", value, schema::ValueType::Replication)?;
         match tag.name.as_str() {
@@ -1560,20 +1560,21 @@ impl Resolver {
             }
             let link = &self.design.links[link_idx];
             let (from, to) = (self.design.component(link.from), self.design.component(link.to));
-            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms) {
-                if a != b && self.design.rtt_ms(a, b).is_none() {
-                    let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
-                    let span = link.span;
-                    let diagnostic = self.error(
-                        codes::INVALID_VALUE,
-                        span,
-                        format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
-                    );
-                    diagnostic.help = Some(format!(
-                        "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
-                    ));
-                    diagnostic.label = Some("crosses regions".to_string());
-                }
+            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms)
+                && a != b
+                && self.design.rtt_ms(a, b).is_none()
+            {
+                let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
+                let span = link.span;
+                let diagnostic = self.error(
+                    codes::INVALID_VALUE,
+                    span,
+                    format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
+                );
+                diagnostic.help = Some(format!(
+                    "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
+                ));
+                diagnostic.label = Some("crosses regions".to_string());
             }
         }
     }

@@ -405,10 +405,10 @@ impl<'t> Ctx<'t> {
                     // A stack whose deepest entry is a rule means that rule
                     // failed right there; a token failure is named by the
                     // literals above.
-                    if let Some(rule) = stack.deepest.get_rule() {
-                        if !matches!(rule, Rule::block | Rule::list | Rule::string) {
-                            expected.add_rule(*rule);
-                        }
+                    if let Some(rule) = stack.deepest.get_rule()
+                        && !matches!(rule, Rule::block | Rule::list | Rule::string)
+                    {
+                        expected.add_rule(*rule);
                     }
                 }
             }
