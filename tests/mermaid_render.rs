@@ -14,9 +14,14 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     if !dir.join("node_modules/mermaid").is_dir() {
         return Err("the npm packages of .ci/mermaid are not installed (.ci/run installs them)".to_string());
     }
-    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if !chromium.exists() {
-        return Err(format!("{} is missing (.ci/run installs Debian's chromium)", chromium.display()));
+        return Err(format!(
+            "{} is missing (.ci/run installs Debian's chromium)",
+            chromium.display()
+        ));
     }
     Ok((dir, chromium))
 }
@@ -62,6 +67,10 @@ fn every_diagram_renders_with_the_real_mermaid() {
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     std::fs::remove_dir_all(&out).ok();
 }

@@ -256,9 +256,30 @@ mod tests {
     fn every_technology_the_contract_names_is_known() {
         let base = KnowledgeBase::get();
         let named = [
-            "nginx", "haproxy", "envoy", "cloudfront", "redis", "memcached", "postgres", "mysql", "cassandra", "dynamodb",
-            "mongodb", "hbase", "cockroachdb", "spanner", "zookeeper", "etcd", "riak", "couchbase", "kafka", "rabbitmq",
-            "sqs", "s3", "elasticsearch", "opensearch",
+            "nginx",
+            "haproxy",
+            "envoy",
+            "cloudfront",
+            "redis",
+            "memcached",
+            "postgres",
+            "mysql",
+            "cassandra",
+            "dynamodb",
+            "mongodb",
+            "hbase",
+            "cockroachdb",
+            "spanner",
+            "zookeeper",
+            "etcd",
+            "riak",
+            "couchbase",
+            "kafka",
+            "rabbitmq",
+            "sqs",
+            "s3",
+            "elasticsearch",
+            "opensearch",
         ];
         for id in named {
             let technology = base.technology(id).unwrap_or_else(|| panic!("{id} is missing"));
