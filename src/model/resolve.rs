@@ -1214,6 +1214,8 @@ impl Resolver {
     // ------------------------------------------------------------ links
 
     fn links(&mut self, gathered: &Gathered<'_>) {
+        // Links by ends and op, to find one declared twice.
+        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::new();
         for decl in &gathered.links {
             let ids: Vec<Option<ComponentId>> = decl
                 .nodes
@@ -1240,13 +1242,7 @@ impl Resolver {
                     continue;
                 }
                 let link = self.new_link(from, to, &template, span, decl.span);
-                let twin = self
-                    .design
-                    .links
-                    .iter()
-                    .find(|other| other.from == from && other.to == to && other.op == link.op)
-                    .map(|other| other.span);
-                if let Some(first) = twin {
+                if let Some(&first) = seen.get(&(from, to, link.op)) {
                     let op = link.op;
                     let diagnostic = self.error(
                         codes::DUPLICATE_ID,
@@ -1266,6 +1262,7 @@ impl Resolver {
                     );
                     continue;
                 }
+                seen.insert((from, to, link.op), link.span);
                 self.design.links.push(link);
             }
         }
