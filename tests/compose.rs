@@ -123,7 +123,11 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
         .iter_errors(&doc)
         .map(|error| format!("{}: {error}", error.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "{name}: compose.yaml is not valid:\n{}\n{yaml}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{name}: compose.yaml is not valid:\n{}\n{yaml}",
+        errors.join("\n")
+    );
 
     let env = env_values(file(stack, ".env"));
     for variable in interpolated_variables(yaml) {
@@ -134,7 +138,10 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
         );
     }
     for value in env.values() {
-        assert!(value.contains("placeholder"), "{name}: .env holds a non-placeholder value {value}");
+        assert!(
+            value.contains("placeholder"),
+            "{name}: .env holds a non-placeholder value {value}"
+        );
     }
 
     let services = doc["services"].as_object().expect("services");
@@ -142,7 +149,11 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
     let paths: BTreeSet<&str> = stack.files.iter().map(|file| file.path.as_str()).collect();
     let mut published = BTreeSet::new();
     let base = KnowledgeBase::get();
-    let components: BTreeSet<&str> = design.components.iter().map(|component| component.id.as_str()).collect();
+    let components: BTreeSet<&str> = design
+        .components
+        .iter()
+        .map(|component| component.id.as_str())
+        .collect();
     for (service, body) in services {
         assert!(
             service
@@ -152,10 +163,16 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
         );
         let labels = body["labels"].as_object().expect("labels");
         let component = labels["hld.component"].as_str().expect("hld.component label");
-        assert!(components.contains(component), "{name}: {service} labels unknown {component}");
+        assert!(
+            components.contains(component),
+            "{name}: {service} labels unknown {component}"
+        );
         let kind = labels["hld.kind"].as_str().unwrap();
         for dependency in body["depends_on"].as_object().into_iter().flat_map(|map| map.keys()) {
-            assert!(services.contains_key(dependency), "{name}: {service} depends on missing {dependency}");
+            assert!(
+                services.contains_key(dependency),
+                "{name}: {service} depends on missing {dependency}"
+            );
             assert_ne!(dependency, service, "{name}: {service} depends on itself");
             let condition = body["depends_on"][dependency]["condition"].as_str().unwrap();
             let has_healthcheck = services[dependency].get("healthcheck").is_some();
@@ -166,7 +183,10 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
             );
         }
         for network in body["networks"].as_array().expect("networks") {
-            assert!(networks.contains_key(network.as_str().unwrap()), "{name}: {service} network");
+            assert!(
+                networks.contains_key(network.as_str().unwrap()),
+                "{name}: {service} network"
+            );
         }
         let replicas = body["deploy"]["replicas"].as_u64().unwrap_or(1);
         for port in body["ports"].as_array().into_iter().flatten() {
@@ -175,14 +195,23 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
                 "{name}: {service} ({kind}) publishes a port"
             );
             assert_eq!(port["host_ip"], "127.0.0.1", "{name}: {service}");
-            assert_eq!(replicas, 1, "{name}: {service} publishes a port with {replicas} replicas");
+            assert_eq!(
+                replicas, 1,
+                "{name}: {service} publishes a port with {replicas} replicas"
+            );
             let host_port = port["published"].as_str().unwrap().to_string();
-            assert!(published.insert(host_port.clone()), "{name}: host port {host_port} twice");
+            assert!(
+                published.insert(host_port.clone()),
+                "{name}: host port {host_port} twice"
+            );
         }
         for volume in body["volumes"].as_array().into_iter().flatten() {
             let source = volume["source"].as_str().unwrap();
             let source = source.strip_prefix("./").expect("relative mount");
-            assert!(paths.contains(source), "{name}: {service} mounts {source}, which is not generated");
+            assert!(
+                paths.contains(source),
+                "{name}: {service} mounts {source}, which is not generated"
+            );
             assert_eq!(volume["read_only"], true);
         }
         // Every variable the image needs, as the knowledge base says and as
@@ -217,7 +246,10 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
                 );
             }
         }
-        assert!(!environment.values().any(|value| value.contains("{{")), "{name}: unfilled placeholder");
+        assert!(
+            !environment.values().any(|value| value.contains("{{")),
+            "{name}: unfilled placeholder"
+        );
         if let Some(command) = body["command"].as_array() {
             assert!(!command.iter().any(|part| part.as_str().unwrap().contains("{{")));
         }
@@ -255,7 +287,10 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
     // The README names every service and every component that does not run.
     let readme = file(stack, "README.md");
     for service in services.keys() {
-        assert!(readme.contains(&format!("`{service}`")), "{name}: README misses {service}");
+        assert!(
+            readme.contains(&format!("`{service}`")),
+            "{name}: README misses {service}"
+        );
     }
     for component in &design.components {
         assert!(readme.contains(&component.id), "{name}: README misses {}", component.id);
@@ -343,7 +378,10 @@ fn every_technology_gives_a_valid_stack() {
     let yaml = file(&stack, "compose.yaml");
     for technology in &base.technologies {
         // Proxies without generated routing (envoy, traefik, kong) run nginx instead.
-        let proxy_kind = technology.kinds.first().is_some_and(|kind| matches!(kind.as_str(), "load_balancer" | "gateway"));
+        let proxy_kind = technology
+            .kinds
+            .first()
+            .is_some_and(|kind| matches!(kind.as_str(), "load_balancer" | "gateway"));
         if let Some(spec) = &technology.compose
             && (spec.proxy.is_some() || !proxy_kind)
         {
@@ -470,7 +508,11 @@ fn compose_writes_the_stack_and_a_marker() {
     let result = run(&["compose", &fixture("no_proxy.hld"), "-o", out.to_str().unwrap()]);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(!out.join("config/gw.nginx.conf").exists());
-    assert!(result.stdout.contains("removed config/gw.nginx.conf"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("removed config/gw.nginx.conf"),
+        "{}",
+        result.stdout
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -516,7 +558,13 @@ fn compose_refuses_a_foreign_directory_unless_forced() {
     assert!(!dir.join("compose.yaml").exists());
     assert!(!dir.join(MARKER).exists());
 
-    let result = run(&["compose", &fixture("no_proxy.hld"), "-o", dir.to_str().unwrap(), "--force"]);
+    let result = run(&[
+        "compose",
+        &fixture("no_proxy.hld"),
+        "-o",
+        dir.to_str().unwrap(),
+        "--force",
+    ]);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert!(dir.join("compose.yaml").is_file());
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
@@ -532,7 +580,12 @@ fn compose_never_writes_through_a_symbolic_link() {
     std::fs::create_dir_all(&outside).unwrap();
     // DIR itself a link.
     std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
-    let result = run(&["compose", &fixture("gateway_routes.hld"), "-o", dir.join("link").to_str().unwrap()]);
+    let result = run(&[
+        "compose",
+        &fixture("gateway_routes.hld"),
+        "-o",
+        dir.join("link").to_str().unwrap(),
+    ]);
     assert_eq!(result.code, 2);
     assert!(result.stderr.contains("symbolic link"), "{}", result.stderr);
     // A link inside a generated DIR, even with --force.
@@ -540,12 +593,26 @@ fn compose_never_writes_through_a_symbolic_link() {
     assert_eq!(result.code, 0, "{}", result.stderr);
     std::fs::remove_dir_all(out.join("config")).unwrap();
     std::os::unix::fs::symlink(&outside, out.join("config")).unwrap();
-    let result = run(&["compose", &fixture("gateway_routes.hld"), "-o", out.to_str().unwrap(), "--force"]);
+    let result = run(&[
+        "compose",
+        &fixture("gateway_routes.hld"),
+        "-o",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
     assert_eq!(result.code, 2);
     assert!(result.stderr.contains("symbolic link"), "{}", result.stderr);
-    assert!(std::fs::read_dir(&outside).unwrap().next().is_none(), "wrote outside DIR");
+    assert!(
+        std::fs::read_dir(&outside).unwrap().next().is_none(),
+        "wrote outside DIR"
+    );
     // An output path that is a file.
-    let result = run(&["compose", &fixture("no_proxy.hld"), "-o", out.join("compose.yaml").to_str().unwrap()]);
+    let result = run(&[
+        "compose",
+        &fixture("no_proxy.hld"),
+        "-o",
+        out.join("compose.yaml").to_str().unwrap(),
+    ]);
     assert_eq!(result.code, 2);
     assert!(result.stderr.contains("not a directory"), "{}", result.stderr);
     let _ = std::fs::remove_dir_all(&dir);

@@ -110,8 +110,12 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
     let shown = dir.display();
     let mut relative_paths = Vec::with_capacity(files.len());
     for file in files {
-        let relative = safe_relative(&file.path)
-            .ok_or_else(|| format!("refusing to write `{}` outside {shown} (this is a bug in hld)", file.path))?;
+        let relative = safe_relative(&file.path).ok_or_else(|| {
+            format!(
+                "refusing to write `{}` outside {shown} (this is a bug in hld)",
+                file.path
+            )
+        })?;
         relative_paths.push(relative);
     }
 
@@ -126,7 +130,8 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
         }
         Ok(meta) if !meta.is_dir() => return Err(format!("{shown} exists and is not a directory")),
         Ok(_) => {
-            let mut entries = fs::read_dir(dir).map_err(|error| format!("cannot read {shown}: {}", describe(&error)))?;
+            let mut entries =
+                fs::read_dir(dir).map_err(|error| format!("cannot read {shown}: {}", describe(&error)))?;
             if entries.next().is_some() {
                 let marker_path = dir.join(MARKER);
                 match fs::symlink_metadata(&marker_path) {
@@ -168,7 +173,10 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
                     ));
                 }
                 Ok(meta) if last && meta.is_dir() => {
-                    return Err(format!("{} is a directory; hld would write a file there", current.display()));
+                    return Err(format!(
+                        "{} is a directory; hld would write a file there",
+                        current.display()
+                    ));
                 }
                 Ok(meta) if !last && !meta.is_dir() => {
                     return Err(format!("{} is not a directory", current.display()));
@@ -191,7 +199,9 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
         if files.iter().any(|file| file.path == stale) {
             continue;
         }
-        let Some(relative) = safe_relative(&stale) else { continue };
+        let Some(relative) = safe_relative(&stale) else {
+            continue;
+        };
         let path = dir.join(&relative);
         // Only a regular file inside DIR reached without a link is removed.
         let through_links = relative.ancestors().skip(1).any(|ancestor| {

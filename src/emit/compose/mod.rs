@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 
 use crate::knowledge::{ComposeSpec, KnowledgeBase, ProxyDialect, ProxySpec, Technology};
 use crate::model::{Algorithm, ComponentId, Design, Kind, Replication};
-use spec::{ComposeFile, Condition, Deploy, DependsOn, Healthcheck, Network, OrderedMap, Port, Service, Volume};
+use spec::{ComposeFile, Condition, DependsOn, Deploy, Healthcheck, Network, OrderedMap, Port, Service, Volume};
 
 /// The file that marks a directory as written by `hld compose`; it lists
 /// the files written, so a rerun can replace them and remove stale ones.
@@ -66,7 +66,9 @@ pub struct Stack {
 #[derive(Clone, Debug)]
 pub(crate) enum Runtime {
     /// Not run locally; the README says why.
-    Absent { reason: String },
+    Absent {
+        reason: String,
+    },
     Run(Box<Run>),
 }
 
@@ -257,15 +259,18 @@ fn choose_image(design: &Design, id: ComponentId, base: &'static KnowledgeBase) 
         Kind::Client => Ok(Choice::Absent(
             "Where requests start: you are the client (see \"Start it\" for the URLs).".to_string(),
         )),
-        Kind::Dns => Ok(Choice::Absent(technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(
-            || "Not run locally: containers find each other through Docker's built-in DNS.".to_string(),
-        ))),
-        Kind::Cdn => Ok(Choice::Absent(technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(
-            || "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string(),
-        ))),
+        Kind::Dns => Ok(Choice::Absent(
+            technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(|| {
+                "Not run locally: containers find each other through Docker's built-in DNS.".to_string()
+            }),
+        )),
+        Kind::Cdn => Ok(Choice::Absent(
+            technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(|| {
+                "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string()
+            }),
+        )),
         Kind::External => Ok(Choice::Absent(
-            "Not run locally: a third-party API outside the system, so calls to it have no local endpoint."
-                .to_string(),
+            "Not run locally: a third-party API outside the system, so calls to it have no local endpoint.".to_string(),
         )),
         Kind::Service | Kind::Worker => {
             let spec = base
@@ -385,9 +390,10 @@ fn kind_default(base: &'static KnowledgeBase, kind: Kind) -> Result<&'static Tec
 
 /// A client, cdn or dns links to it.
 fn is_entry_point(design: &Design, id: ComponentId) -> bool {
-    design.links.iter().any(|link| {
-        link.to == id && matches!(design.component(link.from).kind, Kind::Client | Kind::Cdn | Kind::Dns)
-    })
+    design
+        .links
+        .iter()
+        .any(|link| link.to == id && matches!(design.component(link.from).kind, Kind::Client | Kind::Cdn | Kind::Dns))
 }
 
 /// Containers for a component, and how its declaration maps onto them.
@@ -395,16 +401,14 @@ fn containers(component: &crate::model::Component, run: &Run) -> (u32, Option<St
     let replicas = component.replicas.max(1);
     match run.role {
         Role::Stub => {
-            let note = (!component.stateless)
-                .then(|| "Declared stateful; the stub keeps no state, so its replicas are interchangeable.".to_string());
+            let note = (!component.stateless).then(|| {
+                "Declared stateful; the stub keeps no state, so its replicas are interchangeable.".to_string()
+            });
             (replicas, note)
         }
         Role::Proxy(_) => {
             if run.host_port.is_some() && replicas > 1 {
-                let mode = component
-                    .ha_mode
-                    .map(|mode| format!(", {mode}"))
-                    .unwrap_or_default();
+                let mode = component.ha_mode.map(|mode| format!(", {mode}")).unwrap_or_default();
                 (
                     1,
                     Some(format!(
@@ -613,7 +617,10 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
             })
             .into_iter()
             .collect();
-        let volumes = match (&run.config_file, run.runs.and_then(|t| t.compose.as_ref()).and_then(|s| s.proxy.as_ref())) {
+        let volumes = match (
+            &run.config_file,
+            run.runs.and_then(|t| t.compose.as_ref()).and_then(|s| s.proxy.as_ref()),
+        ) {
             (Some(file), Some(proxy)) => vec![Volume {
                 kind: "bind".to_string(),
                 source: format!("./{file}"),
@@ -728,7 +735,12 @@ mod tests {
     #[test]
     fn placeholders_are_filled_and_dollars_escaped() {
         assert_eq!(
-            fill("1@{{service}}:29093 {{component}} ({{kind}})", "events-1", "a$b", Kind::Queue),
+            fill(
+                "1@{{service}}:29093 {{component}} ({{kind}})",
+                "events-1",
+                "a$b",
+                Kind::Queue
+            ),
             "1@events-1:29093 a$$b (queue)"
         );
     }

@@ -110,7 +110,10 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
                 }
                 if !unenforced.is_empty() {
                     let verb = if unenforced.len() > 1 { "are" } else { "is" };
-                    notes.push(format!("Its declared {} {verb} not enforced locally.", unenforced.join(" and ")));
+                    notes.push(format!(
+                        "Its declared {} {verb} not enforced locally.",
+                        unenforced.join(" and ")
+                    ));
                 }
                 if let Role::Proxy(dialect) = run.role
                     && let Some(file) = &run.config_file

@@ -27,7 +27,10 @@ impl<V> OrderedMap<V> {
     }
 
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.0.iter().find(|(existing, _)| existing == key).map(|(_, value)| value)
+        self.0
+            .iter()
+            .find(|(existing, _)| existing == key)
+            .map(|(_, value)| value)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
