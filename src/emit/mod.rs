@@ -3,6 +3,10 @@
 //! (`rule_docs`), the runnable stack (`compose`).
 
 pub mod compose;
+pub mod design_json;
+pub mod diagram;
+pub mod dot;
 pub mod human;
 pub mod json;
+pub mod mermaid;
 pub mod rule_docs;

@@ -284,6 +284,44 @@ mod tests {
         assert_eq!(base.technology("postgresql").map(|t| t.id.as_str()), Some("postgres"));
     }
 
+    /// language.md §2 names these technologies; the shared examples use a
+    /// subset of them.
+    #[test]
+    fn every_technology_the_contract_names_is_known() {
+        let base = KnowledgeBase::get();
+        let named = [
+            "nginx",
+            "haproxy",
+            "envoy",
+            "cloudfront",
+            "redis",
+            "memcached",
+            "postgres",
+            "mysql",
+            "cassandra",
+            "dynamodb",
+            "mongodb",
+            "hbase",
+            "cockroachdb",
+            "spanner",
+            "zookeeper",
+            "etcd",
+            "riak",
+            "couchbase",
+            "kafka",
+            "rabbitmq",
+            "sqs",
+            "s3",
+            "elasticsearch",
+            "opensearch",
+        ];
+        for id in named {
+            let technology = base.technology(id).unwrap_or_else(|| panic!("{id} is missing"));
+            assert!(!technology.kinds.is_empty(), "{id}");
+            assert!(technology.latency.p99 >= technology.latency.p50, "{id}");
+        }
+    }
+
     #[test]
     fn kind_defaults_match_language_md() {
         let base = KnowledgeBase::get();

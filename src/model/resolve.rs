@@ -531,7 +531,7 @@ impl Resolver {
             "shard" => set!(shard, self.shard(value).map(Some)),
             "size" => set!(size_bytes, self.size(name, value).map(Some)),
             "delivery" => set!(delivery_declared, self.keyword::<Delivery>(name, value).map(Some)),
-            "dead_letter" => set!(dead_letter, self.dead_letter(value)),
+            "dead_letter" => set!(dead_letter, self.dead_letter(id, value)),
             "idempotent" => set!(idempotent, self.boolean(name, value).map(Some)),
             "stateless" => set!(stateless, self.boolean(name, value)),
             _ => {
@@ -568,12 +568,10 @@ impl Resolver {
         });
     }
 
-    fn out_of_range(&mut self, name: &str, value: &Value, message: String) {
+    fn out_of_range(&mut self, name: &str, value: &Value, ty: schema::ValueType, message: String) {
         let diagnostic = self.error(codes::INVALID_VALUE, value.span, message);
         diagnostic.label = Some("out of range".to_string());
-        if let Some(spec) = schema::component_property(name) {
-            diagnostic.help = Some(format!("`{name}` takes {}", spec.ty.describe()));
-        }
+        diagnostic.help = Some(format!("`{name}` takes {}", ty.describe()));
     }
 
     fn quantity<'v>(&mut self, name: &str, value: &'v Value, ty: schema::ValueType) -> Option<&'v Quantity> {
@@ -595,12 +593,17 @@ impl Resolver {
         }
         if quantity.value < f64::from(min) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` must be at least {min}, found {text}"));
+            self.out_of_range(
+                name,
+                value,
+                ty,
+                format!("`{name}` must be at least {min}, found {text}"),
+            );
             return None;
         }
         if quantity.value > f64::from(u32::MAX) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` is too large: {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` is too large: {text}"));
             return None;
         }
         Some(quantity.value as u32)
@@ -615,7 +618,12 @@ impl Resolver {
         }
         if !(0.0..=1.0).contains(&quantity.value) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` must be between 0 and 1, found {text}"));
+            self.out_of_range(
+                name,
+                value,
+                ty,
+                format!("`{name}` must be between 0 and 1, found {text}"),
+            );
             return None;
         }
         Some(quantity.value)
@@ -638,6 +646,7 @@ impl Resolver {
             self.out_of_range(
                 name,
                 value,
+                ty,
                 format!("`{name}` must be between 0% and 100%, found {text}"),
             );
             return None;
@@ -654,7 +663,7 @@ impl Resolver {
         }
         if quantity.value < 0.0 {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` cannot be negative, found {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
             return None;
         }
         Some(quantity.value)
@@ -669,7 +678,7 @@ impl Resolver {
         }
         if quantity.value < 0.0 {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` cannot be negative, found {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
             return None;
         }
         Some(quantity.value)
@@ -678,7 +687,12 @@ impl Resolver {
     fn positive_rate(&mut self, name: &str, value: &Value) -> Option<f64> {
         let rate = self.rate(name, value)?;
         if rate <= 0.0 {
-            self.out_of_range(name, value, format!("`{name}` must be more than 0"));
+            self.out_of_range(
+                name,
+                value,
+                schema::ValueType::Rate,
+                format!("`{name}` must be more than 0"),
+            );
             return None;
         }
         Some(rate)
@@ -964,10 +978,10 @@ impl Resolver {
     }
 
     fn replication(&mut self, value: &Value) -> Option<Replication> {
-        if let ValueKind::Word(word) = &value.kind {
-            if word == "none" {
-                return Some(Replication::None);
-            }
+        if let ValueKind::Word(word) = &value.kind
+            && word == "none"
+        {
+            return Some(Replication::None);
         }
         let (tag, block) = self.tagged("replication", value, schema::ValueType::Replication)?;
         match tag.name.as_str() {
@@ -1016,6 +1030,7 @@ impl Resolver {
                             self.out_of_range(
                                 field,
                                 value,
+                                schema::ValueType::Count { min: 1 },
                                 format!("`{field}` = {count} is more than the {n} nodes of the quorum"),
                             );
                         }
@@ -1060,12 +1075,21 @@ impl Resolver {
         })
     }
 
-    fn dead_letter(&mut self, value: &Value) -> Option<DeadLetter> {
+    fn dead_letter(&mut self, owner: ComponentId, value: &Value) -> Option<DeadLetter> {
         match &value.kind {
             ValueKind::Word(word) if word == "true" => Some(DeadLetter::Enabled),
             ValueKind::Word(word) if word == "false" => Some(DeadLetter::None),
             ValueKind::Word(word) => {
                 let target = self.component_ref(word, value.span)?;
+                if target == owner {
+                    self.error(
+                        codes::INVALID_VALUE,
+                        value.span,
+                        format!("`{word}` cannot be its own dead-letter queue"),
+                    )
+                    .help = Some("name another queue, or write `dead_letter = true`".to_string());
+                    return None;
+                }
                 if self.design.component(target).kind != Kind::Queue {
                     self.error(
                         codes::INVALID_VALUE,
@@ -1109,6 +1133,12 @@ impl Resolver {
             let (Some(a), Some(b), Some(ms)) = (a, b, ms) else {
                 continue;
             };
+            if a == b {
+                self.error(codes::INVALID_VALUE, rtt.span, "an `rtt` joins two different regions")
+                    .help =
+                    Some("inside one region a hop costs 0.5 ms; set `latency` on a link to change it".to_string());
+                continue;
+            }
             if let Some(existing) = self
                 .design
                 .rtts
@@ -1184,6 +1214,8 @@ impl Resolver {
     // ------------------------------------------------------------ links
 
     fn links(&mut self, gathered: &Gathered<'_>) {
+        // Links by ends and op, to find one declared twice.
+        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::new();
         for decl in &gathered.links {
             let ids: Vec<Option<ComponentId>> = decl
                 .nodes
@@ -1210,6 +1242,27 @@ impl Resolver {
                     continue;
                 }
                 let link = self.new_link(from, to, &template, span, decl.span);
+                if let Some(&first) = seen.get(&(from, to, link.op)) {
+                    let op = link.op;
+                    let diagnostic = self.error(
+                        codes::DUPLICATE_ID,
+                        span,
+                        format!(
+                            "the link `{} -> {}` with op = {op} is declared twice",
+                            from_ident.name, to_ident.name
+                        ),
+                    );
+                    diagnostic.label = Some("declared again here".to_string());
+                    diagnostic.secondary.push(crate::diagnostics::Label {
+                        span: first,
+                        message: "first declared here".to_string(),
+                    });
+                    diagnostic.help = Some(
+                        "keep one; two links between the same pair need different `op`s (read and write)".to_string(),
+                    );
+                    continue;
+                }
+                seen.insert((from, to, link.op), link.span);
                 self.design.links.push(link);
             }
         }
@@ -1560,20 +1613,21 @@ impl Resolver {
             }
             let link = &self.design.links[link_idx];
             let (from, to) = (self.design.component(link.from), self.design.component(link.to));
-            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms) {
-                if a != b && self.design.rtt_ms(a, b).is_none() {
-                    let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
-                    let span = link.span;
-                    let diagnostic = self.error(
-                        codes::INVALID_VALUE,
-                        span,
-                        format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
-                    );
-                    diagnostic.help = Some(format!(
-                        "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
-                    ));
-                    diagnostic.label = Some("crosses regions".to_string());
-                }
+            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms)
+                && a != b
+                && self.design.rtt_ms(a, b).is_none()
+            {
+                let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
+                let span = link.span;
+                let diagnostic = self.error(
+                    codes::INVALID_VALUE,
+                    span,
+                    format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
+                );
+                diagnostic.help = Some(format!(
+                    "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
+                ));
+                diagnostic.label = Some("crosses regions".to_string());
             }
         }
     }

@@ -320,7 +320,17 @@ impl<'t> Ctx<'t> {
                 continue;
             };
             let name = self.ident(name, offset);
-            match self.value(value, offset) {
+            // `name { ... }` is `name = { ... }`.
+            let value = if value.as_rule() == Rule::block {
+                let span = self.pair_span(&value, offset);
+                self.block(value, offset).map(|block| Value {
+                    kind: ValueKind::Block(block),
+                    span,
+                })
+            } else {
+                self.value(value, offset)
+            };
+            match value {
                 Some(value) => properties.push(Property {
                     name,
                     value,
@@ -405,10 +415,10 @@ impl<'t> Ctx<'t> {
                     // A stack whose deepest entry is a rule means that rule
                     // failed right there; a token failure is named by the
                     // literals above.
-                    if let Some(rule) = stack.deepest.get_rule() {
-                        if !matches!(rule, Rule::block | Rule::list | Rule::string) {
-                            expected.add_rule(*rule);
-                        }
+                    if let Some(rule) = stack.deepest.get_rule()
+                        && !matches!(rule, Rule::block | Rule::list | Rule::string)
+                    {
+                        expected.add_rule(*rule);
                     }
                 }
             }
@@ -596,11 +606,14 @@ impl Expected {
             if self.string {
                 words.push("a \"label\"");
             }
+            if self.equals {
+                words.push("`=`");
+            }
             if self.block_open {
                 words.push("`{`");
             }
         }
-        if self.equals {
+        if self.value && self.equals {
             words.push("`=`");
         }
         if self.arrow {
