@@ -108,12 +108,14 @@ impl ProxyConfig {
             .unwrap_or_default();
         let algorithm = algorithm_of(component);
         let mut servers: Vec<Server> = Vec::new();
-        for link in design.links.iter().filter(|link| link.from == id) {
+        let mut seen = std::collections::BTreeSet::new();
+        let links = plan.outgoing.get(id.index()).into_iter().flatten();
+        for link in links.filter_map(|idx| design.links.get(*idx)) {
             let Some(target) = plan.run(link.to) else { continue };
             if !matches!(target.role, Role::Stub | Role::Proxy(_)) || link.to == id {
                 continue;
             }
-            if servers.iter().any(|server| server.host == target.service) {
+            if !seen.insert(link.to) {
                 continue;
             }
             let target_component = design.component(link.to);

@@ -106,10 +106,12 @@ pub(crate) struct Run {
 pub(crate) struct Plan<'d> {
     pub design: &'d Design,
     pub runtimes: Vec<Runtime>,
-    /// `depends_on` edges (dependent, dependency), in link order.
-    pub dependencies: Vec<(ComponentId, ComponentId)>,
+    /// `depends_on` edges, in link order.
+    pub dependencies: Vec<Edge>,
+    /// Each component's outgoing links (indexes into `design.links`), in order.
+    pub outgoing: Vec<Vec<usize>>,
     /// Edges left out because they would close a cycle.
-    pub skipped_dependencies: Vec<(ComponentId, ComponentId)>,
+    pub skipped_dependencies: Vec<Edge>,
 }
 
 impl Plan<'_> {
@@ -195,13 +197,21 @@ pub(crate) fn plan(design: &Design) -> Result<Plan<'_>, String> {
 
     // Entry points: proxies a client reaches directly (a cdn or dns does not
     // run locally, so what it forwards to is reached directly too).
+    let mut entry = vec![false; design.components.len()];
+    for link in &design.links {
+        if matches!(design.component(link.from).kind, Kind::Client | Kind::Cdn | Kind::Dns)
+            && let Some(slot) = entry.get_mut(link.to.index())
+        {
+            *slot = true;
+        }
+    }
     let mut next_port = Some(FIRST_HOST_PORT);
     for id in design.component_ids() {
         let is_proxy = matches!(
             runtimes.get(id.index()),
             Some(Runtime::Run(run)) if matches!(run.role, Role::Proxy(_))
         );
-        if !is_proxy || !is_entry_point(design, id) {
+        if !is_proxy || !entry.get(id.index()).copied().unwrap_or(false) {
             continue;
         }
         let port = next_port.ok_or("too many entry points: no host port left above 8080")?;
@@ -226,9 +236,16 @@ pub(crate) fn plan(design: &Design) -> Result<Plan<'_>, String> {
             });
         }
     }
+    let mut outgoing = vec![Vec::new(); design.components.len()];
+    for (idx, link) in design.links.iter().enumerate() {
+        if let Some(links) = outgoing.get_mut(link.from.index()) {
+            links.push(idx);
+        }
+    }
     let mut plan = Plan {
         design,
         runtimes,
+        outgoing,
         dependencies: Vec::new(),
         skipped_dependencies: Vec::new(),
     };
@@ -388,14 +405,6 @@ fn kind_default(base: &'static KnowledgeBase, kind: Kind) -> Result<&'static Tec
         .ok_or_else(|| format!("the knowledge base names no compose default for {kind} (this is a bug in hld)"))
 }
 
-/// A client, cdn or dns links to it.
-fn is_entry_point(design: &Design, id: ComponentId) -> bool {
-    design
-        .links
-        .iter()
-        .any(|link| link.to == id && matches!(design.component(link.from).kind, Kind::Client | Kind::Cdn | Kind::Dns))
-}
-
 /// Containers for a component, and how its declaration maps onto them.
 fn containers(component: &crate::model::Component, run: &Run) -> (u32, Option<String>) {
     let replicas = component.replicas.max(1);
@@ -520,6 +529,9 @@ fn duration(ms: f64) -> String {
     }
 }
 
+/// A `depends_on` edge: (dependent, dependency).
+pub(crate) type Edge = (ComponentId, ComponentId);
+
 /// A dependency edge for a link: the caller depends on the callee, and a
 /// queue's consumer on the queue.
 fn dependency(design: &Design, from: ComponentId, to: ComponentId) -> (ComponentId, ComponentId) {
@@ -530,48 +542,82 @@ fn dependency(design: &Design, from: ComponentId, to: ComponentId) -> (Component
     }
 }
 
-/// Dependency edges in link declaration order, without self-loops,
-/// duplicates or any edge that would close a cycle.
-pub(crate) fn dependency_edges(plan: &Plan<'_>) -> (Vec<(ComponentId, ComponentId)>, Vec<(ComponentId, ComponentId)>) {
+/// Dependency edges in link declaration order, without self-loops or
+/// duplicates, and acyclic (compose refuses a cycle): a depth-first search
+/// from each component in declaration order, following links in order,
+/// drops the edges that lead back to a component still on its path (the
+/// back edges), which leaves a DAG. Iterative and linear, so deep or large
+/// designs are safe.
+pub(crate) fn dependency_edges(plan: &Plan<'_>) -> (Vec<Edge>, Vec<Edge>) {
     let design = plan.design;
-    let mut edges: Vec<(ComponentId, ComponentId)> = Vec::new();
-    let mut skipped = Vec::new();
+    let count = design.components.len();
+    let mut seen = BTreeSet::new();
+    let mut candidates: Vec<Edge> = Vec::new();
+    let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); count];
     for link in &design.links {
         let (dependent, dependency) = dependency(design, link.from, link.to);
         if dependent == dependency || plan.run(dependent).is_none() || plan.run(dependency).is_none() {
             continue;
         }
-        if edges.contains(&(dependent, dependency)) {
-            continue;
+        if seen.insert((dependent, dependency)) {
+            if let Some(edges) = adjacency.get_mut(dependent.index()) {
+                edges.push(candidates.len());
+            }
+            candidates.push((dependent, dependency));
         }
-        if reaches(&edges, dependency, dependent) {
-            skipped.push((dependent, dependency));
-            continue;
-        }
-        edges.push((dependent, dependency));
     }
-    (edges, skipped)
-}
-
-/// Whether `from` reaches `to` along `edges` (iterative, so deep graphs
-/// cannot overflow the stack).
-fn reaches(edges: &[(ComponentId, ComponentId)], from: ComponentId, to: ComponentId) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![from];
-    while let Some(node) = stack.pop() {
-        if node == to {
-            return true;
-        }
-        if !seen.insert(node) {
+    const NEW: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; count];
+    let mut back_edge = vec![false; candidates.len()];
+    for start in 0..count {
+        if state.get(start) != Some(&NEW) {
             continue;
         }
-        stack.extend(edges.iter().filter(|(a, _)| *a == node).map(|(_, b)| *b));
+        state[start] = ON_PATH;
+        // (component, index of its next edge to follow)
+        let mut path = vec![(start, 0usize)];
+        while let Some(&(node, next)) = path.last() {
+            let edge = adjacency.get(node).and_then(|edges| edges.get(next)).copied();
+            let Some(edge) = edge else {
+                state[node] = DONE;
+                path.pop();
+                continue;
+            };
+            if let Some(top) = path.last_mut() {
+                top.1 += 1;
+            }
+            let target = candidates.get(edge).map_or(node, |(_, dependency)| dependency.index());
+            match state.get(target) {
+                Some(&NEW) => {
+                    state[target] = ON_PATH;
+                    path.push((target, 0));
+                }
+                Some(&ON_PATH) => back_edge[edge] = true,
+                _ => {}
+            }
+        }
     }
-    false
+    let (mut kept, mut skipped) = (Vec::new(), Vec::new());
+    for (edge, is_back) in candidates.into_iter().zip(back_edge) {
+        if is_back {
+            skipped.push(edge);
+        } else {
+            kept.push(edge);
+        }
+    }
+    (kept, skipped)
 }
 
 fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
     let design = plan.design;
+    let mut depends: Vec<Vec<ComponentId>> = vec![Vec::new(); design.components.len()];
+    for (dependent, dependency) in &plan.dependencies {
+        if let Some(list) = depends.get_mut(dependent.index()) {
+            list.push(*dependency);
+        }
+    }
     let mut services = OrderedMap::new();
     for id in design.component_ids() {
         let Some(run) = plan.run(id) else { continue };
@@ -595,17 +641,15 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
             start_period: spec.start_period.map(duration),
         });
         let mut depends_on = OrderedMap::new();
-        for (dependent, dependency) in &plan.dependencies {
-            if *dependent != id {
-                continue;
-            }
+        for dependency in depends.get(id.index()).into_iter().flatten() {
             let Some(target) = plan.run(*dependency) else { continue };
             let condition = if target.spec.healthcheck.is_some() {
                 Condition::ServiceHealthy
             } else {
                 Condition::ServiceStarted
             };
-            depends_on.insert(target.service.clone(), DependsOn { condition });
+            // Services are unique per component and edges unique per pair.
+            depends_on.push(target.service.clone(), DependsOn { condition });
         }
         let ports = run
             .host_port
@@ -645,7 +689,7 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
             }),
             _ => None,
         };
-        services.insert(
+        services.push(
             run.service.clone(),
             Service {
                 image: spec.image.clone(),

@@ -26,6 +26,12 @@ impl<V> OrderedMap<V> {
         }
     }
 
+    /// Appends without looking for the key: for keys known to be unique
+    /// (service names), so a large design stays linear.
+    pub fn push(&mut self, key: impl Into<String>, value: V) {
+        self.0.push((key.into(), value));
+    }
+
     pub fn get(&self, key: &str) -> Option<&V> {
         self.0
             .iter()
