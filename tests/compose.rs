@@ -396,6 +396,42 @@ fn every_technology_gives_a_valid_stack() {
     assert!(!yaml.contains("@broker:"), "{yaml}");
 }
 
+/// A component of each kind that names no technology runs the kind's
+/// default from the knowledge base (or, for client, dns, cdn and external,
+/// does not run).
+#[test]
+fn every_kind_without_a_technology_gives_a_valid_stack() {
+    use hld::model::Kind;
+    let mut text = String::from("system kinds {\n");
+    for kind in Kind::ALL {
+        text.push_str(&format!("  {kind} a_{kind}\n"));
+    }
+    text.push_str("  a_client -> a_load_balancer -> a_gateway -> a_service\n}\n");
+    let design = compile_text("kinds.hld", &text, None);
+    let stack = compose::build(&design).unwrap();
+    check_stack("kinds", &design, &stack, &schema_validator());
+    let doc: Value = serde_saphyr::from_str(file(&stack, "compose.yaml")).unwrap();
+    let services = doc["services"].as_object().unwrap();
+    for kind in ["client", "dns", "cdn", "external"] {
+        assert!(!services.contains_key(&format!("a-{kind}")), "{kind} runs");
+    }
+    let image = |service: &str| services[service]["image"].as_str().unwrap().to_string();
+    assert!(image("a-load-balancer").starts_with("nginx:"));
+    assert!(image("a-gateway").starts_with("nginx:"));
+    assert!(image("a-service").starts_with("hashicorp/http-echo:"));
+    assert!(image("a-worker").starts_with("hashicorp/http-echo:"));
+    assert!(image("a-cache").starts_with("redis:"));
+    assert!(image("a-database").starts_with("postgres:"));
+    assert!(image("a-queue").starts_with("rabbitmq:"));
+    assert!(image("a-object-store").starts_with("minio/minio:"));
+    assert!(image("a-search").starts_with("elasticsearch:"));
+    let readme = file(&stack, "README.md");
+    assert!(
+        readme.contains("No technology declared: PostgreSQL, the default for a database."),
+        "{readme}"
+    );
+}
+
 #[test]
 fn dollar_signs_in_labels_are_escaped() {
     let design = compile_text(
