@@ -194,8 +194,16 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
         }
     }
 
-    let result = write_all(dir, files, &relative_paths);
-    if let Err(message) = result {
+    if created {
+        // DIR itself with create_dir, not create_dir_all: if it appeared
+        // meanwhile, it is not ours to fill (or to remove on an error).
+        if let Some(parent) = dir.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .map_err(|error| format!("cannot create {}: {}", parent.display(), describe(&error)))?;
+        }
+        fs::create_dir(dir).map_err(|error| format!("cannot create {shown}: {}", describe(&error)))?;
+    }
+    if let Err(message) = write_all(dir, files, &relative_paths) {
         if created {
             let _ = fs::remove_dir_all(dir);
         }
@@ -230,8 +238,6 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Vec<S
 /// place (the marker last, being last in `files`). On an error, removes the
 /// temporaries, so the previous files stay as they were.
 fn write_all(dir: &Path, files: &[GeneratedFile], relative_paths: &[PathBuf]) -> Result<(), String> {
-    let shown = dir.display();
-    fs::create_dir_all(dir).map_err(|error| format!("cannot create {shown}: {}", describe(&error)))?;
     let suffix = format!(".hld-tmp-{}", std::process::id());
     let mut temporaries: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
     let cleanup = |temporaries: &[(PathBuf, PathBuf)]| {
@@ -276,6 +282,35 @@ fn write_all(dir: &Path, files: &[GeneratedFile], relative_paths: &[PathBuf]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(path: &str, contents: &str) -> GeneratedFile {
+        GeneratedFile {
+            path: path.to_string(),
+            contents: contents.to_string(),
+        }
+    }
+
+    /// A failure part way leaves the previous files as they were and no
+    /// temporary behind.
+    #[test]
+    fn a_failed_write_leaves_the_previous_stack() {
+        let dir = std::env::temp_dir().join(format!("hld-write-all-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("compose.yaml"), "old").unwrap();
+        // `config` is a file, so `config/lb.nginx.conf` cannot be written.
+        fs::write(dir.join("config"), "in the way").unwrap();
+        let files = [file("compose.yaml", "new"), file("config/lb.nginx.conf", "conf")];
+        let paths: Vec<PathBuf> = files.iter().map(|f| safe_relative(&f.path).unwrap()).collect();
+        assert!(write_all(&dir, &files, &paths).is_err());
+        assert_eq!(fs::read_to_string(dir.join("compose.yaml")).unwrap(), "old");
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|name| !name.contains(".hld-tmp")), "{names:?}");
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn only_plain_relative_paths_are_written() {
