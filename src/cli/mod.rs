@@ -6,6 +6,7 @@
 //! or a wrong command line.
 
 mod check;
+mod compose;
 mod diagram;
 pub mod fs;
 pub mod output;
@@ -59,6 +60,11 @@ enum Command {
         after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
     )]
     Check(check::CheckArgs),
+    /// Write a runnable docker-compose stack for the design into DIR
+    #[command(
+        after_help = "Examples:\n  hld compose design.hld -o stack\n  hld compose design.hld -o stack --force\n\nExit codes: 0 written, 2 input errors or a directory hld will not write into (nothing is written)."
+    )]
+    Compose(compose::ComposeArgs),
     /// Draw the design: a Mermaid flowchart, Graphviz DOT, or the resolved graph as JSON
     #[command(
         after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
@@ -111,6 +117,7 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compose(args) => compose::run(&args),
         Command::Diagram(args) => diagram::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {

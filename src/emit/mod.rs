@@ -1,7 +1,8 @@
 //! Output formats. Each module renders data the earlier stages computed and
 //! decides nothing: diagnostics (`human`, `json`), rule documentation
-//! (`rule_docs`).
+//! (`rule_docs`), the runnable stack (`compose`).
 
+pub mod compose;
 pub mod design_json;
 pub mod diagram;
 pub mod dot;
