@@ -5,6 +5,12 @@
 //! (latency, availability, capacity) → `emit` (output formats) → `cli`.
 //! See docs/architecture.md.
 
+// The pest parser is built without its `std` feature, which would guard
+// every rule call with a stack-depth probe (a tenth of parse time). The
+// splitter bounds nesting depth instead (src/syntax/split.rs). Without
+// `std`, pest's generated code names `alloc`.
+extern crate alloc;
+
 pub mod analysis;
 pub mod cli;
 pub mod diagnostics;

@@ -6,7 +6,10 @@
 //! or a wrong command line.
 
 mod check;
+mod compose;
+mod diagram;
 pub mod fs;
+pub mod output;
 mod rules;
 
 use std::io::{IsTerminal, Write};
@@ -57,6 +60,16 @@ enum Command {
         after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  hld check design.hld --format sarif > hld.sarif\n  hld check design.hld --format github\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
     )]
     Check(check::CheckArgs),
+    /// Write a runnable docker-compose stack for the design into DIR
+    #[command(
+        after_help = "Examples:\n  hld compose design.hld -o stack\n  hld compose design.hld -o stack --force\n\nExit codes: 0 written, 2 input errors or a directory hld will not write into (nothing is written)."
+    )]
+    Compose(compose::ComposeArgs),
+    /// Draw the design: a Mermaid flowchart, Graphviz DOT, or the resolved graph as JSON
+    #[command(
+        after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
+    )]
+    Diagram(diagram::DiagramArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
@@ -104,6 +117,8 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compose(args) => compose::run(&args),
+        Command::Diagram(args) => diagram::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
@@ -221,4 +236,22 @@ pub fn print_suppressed(compilation: &Compilation) {
 /// Whether any diagnostic is at or above `fail_on`.
 pub fn fails(diagnostics: &[Diagnostic], fail_on: Severity) -> bool {
     diagnostics.iter().any(|diagnostic| diagnostic.severity >= fail_on)
+}
+
+/// Prints `text` to stdout, or writes it to `output` (atomically, never over
+/// a file hld did not write unless `force`).
+pub fn emit_text(text: &str, output: Option<&Path>, force: bool) -> Exit {
+    match output {
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Exit::Ok
+        }
+        Some(path) => match output::write_file(path, text.as_bytes(), force) {
+            Ok(()) => Exit::Ok,
+            Err(message) => {
+                eprintln!("error: {message}");
+                Exit::InputError
+            }
+        },
+    }
 }

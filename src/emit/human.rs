@@ -90,36 +90,36 @@ impl Report {
         let mut help_lines: Vec<String> = diagnostic.help.iter().cloned().collect();
         let mut labels = Vec::new();
         let mut source = None;
-        if let Some(span) = diagnostic.span {
-            if let Some(file) = sources.get(span.file) {
-                let (text, shift) = excerpt(&file.text, span);
-                let primary = LabeledSpan::new_primary_with_span(
-                    diagnostic.label.clone(),
-                    SourceSpan::new((span.start as usize - shift).into(), span.len()),
-                );
-                labels.push(primary);
-                for label in &diagnostic.secondary {
-                    let same_window = label.span.file == span.file
-                        && label.span.start as usize >= shift
-                        && (label.span.end as usize) <= shift + text.len();
-                    if same_window {
-                        labels.push(LabeledSpan::new_with_span(
-                            Some(label.message.clone()),
-                            SourceSpan::new((label.span.start as usize - shift).into(), label.span.len()),
-                        ));
-                    } else {
-                        let location = sources.location(label.span);
-                        help_lines.push(format!(
-                            "note: {} at {}:{}:{}",
-                            label.message,
-                            sources.name(label.span.file),
-                            location.line,
-                            location.column
-                        ));
-                    }
+        if let Some(span) = diagnostic.span
+            && let Some(file) = sources.get(span.file)
+        {
+            let (text, shift) = excerpt(&file.text, span);
+            let primary = LabeledSpan::new_primary_with_span(
+                diagnostic.label.clone(),
+                SourceSpan::new((span.start as usize - shift).into(), span.len()),
+            );
+            labels.push(primary);
+            for label in &diagnostic.secondary {
+                let same_window = label.span.file == span.file
+                    && label.span.start as usize >= shift
+                    && (label.span.end as usize) <= shift + text.len();
+                if same_window {
+                    labels.push(LabeledSpan::new_with_span(
+                        Some(label.message.clone()),
+                        SourceSpan::new((label.span.start as usize - shift).into(), label.span.len()),
+                    ));
+                } else {
+                    let location = sources.location(label.span);
+                    help_lines.push(format!(
+                        "note: {} at {}:{}:{}",
+                        label.message,
+                        sources.name(label.span.file),
+                        location.line,
+                        location.column
+                    ));
                 }
-                source = Some(NamedSource::new(file.name.clone(), text));
             }
+            source = Some(NamedSource::new(file.name.clone(), text));
         }
         help_lines.extend(diagnostic.notes.iter().map(|note| format!("note: {note}")));
         let help = (!help_lines.is_empty()).then(|| help_lines.join("\n"));

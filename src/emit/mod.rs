@@ -1,9 +1,14 @@
 //! Output formats. Each module renders data the earlier stages computed and
 //! decides nothing: diagnostics (`human`, `json`, `sarif`, `github`), rule
-//! documentation (`rule_docs`).
+//! documentation (`rule_docs`), the runnable stack (`compose`).
 
+pub mod compose;
+pub mod design_json;
+pub mod diagram;
+pub mod dot;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod mermaid;
 pub mod rule_docs;
 pub mod sarif;

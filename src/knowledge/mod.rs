@@ -23,6 +23,10 @@ const TECHNOLOGIES_YAML: &str = include_str!("technologies.yaml");
 pub struct KnowledgeBase {
     pub version: u32,
     pub kinds: Vec<KindDefaults>,
+    /// The image every service and worker runs as in `hld compose`: a small
+    /// HTTP server answering with the component's name.
+    #[serde(default)]
+    pub stub: Option<ComposeSpec>,
     pub technologies: Vec<Technology>,
     #[serde(skip)]
     by_name: HashMap<String, usize>,
@@ -41,6 +45,10 @@ pub struct KindDefaults {
     pub availability: Option<f64>,
     pub hit_ratio: Option<f64>,
     pub source: String,
+    /// The technology `hld compose` runs for a component of this kind that
+    /// names none (or an unknown one); none for kinds that do not run locally.
+    #[serde(default)]
+    pub compose: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +111,25 @@ pub struct ComposeSpec {
     pub command: Option<Vec<String>>,
     #[serde(default)]
     pub source: Vec<String>,
+    /// Set on proxies whose routing `hld compose` generates.
+    #[serde(default)]
+    pub proxy: Option<ProxySpec>,
+}
+
+/// A proxy image `hld compose` writes the routing of.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySpec {
+    pub dialect: ProxyDialect,
+    /// Where the generated file is mounted in the container.
+    pub config: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyDialect {
+    Nginx,
+    Haproxy,
 }
 
 impl KnowledgeBase {
@@ -135,6 +162,7 @@ impl KnowledgeBase {
         KnowledgeBase {
             version: 1,
             kinds: Vec::new(),
+            stub: None,
             technologies: Vec::new(),
             by_name: HashMap::new(),
         }
@@ -189,6 +217,12 @@ impl KindDefaultsView<'_> {
 
     pub fn source(&self) -> &str {
         self.row.map_or("language.md §4", |row| row.source.as_str())
+    }
+
+    /// The technology id `hld compose` runs for this kind when a component
+    /// names none.
+    pub fn compose_technology(&self) -> Option<&str> {
+        self.row.and_then(|row| row.compose.as_deref())
     }
 }
 
@@ -248,6 +282,44 @@ mod tests {
         let base = KnowledgeBase::parse(TECHNOLOGIES_YAML).unwrap();
         assert!(base.technologies.len() >= 25);
         assert_eq!(base.technology("postgresql").map(|t| t.id.as_str()), Some("postgres"));
+    }
+
+    /// language.md §2 names these technologies; the shared examples use a
+    /// subset of them.
+    #[test]
+    fn every_technology_the_contract_names_is_known() {
+        let base = KnowledgeBase::get();
+        let named = [
+            "nginx",
+            "haproxy",
+            "envoy",
+            "cloudfront",
+            "redis",
+            "memcached",
+            "postgres",
+            "mysql",
+            "cassandra",
+            "dynamodb",
+            "mongodb",
+            "hbase",
+            "cockroachdb",
+            "spanner",
+            "zookeeper",
+            "etcd",
+            "riak",
+            "couchbase",
+            "kafka",
+            "rabbitmq",
+            "sqs",
+            "s3",
+            "elasticsearch",
+            "opensearch",
+        ];
+        for id in named {
+            let technology = base.technology(id).unwrap_or_else(|| panic!("{id} is missing"));
+            assert!(!technology.kinds.is_empty(), "{id}");
+            assert!(technology.latency.p99 >= technology.latency.p50, "{id}");
+        }
     }
 
     #[test]

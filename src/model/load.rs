@@ -322,21 +322,20 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Every `import` of a file, wherever it sits (the splitter bounds how deep
+/// containers nest, so this recursion is shallow).
 fn imports_of(ast: &ast::FileAst) -> Vec<ast::ImportDecl> {
-    let mut imports = Vec::new();
-    for item in &ast.items {
-        match item {
-            ast::Item::Import(import) => imports.push(import.clone()),
-            ast::Item::Container(container) => {
-                for inner in &container.items {
-                    if let ast::Item::Import(import) = inner {
-                        imports.push(import.clone());
-                    }
-                }
+    fn collect(items: &[ast::Item], imports: &mut Vec<ast::ImportDecl>) {
+        for item in items {
+            match item {
+                ast::Item::Import(import) => imports.push(import.clone()),
+                ast::Item::Container(container) => collect(&container.items, imports),
+                _ => {}
             }
-            _ => {}
         }
     }
+    let mut imports = Vec::new();
+    collect(&ast.items, &mut imports);
     imports
 }
 

@@ -65,6 +65,9 @@ impl Resolver {
 
     fn gather<'a>(&mut self, files: &'a [ParsedFile]) -> Gathered<'a> {
         let mut gathered = Gathered::default();
+        // Reported only when the file has a system: without one, "no system
+        // block" says it all.
+        let mut outside = Vec::new();
         for parsed in files {
             for item in &parsed.ast.items {
                 match item {
@@ -98,13 +101,7 @@ impl Resolver {
                     Item::Import(_) => {}
                     other => {
                         if parsed.is_root {
-                            let span = item_span(other);
-                            self.error(
-                                codes::SYNTAX_ERROR,
-                                span,
-                                "this declaration is outside the system block",
-                            )
-                            .help = Some("move it inside `system NAME { ... }`".to_string());
+                            outside.push(item_span(other));
                         } else {
                             self.gather_items(std::slice::from_ref(other), None, &mut gathered, 0);
                         }
@@ -112,7 +109,16 @@ impl Resolver {
                 }
             }
         }
-        if gathered.system.is_none() {
+        if gathered.system.is_some() {
+            for span in outside {
+                self.error(
+                    codes::SYNTAX_ERROR,
+                    span,
+                    "this declaration is outside the system block",
+                )
+                .help = Some("move it inside `system NAME { ... }`".to_string());
+            }
+        } else {
             if let Some(root) = files.iter().find(|file| file.is_root) {
                 let span = Span::new(root.file, 0, 0);
                 self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
@@ -201,8 +207,14 @@ impl Resolver {
         let mut first_span: HashMap<&str, Span> = HashMap::new();
         let mut declared = Vec::new();
         for (decl, region) in &gathered.components {
-            let Some(kind) = self.kind(&decl.kind) else {
-                continue;
+            let kind = if decl.recovered {
+                // Its syntax error is reported; only the id matters now.
+                Kind::parse(&decl.kind.name).unwrap_or(Kind::Service)
+            } else {
+                match self.kind(&decl.kind) {
+                    Some(kind) => kind,
+                    None => continue,
+                }
             };
             if RESERVED_IDS.contains(&decl.id.name.as_str()) {
                 self.error(
@@ -519,7 +531,7 @@ impl Resolver {
             "shard" => set!(shard, self.shard(value).map(Some)),
             "size" => set!(size_bytes, self.size(name, value).map(Some)),
             "delivery" => set!(delivery_declared, self.keyword::<Delivery>(name, value).map(Some)),
-            "dead_letter" => set!(dead_letter, self.dead_letter(value)),
+            "dead_letter" => set!(dead_letter, self.dead_letter(id, value)),
             "idempotent" => set!(idempotent, self.boolean(name, value).map(Some)),
             "stateless" => set!(stateless, self.boolean(name, value)),
             _ => {
@@ -556,12 +568,10 @@ impl Resolver {
         });
     }
 
-    fn out_of_range(&mut self, name: &str, value: &Value, message: String) {
+    fn out_of_range(&mut self, name: &str, value: &Value, ty: schema::ValueType, message: String) {
         let diagnostic = self.error(codes::INVALID_VALUE, value.span, message);
         diagnostic.label = Some("out of range".to_string());
-        if let Some(spec) = schema::component_property(name) {
-            diagnostic.help = Some(format!("`{name}` takes {}", spec.ty.describe()));
-        }
+        diagnostic.help = Some(format!("`{name}` takes {}", ty.describe()));
     }
 
     fn quantity<'v>(&mut self, name: &str, value: &'v Value, ty: schema::ValueType) -> Option<&'v Quantity> {
@@ -583,12 +593,17 @@ impl Resolver {
         }
         if quantity.value < f64::from(min) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` must be at least {min}, found {text}"));
+            self.out_of_range(
+                name,
+                value,
+                ty,
+                format!("`{name}` must be at least {min}, found {text}"),
+            );
             return None;
         }
         if quantity.value > f64::from(u32::MAX) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` is too large: {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` is too large: {text}"));
             return None;
         }
         Some(quantity.value as u32)
@@ -603,7 +618,12 @@ impl Resolver {
         }
         if !(0.0..=1.0).contains(&quantity.value) {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` must be between 0 and 1, found {text}"));
+            self.out_of_range(
+                name,
+                value,
+                ty,
+                format!("`{name}` must be between 0 and 1, found {text}"),
+            );
             return None;
         }
         Some(quantity.value)
@@ -626,6 +646,7 @@ impl Resolver {
             self.out_of_range(
                 name,
                 value,
+                ty,
                 format!("`{name}` must be between 0% and 100%, found {text}"),
             );
             return None;
@@ -642,7 +663,7 @@ impl Resolver {
         }
         if quantity.value < 0.0 {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` cannot be negative, found {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
             return None;
         }
         Some(quantity.value)
@@ -657,7 +678,7 @@ impl Resolver {
         }
         if quantity.value < 0.0 {
             let text = quantity.text.clone();
-            self.out_of_range(name, value, format!("`{name}` cannot be negative, found {text}"));
+            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
             return None;
         }
         Some(quantity.value)
@@ -666,7 +687,12 @@ impl Resolver {
     fn positive_rate(&mut self, name: &str, value: &Value) -> Option<f64> {
         let rate = self.rate(name, value)?;
         if rate <= 0.0 {
-            self.out_of_range(name, value, format!("`{name}` must be more than 0"));
+            self.out_of_range(
+                name,
+                value,
+                schema::ValueType::Rate,
+                format!("`{name}` must be more than 0"),
+            );
             return None;
         }
         Some(rate)
@@ -952,10 +978,10 @@ impl Resolver {
     }
 
     fn replication(&mut self, value: &Value) -> Option<Replication> {
-        if let ValueKind::Word(word) = &value.kind {
-            if word == "none" {
-                return Some(Replication::None);
-            }
+        if let ValueKind::Word(word) = &value.kind
+            && word == "none"
+        {
+            return Some(Replication::None);
         }
         let (tag, block) = self.tagged("replication", value, schema::ValueType::Replication)?;
         match tag.name.as_str() {
@@ -1004,6 +1030,7 @@ impl Resolver {
                             self.out_of_range(
                                 field,
                                 value,
+                                schema::ValueType::Count { min: 1 },
                                 format!("`{field}` = {count} is more than the {n} nodes of the quorum"),
                             );
                         }
@@ -1048,12 +1075,21 @@ impl Resolver {
         })
     }
 
-    fn dead_letter(&mut self, value: &Value) -> Option<DeadLetter> {
+    fn dead_letter(&mut self, owner: ComponentId, value: &Value) -> Option<DeadLetter> {
         match &value.kind {
             ValueKind::Word(word) if word == "true" => Some(DeadLetter::Enabled),
             ValueKind::Word(word) if word == "false" => Some(DeadLetter::None),
             ValueKind::Word(word) => {
                 let target = self.component_ref(word, value.span)?;
+                if target == owner {
+                    self.error(
+                        codes::INVALID_VALUE,
+                        value.span,
+                        format!("`{word}` cannot be its own dead-letter queue"),
+                    )
+                    .help = Some("name another queue, or write `dead_letter = true`".to_string());
+                    return None;
+                }
                 if self.design.component(target).kind != Kind::Queue {
                     self.error(
                         codes::INVALID_VALUE,
@@ -1097,6 +1133,12 @@ impl Resolver {
             let (Some(a), Some(b), Some(ms)) = (a, b, ms) else {
                 continue;
             };
+            if a == b {
+                self.error(codes::INVALID_VALUE, rtt.span, "an `rtt` joins two different regions")
+                    .help =
+                    Some("inside one region a hop costs 0.5 ms; set `latency` on a link to change it".to_string());
+                continue;
+            }
             if let Some(existing) = self
                 .design
                 .rtts
@@ -1172,6 +1214,8 @@ impl Resolver {
     // ------------------------------------------------------------ links
 
     fn links(&mut self, gathered: &Gathered<'_>) {
+        // Links by ends and op, to find one declared twice.
+        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::new();
         for decl in &gathered.links {
             let ids: Vec<Option<ComponentId>> = decl
                 .nodes
@@ -1198,6 +1242,27 @@ impl Resolver {
                     continue;
                 }
                 let link = self.new_link(from, to, &template, span, decl.span);
+                if let Some(&first) = seen.get(&(from, to, link.op)) {
+                    let op = link.op;
+                    let diagnostic = self.error(
+                        codes::DUPLICATE_ID,
+                        span,
+                        format!(
+                            "the link `{} -> {}` with op = {op} is declared twice",
+                            from_ident.name, to_ident.name
+                        ),
+                    );
+                    diagnostic.label = Some("declared again here".to_string());
+                    diagnostic.secondary.push(crate::diagnostics::Label {
+                        span: first,
+                        message: "first declared here".to_string(),
+                    });
+                    diagnostic.help = Some(
+                        "keep one; two links between the same pair need different `op`s (read and write)".to_string(),
+                    );
+                    continue;
+                }
+                seen.insert((from, to, link.op), link.span);
                 self.design.links.push(link);
             }
         }
@@ -1548,20 +1613,21 @@ impl Resolver {
             }
             let link = &self.design.links[link_idx];
             let (from, to) = (self.design.component(link.from), self.design.component(link.to));
-            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms) {
-                if a != b && self.design.rtt_ms(a, b).is_none() {
-                    let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
-                    let span = link.span;
-                    let diagnostic = self.error(
-                        codes::INVALID_VALUE,
-                        span,
-                        format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
-                    );
-                    diagnostic.help = Some(format!(
-                        "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
-                    ));
-                    diagnostic.label = Some("crosses regions".to_string());
-                }
+            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms)
+                && a != b
+                && self.design.rtt_ms(a, b).is_none()
+            {
+                let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
+                let span = link.span;
+                let diagnostic = self.error(
+                    codes::INVALID_VALUE,
+                    span,
+                    format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
+                );
+                diagnostic.help = Some(format!(
+                    "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
+                ));
+                diagnostic.label = Some("crosses regions".to_string());
             }
         }
     }
@@ -1684,5 +1750,150 @@ fn fmt_rate(rate: f64) -> String {
         format!("{rate:.0}")
     } else {
         format!("{rate:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::load::{Input, Limits, MemoryLoader, compile};
+    use crate::model::*;
+
+    fn design(text: &str) -> Design {
+        let compilation = compile_text(text);
+        let messages: Vec<_> = compilation.diagnostics.iter().map(|d| d.message.clone()).collect();
+        compilation.design.unwrap_or_else(|| panic!("errors: {messages:?}"))
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        compile_text(text).diagnostics.into_iter().map(|d| d.message).collect()
+    }
+
+    fn compile_text(text: &str) -> crate::model::load::Compilation {
+        let input = Input {
+            name: "t.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: text.as_bytes().to_vec(),
+        };
+        compile(input, &MemoryLoader::default(), &Limits::default())
+    }
+
+    #[test]
+    fn flows_without_rps_share_what_their_client_leaves() {
+        let design = design(
+            "system s {\n  client u { rps = 1k }\n  service a\n  service b\n  u -> a\n  u -> b\n  flow x { path = u -> a, rps = 400 }\n  flow y { path = u -> a }\n  flow z { path = u -> b }\n}",
+        );
+        let rps: Vec<f64> = design.flows.iter().map(|flow| flow.rps).collect();
+        assert_eq!(rps, vec![400.0, 300.0, 300.0]);
+        assert!(
+            errors(
+                "system s {\n  client u { rps = 10 }\n  service a\n  u -> a\n  flow x { path = u -> a, rps = 20 }\n}"
+            )[0]
+            .contains("more than its 10 rps")
+        );
+    }
+
+    #[test]
+    fn link_defaults_follow_language_md() {
+        let design = design("system s {\n  service a\n  queue q\n  worker w\n  database d\n  a -> q -> w -> d\n}");
+        let modes: Vec<LinkMode> = design.links.iter().map(|link| link.mode).collect();
+        assert_eq!(modes, vec![LinkMode::Async, LinkMode::Async, LinkMode::Sync]);
+        assert!(
+            design
+                .links
+                .iter()
+                .all(|link| link.op == Op::ReadWrite && link.weight == 1)
+        );
+    }
+
+    #[test]
+    fn a_hop_takes_the_link_of_its_op() {
+        let design = design(
+            "system s {\n  client u\n  service a\n  database d\n  u -> a\n  a -> d { op = read }\n  a -> d { op = write, requires = strong }\n  flow r { path = u -> a -> d, op = read }\n  flow w { path = u -> a -> d, op = write }\n}",
+        );
+        assert_eq!(design.flows[0].hops[1], LinkId(1));
+        assert_eq!(design.flows[1].hops[1], LinkId(2));
+    }
+
+    #[test]
+    fn defaults_come_from_the_technology_and_the_kind() {
+        let design = design(
+            "system s {\n  database d : postgres { replication = primary_replica { replicas = 2 } }\n  database c : cassandra\n  cache r : redis\n  cdn e : cloudfront\n  database x\n}",
+        );
+        let d = &design.components[0];
+        assert_eq!(d.consistency(), Consistency::Strong);
+        assert_eq!(
+            d.replication,
+            Replication::PrimaryReplica {
+                replicas: 2,
+                mode: ReplicationMode::Async,
+                failover: Failover::Manual
+            }
+        );
+        assert_eq!(design.components[1].consistency(), Consistency::Eventual);
+        assert_eq!(design.components[2].hit_ratio(), 0.8);
+        assert_eq!(design.components[2].cache_pattern, CachePattern::CacheAside);
+        assert_eq!(design.components[2].effective_ttl_ms(), None);
+        assert_eq!(design.components[3].effective_ttl_ms(), Some(86_400_000.0));
+        assert!(design.components[3].is_redundant());
+        assert!(!design.components[4].is_redundant());
+        assert_eq!(design.components[4].latency.p99_ms, 50.0);
+    }
+
+    #[test]
+    fn a_latency_alone_sets_p50_and_the_kind_sets_the_tail() {
+        let design =
+            design("system s {\n  service a { latency = 4ms }\n  service b { latency = { p50 = 1ms, p99 = 3ms } }\n}");
+        assert_eq!(
+            (design.components[0].latency.p50_ms, design.components[0].latency.p99_ms),
+            (4.0, 20.0)
+        );
+        assert_eq!(
+            (design.components[1].latency.p50_ms, design.components[1].latency.p99_ms),
+            (1.0, 3.0)
+        );
+    }
+
+    #[test]
+    fn regions_rtts_and_the_sync_part() {
+        let design = design(
+            "system s {\n  region a { client u }\n  region b { service x\n  queue q\n  worker w }\n  rtt a <-> b = 75ms\n  u -> x -> q -> w\n  flow f { path = u -> x -> q -> w }\n}",
+        );
+        assert_eq!(design.rtt_ms(RegionId(0), RegionId(1)), Some(75.0));
+        let part = design.flows[0].sync_part(&design);
+        assert_eq!(part.nodes, vec![ComponentId(0), ComponentId(1), ComponentId(2)]);
+        assert_eq!(part.background, vec![ComponentId(3)]);
+    }
+
+    #[test]
+    fn checks_cross_references() {
+        let all = errors(
+            "system s {\n  service a\n  database d\n  queue q { dead_letter = a }\n  a -> d { fanout = all }\n  a -> a\n}",
+        );
+        assert!(all.iter().any(|m| m.contains("which is not a queue")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("which is not sharded")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("links to itself")), "{all:?}");
+    }
+
+    #[test]
+    fn every_component_property_in_the_schema_is_handled() {
+        use crate::model::schema::COMPONENT_PROPERTIES;
+        for spec in COMPONENT_PROPERTIES {
+            let kind = spec.kinds.first().copied().unwrap_or(Kind::Service);
+            let value = match spec.name {
+                "latency" => "5ms".to_string(),
+                "region" => "r".to_string(),
+                "invalidation" if kind == Kind::Cdn => "versioned".to_string(),
+                "pattern" => "cache_aside".to_string(),
+                "dead_letter" => "true".to_string(),
+                _ => spec.ty.example().to_string(),
+            };
+            let text = format!(
+                "system s {{\n  region r {{ client c }}\n  {kind} x {{ {} = {value} }}\n}}",
+                spec.name
+            );
+            let all = errors(&text);
+            assert!(all.is_empty(), "{}: {all:?}", spec.name);
+        }
     }
 }

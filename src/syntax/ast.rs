@@ -68,6 +68,10 @@ pub struct ComponentDecl {
     pub technology: Option<Ident>,
     pub block: Option<Block>,
     pub span: Span,
+    /// Rebuilt from the first two words of a declaration that did not parse:
+    /// it declares the id (so links to it raise no second error) but its
+    /// properties were not read.
+    pub recovered: bool,
 }
 
 /// `A -> B [-> C ...] [{ PROPERTIES }]`

@@ -147,7 +147,9 @@ fn apply_unit(number: f64, unit: &str) -> Result<(f64, Unit, bool), UnitError> {
                 .unwrap_or_default();
             (
                 format!("unknown rate unit `/{per}`"),
-                Some(format!("{suggestion}rates are per /s, /min, /h or /d, like 100/s")),
+                Some(format!(
+                    "{suggestion}rates are per /s, /min (or /m), /h or /d, like 100/s"
+                )),
             )
         })?;
         return Ok((number * si_factor * per_factor, Unit::Rate, !prefix.is_empty()));
@@ -161,11 +163,17 @@ fn apply_unit(number: f64, unit: &str) -> Result<(f64, Unit, bool), UnitError> {
     if let Some(factor) = lookup(SI_SUFFIXES, unit) {
         return Ok((number * factor, Unit::None, true));
     }
+    if unit.starts_with(['e', 'E']) && unit[1..].chars().all(|c| c.is_ascii_digit()) && unit.len() > 1 {
+        return Err((
+            format!("`{unit}`: exponents are not part of the language"),
+            Some("write counts with a suffix instead: 1k = 1e3, 1M = 1e6, 1B = 1e9".to_string()),
+        ));
+    }
     let suggestion = did_you_mean(unit, all_unit_names()).map(|name| format!("did you mean `{name}`? "));
     Err((
         format!("unknown unit `{unit}`"),
         Some(format!(
-            "{}durations use us, ms, s, m, h, d; sizes KB, MB, GB, TB; counts k, M, B; rates /s, /min, /h",
+            "{}durations use us, ms, s, m, h, d; sizes KB, MB, GB, TB, PB; counts k, M, B; rates /s, /min (or /m), /h, /d",
             suggestion.unwrap_or_default()
         )),
     ))

@@ -144,7 +144,9 @@ impl<'t> Ctx<'t> {
     }
 
     fn declaration(&mut self, start: usize, end: usize) -> Option<Item> {
-        let member = self.run(Rule::member, start, end)?;
+        let Some(member) = self.run(Rule::member, start, end) else {
+            return self.recover_component(start, end);
+        };
         let offset = start;
         let pair = member.into_inner().find(|pair| pair.as_rule() != Rule::EOI)?;
         let span = self.pair_span(&pair, offset);
@@ -222,10 +224,56 @@ impl<'t> Ctx<'t> {
                     technology,
                     block,
                     span,
+                    recovered: false,
                 }))
             }
             _ => None,
         }
+    }
+
+    /// After a syntax error in `KIND ID ...`, keeps the kind and id so the
+    /// rest of the file can refer to the component without a second error.
+    fn recover_component(&self, start: usize, end: usize) -> Option<Item> {
+        let text = self.text.get(start..end)?;
+        let word = |from: usize| -> Option<(usize, usize)> {
+            let rest = text.get(from..)?;
+            let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let word_start = from + skipped;
+            let word_len = text
+                .get(word_start..)?
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(text.len() - word_start);
+            let starts_with_letter = text
+                .get(word_start..)?
+                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            (word_len > 0 && starts_with_letter).then_some((word_start, word_start + word_len))
+        };
+        let (kind_start, kind_end) = word(0)?;
+        let (id_start, id_end) = word(kind_end)?;
+        if kind_end == id_start {
+            return None;
+        }
+        let after = text.get(id_end..)?.trim_start_matches([' ', '\t']);
+        if !(after.is_empty() || after.starts_with(['{', '"', ':'])) {
+            return None;
+        }
+        let kind = text.get(kind_start..kind_end)?;
+        if ["flow", "import", "rtt", "slo", "system", "region"].contains(&kind) {
+            return None;
+        }
+        let ident = |from: usize, to: usize| Ident {
+            name: text.get(from..to).unwrap_or_default().to_string(),
+            span: self.span(start + from, start + to),
+        };
+        Some(Item::Component(ComponentDecl {
+            kind: ident(kind_start, kind_end),
+            id: ident(id_start, id_end),
+            label: None,
+            technology: None,
+            block: None,
+            span: self.span(start, end),
+            recovered: true,
+        }))
     }
 
     fn pair_span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
@@ -272,7 +320,17 @@ impl<'t> Ctx<'t> {
                 continue;
             };
             let name = self.ident(name, offset);
-            match self.value(value, offset) {
+            // `name { ... }` is `name = { ... }`.
+            let value = if value.as_rule() == Rule::block {
+                let span = self.pair_span(&value, offset);
+                self.block(value, offset).map(|block| Value {
+                    kind: ValueKind::Block(block),
+                    span,
+                })
+            } else {
+                self.value(value, offset)
+            };
+            match value {
                 Some(value) => properties.push(Property {
                     name,
                     value,
@@ -357,10 +415,10 @@ impl<'t> Ctx<'t> {
                     // A stack whose deepest entry is a rule means that rule
                     // failed right there; a token failure is named by the
                     // literals above.
-                    if let Some(rule) = stack.deepest.get_rule() {
-                        if !matches!(rule, Rule::block | Rule::list | Rule::string) {
-                            expected.add_rule(*rule);
-                        }
+                    if let Some(rule) = stack.deepest.get_rule()
+                        && !matches!(rule, Rule::block | Rule::list | Rule::string)
+                    {
+                        expected.add_rule(*rule);
                     }
                 }
             }
@@ -548,11 +606,14 @@ impl Expected {
             if self.string {
                 words.push("a \"label\"");
             }
+            if self.equals {
+                words.push("`=`");
+            }
             if self.block_open {
                 words.push("`{`");
             }
         }
-        if self.equals {
+        if self.value && self.equals {
             words.push("`=`");
         }
         if self.arrow {

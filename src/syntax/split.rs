@@ -86,18 +86,25 @@ pub fn split(text: &str) -> Split {
     let mut pos = 0;
 
     // Ends the pending declaration and adds it to the innermost container.
-    fn finish(pending: &mut Pending, stack: &mut [OpenContainer], root: &mut Vec<Node>, errors: &mut Vec<SplitError>) {
+    fn finish(
+        bytes: &[u8],
+        pending: &mut Pending,
+        stack: &mut [OpenContainer],
+        root: &mut Vec<Node>,
+        errors: &mut Vec<SplitError>,
+    ) {
         let Some(start) = pending.start else {
             *pending = Pending::default();
             return;
         };
         if pending.depth > 0 && !pending.poisoned {
             let open = pending.open.last().copied().unwrap_or(start);
+            let closing = if bytes.get(open) == Some(&b'[') { "]" } else { "}" };
             errors.push(SplitError {
                 range: open..open + 1,
                 message: "this bracket is never closed".to_string(),
                 label: "opened here".to_string(),
-                help: Some("add the matching `}` or `]`".to_string()),
+                help: Some(format!("add the matching `{closing}`")),
             });
             pending.poisoned = true;
         }
@@ -125,7 +132,7 @@ pub fn split(text: &str) -> Split {
                     1
                 };
                 if pending.depth == 0 {
-                    finish(&mut pending, &mut stack, &mut root, &mut out.errors);
+                    finish(bytes, &mut pending, &mut stack, &mut root, &mut out.errors);
                 }
                 pos += len;
             }
@@ -229,7 +236,7 @@ pub fn split(text: &str) -> Split {
                     pending.depth -= 1;
                     pos += 1;
                 } else if byte == b'}' {
-                    finish(&mut pending, &mut stack, &mut root, &mut out.errors);
+                    finish(bytes, &mut pending, &mut stack, &mut root, &mut out.errors);
                     match stack.pop() {
                         Some(container) => {
                             let node = Node::Container {
@@ -273,7 +280,7 @@ pub fn split(text: &str) -> Split {
             }
         }
     }
-    finish(&mut pending, &mut stack, &mut root, &mut out.errors);
+    finish(bytes, &mut pending, &mut stack, &mut root, &mut out.errors);
     while let Some(container) = stack.pop() {
         let header_end = container.header.end;
         out.errors.push(SplitError {

@@ -46,6 +46,13 @@ fn finish(output: Output) -> Run {
     }
 }
 
+/// Says why a test does not run. Written straight to the process's stderr,
+/// past the test harness's capture, so `cargo test` shows it.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipping: {reason}");
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -57,7 +64,7 @@ pub fn shared_examples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: ../shared/examples is not present beside the repository");
+        skip("../shared/examples is not present beside the repository");
         None
     }
 }

@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it checks
     ///
     /// A component names a technology (`: name`) that the knowledge base does
-    /// not know.
+    /// not know, or one it knows for other kinds only (`cache sessions :
+    /// postgres`).
     ///
     /// ## Why it matters
     ///
@@ -51,7 +52,41 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((name, span)) = &component.technology_name else {
             continue;
         };
-        if component.technology.is_some() {
+        if let Some(technology) = component.technology {
+            if !technology.kinds.contains(&component.kind) {
+                let kinds: Vec<&str> = technology.kinds.iter().map(|kind| kind.as_str()).collect();
+                let alternatives: Vec<&str> = base
+                    .technologies
+                    .iter()
+                    .filter(|other| other.kinds.first() == Some(&component.kind))
+                    .map(|other| other.id.as_str())
+                    .take(3)
+                    .collect();
+                let help = if alternatives.is_empty() {
+                    format!("remove `: {name}`; the kind's defaults apply")
+                } else {
+                    format!(
+                        "use a {} technology such as {}, or remove `: {name}`",
+                        component.kind,
+                        alternatives.join(", ")
+                    )
+                };
+                out.push(
+                    Finding::component(
+                        cx.design,
+                        id,
+                        format!(
+                            "{name} is a {} technology, not a {}",
+                            kinds.join(" or "),
+                            component.kind
+                        ),
+                    )
+                    .at(*span)
+                    .label("not this kind")
+                    .help(help)
+                    .note(format!("{} gets the defaults of a {}", component.id, component.kind)),
+                );
+            }
             continue;
         }
         let help = match did_you_mean(name, base.technology_names()) {

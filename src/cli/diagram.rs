@@ -1,0 +1,62 @@
+//! `hld diagram FILE [--format mermaid|dot|json] [-o OUT]`.
+
+use clap::ValueEnum;
+
+use super::{Exit, InputArgs};
+use crate::analysis;
+use crate::emit::diagram::Highlights;
+use crate::emit::{design_json, dot, mermaid};
+
+#[derive(clap::Args)]
+pub struct DiagramArgs {
+    /// The design file; `-` reads standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
+    format: DiagramFormat,
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<std::path::PathBuf>,
+    /// Replace OUT even if hld did not write it
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DiagramFormat {
+    /// A Mermaid flowchart
+    Mermaid,
+    /// Graphviz DOT
+    Dot,
+    /// The resolved design as JSON, for other tools
+    Json,
+}
+
+pub fn run(args: &DiagramArgs) -> Exit {
+    let compilation = super::compile(&args.file, &args.input);
+    let Some(design) = &compilation.design else {
+        return super::report_input_errors(&compilation);
+    };
+    let config = match super::load_config(&args.file, &args.input) {
+        Ok(config) => config,
+        Err((sources, errors)) => {
+            super::print_human(&errors, &sources);
+            return Exit::InputError;
+        }
+    };
+    let analysis = analysis::check(design, &config);
+    if !analysis.errors.is_empty() {
+        super::print_human(&analysis.errors, &compilation.sources);
+        return Exit::InputError;
+    }
+    let highlights = Highlights::from_findings(design, &analysis.findings);
+    let text = match args.format {
+        DiagramFormat::Mermaid => mermaid::flowchart(design, &highlights),
+        DiagramFormat::Dot => dot::graph(design, &highlights),
+        DiagramFormat::Json => design_json::export(design),
+    };
+    super::emit_text(&text, args.output.as_deref(), args.force)
+}

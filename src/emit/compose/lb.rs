@@ -1,0 +1,232 @@
+//! Routing configs for load balancers and gateways: a model built from the
+//! design (targets, weights, algorithm), rendered by the askama templates
+//! `templates/compose/nginx.conf` and `templates/compose/haproxy.cfg`.
+//!
+//! A load balancer has one upstream (backend) with one server per target
+//! service; Docker's DNS answers a service name with the address of every
+//! replica, so nginx gets one peer per container, and HAProxy fills a
+//! `server-template` with as many slots. A gateway routes: one upstream per
+//! target, `/<target id>/` to each (prefix stripped), and `/` to its first
+//! target in declaration order. Algorithms map as knowledge.md §4.1 says:
+//! `round_robin` is nginx's default and `balance roundrobin`;
+//! `least_connections` is `least_conn` / `balance leastconn`; `ip_hash` is
+//! `ip_hash` / `balance source`; `weighted_round_robin` writes each link's
+//! `weight` (written whenever a link declares one, since every mapping
+//! honours weights).
+//!
+//! Every name in the output is a compose service name or a design id
+//! (`[a-z0-9-]` / `[A-Za-z0-9_]`), so nothing from the design needs quoting.
+
+use askama::Template;
+
+use super::{Plan, Role, algorithm_of};
+use crate::knowledge::ProxyDialect;
+use crate::model::{Algorithm, ComponentId, Kind};
+
+/// HAProxy `server-template` slots per target, at most: one per replica,
+/// bounded so a huge `replicas` cannot blow up the config.
+pub const MAX_TEMPLATE_SLOTS: u32 = 64;
+
+#[derive(Clone, Debug)]
+pub struct ProxyConfig {
+    pub component: String,
+    pub kind: Kind,
+    pub service: String,
+    pub dialect: ProxyDialect,
+    pub port: u16,
+    pub algorithm: Algorithm,
+    /// `layer = 4` on an HAProxy load balancer: `mode tcp`.
+    pub tcp: bool,
+    pub backends: Vec<Backend>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backend {
+    /// The upstream (nginx) or backend (HAProxy) name.
+    pub name: String,
+    /// A gateway's route prefix, `/<target id>/`.
+    pub prefix: Option<String>,
+    pub servers: Vec<Server>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub component: String,
+    pub kind: Kind,
+    pub host: String,
+    pub port: u16,
+    pub weight: u32,
+    /// Whether the link declared a weight (or the algorithm is weighted).
+    pub weighted: bool,
+    pub containers: u32,
+}
+
+impl Server {
+    /// The nginx parameters after the address.
+    pub fn nginx_params(&self) -> String {
+        if self.weighted {
+            format!(" weight={}", self.weight)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The HAProxy `server-template` prefix: the host, which is unique per backend.
+    pub fn template_prefix(&self) -> &str {
+        &self.host
+    }
+
+    pub fn slots(&self) -> u32 {
+        self.containers.clamp(1, MAX_TEMPLATE_SLOTS)
+    }
+
+    pub fn haproxy_weight(&self) -> String {
+        if self.weighted {
+            format!(" weight {}", self.weight.min(256))
+        } else {
+            String::new()
+        }
+    }
+
+    pub fn comment(&self) -> String {
+        let containers = if self.containers == 1 {
+            "1 container".to_string()
+        } else {
+            format!("{} containers; Docker's DNS returns each", self.containers)
+        };
+        format!("{} `{}`: {containers}", self.kind, self.component)
+    }
+}
+
+impl ProxyConfig {
+    pub(crate) fn build(plan: &Plan<'_>, id: ComponentId, dialect: ProxyDialect) -> ProxyConfig {
+        let design = plan.design;
+        let component = design.component(id);
+        let (service, port) = plan
+            .run(id)
+            .map(|run| (run.service.clone(), run.spec.port))
+            .unwrap_or_default();
+        let algorithm = algorithm_of(component);
+        let mut servers: Vec<Server> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let links = plan.outgoing.get(id.index()).into_iter().flatten();
+        for link in links.filter_map(|idx| design.links.get(*idx)) {
+            let Some(target) = plan.run(link.to) else { continue };
+            if !matches!(target.role, Role::Stub | Role::Proxy(_)) || link.to == id {
+                continue;
+            }
+            if !seen.insert(link.to) {
+                continue;
+            }
+            let target_component = design.component(link.to);
+            servers.push(Server {
+                component: target_component.id.clone(),
+                kind: target_component.kind,
+                host: target.service.clone(),
+                port: target.spec.port,
+                weight: link.weight.max(1),
+                weighted: algorithm == Algorithm::WeightedRoundRobin || link.weight != 1,
+                containers: target.containers,
+            });
+        }
+        let backends = if component.kind == Kind::Gateway {
+            servers
+                .into_iter()
+                .map(|server| Backend {
+                    name: format!("{service}-to-{}", server.host),
+                    prefix: Some(format!("/{}/", server.component)),
+                    servers: vec![server],
+                })
+                .collect()
+        } else if servers.is_empty() {
+            Vec::new()
+        } else {
+            vec![Backend {
+                name: format!("{service}-backend"),
+                prefix: None,
+                servers,
+            }]
+        };
+        let tcp = dialect == ProxyDialect::Haproxy
+            && component.kind == Kind::LoadBalancer
+            && component.layer == Some(4)
+            && !backends.is_empty();
+        ProxyConfig {
+            component: component.id.clone(),
+            kind: component.kind,
+            service,
+            dialect,
+            port,
+            algorithm,
+            tcp,
+            backends,
+        }
+    }
+
+    /// The nginx directive for the algorithm, if any (weighted round robin
+    /// is nginx's default).
+    pub fn nginx_directive(&self) -> Option<&'static str> {
+        match self.algorithm {
+            Algorithm::RoundRobin | Algorithm::WeightedRoundRobin => None,
+            Algorithm::LeastConnections => Some("least_conn;"),
+            Algorithm::IpHash => Some("ip_hash;"),
+        }
+    }
+
+    pub fn haproxy_balance(&self) -> &'static str {
+        match self.algorithm {
+            Algorithm::RoundRobin | Algorithm::WeightedRoundRobin => "roundrobin",
+            Algorithm::LeastConnections => "leastconn",
+            Algorithm::IpHash => "source",
+        }
+    }
+
+    /// Whether upstreams use the declared algorithm (a load balancer) or
+    /// round robin (a gateway, which has no `algorithm`).
+    pub fn balances(&self) -> bool {
+        self.kind == Kind::LoadBalancer
+    }
+
+    pub fn default_backend(&self) -> Option<&Backend> {
+        self.backends.first()
+    }
+
+    pub fn summary(&self) -> String {
+        let algorithm = if self.balances() {
+            format!("algorithm {}", self.algorithm)
+        } else {
+            "routes by path prefix".to_string()
+        };
+        let dialect = match self.dialect {
+            ProxyDialect::Nginx => "nginx",
+            ProxyDialect::Haproxy => "HAProxy",
+        };
+        format!("{dialect}, {algorithm}")
+    }
+
+    pub fn render(&self) -> Result<String, String> {
+        let rendered = match self.dialect {
+            ProxyDialect::Nginx => NginxTemplate { config: self }.render(),
+            ProxyDialect::Haproxy => HaproxyTemplate { config: self }.render(),
+        };
+        rendered
+            .map(|text| {
+                let mut text = text.trim_end().to_string();
+                text.push('\n');
+                text
+            })
+            .map_err(|error| format!("cannot render the {} config: {error}", self.component))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "compose/nginx.conf", escape = "none")]
+struct NginxTemplate<'a> {
+    config: &'a ProxyConfig,
+}
+
+#[derive(Template)]
+#[template(path = "compose/haproxy.cfg", escape = "none")]
+struct HaproxyTemplate<'a> {
+    config: &'a ProxyConfig,
+}

@@ -1,0 +1,227 @@
+//! The stack's `README.md`: how to start it, what each service stands for,
+//! what does not run and why, and how declared replicas and replication map
+//! onto containers. Rendered from `templates/compose/README.md`.
+
+use askama::Template;
+
+use super::{FIRST_HOST_PORT, PLACEHOLDER_SECRET, Plan, Role, Runtime};
+use crate::knowledge::{KnowledgeBase, ProxyDialect};
+
+pub struct EntryRow {
+    pub component: String,
+    pub service: String,
+    pub url: String,
+}
+
+pub struct ServiceRow {
+    pub service: String,
+    pub component: String,
+    pub kind: String,
+    pub image: String,
+    pub containers: u32,
+    pub health: String,
+    pub notes: String,
+}
+
+pub struct AbsentRow {
+    pub component: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+pub struct ProxyRow {
+    pub component: String,
+    pub service: String,
+    pub file: String,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "compose/README.md")]
+struct ReadmeTemplate {
+    title: String,
+    system: String,
+    project: String,
+    entries: Vec<EntryRow>,
+    services: Vec<ServiceRow>,
+    absent: Vec<AbsentRow>,
+    proxies: Vec<ProxyRow>,
+    secrets: Vec<String>,
+    placeholder: String,
+    stub_image: String,
+    stub_port: u16,
+    first_port: u16,
+    regions: Vec<String>,
+    skipped: Vec<String>,
+}
+
+/// Makes text safe in a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
+    let design = plan.design;
+    let mut entries = Vec::new();
+    let mut services = Vec::new();
+    let mut absent = Vec::new();
+    let mut proxies = Vec::new();
+    let mut secrets = std::collections::BTreeSet::new();
+    for id in design.component_ids() {
+        let component = design.component(id);
+        let kind = component.kind.to_string();
+        match plan.runtimes.get(id.index()) {
+            Some(Runtime::Run(run)) => {
+                if let Some(port) = run.host_port {
+                    entries.push(EntryRow {
+                        component: cell(&component.id),
+                        service: run.service.clone(),
+                        url: format!("http://127.0.0.1:{port}/"),
+                    });
+                }
+                let health = if run.spec.healthcheck.is_some() {
+                    "healthcheck".to_string()
+                } else if run.role == Role::Stub {
+                    "`/health` (no in-image tool, so dependents wait for start)".to_string()
+                } else {
+                    "none (dependents wait for start)".to_string()
+                };
+                let mut notes: Vec<String> = Vec::new();
+                if let Some(label) = &component.label {
+                    notes.push(format!("\"{label}\"."));
+                }
+                if let Some(stand_in) = &run.stand_in {
+                    notes.push(stand_in.clone());
+                }
+                if let Some(mapping) = &run.mapping {
+                    notes.push(mapping.clone());
+                }
+                if let Some(port) = run.host_port {
+                    notes.push(format!("Entry point: published on 127.0.0.1:{port}."));
+                }
+                let mut unenforced = Vec::new();
+                if let Some(rate_limit) = &component.rate_limit {
+                    unenforced.push(format!("rate limit ({} per {})", rate_limit.algorithm, rate_limit.per));
+                }
+                if let Some(auth) = component.auth.filter(|auth| *auth != crate::model::Auth::None) {
+                    unenforced.push(format!("auth ({auth})"));
+                }
+                if !unenforced.is_empty() {
+                    let verb = if unenforced.len() > 1 { "are" } else { "is" };
+                    notes.push(format!(
+                        "Its declared {} {verb} not enforced locally.",
+                        unenforced.join(" and ")
+                    ));
+                }
+                if let Role::Proxy(dialect) = run.role
+                    && let Some(file) = &run.config_file
+                {
+                    let config = super::lb::ProxyConfig::build(plan, id, dialect);
+                    let dialect_name = match dialect {
+                        ProxyDialect::Nginx => "nginx",
+                        ProxyDialect::Haproxy => "HAProxy",
+                    };
+                    let servers: Vec<&super::lb::Server> = config
+                        .backends
+                        .iter()
+                        .flat_map(|backend| backend.servers.iter())
+                        .collect();
+                    let summary = match servers.first() {
+                        None => format!("{dialect_name}; no HTTP target, answers 200 itself"),
+                        Some(_) if config.balances() => format!(
+                            "{dialect_name}, {} over {}",
+                            config.algorithm,
+                            servers
+                                .iter()
+                                .map(|server| format!("`{}`", server.host))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Some(first) => format!(
+                            "{dialect_name}: {}; `/` to `{}`",
+                            servers
+                                .iter()
+                                .map(|server| format!("`/{}/` to `{}`", server.component, server.host))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            first.host
+                        ),
+                    };
+                    proxies.push(ProxyRow {
+                        component: cell(&component.id),
+                        service: run.service.clone(),
+                        file: file.clone(),
+                        summary: cell(&summary),
+                    });
+                }
+                secrets.extend(run.spec.secrets.iter().cloned());
+                services.push(ServiceRow {
+                    service: run.service.clone(),
+                    component: cell(&component.id),
+                    kind,
+                    image: run.spec.image.clone(),
+                    containers: run.containers,
+                    health,
+                    notes: cell(&notes.join(" ")),
+                });
+            }
+            Some(Runtime::Absent { reason }) => absent.push(AbsentRow {
+                component: cell(&component.id),
+                kind,
+                reason: cell(reason),
+            }),
+            None => {}
+        }
+    }
+    let regions = if design.regions.len() > 1 {
+        vec![format!(
+            "The design's regions ({}) run side by side on one network: the round trips between them (`rtt`) are not simulated.",
+            design
+                .regions
+                .iter()
+                .map(|region| format!("`{}`", region.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]
+    } else {
+        Vec::new()
+    };
+    let skipped = plan
+        .skipped_dependencies
+        .iter()
+        .map(|(dependent, dependency)| {
+            format!(
+                "`{}` does not wait for `{}`: that would close a dependency cycle, which compose refuses.",
+                design.component(*dependent).id,
+                design.component(*dependency).id
+            )
+        })
+        .collect();
+    let stub = KnowledgeBase::get().stub.as_ref();
+    let template = ReadmeTemplate {
+        title: design.label.clone().unwrap_or_else(|| design.name.clone()),
+        system: design.name.clone(),
+        project: super::project_name(&design.name),
+        entries,
+        services,
+        absent,
+        proxies,
+        secrets: secrets.into_iter().collect(),
+        placeholder: PLACEHOLDER_SECRET.to_string(),
+        stub_image: stub.map(|spec| spec.image.clone()).unwrap_or_default(),
+        stub_port: stub.map(|spec| spec.port).unwrap_or_default(),
+        first_port: FIRST_HOST_PORT,
+        regions,
+        skipped,
+    };
+    template
+        .render()
+        .map(|text| {
+            let mut text = text.trim_end().to_string();
+            text.push('\n');
+            text
+        })
+        .map_err(|error| format!("cannot render README.md: {error}"))
+}

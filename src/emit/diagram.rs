@@ -1,0 +1,100 @@
+//! What every diagram format shares: which components and links the
+//! findings mark, and the one-line label of a component.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{Component, ComponentId, Design, LinkId};
+
+/// Rules whose subject is a component that, if it fails, takes flows down.
+const SPOF_RULES: &[&str] = &[
+    "single-point-of-failure",
+    "unreplicated-load-balancer",
+    "primary-without-failover",
+];
+
+/// Components and links the findings mark in a diagram.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Highlights {
+    pub single_points_of_failure: BTreeSet<ComponentId>,
+    pub cap_mismatch: BTreeSet<ComponentId>,
+    pub cap_mismatch_links: BTreeSet<LinkId>,
+}
+
+impl Highlights {
+    /// From `hld check`'s findings: subjects of the single point of failure
+    /// rules, and the targets of `cap-mismatch` links.
+    pub fn from_findings(design: &Design, findings: &[Diagnostic]) -> Highlights {
+        let mut highlights = Highlights::default();
+        for finding in findings {
+            let Some(subject) = finding.subject.as_deref() else {
+                continue;
+            };
+            if SPOF_RULES.contains(&finding.code.as_str())
+                && let Some(id) = design.component_id(subject)
+            {
+                highlights.single_points_of_failure.insert(id);
+            }
+            if finding.code == "cap-mismatch"
+                && let Some((from, to)) = subject.split_once(" -> ")
+            {
+                let (Some(from), Some(to)) = (design.component_id(from), design.component_id(to)) else {
+                    continue;
+                };
+                highlights.cap_mismatch.insert(to);
+                for link_id in design.link_ids() {
+                    let link = design.link(link_id);
+                    if link.from == from && link.to == to {
+                        highlights.cap_mismatch_links.insert(link_id);
+                    }
+                }
+            }
+        }
+        highlights
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.single_points_of_failure.is_empty() && self.cap_mismatch.is_empty()
+    }
+}
+
+/// `api ×3` and the technology, the lines of a component's box.
+pub fn component_lines(component: &Component) -> Vec<String> {
+    let mut first = component.id.clone();
+    let copies = match component.kind {
+        crate::model::Kind::Database => component.replication.nodes(),
+        _ => component.replicas,
+    };
+    if copies > 1 {
+        first.push_str(&format!(" ×{copies}"));
+    }
+    let mut lines = vec![first];
+    if let Some(label) = &component.label {
+        lines.push(label.clone());
+    }
+    let kind = match &component.technology_name {
+        Some((technology, _)) => format!("{} · {technology}", component.kind),
+        None => component.kind.to_string(),
+    };
+    lines.push(kind);
+    lines
+}
+
+/// `op = read · requires strong`: what a link says beyond its ends.
+pub fn link_label(design: &Design, link_id: LinkId) -> Option<String> {
+    let link = design.link(link_id);
+    let mut parts = Vec::new();
+    if link.property_span("op").is_some() {
+        parts.push(link.op.to_string());
+    }
+    if let Some(requires) = link.requires {
+        parts.push(format!("requires {requires}"));
+    }
+    if link.property_span("fanout").is_some() && link.fanout == crate::model::Fanout::All {
+        parts.push("fan-out to all shards".to_string());
+    }
+    if link.property_span("weight").is_some() {
+        parts.push(format!("weight {}", link.weight));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}

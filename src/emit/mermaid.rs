@@ -1,0 +1,265 @@
+//! Mermaid flowcharts (templates/flowchart.mmd): one node per component,
+//! shaped by kind, regions as subgraphs, async links dashed, findings styled
+//! by class with a legend.
+//!
+//! Mermaid labels are HTML, so every text goes through [`MermaidEscaper`]
+//! (`"` as `#quot;`, `<` as `#lt;`, ...); node ids are the design ids behind a
+//! prefix, so they never collide with Mermaid keywords such as `end`.
+
+use std::fmt::{self, Write};
+
+use askama::Template;
+
+use super::diagram::{Highlights, component_lines, link_label};
+use crate::model::{Design, Kind, LinkMode};
+
+/// Mermaid refuses diagrams over these sizes unless the diagram raises them
+/// (cli.md, "Notes on outputs").
+const MERMAID_MAX_EDGES: usize = 500;
+const MERMAID_MAX_TEXT: usize = 50_000;
+
+/// Escapes text for a Mermaid label: Mermaid's entity codes for what HTML
+/// or Mermaid's own parser would read as markup.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MermaidEscaper;
+
+impl askama::filters::Escaper for MermaidEscaper {
+    fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
+        for c in string.chars() {
+            match c {
+                '"' => dest.write_str("#quot;")?,
+                '<' => dest.write_str("#lt;")?,
+                '>' => dest.write_str("#gt;")?,
+                '&' => dest.write_str("#amp;")?,
+                '#' => dest.write_str("#35;")?,
+                '`' => dest.write_str("#96;")?,
+                '\n' | '\r' => dest.write_char(' ')?,
+                c if c.is_control() => {}
+                c => dest.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let _ = askama::filters::Escaper::write_escaped_str(&MermaidEscaper, &mut out, text);
+    out
+}
+
+#[derive(Template)]
+#[template(path = "flowchart.mmd")]
+struct Flowchart {
+    init: Option<String>,
+    regions: Vec<RegionView>,
+    nodes: Vec<NodeView>,
+    edges: Vec<EdgeView>,
+    legend: Vec<LegendEntry>,
+    class_defs: Vec<ClassDef>,
+    classes: Vec<ClassAssignment>,
+    link_styles: Vec<LinkStyle>,
+}
+
+struct RegionView {
+    id: String,
+    label: String,
+    nodes: Vec<NodeView>,
+}
+
+struct NodeView {
+    id: String,
+    open: &'static str,
+    close: &'static str,
+    lines: Vec<String>,
+}
+
+struct EdgeView {
+    from: String,
+    arrow: &'static str,
+    label: Option<String>,
+    to: String,
+}
+
+struct LegendEntry {
+    id: &'static str,
+    text: &'static str,
+    class: &'static str,
+}
+
+struct ClassDef {
+    name: &'static str,
+    css: &'static str,
+}
+
+struct ClassAssignment {
+    ids: String,
+    class: &'static str,
+}
+
+struct LinkStyle {
+    index: usize,
+    css: &'static str,
+}
+
+const SPOF_CLASS: ClassDef = ClassDef {
+    name: "spof",
+    css: "fill:#ffe0e0,stroke:#c62828,stroke-width:3px",
+};
+const CAP_CLASS: ClassDef = ClassDef {
+    name: "capMismatch",
+    css: "fill:#fff3cd,stroke:#b26a00,stroke-width:3px,stroke-dasharray:6 3",
+};
+
+/// The node id of a component: a prefix keeps ids clear of Mermaid keywords.
+pub fn node_id(design_id: &str) -> String {
+    format!("n_{design_id}")
+}
+
+/// Opening and closing delimiters of each kind's shape.
+fn shape(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Client => ("([", "])"),
+        Kind::Dns => ("[\\", "/]"),
+        Kind::Cdn => ("{{", "}}"),
+        Kind::LoadBalancer => ("{", "}"),
+        Kind::Gateway => ("[[", "]]"),
+        Kind::Service => ("[", "]"),
+        Kind::Worker => ("[/", "/]"),
+        Kind::Cache => ("(", ")"),
+        Kind::Database | Kind::ObjectStore => ("[(", ")]"),
+        Kind::Queue => (">", "]"),
+        Kind::Search => ("((", "))"),
+        Kind::External => ("[/", "\\]"),
+    }
+}
+
+/// The flowchart of a whole design.
+pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
+    let node = |id: crate::model::ComponentId| {
+        let component = design.component(id);
+        let (open, close) = shape(component.kind);
+        NodeView {
+            id: node_id(&component.id),
+            open,
+            close,
+            lines: component_lines(component),
+        }
+    };
+    let mut regions: Vec<RegionView> = design
+        .regions
+        .iter()
+        .map(|region| RegionView {
+            id: format!("r_{}", region.id),
+            label: match &region.label {
+                Some(label) => format!("{label} ({})", region.id),
+                None => region.id.clone(),
+            },
+            nodes: Vec::new(),
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for id in design.component_ids() {
+        match design.component(id).region {
+            Some(region) => regions[region.index()].nodes.push(node(id)),
+            None => nodes.push(node(id)),
+        }
+    }
+    regions.retain(|region| !region.nodes.is_empty());
+    let edges: Vec<EdgeView> = design
+        .link_ids()
+        .map(|link_id| {
+            let link = design.link(link_id);
+            EdgeView {
+                from: node_id(&design.component(link.from).id),
+                arrow: if link.mode == LinkMode::Async { "-.->" } else { "-->" },
+                label: link_label(design, link_id),
+                to: node_id(&design.component(link.to).id),
+            }
+        })
+        .collect();
+
+    let mut legend = Vec::new();
+    let mut class_defs = Vec::new();
+    let mut classes = Vec::new();
+    let mut link_styles = Vec::new();
+    if !highlights.single_points_of_failure.is_empty() {
+        legend.push(LegendEntry {
+            id: "legend_spof",
+            text: "single point of failure",
+            class: SPOF_CLASS.name,
+        });
+        class_defs.push(SPOF_CLASS);
+        classes.push(ClassAssignment {
+            ids: join_ids(design, highlights.single_points_of_failure.iter().copied()),
+            class: SPOF_CLASS.name,
+        });
+    }
+    if !highlights.cap_mismatch.is_empty() {
+        legend.push(LegendEntry {
+            id: "legend_cap",
+            text: "CAP mismatch: weaker consistency than required",
+            class: CAP_CLASS.name,
+        });
+        class_defs.push(CAP_CLASS);
+        classes.push(ClassAssignment {
+            ids: join_ids(design, highlights.cap_mismatch.iter().copied()),
+            class: CAP_CLASS.name,
+        });
+        for link_id in &highlights.cap_mismatch_links {
+            link_styles.push(LinkStyle {
+                index: link_id.index(),
+                css: "stroke:#b26a00,stroke-width:3px",
+            });
+        }
+    }
+
+    let mut chart = Flowchart {
+        init: None,
+        regions,
+        nodes,
+        edges,
+        legend,
+        class_defs,
+        classes,
+        link_styles,
+    };
+    let text = chart.render().unwrap_or_default();
+    // Big designs raise Mermaid's limits, sized to the diagram.
+    let edge_count = design.links.len();
+    if edge_count > MERMAID_MAX_EDGES || text.len() > MERMAID_MAX_TEXT {
+        chart.init = Some(format!(
+            "%%{{init: {{\"maxEdges\": {}, \"maxTextSize\": {}}}}}%%",
+            (edge_count + 100).max(MERMAID_MAX_EDGES),
+            (text.len() * 2).max(MERMAID_MAX_TEXT)
+        ));
+        return ensure_newline(chart.render().unwrap_or_default());
+    }
+    ensure_newline(text)
+}
+
+fn join_ids(design: &Design, ids: impl Iterator<Item = crate::model::ComponentId>) -> String {
+    ids.map(|id| node_id(&design.component(id).id))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn ensure_newline(mut text: String) -> String {
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_mermaid_reads_as_markup() {
+        assert_eq!(
+            escape("a \"b\" <c> & #d `e`"),
+            "a #quot;b#quot; #lt;c#gt; #amp; #35;d #96;e#96;"
+        );
+    }
+}
