@@ -322,9 +322,12 @@ pub fn artifact_uri(path: &str) -> String {
     while let Some(rest) = relative.strip_prefix("./") {
         relative = rest;
     }
-    let drive = relative
-        .get(..2)
-        .filter(|prefix| prefix.ends_with(':') && prefix.starts_with(|c: char| c.is_ascii_alphabetic()));
+    // `C:/...` (after normalizing `\`) is a Windows absolute path.
+    let drive = relative.get(..2).filter(|prefix| {
+        prefix.ends_with(':')
+            && prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+            && relative.get(2..3) == Some("/")
+    });
     if let Some(drive) = drive {
         format!("file:///{drive}{}", percent_encode(relative.get(2..).unwrap_or("")))
     } else if relative.starts_with('/') {
