@@ -180,7 +180,7 @@ fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize) {
         s(0),
         s(3)
     );
-    if cell % 4 == 0 {
+    if cell.is_multiple_of(4) {
         let _ = writeln!(
             out,
             "  flow {c}_post {{ path = {mobile} -> {} -> {c}_q -> {c}_w0 -> {c}_db1, op = write }}",

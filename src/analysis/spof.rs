@@ -153,10 +153,10 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
     // Flow segments, by the group of their source.
     let mut segments_of: Vec<Vec<Segment>> = (0..groups.len()).map(|_| Vec::new()).collect();
     for segment in flow_segments(graph) {
-        if let Some(group_idx) = group_of.get(segment.source.index()).copied().flatten() {
-            if let Some(list) = segments_of.get_mut(group_idx) {
-                list.push(segment);
-            }
+        if let Some(group_idx) = group_of.get(segment.source.index()).copied().flatten()
+            && let Some(list) = segments_of.get_mut(group_idx)
+        {
+            list.push(segment);
         }
     }
 
@@ -333,12 +333,12 @@ fn reach(graph: &DiGraph<Node, ()>, root: NodeIndex, group_idx: usize, stamp: &m
     }
     while let Some(current) = stack.pop() {
         for next in graph.neighbors(current) {
-            if let Some(slot) = stamp.get_mut(next.index()) {
-                if *slot != group_idx {
-                    *slot = group_idx;
-                    out.push(next);
-                    stack.push(next);
-                }
+            if let Some(slot) = stamp.get_mut(next.index())
+                && *slot != group_idx
+            {
+                *slot = group_idx;
+                out.push(next);
+                stack.push(next);
             }
         }
     }
@@ -358,21 +358,21 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
     for flow_id in design.flow_ids() {
         let flow = design.flow(flow_id);
         // The synchronous part, when the flow starts at a source.
-        if let Some(first) = flow.client() {
-            if is_source_kind(design.component(first).kind) {
-                let nodes = &graph.sync_part(flow_id).nodes;
-                let mut targets: Vec<ComponentId> =
-                    nodes.iter().copied().skip(1).filter(|id| is_target_kind(*id)).collect();
-                if nodes.len() > 1 {
-                    targets.extend(nodes.last().copied());
-                }
-                segments.push(Segment {
-                    source: first,
-                    flow: flow_id,
-                    background: false,
-                    targets,
-                });
+        if let Some(first) = flow.client()
+            && is_source_kind(design.component(first).kind)
+        {
+            let nodes = &graph.sync_part(flow_id).nodes;
+            let mut targets: Vec<ComponentId> =
+                nodes.iter().copied().skip(1).filter(|id| is_target_kind(*id)).collect();
+            if nodes.len() > 1 {
+                targets.extend(nodes.last().copied());
             }
+            segments.push(Segment {
+                source: first,
+                flow: flow_id,
+                background: false,
+                targets,
+            });
         }
         // Background work: a worker reached without waiting, then the hops it
         // waits for.
@@ -388,10 +388,10 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
                 if !graph.waits(*next_link) {
                     break;
                 }
-                if let Some(next) = flow.path.get(next_idx + 1).copied() {
-                    if is_target_kind(next) {
-                        targets.push(next);
-                    }
+                if let Some(next) = flow.path.get(next_idx + 1).copied()
+                    && is_target_kind(next)
+                {
+                    targets.push(next);
                 }
             }
             if !targets.is_empty() {

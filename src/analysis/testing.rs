@@ -51,11 +51,3 @@ pub fn findings_of(rule: &str, text: &str) -> Vec<(String, String)> {
     out.sort();
     out
 }
-
-/// The subjects a rule reports, sorted.
-pub fn subjects_of(rule: &str, text: &str) -> Vec<String> {
-    findings_of(rule, text)
-        .into_iter()
-        .map(|(subject, _)| subject)
-        .collect()
-}

@@ -46,10 +46,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     let mut is_dead_letter = vec![false; design.components.len()];
     for component in &design.components {
-        if let DeadLetter::Queue(other) = component.dead_letter {
-            if let Some(slot) = is_dead_letter.get_mut(other.index()) {
-                *slot = true;
-            }
+        if let DeadLetter::Queue(other) = component.dead_letter
+            && let Some(slot) = is_dead_letter.get_mut(other.index())
+        {
+            *slot = true;
         }
     }
     for id in design.component_ids() {

@@ -130,7 +130,7 @@ pub fn rule_names() -> impl Iterator<Item = &'static str> {
 
 /// The ```hld blocks under a heading of a rule's docs (`## Example`,
 /// `## Fixed`).
-pub fn doc_snippets<'a>(docs: &'a str, heading: &str) -> Vec<String> {
+pub fn doc_snippets(docs: &str, heading: &str) -> Vec<String> {
     let mut snippets = Vec::new();
     let mut in_section = false;
     let mut current: Option<String> = None;
