@@ -69,7 +69,8 @@ fn several_files_in_one_report() {
     );
 }
 
-/// Every design we have: the shared examples, the rule fixtures, these.
+/// Every design we have: the shared examples, the rule fixtures, these, and
+/// the bundled examples.
 fn all_designs() -> Vec<PathBuf> {
     let mut files = Vec::new();
     if let Some(dir) = shared_examples() {
@@ -85,6 +86,7 @@ fn all_designs() -> Vec<PathBuf> {
         files.extend(hld_files(&dir));
     }
     files.extend(hld_files(&common::repo().join("tests/fixtures/formats")));
+    files.extend(hld_files(&common::repo().join("examples")));
     files
 }
 

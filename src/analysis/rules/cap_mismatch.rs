@@ -1,6 +1,8 @@
+use std::collections::HashSet;
+
 use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
 use crate::analysis::{Context, Finding};
-use crate::model::{Component, Consistency, Op};
+use crate::model::{Component, Consistency, LinkId, Op};
 
 declare_rule! {
     /// ## What it checks
@@ -109,8 +111,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(needed) = flow.requires else {
             continue;
         };
+        // A path may cross one link twice; it is one cause.
+        let mut judged: HashSet<LinkId> = HashSet::new();
         for link_id in &flow.hops {
-            if reported.get(link_id.index()).copied().unwrap_or(false) {
+            if reported.get(link_id.index()).copied().unwrap_or(false) || !judged.insert(*link_id) {
                 continue;
             }
             let link = design.link(*link_id);
@@ -234,6 +238,14 @@ mod tests {
         let found = findings_of("cap-mismatch", both);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "api -> db");
+    }
+
+    /// Regression (found by tests/rules_proptest.rs): a path that crosses one
+    /// link twice reported it twice.
+    #[test]
+    fn a_link_crossed_twice_is_reported_once() {
+        let text = "system s {\n  client u\n  service a { replicas = 2 }\n  database db : cassandra\n  u -> a\n  a -> db\n  db -> a\n  flow f { path = u -> a -> db -> a -> db, op = read, requires = strong }\n}";
+        assert_eq!(findings_of("cap-mismatch", text).len(), 1);
     }
 
     #[test]
