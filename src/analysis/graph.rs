@@ -31,6 +31,10 @@ pub struct Edge {
 
 pub struct Graph<'a> {
     pub design: &'a Design,
+    /// Each component's kind, packed: rules filter on it without touching
+    /// the (large) component records, which at 100,000 components no longer
+    /// fit the caches.
+    kinds: Vec<Kind>,
     /// Components as nodes (node index = component index), links as edges.
     pub graph: DiGraph<ComponentId, Edge>,
     outgoing: Vec<Vec<LinkId>>,
@@ -52,6 +56,7 @@ struct Sccs {
 impl<'a> Graph<'a> {
     pub fn new(design: &'a Design) -> Graph<'a> {
         let n_components = design.components.len();
+        let kinds: Vec<Kind> = design.components.iter().map(|component| component.kind).collect();
         let mut graph = DiGraph::with_capacity(n_components, design.links.len());
         for id in design.component_ids() {
             graph.add_node(id);
@@ -96,6 +101,7 @@ impl<'a> Graph<'a> {
         }
         Graph {
             design,
+            kinds,
             graph,
             outgoing,
             incoming,
@@ -103,6 +109,14 @@ impl<'a> Graph<'a> {
             sync_parts,
             flows_through,
             sync_sccs: OnceCell::new(),
+        }
+    }
+
+    /// A component's kind.
+    pub fn kind(&self, id: ComponentId) -> Kind {
+        match self.kinds.get(id.index()) {
+            Some(kind) => *kind,
+            None => self.design.component(id).kind,
         }
     }
 
@@ -158,9 +172,7 @@ impl<'a> Graph<'a> {
     /// Clients, and workers (which may start work on their own): where the
     /// rules start walking the design.
     pub fn entry_points(&self) -> impl Iterator<Item = ComponentId> + '_ {
-        self.design
-            .component_ids()
-            .filter(|id| is_source_kind(self.design.component(*id).kind))
+        self.design.component_ids().filter(|id| is_source_kind(self.kind(*id)))
     }
 
     /// For every component, whether it or anything it reaches over hops its
@@ -255,8 +267,11 @@ impl<'a> Graph<'a> {
             }
         }
         while let Some(current) = stack.pop() {
-            let dead_letter = match self.design.component(current).dead_letter {
-                crate::model::DeadLetter::Queue(other) => Some(other),
+            let dead_letter = match self.kind(current) {
+                Kind::Queue => match self.design.component(current).dead_letter {
+                    crate::model::DeadLetter::Queue(other) => Some(other),
+                    _ => None,
+                },
                 _ => None,
             };
             let targets = self

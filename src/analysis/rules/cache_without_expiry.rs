@@ -51,6 +51,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if !cx.graph.kind(id).is_cache_like() {
+            continue;
+        }
         let component = design.component(id);
         let (invalidated, help) = match component.kind {
             Kind::Cache => (

@@ -43,6 +43,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if !cx.graph.kind(id).is_app_tier() {
+            continue;
+        }
         let component = design.component(id);
         let Some(limit) = &component.rate_limit else {
             continue;

@@ -53,6 +53,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Queue {
+            continue;
+        }
         let queue = design.component(id);
         if queue.kind != Kind::Queue
             || queue.dead_letter != DeadLetter::None

@@ -62,13 +62,13 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
-    let is_app = |id| design.component(id).kind.is_app_tier();
+    let is_app = |id| cx.graph.kind(id).is_app_tier();
     let reaches_app = cx.graph.sync_reaches(is_app);
     let reaches_limit = cx
         .graph
         .sync_reaches(|id| is_app(id) && design.component(id).rate_limit.is_some());
     for client in design.component_ids() {
-        if design.component(client).kind != Kind::Client {
+        if cx.graph.kind(client) != Kind::Client {
             continue;
         }
         let reaches = |table: &[bool]| table.get(client.index()).copied().unwrap_or(false);

@@ -1,5 +1,5 @@
 use crate::analysis::{Context, Finding};
-use crate::model::Replication;
+use crate::model::{Kind, Replication};
 
 declare_rule! {
     /// ## What it checks
@@ -49,6 +49,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Database {
+            continue;
+        }
         let component = design.component(id);
         let Replication::MultiPrimary {
             primaries,

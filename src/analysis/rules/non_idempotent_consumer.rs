@@ -56,6 +56,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Queue {
+            continue;
+        }
         let queue = design.component(id);
         if queue.kind != Kind::Queue || queue.delivery() != Delivery::AtLeastOnce {
             continue;

@@ -62,6 +62,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     let min_size = cx.config.min_shard_size();
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Database {
+            continue;
+        }
         let component = design.component(id);
         if component.kind != Kind::Database {
             continue;

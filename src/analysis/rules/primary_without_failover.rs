@@ -1,5 +1,5 @@
 use crate::analysis::{Context, Finding};
-use crate::model::{Component, Failover, Replication};
+use crate::model::{Component, Failover, Kind, Replication};
 
 declare_rule! {
     /// ## What it checks
@@ -70,6 +70,9 @@ pub fn applies(component: &Component) -> bool {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Database {
+            continue;
+        }
         let component = design.component(id);
         let Replication::PrimaryReplica { failover, .. } = component.replication else {
             continue;

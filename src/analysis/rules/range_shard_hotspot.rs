@@ -1,5 +1,5 @@
 use crate::analysis::{Context, Finding};
-use crate::model::ShardStrategy;
+use crate::model::{Kind, ShardStrategy};
 
 declare_rule! {
     /// ## What it checks
@@ -60,6 +60,9 @@ pub fn is_monotonic_key(key: &str) -> bool {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if !matches!(cx.graph.kind(id), Kind::Database | Kind::Search) {
+            continue;
+        }
         let component = design.component(id);
         let Some(shard) = &component.shard else {
             continue;

@@ -62,15 +62,15 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
-        let database = design.component(id);
-        if database.kind != Kind::Database {
+        if cx.graph.kind(id) != Kind::Database {
             continue;
         }
+        let database = design.component(id);
         let mut writers: Vec<ComponentId> = Vec::new();
         let mut spans = Vec::new();
         for link_id in cx.graph.writers(id) {
             let link = design.link(link_id);
-            if design.component(link.from).kind == Kind::Service && !writers.contains(&link.from) {
+            if cx.graph.kind(link.from) == Kind::Service && !writers.contains(&link.from) {
                 writers.push(link.from);
                 spans.push(link.span);
             }

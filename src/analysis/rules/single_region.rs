@@ -88,6 +88,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.flows_through(id).len() < 2 || cx.graph.kind(id) == Kind::Client {
+            continue;
+        }
         let component = design.component(id);
         let Some(home) = component.region else {
             continue;

@@ -1,5 +1,5 @@
 use crate::analysis::{Context, Finding, wording};
-use crate::model::{CacheInvalidation, Consistency, FlowId, LinkId};
+use crate::model::{CacheInvalidation, Consistency, FlowId, Kind, LinkId};
 
 declare_rule! {
     /// ## What it checks
@@ -78,6 +78,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Cache {
+            continue;
+        }
         let cache = design.component(id);
         if !cache.is_optional_cache() {
             continue;

@@ -1,5 +1,5 @@
 use crate::analysis::{Context, Finding};
-use crate::model::Algorithm;
+use crate::model::{Algorithm, Kind};
 
 declare_rule! {
     /// ## What it checks
@@ -44,6 +44,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::LoadBalancer {
+            continue;
+        }
         let component = design.component(id);
         if component.algorithm != Some(Algorithm::IpHash) {
             continue;

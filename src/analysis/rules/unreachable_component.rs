@@ -55,10 +55,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     let reached = cx.graph.reachable_from(cx.graph.entry_points());
     for id in design.component_ids() {
-        let component = design.component(id);
-        if is_source_kind(component.kind) || reached.get(id.index()).copied().unwrap_or(true) {
+        if is_source_kind(cx.graph.kind(id)) || reached.get(id.index()).copied().unwrap_or(true) {
             continue;
         }
+        let component = design.component(id);
         out.push(
             Finding::component(design, id, format!("no client or worker reaches {}", component.id))
                 .label("unreachable")

@@ -64,6 +64,9 @@ pub fn applies(component: &Component) -> bool {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if !matches!(cx.graph.kind(id), Kind::LoadBalancer | Kind::Gateway) {
+            continue;
+        }
         let component = design.component(id);
         if !applies(component) {
             continue;

@@ -60,6 +60,9 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     for id in design.component_ids() {
+        if cx.graph.kind(id) != Kind::Cache {
+            continue;
+        }
         let cache = design.component(id);
         if cache.kind != Kind::Cache || cache.cache_pattern != CachePattern::WriteBehind {
             continue;
