@@ -1,0 +1,1 @@
+//! `hld estimate --explain --flow NAME`: the worked arithmetic of one flow.
