@@ -6,6 +6,7 @@
 //! or a wrong command line.
 
 mod check;
+mod estimate;
 pub mod fs;
 mod rules;
 
@@ -57,6 +58,11 @@ enum Command {
         after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
     )]
     Check(check::CheckArgs),
+    /// Latency, availability and load figures per flow and component
+    #[command(
+        after_help = "Examples:\n  hld estimate design.hld\n  hld estimate design.hld --flow read_timeline --format json\n  hld estimate design.hld --explain --flow read_timeline\n\nExit codes: 0 figures printed, 2 input errors."
+    )]
+    Estimate(estimate::EstimateArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
@@ -104,6 +110,7 @@ pub fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Estimate(args) => estimate::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();

@@ -92,6 +92,8 @@ pub struct ComponentLoad {
     pub direct_rps: f64,
     /// What it takes from queues, as a consumer.
     pub consumed_rps: f64,
+    /// What queues offer it, as a consumer (its share of their inflow).
+    pub offered_rps: f64,
     /// The rate it can take at this mix of operations (load / ρ), or, with
     /// no load, for a write.
     pub capacity_rps: Option<f64>,
@@ -289,6 +291,7 @@ fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], round:
             load_rps: load,
             direct_rps: direct,
             consumed_rps: consumed,
+            offered_rps: round.intake[idx],
             capacity_rps,
             utilization,
         });
