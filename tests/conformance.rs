@@ -116,5 +116,8 @@ fn shared_examples_meet_their_estimate_headers() {
             }
         }
     }
-    assert!(checked >= 6, "expected the latency and availability headers, checked {checked}");
+    assert!(
+        checked >= 6,
+        "expected the latency and availability headers, checked {checked}"
+    );
 }

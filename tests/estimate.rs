@@ -281,3 +281,95 @@ proptest! {
         prop_assert!(figures.p99_ms.is_finite());
     }
 }
+
+// ---------------------------------------------------------------- rules and CLI
+
+const ESTIMATE_RULES: [&str; 5] = [
+    "availability-below-slo",
+    "latency-above-slo",
+    "overloaded-component",
+    "queue-backlog-growth",
+    "scatter-gather-on-hot-path",
+];
+
+/// The fixtures of the five numeric rules meet their headers.
+#[test]
+fn numeric_rule_fixtures() {
+    use common::{Expectation, check_json, expectations};
+    for rule in ESTIMATE_RULES {
+        for name in ["fires", "quiet"] {
+            let path = common::repo().join(format!("tests/fixtures/rules/{rule}/{name}.hld"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (code, json) = check_json(&path);
+            assert!(code == 0 || code == 1, "{}: {json:#}", path.display());
+            let found = json["diagnostics"].as_array().unwrap();
+            let headers = expectations(&text);
+            assert!(!headers.is_empty(), "{} has no header", path.display());
+            for expectation in headers {
+                match expectation {
+                    Expectation::Finding { rule, subject } => assert!(
+                        found.iter().any(|d| d["rule"] == rule.as_str()
+                            && subject.as_deref().is_none_or(|s| d["subject"] == s)),
+                        "{}: expected {rule} @ {subject:?}: {json:#}",
+                        path.display()
+                    ),
+                    Expectation::NoFinding { rule, subject } => assert!(
+                        !found.iter().any(|d| d["rule"] == rule.as_str()
+                            && subject.as_deref().is_none_or(|s| d["subject"] == s)),
+                        "{}: unexpected {rule}: {json:#}",
+                        path.display()
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Output is byte-identical from run to run, and snapshots pin both formats.
+#[test]
+fn estimate_output_snapshots() {
+    let Some(dir) = common::shared_examples() else { return };
+    for name in ["latency_math", "checkout", "twitter"] {
+        let path = dir.join(format!("{name}.hld"));
+        let path = path.to_str().unwrap();
+        let human = common::run(&["estimate", path]);
+        let json = common::run(&["estimate", "--format", "json", path]);
+        assert_eq!(human.code, 0, "{}", human.stderr);
+        assert_eq!(json.code, 0, "{}", json.stderr);
+        assert_eq!(common::run(&["estimate", path]).stdout, human.stdout);
+        assert_eq!(common::run(&["estimate", "--format", "json", path]).stdout, json.stdout);
+        insta::assert_snapshot!(format!("{name}_human"), human.stdout);
+        insta::assert_snapshot!(format!("{name}_json"), json.stdout);
+    }
+    let path = dir.join("latency_math.hld");
+    let explain = common::run(&["estimate", "--explain", "--flow", "page", path.to_str().unwrap()]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    insta::assert_snapshot!("latency_math_explain", explain.stdout);
+    let path = dir.join("twitter.hld");
+    let explain = common::run(&[
+        "estimate",
+        "--explain",
+        "--flow",
+        "read_timeline",
+        path.to_str().unwrap(),
+    ]);
+    insta::assert_snapshot!("twitter_explain", explain.stdout);
+}
+
+/// Input errors: diagnostics on stderr, nothing on stdout, exit 2.
+#[test]
+fn estimate_input_errors_exit_2() {
+    let run = common::run_with_stdin(&["estimate", "-"], b"system s { service }");
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(!run.stderr.is_empty());
+    let design = b"system s {\n client c { rps = 1 }\n service a\n c -> a\n flow f { path = c -> a }\n}\n";
+    let run = common::run_with_stdin(&["estimate", "-", "--flow", "g"], design);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("unknown flow `g`"), "{}", run.stderr);
+    let run = common::run_with_stdin(&["estimate", "-", "--explain"], design);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("flow f"));
+}

@@ -302,12 +302,15 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
             let _ = writeln!(out, "  {:<20} not counted: {}", component.id, factor.reason);
             continue;
         }
+        let shown = if factor.formula == factor.value.to_string() {
+            factor.formula.clone()
+        } else {
+            format!("{} = {}", factor.formula, factor.value)
+        };
         let _ = writeln!(
             out,
-            "  {:<20} {} = {}: {}; one instance {} ({})",
+            "  {:<20} {shown}: {}; one instance {} ({})",
             component.id,
-            factor.formula,
-            factor.value,
             factor.reason,
             number::slo_percent(component.availability),
             availability_source(component)
