@@ -297,45 +297,73 @@ fn convolve_fft(a: &[f64], a_lo: usize, part: &PartMasses<'_>, out: &mut [f64]) 
     }
 }
 
-/// In-place iterative radix-2 FFT (Cooley–Tukey); `data.len()` is a power of 2.
-fn fft(data: &mut [(f64, f64)], inverse: bool) {
-    let n = data.len();
-    if n < 2 {
-        return;
+/// A radix-2 FFT of one size, with its twiddle factors and bit reversal
+/// precomputed (Cooley–Tukey, iterative, in place).
+pub struct FftPlan {
+    n: usize,
+    twiddles: Vec<(f64, f64)>,
+    reversed: Vec<u32>,
+}
+
+impl FftPlan {
+    /// `n` is a power of two.
+    pub fn new(n: usize) -> FftPlan {
+        let n = n.max(1).next_power_of_two();
+        let bits = n.trailing_zeros();
+        let reversed = (0..n)
+            .map(|i| {
+                if bits == 0 {
+                    0
+                } else {
+                    (i as u32).reverse_bits() >> (32 - bits)
+                }
+            })
+            .collect();
+        let twiddles = (0..n / 2)
+            .map(|k| {
+                let angle = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
+                let (sin, cos) = angle.sin_cos();
+                (cos, sin)
+            })
+            .collect();
+        FftPlan { n, twiddles, reversed }
     }
-    let mut j = 0;
-    for i in 1..n {
-        let mut bit = n >> 1;
-        while j & bit != 0 {
-            j ^= bit;
-            bit >>= 1;
+
+    /// The forward transform, or the inverse without the 1/n factor.
+    pub fn run(&self, data: &mut [(f64, f64)], inverse: bool) {
+        let n = self.n;
+        if data.len() != n || n < 2 {
+            return;
         }
-        j |= bit;
-        if i < j {
-            data.swap(i, j);
-        }
-    }
-    let sign = if inverse { 1.0 } else { -1.0 };
-    let mut width = 2;
-    while width <= n {
-        let angle = sign * 2.0 * std::f64::consts::PI / width as f64;
-        let (w_im, w_re) = angle.sin_cos();
-        for start in (0..n).step_by(width) {
-            let (mut cur_re, mut cur_im) = (1.0, 0.0);
-            for k in 0..width / 2 {
-                let (u_re, u_im) = data[start + k];
-                let (v0_re, v0_im) = data[start + k + width / 2];
-                let v_re = v0_re * cur_re - v0_im * cur_im;
-                let v_im = v0_re * cur_im + v0_im * cur_re;
-                data[start + k] = (u_re + v_re, u_im + v_im);
-                data[start + k + width / 2] = (u_re - v_re, u_im - v_im);
-                let next_re = cur_re * w_re - cur_im * w_im;
-                cur_im = cur_re * w_im + cur_im * w_re;
-                cur_re = next_re;
+        for i in 0..n {
+            let j = self.reversed[i] as usize;
+            if i < j {
+                data.swap(i, j);
             }
         }
-        width <<= 1;
+        let mut width = 2;
+        while width <= n {
+            let half = width / 2;
+            let stride = n / width;
+            for start in (0..n).step_by(width) {
+                for k in 0..half {
+                    let (w_re, w_im) = self.twiddles[k * stride];
+                    let w_im = if inverse { -w_im } else { w_im };
+                    let (u_re, u_im) = data[start + k];
+                    let (x_re, x_im) = data[start + k + half];
+                    let v_re = x_re * w_re - x_im * w_im;
+                    let v_im = x_re * w_im + x_im * w_re;
+                    data[start + k] = (u_re + v_re, u_im + v_im);
+                    data[start + k + half] = (u_re - v_re, u_im - v_im);
+                }
+            }
+            width <<= 1;
+        }
     }
+}
+
+fn fft(data: &mut [(f64, f64)], inverse: bool) {
+    FftPlan::new(data.len()).run(data, inverse);
 }
 
 /// One law's masses on a lattice, trimmed to where they are not negligible:
@@ -352,7 +380,20 @@ pub struct PartMasses<'a> {
 #[derive(Default)]
 pub struct LawCache {
     entries: HashMap<((u64, u64, u32), u64), CachedLaw>,
+    /// Tilted spectra of laws on a lattice, by (law, h, lattice length,
+    /// transform size).
+    spectra: HashMap<((u64, u64, u32), u64, usize, usize), Vec<(f64, f64)>>,
+    plans: HashMap<usize, FftPlan>,
 }
+
+/// Spectra kept per thread before the cache starts afresh (each is up to
+/// 2^17 complex numbers; designs with more distinct laws recompute).
+const MAX_SPECTRA: usize = 256;
+
+/// Exponential tilt of the spectral convolution: mass is weighted by θ^k
+/// with θ^n = TILT, so whatever a circular convolution of size n would wrap
+/// around from past the end is damped by this factor.
+pub const TILT: f64 = 1e-8;
 
 struct CachedLaw {
     /// Cell averages of the CDF, C_k, for k < cumulative.len().
@@ -365,6 +406,11 @@ struct CachedLaw {
     mean: f64,
 }
 
+/// θ with θ^n = TILT.
+pub fn tilt_base(n: usize) -> f64 {
+    TILT.powf(1.0 / n.max(1) as f64)
+}
+
 /// Masses below this are dropped from the ends of a law's lattice (their
 /// total is below 1e-15 on each side).
 const NEGLIGIBLE: f64 = 1e-16;
@@ -372,6 +418,39 @@ const NEGLIGIBLE: f64 = 1e-16;
 impl LawCache {
     pub fn new() -> LawCache {
         LawCache::default()
+    }
+
+    /// The transform of size `n`.
+    pub fn plan(&mut self, n: usize) -> &FftPlan {
+        self.plans.entry(n).or_insert_with(|| FftPlan::new(n))
+    }
+
+    /// The tilted transform (size `n`) of the law's masses on the first
+    /// `len` points of the lattice of spacing h: point k weighted by θ^k.
+    pub fn spectrum(&mut self, law: &Law, h: f64, len: usize, n: usize) -> &[(f64, f64)] {
+        let key = (law.key(), h.to_bits(), len, n);
+        if !self.spectra.contains_key(&key) {
+            if self.spectra.len() >= MAX_SPECTRA {
+                self.spectra.clear();
+            }
+            let theta = tilt_base(n);
+            let mut data = vec![(0.0, 0.0); n];
+            {
+                let part = self.masses(law, h, len);
+                let mut weight = theta.powi(part.offset.min(i32::MAX as usize) as i32);
+                for (j, mass) in part.masses.iter().enumerate() {
+                    let idx = part.offset + j;
+                    if idx >= len.min(n) {
+                        break;
+                    }
+                    data[idx] = (mass * weight, 0.0);
+                    weight *= theta;
+                }
+            }
+            self.plan(n).run(&mut data, false);
+            self.spectra.insert(key, data);
+        }
+        self.spectra.get(&key).map_or(&[], Vec::as_slice)
     }
 
     /// The law's masses on the lattice of spacing h, at least `len` points

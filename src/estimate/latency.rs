@@ -9,7 +9,7 @@
 //! incrementally, and the fixed part of each stop is an exact shift, so
 //! fixed designs come out exact.
 
-use super::dist::{Lattice, Law, LawCache};
+use super::dist::{Law, LawCache, tilt_base};
 use super::math::fast_norm_cdf;
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId};
 
@@ -308,7 +308,7 @@ impl PathModel {
 }
 
 /// Lattice spacing as a fraction of the smallest quantile asked for.
-const RESOLUTION: f64 = 0.002;
+const RESOLUTION: f64 = 0.004;
 /// At most this many lattice points per flow (then the spacing grows).
 const MAX_POINTS: usize = 1 << 16;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
@@ -519,9 +519,17 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         let mut len = (range / h).ceil() as usize + 2;
         if len > MAX_POINTS {
             h = range / MAX_POINTS as f64;
-            len = MAX_POINTS + 2;
+            len = MAX_POINTS;
         }
+        // A power of two, so flows on the same spacing share spectra.
+        let len = len.next_power_of_two();
         let mixture = build(model, h, len, cache);
+        if std::env::var_os("HLD_DEBUG_LATTICE").is_some() {
+            eprintln!(
+                "h={h} len={len} laws={} t_lo={t_lo} t_hi={t_hi} base={base}",
+                model.laws.len()
+            );
+        }
         let found_hi = mixture.quantile(q_max);
         let found_lo = mixture.quantile(q_min);
         match (found_lo, found_hi) {
@@ -543,10 +551,17 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
     result.unwrap_or_else(|| build(model, 1.0, 0, cache))
 }
 
+/// The stops' distributions on a lattice of `len` points of spacing h.
+/// The random prefix is a product of spectra (dist.rs), one factor per law
+/// in path order; at each stop one inverse transform gives its masses.
 fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture {
     let mut stops = Vec::with_capacity(model.stops.len());
-    let mut lattice = Lattice::zero(h, len);
+    let n = (2 * len).max(2).next_power_of_two();
+    let len = len.min(n / 2);
+    let theta = tilt_base(n);
+    let mut product: Vec<(f64, f64)> = Vec::new();
     let mut added = 0;
+    let mut snapshot: Option<(usize, Vec<f64>)> = None;
     let mut upper = f64::NEG_INFINITY;
     for stop in &model.stops {
         if stop.law_count == 0 || len == 0 {
@@ -559,17 +574,46 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
             upper = upper.max(stop.fixed_ms);
             continue;
         }
+        if product.is_empty() {
+            // The transform of "all mass at 0".
+            product = vec![(1.0, 0.0); n];
+        }
         while added < stop.law_count {
             if let Some(law) = model.laws.get(added) {
-                lattice.add(&cache.masses(law, h, len));
+                let spectrum = cache.spectrum(law, h, len, n);
+                for (acc, factor) in product.iter_mut().zip(spectrum) {
+                    *acc = (acc.0 * factor.0 - acc.1 * factor.1, acc.0 * factor.1 + acc.1 * factor.0);
+                }
             }
             added += 1;
         }
+        let cumulative = match &snapshot {
+            Some((count, cumulative)) if *count == stop.law_count => cumulative.clone(),
+            _ => {
+                let mut data = product.clone();
+                cache.plan(n).run(&mut data, true);
+                let scale = 1.0 / n as f64;
+                let mut untilt = 1.0;
+                let mut total = 0.0;
+                let cumulative: Vec<f64> = data
+                    .iter()
+                    .take(len)
+                    .map(|value| {
+                        // Round-off leaves tiny negative masses where there is none.
+                        total += (value.0 * scale * untilt).max(0.0);
+                        untilt /= theta;
+                        total.min(1.0)
+                    })
+                    .collect();
+                snapshot = Some((stop.law_count, cumulative.clone()));
+                cumulative
+            }
+        };
         stops.push(StopCdf {
             probability: stop.probability,
             shift: stop.fixed_ms,
             h,
-            cumulative: Some(lattice.cumulative()),
+            cumulative: Some(cumulative),
         });
         upper = upper.max(stop.fixed_ms + (len as f64 - 0.5) * h);
     }
