@@ -47,7 +47,7 @@ pub fn run(args: &EstimateArgs) -> Exit {
     let selected = match select_flow(design, args) {
         Ok(selected) => selected,
         Err(error) => {
-            super::print_human(&[error], &compilation.sources);
+            super::print_human(&[*error], &compilation.sources);
             return Exit::InputError;
         }
     };
@@ -70,7 +70,7 @@ const USAGE_ERROR: &str = "usage-error";
 
 /// The flow of `--flow` (with a did-you-mean when unknown); with
 /// `--explain` and no `--flow`, the design's only flow.
-fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, Diagnostic> {
+fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, Box<Diagnostic>> {
     let names = || design.flows.iter().map(|flow| flow.id.as_str());
     match &args.flow {
         Some(name) => design.flow_id(name).map(Some).ok_or_else(|| {
@@ -82,7 +82,7 @@ fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, D
                     format!("the flows are: {}", all.join(", "))
                 }
             });
-            Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown flow `{name}`")).with_help(help)
+            Box::new(Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown flow `{name}`")).with_help(help))
         }),
         None if args.explain => {
             if design.flows.len() == 1 {
@@ -94,7 +94,9 @@ fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, D
                 } else {
                     format!("name one with --flow: {}", all.join(", "))
                 };
-                Err(Diagnostic::error(USAGE_ERROR, "--explain needs one flow").with_help(help))
+                Err(Box::new(
+                    Diagnostic::error(USAGE_ERROR, "--explain needs one flow").with_help(help),
+                ))
             }
         }
         None => Ok(None),

@@ -61,7 +61,7 @@ impl Law {
 
     /// P(X <= x).
     pub fn cdf(&self, x: f64) -> f64 {
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 0.0;
         }
         let (mu, sigma, n) = self.params();
@@ -127,11 +127,40 @@ impl Law {
         let Law::LogNormal { mu, sigma } = *self else {
             return f64::NAN;
         };
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 0.0;
         }
         let z = (x.ln() - mu) / sigma;
-        x * norm_cdf(z) - (mu + 0.5 * sigma * sigma).exp() * norm_cdf(z - sigma)
+        let mean = (mu + 0.5 * sigma * sigma).exp();
+        // Far tails without the series: Φ(z) rounds to 0 below −38 and to 1
+        // above 8.3, where the integral is x − mean exactly.
+        if z < -38.0 {
+            return 0.0;
+        }
+        if z - sigma > 8.3 {
+            return x - mean;
+        }
+        x * norm_cdf(z) - mean * norm_cdf(z - sigma)
+    }
+
+    /// ∫_0^x F below the median (`Lower`), or E[(X − x)+] above it (`Upper`):
+    /// ∫_0^x F = x − mean + E[(X − x)+].
+    fn boundary(&self, x: f64) -> Boundary {
+        let Law::LogNormal { mu, sigma } = *self else {
+            return Boundary::Lower(f64::NAN);
+        };
+        if x.is_nan() || x <= 0.0 {
+            return Boundary::Lower(0.0);
+        }
+        let z = (x.ln() - mu) / sigma;
+        if z <= 0.0 {
+            return Boundary::Lower(self.integrated_cdf(x));
+        }
+        let mean = (mu + 0.5 * sigma * sigma).exp();
+        if z > 38.5 + sigma {
+            return Boundary::Upper(0.0);
+        }
+        Boundary::Upper((mean * norm_sf(z - sigma) - x * norm_sf(z)).max(0.0))
     }
 
     /// Cumulative tent-projected masses C_k = (1/h) ∫_{kh}^{(k+1)h} F, for k in
@@ -139,10 +168,19 @@ impl Law {
     fn cell_averages(&self, h: f64, from: usize, to: usize, out: &mut Vec<f64>) {
         match self {
             Law::LogNormal { .. } => {
-                let mut left = self.integrated_cdf(h * from as f64);
+                // Below the median, ∫F in closed form; above it, 1 minus the
+                // average of the survival function, from E[(X − x)+], so
+                // that cells near 1 keep their small differences.
+                let mut left = self.boundary(h * from as f64);
                 for k in from..to {
-                    let right = self.integrated_cdf(h * (k + 1) as f64);
-                    out.push(((right - left) / h).clamp(0.0, 1.0));
+                    let right = self.boundary(h * (k + 1) as f64);
+                    let average = match (left, right) {
+                        (Boundary::Upper(a), Boundary::Upper(b)) => 1.0 - (a - b) / h,
+                        (Boundary::Lower(a), Boundary::Lower(b)) => (b - a) / h,
+                        (Boundary::Lower(a), Boundary::Upper(b)) => (h * (k + 1) as f64 - self.mean() + b - a) / h,
+                        (Boundary::Upper(a), Boundary::Lower(b)) => (b - (h * k as f64 - self.mean() + a)) / h,
+                    };
+                    out.push(average.clamp(0.0, 1.0));
                     left = right;
                 }
             }
@@ -161,7 +199,7 @@ impl Law {
 
     /// Approximate CDF for grid sizing (1.5e-7).
     pub fn approx_cdf(&self, x: f64) -> f64 {
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 0.0;
         }
         let (mu, sigma, n) = self.params();
@@ -173,6 +211,12 @@ impl Law {
         let (mu, sigma, n) = self.params();
         (mu.to_bits(), sigma.to_bits(), n)
     }
+}
+
+#[derive(Clone, Copy)]
+enum Boundary {
+    Lower(f64),
+    Upper(f64),
 }
 
 /// ln Φ(z), accurate in both tails.
@@ -382,18 +426,22 @@ pub struct LawCache {
     entries: HashMap<((u64, u64, u32), u64), CachedLaw>,
     /// Tilted spectra of laws on a lattice, by (law, h, lattice length,
     /// transform size).
-    spectra: HashMap<((u64, u64, u32), u64, usize, usize), Vec<(f64, f64)>>,
+    spectra: HashMap<SpectrumKey, Vec<(f64, f64)>>,
     plans: HashMap<usize, FftPlan>,
 }
+
+/// (law, h, lattice length, transform size).
+type SpectrumKey = ((u64, u64, u32), u64, usize, usize);
 
 /// Spectra kept per thread before the cache starts afresh (each is up to
 /// 2^17 complex numbers; designs with more distinct laws recompute).
 const MAX_SPECTRA: usize = 256;
 
-/// Exponential tilt of the spectral convolution: mass is weighted by θ^k
-/// with θ^n = TILT, so whatever a circular convolution of size n would wrap
-/// around from past the end is damped by this factor.
-pub const TILT: f64 = 1e-8;
+/// Exponential tilt of the spectral convolution: mass at point k is
+/// weighted by θ^k with θ^n = TILT, so whatever a circular convolution of
+/// size n wraps around from past the end comes back damped by this factor.
+/// Untilting multiplies round-off by at most 1/TILT: 1e-16 becomes 1e-10.
+pub const TILT: f64 = 1e-6;
 
 struct CachedLaw {
     /// Cell averages of the CDF, C_k, for k < cumulative.len().
@@ -478,8 +526,10 @@ impl LawCache {
             entry.masses.clear();
             let mut previous = if first == 0 { 0.0 } else { entry.cumulative[first - 1] };
             for c in &entry.cumulative[first..] {
-                entry.masses.push((c - previous).max(0.0));
-                previous = *c;
+                // A running maximum, so round-off never adds mass.
+                let c = c.max(previous);
+                entry.masses.push(c - previous);
+                previous = c;
             }
         }
         PartMasses {

@@ -446,19 +446,19 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
             rate *= 1.0 - h;
             factors.push(format!("(1 − {})", plain_fraction(h)));
         }
-        if component.kind == crate::model::Kind::Queue {
-            if let Some(queue) = capacity.queues.iter().find(|queue| queue.queue == id) {
-                let _ = writeln!(
-                    out,
-                    "  {:<20} queue: in {}/s, out {}/s, grows by ({} − {}) × 3600 = {} messages an hour",
-                    "",
-                    grouped(queue.in_rps),
-                    grouped(queue.out_rps),
-                    grouped(queue.in_rps),
-                    grouped(queue.out_rps),
-                    grouped(queue.growth_per_hour)
-                );
-            }
+        if component.kind == crate::model::Kind::Queue
+            && let Some(queue) = capacity.queues.iter().find(|queue| queue.queue == id)
+        {
+            let _ = writeln!(
+                out,
+                "  {:<20} queue: in {}/s, out {}/s, grows by ({} − {}) × 3600 = {} messages an hour",
+                "",
+                grouped(queue.in_rps),
+                grouped(queue.out_rps),
+                grouped(queue.in_rps),
+                grouped(queue.out_rps),
+                grouped(queue.growth_per_hour)
+            );
         }
     }
 }

@@ -59,12 +59,11 @@ pub fn link_round_trip(design: &Design, link_id: LinkId) -> (f64, LinkSource) {
         return (ms, LinkSource::Declared);
     }
     let (from, to) = (design.component(link.from), design.component(link.to));
-    if let (Some(a), Some(b)) = (from.region, to.region) {
-        if a != b {
-            if let Some(ms) = design.rtt_ms(a, b) {
-                return (ms, LinkSource::Rtt(a, b));
-            }
-        }
+    if let (Some(a), Some(b)) = (from.region, to.region)
+        && a != b
+        && let Some(ms) = design.rtt_ms(a, b)
+    {
+        return (ms, LinkSource::Rtt(a, b));
     }
     match (from.kind, to.kind) {
         (Kind::Client, Kind::Cdn) => (10.0, LinkSource::ClientIntoCdn),
@@ -160,12 +159,12 @@ impl Default for LatencyOptions {
 
 /// A component's latency law, or its fixed value.
 pub fn node_latency(p50: f64, p99: f64) -> NodeLatency {
-    if !(p50 > 0.0) || !p50.is_finite() {
+    if p50.is_nan() || p50 <= 0.0 || !p50.is_finite() {
         // A median of 0 (or an unusable figure) is a fixed 0: no log-normal
         // has median 0.
         return NodeLatency::Fixed(if p50.is_finite() { p50.max(0.0) } else { 0.0 });
     }
-    if !(p99 > p50) || !p99.is_finite() {
+    if p99.is_nan() || p99 <= p50 || !p99.is_finite() {
         return NodeLatency::Fixed(p50);
     }
     NodeLatency::Random {
@@ -206,7 +205,7 @@ impl PathModel {
             };
             let shards = incoming
                 .filter(|link_id| options.fanout && design.link(*link_id).fanout == Fanout::All)
-                .and_then(|_| component.shard.as_ref())
+                .and(component.shard.as_ref())
                 .map_or(1, |shard| shard.count.max(1));
             if let NodeLatency::Random { law, .. } = &mut latency {
                 *law = law.max_of(shards);
@@ -260,18 +259,19 @@ impl PathModel {
         }
         if reach > 0.0 {
             // A fire-and-forget hop counts its own round trip only.
-            if sync.links.len() >= node_count && node_count > 0 {
-                if let Some(&link_id) = sync.links.last() {
-                    let (ms, source) = link_round_trip(design, link_id);
-                    fixed += ms;
-                    mean += ms;
-                    steps.push(Step::Link(LinkStep {
-                        link: link_id,
-                        ms,
-                        source,
-                        reach,
-                    }));
-                }
+            if sync.links.len() >= node_count
+                && node_count > 0
+                && let Some(&link_id) = sync.links.last()
+            {
+                let (ms, source) = link_round_trip(design, link_id);
+                fixed += ms;
+                mean += ms;
+                steps.push(Step::Link(LinkStep {
+                    link: link_id,
+                    ms,
+                    source,
+                    reach,
+                }));
             }
             if let Some(&last) = sync.nodes.last() {
                 stops.push(Stop {
@@ -433,7 +433,8 @@ fn approximate_cdf(model: &PathModel) -> impl Fn(f64) -> f64 + '_ {
         var += v;
         prefix.push((mean, var));
     }
-    let stops: Vec<(f64, f64, Option<(f64, f64)>)> = model
+    type StopApproximation = (f64, f64, Option<(f64, f64)>);
+    let stops: Vec<StopApproximation> = model
         .stops
         .iter()
         .map(|stop| {
@@ -524,12 +525,6 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         // A power of two, so flows on the same spacing share spectra.
         let len = len.next_power_of_two();
         let mixture = build(model, h, len, cache);
-        if std::env::var_os("HLD_DEBUG_LATTICE").is_some() {
-            eprintln!(
-                "h={h} len={len} laws={} t_lo={t_lo} t_hi={t_hi} base={base}",
-                model.laws.len()
-            );
-        }
         let found_hi = mixture.quantile(q_max);
         let found_lo = mixture.quantile(q_min);
         match (found_lo, found_hi) {
@@ -556,8 +551,11 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
 /// in path order; at each stop one inverse transform gives its masses.
 fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture {
     let mut stops = Vec::with_capacity(model.stops.len());
-    let n = (2 * len).max(2).next_power_of_two();
-    let len = len.min(n / 2);
+    // No zero padding: with the tilt, what a circular transform of size n
+    // wraps around from past the end comes back damped by θ^n = TILT
+    // (dist.rs), and the mass past a lattice sized for the p99 is small.
+    let n = len.max(2).next_power_of_two();
+    let len = len.min(n);
     let theta = tilt_base(n);
     let mut product: Vec<(f64, f64)> = Vec::new();
     let mut added = 0;
@@ -593,6 +591,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
                 let mut data = product.clone();
                 cache.plan(n).run(&mut data, true);
                 let scale = 1.0 / n as f64;
+                let inverse_theta = 1.0 / theta;
                 let mut untilt = 1.0;
                 let mut total = 0.0;
                 let cumulative: Vec<f64> = data
@@ -601,7 +600,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
                     .map(|value| {
                         // Round-off leaves tiny negative masses where there is none.
                         total += (value.0 * scale * untilt).max(0.0);
-                        untilt /= theta;
+                        untilt *= inverse_theta;
                         total.min(1.0)
                     })
                     .collect();

@@ -161,7 +161,7 @@ mod tests {
     fn percentages_never_overstate() {
         assert_eq!(percent(0.998_998_002), "99.8998%");
         assert_eq!(percent(0.999_899_999), "99.98999%");
-        assert_eq!(percent(0.999_998_001), "99.9998%");
+        assert_eq!(percent(0.999_998_001), "99.9998001%");
         assert_eq!(percent(1.0), "100%");
         assert_eq!(percent(0.5), "50%");
         assert_eq!(slo_percent(0.9995), "99.95%");

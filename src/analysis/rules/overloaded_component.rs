@@ -68,7 +68,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         // Reached only through a queue: the queue absorbs the excess.
-        if load.direct_rps <= 0.0 || !(rho >= WARN_AT) {
+        if load.direct_rps <= 0.0 || rho.is_nan() || rho < WARN_AT {
             continue;
         }
         let component = cx.design.component(load.component);

@@ -66,7 +66,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for queue in &cx.estimates.capacity().queues {
         // Growth below one message an hour is round-off.
-        if !(queue.growth_per_hour >= 1.0) {
+        if queue.growth_per_hour.is_nan() || queue.growth_per_hour < 1.0 {
             continue;
         }
         let component = cx.design.component(queue.queue);
