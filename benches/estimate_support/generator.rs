@@ -17,7 +17,7 @@ pub fn design(flows: usize) -> String {
     for f in 0..flows {
         let services = 3 + f % 4; // 3..6 services: 9..12 hops
         let mut path = vec![format!("users{}", f % clients)];
-        let mut decl = |text: &mut String, line: String, path: &mut Vec<String>, id: String| {
+        let decl = |text: &mut String, line: String, path: &mut Vec<String>, id: String| {
             text.push_str(&line);
             path.push(id);
         };
