@@ -16,6 +16,8 @@ pub use config::Config;
 pub struct Context<'a> {
     pub design: &'a Design,
     pub config: &'a Config,
+    /// Latency, availability and capacity figures, computed on demand.
+    pub estimates: crate::estimate::Estimator<'a>,
 }
 
 /// What a finding is about: `allow` on it suppresses the finding.
@@ -117,7 +119,11 @@ pub struct Analysis {
 pub fn check(design: &Design, config: &Config) -> Analysis {
     let errors = unknown_allowed_rules(design);
     let mut diagnostics = Vec::new();
-    let cx = Context { design, config };
+    let cx = Context {
+        design,
+        config,
+        estimates: crate::estimate::Estimator::new(design),
+    };
     for rule in rules::RULES {
         let Some(severity) = config.severity(rule.name, rule.severity) else {
             continue;

@@ -29,10 +29,22 @@ macro_rules! declare_rule {
     };
 }
 
+mod availability_below_slo;
+mod latency_above_slo;
+mod overloaded_component;
+mod queue_backlog_growth;
+mod scatter_gather_on_hot_path;
 mod unknown_technology;
 
 /// Every rule, sorted by name.
-pub static RULES: &[&Rule] = &[&unknown_technology::UNKNOWN_TECHNOLOGY];
+pub static RULES: &[&Rule] = &[
+    &availability_below_slo::AVAILABILITY_BELOW_SLO,
+    &latency_above_slo::LATENCY_ABOVE_SLO,
+    &overloaded_component::OVERLOADED_COMPONENT,
+    &queue_backlog_growth::QUEUE_BACKLOG_GROWTH,
+    &scatter_gather_on_hot_path::SCATTER_GATHER_ON_HOT_PATH,
+    &unknown_technology::UNKNOWN_TECHNOLOGY,
+];
 
 /// The headings of rules.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
