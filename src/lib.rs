@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
 pub mod emit;
+pub mod estimate;
 pub mod knowledge;
 pub mod model;
 pub mod source;

@@ -104,4 +104,62 @@ fn rule_fixtures_meet_their_finding_expectations() {
     }
     assert!(checked > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+
+/// Every `expect-latency` (mean/p50/p95/p99 within 1%) and
+/// `expect-availability` (within 0.0001 percentage points) header of
+/// `../shared/examples` holds in `hld estimate --format json`.
+#[test]
+fn shared_examples_meet_their_estimate_headers() {
+    let Some(dir) = shared_examples() else { return };
+    let mut checked = 0;
+    for path in hld_files(&dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected: Vec<Expectation> = expectations(&text)
+            .into_iter()
+            .filter(|e| matches!(e, Expectation::Latency { .. } | Expectation::Availability { .. }))
+            .collect();
+        if expected.is_empty() {
+            continue;
+        }
+        let run = common::run(&["estimate", "--format", "json", path.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}: {}", path.display(), run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let flows = json["flows"].as_array().unwrap();
+        let flow = |name: &str| {
+            flows
+                .iter()
+                .find(|flow| flow["name"] == name)
+                .unwrap_or_else(|| panic!("{}: no flow {name}", path.display()))
+        };
+        for expectation in expected {
+            match expectation {
+                Expectation::Latency { flow: name, figures } => {
+                    let latency = &flow(&name)["latency"];
+                    for (figure, value) in figures {
+                        let got = latency[format!("{figure}_ms")].as_f64().unwrap();
+                        assert!(
+                            (got - value).abs() <= 0.01 * value.abs(),
+                            "{}: {name} {figure} = {got}, expected {value} within 1%",
+                            path.display()
+                        );
+                        checked += 1;
+                    }
+                }
+                Expectation::Availability { flow: name, fraction } => {
+                    let got = flow(&name)["availability"].as_f64().unwrap();
+                    assert!(
+                        (got - fraction).abs() * 100.0 <= 0.0001 + 1e-12,
+                        "{}: {name} availability {got}, expected {fraction} within 0.0001 points",
+                        path.display()
+                    );
+                    checked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        checked >= 6,
+        "expected the latency and availability headers, checked {checked}"
+    );
 }

@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// The design as a graph, built once per check.
     pub graph: &'a Graph<'a>,
+    /// Latency, availability and capacity figures, computed on demand.
+    pub estimates: crate::estimate::Estimator<'a>,
 }
 
 /// What a finding is about: `allow` on it suppresses the finding.
@@ -134,6 +136,7 @@ pub fn check(design: &Design, config: &Config) -> Analysis {
         design,
         config,
         graph: &graph,
+        estimates: crate::estimate::Estimator::new(design),
     };
     for rule in rules::RULES {
         let Some(severity) = config.severity(rule.name, rule.severity) else {

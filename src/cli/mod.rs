@@ -8,6 +8,7 @@
 mod check;
 mod compose;
 mod diagram;
+mod estimate;
 pub mod fs;
 pub mod output;
 mod rules;
@@ -70,6 +71,11 @@ enum Command {
         after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
     )]
     Diagram(diagram::DiagramArgs),
+    /// Latency, availability and load figures per flow and component
+    #[command(
+        after_help = "Examples:\n  hld estimate design.hld\n  hld estimate design.hld --flow read_timeline --format json\n  hld estimate design.hld --explain --flow read_timeline\n\nExit codes: 0 figures printed, 2 input errors."
+    )]
+    Estimate(estimate::EstimateArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
@@ -119,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Compose(args) => compose::run(&args),
         Command::Diagram(args) => diagram::run(&args),
+        Command::Estimate(args) => estimate::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();

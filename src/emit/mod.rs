@@ -6,6 +6,7 @@ pub mod compose;
 pub mod design_json;
 pub mod diagram;
 pub mod dot;
+pub mod estimate;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -1494,7 +1494,8 @@ impl Resolver {
             },
             op,
             requires,
-            slo,
+            // The flow's own SLO over the system's, field by field (language.md §2).
+            slo: slo.or(&self.design.slo),
             allow,
             description,
         })

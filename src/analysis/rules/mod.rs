@@ -29,20 +29,25 @@ macro_rules! declare_rule {
     };
 }
 
+mod availability_below_slo;
 mod cache_hit_ratio_unset;
 mod cache_without_expiry;
 mod cap_mismatch;
 mod cp_store_on_availability_path;
 mod deep_sync_chain;
 mod fixed_window_burst;
+mod latency_above_slo;
 mod missing_dead_letter_queue;
 mod missing_rate_limit;
 mod multi_primary_no_conflict_resolution;
 mod non_idempotent_consumer;
+mod overloaded_component;
 mod premature_sharding;
 pub mod primary_without_failover;
+mod queue_backlog_growth;
 mod range_shard_hotspot;
 mod read_your_writes_on_async_replicas;
+mod scatter_gather_on_hot_path;
 mod shared_database;
 mod single_point_of_failure;
 mod single_region;
@@ -55,20 +60,25 @@ mod write_behind_data_loss;
 
 /// Every rule, sorted by name.
 pub static RULES: &[&Rule] = &[
+    &availability_below_slo::AVAILABILITY_BELOW_SLO,
     &cache_hit_ratio_unset::CACHE_HIT_RATIO_UNSET,
     &cache_without_expiry::CACHE_WITHOUT_EXPIRY,
     &cap_mismatch::CAP_MISMATCH,
     &cp_store_on_availability_path::CP_STORE_ON_AVAILABILITY_PATH,
     &deep_sync_chain::DEEP_SYNC_CHAIN,
     &fixed_window_burst::FIXED_WINDOW_BURST,
+    &latency_above_slo::LATENCY_ABOVE_SLO,
     &missing_dead_letter_queue::MISSING_DEAD_LETTER_QUEUE,
     &missing_rate_limit::MISSING_RATE_LIMIT,
     &multi_primary_no_conflict_resolution::MULTI_PRIMARY_NO_CONFLICT_RESOLUTION,
     &non_idempotent_consumer::NON_IDEMPOTENT_CONSUMER,
+    &overloaded_component::OVERLOADED_COMPONENT,
     &premature_sharding::PREMATURE_SHARDING,
     &primary_without_failover::PRIMARY_WITHOUT_FAILOVER,
+    &queue_backlog_growth::QUEUE_BACKLOG_GROWTH,
     &range_shard_hotspot::RANGE_SHARD_HOTSPOT,
     &read_your_writes_on_async_replicas::READ_YOUR_WRITES_ON_ASYNC_REPLICAS,
+    &scatter_gather_on_hot_path::SCATTER_GATHER_ON_HOT_PATH,
     &shared_database::SHARED_DATABASE,
     &single_point_of_failure::SINGLE_POINT_OF_FAILURE,
     &single_region::SINGLE_REGION,

@@ -1,0 +1,137 @@
+use crate::analysis::{Context, Finding};
+use crate::estimate::latency::{LatencyOptions, NodeLatency, PathModel, Step};
+use crate::estimate::number::{ms, plain_fraction};
+use crate::estimate::{SloMiss, latency_misses};
+use crate::model::FlowId;
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A flow whose computed p50, p95 or p99 exceeds its SLO (its own `slo`,
+    /// else the system's). The latency is the mixture over where requests
+    /// stop (each cdn or cache hit, else the end of the synchronous part)
+    /// of the sums of log-normal component latencies and link round trips
+    /// (language.md §4, "Latency").
+    ///
+    /// ## Why it matters
+    ///
+    /// The tail is what users feel: with a 90% cache hit ratio, one request
+    /// in ten pays the full database path, so the p99 is set by the miss
+    /// path, not by the cache. A slow external call on the synchronous path
+    /// shows up in every percentile.
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system shop {
+    ///   client users { rps = 100 }
+    ///   service api { replicas = 2 }
+    ///   external psp "Payment processor" { latency = 400ms }
+    ///   users -> api -> psp
+    ///   flow pay { path = users -> api -> psp, slo = { p99 = 300ms } }
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system shop {
+    ///   client users { rps = 100 }
+    ///   service api { replicas = 2 }
+    ///   queue payments
+    ///   worker payer { replicas = 2, idempotent = true }
+    ///   external psp "Payment processor" { latency = 400ms }
+    ///   users -> api -> payments
+    ///   payments -> payer -> psp
+    ///   flow pay { path = users -> api -> payments -> payer -> psp, slo = { p99 = 300ms } }
+    /// }
+    /// ```
+    ///
+    /// ## See also
+    ///
+    /// `hld estimate --explain --flow NAME` shows each level and hop.
+    /// `scatter-gather-on-hot-path` names a fan-out that sets the tail.
+    ///
+    /// ## References
+    ///
+    /// knowledge.md §3.2 (multi-level cache hierarchy), §3.3 (fan-out tail).
+    pub static LATENCY_ABOVE_SLO = {
+        name: "latency-above-slo",
+        severity: Error,
+        category: Structure,
+        summary: "a flow's computed p50, p95 or p99 exceeds its SLO",
+    };
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let flows: Vec<FlowId> = cx
+        .design
+        .flow_ids()
+        .filter(|id| cx.design.flow(*id).slo.has_latency())
+        .collect();
+    if flows.is_empty() {
+        return;
+    }
+    cx.estimates.prefetch_latency(&flows);
+    for id in flows {
+        let flow = cx.design.flow(id);
+        let Some(figures) = cx.estimates.latency(id) else {
+            continue;
+        };
+        let misses = latency_misses(&flow.slo, figures);
+        if misses.is_empty() {
+            continue;
+        }
+        let (mut values, mut targets) = (Vec::new(), Vec::new());
+        for miss in &misses {
+            if let SloMiss::Latency {
+                percentile,
+                value_ms,
+                target_ms,
+            } = miss
+            {
+                values.push(format!("{percentile} is {}", ms(*value_ms)));
+                targets.push(ms(*target_ms));
+            }
+        }
+        let mut finding = Finding::flow(
+            cx.design,
+            id,
+            format!(
+                "flow {} {}, above its SLO of {}",
+                flow.id,
+                values.join(" and "),
+                targets.join(" and ")
+            ),
+        )
+        .label("above its latency SLO");
+        if let Some(span) = flow.slo.span {
+            finding = finding.secondary(span, "SLO set here");
+        }
+        let model = PathModel::new(cx.design, flow, LatencyOptions::default());
+        if let Some(slowest) = model.stops.iter().max_by(|a, b| a.mean_ms.total_cmp(&b.mean_ms)) {
+            finding = finding.note(format!(
+                "requests that stop at {} (probability {}) take {} on average",
+                cx.design.component(slowest.at).id,
+                plain_fraction(slowest.probability),
+                ms(slowest.mean_ms)
+            ));
+        }
+        let slowest_node = model
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Node(node) if !matches!(node.latency, NodeLatency::Client) => Some(node),
+                _ => None,
+            })
+            .max_by(|a, b| (a.mean_ms * a.reach).total_cmp(&(b.mean_ms * b.reach)));
+        let help = match slowest_node {
+            Some(node) => format!(
+                "cache in front of {}, or move it behind a queue (`mode = async`), or raise the SLO",
+                cx.design.component(node.component).id
+            ),
+            None => "raise the SLO".to_string(),
+        };
+        out.push(finding.help(help));
+    }
+}

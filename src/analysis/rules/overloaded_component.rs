@@ -1,0 +1,132 @@
+use crate::analysis::{Context, Finding};
+use crate::diagnostics::Severity;
+use crate::estimate::capacity::instances;
+use crate::estimate::number::{grouped, utilization};
+use crate::model::{Kind, Op};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A component whose utilization ρ = λ / (c·μ) under the capacity model
+    /// is 80% or more (a warning) or 100% or more (an error). λ is the sum
+    /// over flows of each flow's rps thinned by the cdn and cache hits
+    /// before the component; μ is its `capacity` per instance and c its
+    /// instances (language.md §4, "Capacity"). Components without a
+    /// `capacity` are not judged.
+    ///
+    /// ## Why it matters
+    ///
+    /// Past 100% requests queue without bound and time out; long before,
+    /// waiting grows as 1/(1 − ρ): five times the bare service time at 80%,
+    /// ten times at 90%. Headroom is what absorbs a spike or the loss of an
+    /// instance.
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system shop {
+    ///   client users { rps = 3k }
+    ///   service app { capacity = 2k/s }
+    ///   users -> app
+    ///   flow browse { path = users -> app }
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system shop {
+    ///   client users { rps = 3k }
+    ///   service app { replicas = 2, capacity = 2k/s }
+    ///   users -> app
+    ///   flow browse { path = users -> app }
+    /// }
+    /// ```
+    ///
+    /// ## Known limits
+    ///
+    /// A consumer behind a queue works at its own pace and is not judged
+    /// here: `queue-backlog-growth` reports the queue instead.
+    ///
+    /// ## References
+    ///
+    /// knowledge.md §3.4 (utilization thresholds, overload).
+    pub static OVERLOADED_COMPONENT = {
+        name: "overloaded-component",
+        severity: Error,
+        category: Traffic,
+        summary: "a component's utilization under the capacity model is 80% or more",
+    };
+}
+
+/// Warning from here, error from 100%.
+const WARN_AT: f64 = 0.8;
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for load in &cx.estimates.capacity().components {
+        let Some(rho) = load.utilization else {
+            continue;
+        };
+        // Reached only through a queue: the queue absorbs the excess.
+        if load.direct_rps <= 0.0 || rho.is_nan() || rho < WARN_AT {
+            continue;
+        }
+        let component = cx.design.component(load.component);
+        let capacity = load
+            .capacity_rps
+            .map_or_else(|| "none".to_string(), |c| format!("{}/s", grouped(c)));
+        let mut finding = Finding::component(
+            cx.design,
+            load.component,
+            format!(
+                "{} takes {}/s, {} of its capacity of {capacity}",
+                component.id,
+                grouped(load.load_rps),
+                utilization(rho)
+            ),
+        )
+        .label(if rho >= 1.0 { "over capacity" } else { "near capacity" });
+        if let Some(span) = component.property_span("capacity") {
+            finding = finding.secondary(span, "capacity of one instance");
+        }
+        let (_, why) = instances(component, Op::Write, None);
+        finding = finding.note(format!(
+            "capacity c·μ with μ = {}/s per instance and c from {why}",
+            grouped(component.capacity.unwrap_or(0.0))
+        ));
+        if rho < 1.0 {
+            finding = finding.severity(Severity::Warning);
+        }
+        let help = match component.kind {
+            Kind::Database => format!(
+                "add read replicas or shards to {}, or raise its `capacity`",
+                component.id
+            ),
+            Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(crate::model::HaMode::ActivePassive) => {
+                format!(
+                    "set `mode = active_active` on {}, or raise its `capacity`",
+                    component.id
+                )
+            }
+            _ => {
+                // Replicas that bring ρ under 80%: λ / (0.8 μ).
+                let per_instance = component.capacity.unwrap_or(0.0);
+                let needed = if per_instance > 0.0 {
+                    (load.load_rps / (WARN_AT * per_instance)).ceil()
+                } else {
+                    f64::INFINITY
+                };
+                if needed.is_finite() && needed <= f64::from(u32::MAX) {
+                    format!(
+                        "set `replicas = {}` on {} (under 80%), or raise its `capacity`",
+                        (needed as u32).max(component.replicas.saturating_add(1)),
+                        component.id
+                    )
+                } else {
+                    format!("raise the `capacity` of {}", component.id)
+                }
+            }
+        };
+        out.push(finding.help(help));
+    }
+}

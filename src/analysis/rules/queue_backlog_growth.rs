@@ -1,0 +1,139 @@
+use crate::analysis::{Context, Finding};
+use crate::estimate::number::grouped;
+use crate::model::QueuePattern;
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A queue whose producers send more than its consumers can take under
+    /// the capacity model (language.md §4, "Capacity"): the inflow is the
+    /// sum of what the flows send into it; a `work_queue` splits it evenly
+    /// over its consumers, `pub_sub` gives all of it to each; a consumer
+    /// takes at most c·μ (`replicas` × `capacity`). The message gives the
+    /// growth per hour.
+    ///
+    /// ## Why it matters
+    ///
+    /// A queue absorbs a spike, but a backlog that grows for as long as the
+    /// load lasts ends in stale work, messages past their retention and a
+    /// long drain: 10,000 orders a minute into a processor that takes 1,000
+    /// is 540,000 messages behind after an hour.
+    ///
+    /// ## Example
+    ///
+    /// ```hld
+    /// system checkout {
+    ///   client shoppers { rps = 10000/min }
+    ///   service orders { replicas = 3 }
+    ///   queue payments_q : rabbitmq { dead_letter = true }
+    ///   worker payer { capacity = 1000/min, idempotent = true }
+    ///   shoppers -> orders -> payments_q
+    ///   payments_q -> payer
+    ///   flow place { path = shoppers -> orders -> payments_q -> payer, op = write }
+    /// }
+    /// ```
+    ///
+    /// ## Fixed
+    ///
+    /// ```hld
+    /// system checkout {
+    ///   client shoppers { rps = 10000/min }
+    ///   service orders { replicas = 3 }
+    ///   queue payments_q : rabbitmq { dead_letter = true }
+    ///   worker payer { replicas = 12, capacity = 1000/min, idempotent = true }
+    ///   shoppers -> orders -> payments_q
+    ///   payments_q -> payer
+    ///   flow place { path = shoppers -> orders -> payments_q -> payer, op = write }
+    /// }
+    /// ```
+    ///
+    /// ## Known limits
+    ///
+    /// Rates are averages: a queue whose consumers keep up on average can
+    /// still build a backlog during a burst.
+    ///
+    /// ## References
+    ///
+    /// knowledge.md §3.4 (overload and backlog growth).
+    pub static QUEUE_BACKLOG_GROWTH = {
+        name: "queue-backlog-growth",
+        severity: Error,
+        category: Async,
+        summary: "producers send more into a queue than its consumers can take",
+    };
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for queue in &cx.estimates.capacity().queues {
+        // Growth below one message an hour is round-off.
+        if queue.growth_per_hour.is_nan() || queue.growth_per_hour < 1.0 {
+            continue;
+        }
+        let component = cx.design.component(queue.queue);
+        let consumers: Vec<&str> = queue
+            .consumers
+            .iter()
+            .map(|id| cx.design.component(*id).id.as_str())
+            .collect();
+        let message = if consumers.is_empty() {
+            format!(
+                "{} grows by {} messages an hour: producers send {}/s and no consumer takes them",
+                component.id,
+                grouped(queue.growth_per_hour),
+                grouped(queue.in_rps)
+            )
+        } else {
+            format!(
+                "{} grows by {} messages an hour: producers send {}/s, consumers take {}/s",
+                component.id,
+                grouped(queue.growth_per_hour),
+                grouped(queue.in_rps),
+                grouped(queue.out_rps)
+            )
+        };
+        let mut finding = Finding::component(cx.design, queue.queue, message).label("backlog grows");
+        // The consumer that falls furthest behind its share.
+        let share = match component.queue_pattern {
+            QueuePattern::PubSub => queue.in_rps,
+            QueuePattern::WorkQueue => queue.in_rps / queue.consumers.len().max(1) as f64,
+        };
+        let slowest = queue
+            .consumers
+            .iter()
+            .filter_map(|id| cx.estimates.capacity().component(*id))
+            .filter(|load| load.consumed_rps + 1e-9 < share)
+            .min_by(|a, b| a.consumed_rps.total_cmp(&b.consumed_rps));
+        let help = match slowest {
+            Some(load) => {
+                let consumer = cx.design.component(load.component);
+                finding = finding.note(format!(
+                    "{} is offered {}/s and takes {}/s",
+                    consumer.id,
+                    grouped(load.offered_rps),
+                    grouped(load.consumed_rps)
+                ));
+                match consumer.capacity.filter(|capacity| *capacity > 0.0) {
+                    Some(per_instance) => {
+                        let needed = (share / per_instance).ceil();
+                        if needed.is_finite() && needed <= f64::from(u32::MAX) {
+                            format!(
+                                "set `replicas = {}` on {} to take {}/s, or raise its `capacity`",
+                                (needed as u32).max(consumer.replicas.saturating_add(1)),
+                                consumer.id,
+                                grouped(share)
+                            )
+                        } else {
+                            format!("raise the `capacity` of {}", consumer.id)
+                        }
+                    }
+                    None => format!("add consumers to {}", component.id),
+                }
+            }
+            None if consumers.is_empty() => {
+                format!("link {} to a consumer: `{} -> worker`", component.id, component.id)
+            }
+            None => format!("add consumers to {}", component.id),
+        };
+        out.push(finding.help(help));
+    }
+}

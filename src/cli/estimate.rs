@@ -1,0 +1,104 @@
+//! `hld estimate FILE [--flow NAME] [--format human|json] [--explain]`:
+//! latency, availability and load figures (language.md §4), or with
+//! `--explain` the worked arithmetic of one flow. Input errors print their
+//! diagnostics on stderr and exit 2 with nothing on stdout.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+
+use super::{Exit, InputArgs};
+use crate::diagnostics::{Diagnostic, codes, did_you_mean_help};
+use crate::emit;
+use crate::estimate::{self, explain};
+use crate::model::{Design, FlowId};
+
+#[derive(clap::Args)]
+pub struct EstimateArgs {
+    /// Design file; `-` reads standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// Only this flow (components and queues are always shown)
+    #[arg(long, value_name = "NAME")]
+    flow: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = EstimateFormat::Human)]
+    format: EstimateFormat,
+    /// Print the worked arithmetic of one flow (with --flow, or the only flow)
+    #[arg(long)]
+    explain: bool,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum EstimateFormat {
+    /// Readable tables
+    Human,
+    /// The JSON document of cli.md
+    Json,
+}
+
+pub fn run(args: &EstimateArgs) -> Exit {
+    let compilation = super::compile(&args.file, &args.input);
+    let Some(design) = &compilation.design else {
+        return super::report_input_errors(&compilation);
+    };
+    let selected = match select_flow(design, args) {
+        Ok(selected) => selected,
+        Err(error) => {
+            super::print_human(&[*error], &compilation.sources);
+            return Exit::InputError;
+        }
+    };
+    let text = if let (true, Some(id)) = (args.explain, selected) {
+        explain::explain(design, id)
+    } else {
+        let only = selected.map(|id| vec![id]);
+        let estimates = estimate::estimate(design, only.as_deref());
+        match args.format {
+            EstimateFormat::Human => emit::estimate::human(design, &estimates),
+            EstimateFormat::Json => emit::estimate::json(design, &estimates),
+        }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Exit::Ok
+}
+
+/// A wrong command line (exit 2), worded like the other diagnostics.
+const USAGE_ERROR: &str = "usage-error";
+
+/// The flow of `--flow` (with a did-you-mean when unknown); with
+/// `--explain` and no `--flow`, the design's only flow.
+fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, Box<Diagnostic>> {
+    let names = || design.flows.iter().map(|flow| flow.id.as_str());
+    match &args.flow {
+        Some(name) => design.flow_id(name).map(Some).ok_or_else(|| {
+            let help = did_you_mean_help(name, names()).unwrap_or_else(|| {
+                let all: Vec<&str> = names().collect();
+                if all.is_empty() {
+                    "the design declares no flow".to_string()
+                } else {
+                    format!("the flows are: {}", all.join(", "))
+                }
+            });
+            Box::new(Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown flow `{name}`")).with_help(help))
+        }),
+        None if args.explain => {
+            if design.flows.len() == 1 {
+                Ok(Some(FlowId(0)))
+            } else {
+                let all: Vec<&str> = names().collect();
+                let help = if all.is_empty() {
+                    "declare a `flow` to explain".to_string()
+                } else {
+                    format!("name one with --flow: {}", all.join(", "))
+                };
+                Err(Box::new(
+                    Diagnostic::error(USAGE_ERROR, "--explain needs one flow").with_help(help),
+                ))
+            }
+        }
+        None => Ok(None),
+    }
+}

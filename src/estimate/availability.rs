@@ -1,0 +1,200 @@
+//! The availability model of language.md §4: instances of a component in
+//! parallel, the components of a flow's synchronous part in series; clients
+//! and optional caches (`cache_aside`, `read_through`) are not counted;
+//! databases by their replication and the hop's operation.
+
+use super::math::{any_of, k_of_n};
+use crate::model::{Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, Op, ReadFrom, Replication};
+
+/// One component's factor in a flow's availability.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Factor {
+    pub component: ComponentId,
+    /// The factor (1 when not counted).
+    pub value: f64,
+    pub counted: bool,
+    /// How the factor was computed, for `--explain`: "1 − (1 − 0.999)^2".
+    pub formula: String,
+    /// Why: "2 replicas", "a read uses any of the 3 nodes".
+    pub reason: String,
+}
+
+/// The operation a hop is judged by: the flow's `op`, `read_write` as a
+/// write (language.md §4: for availability and capacity, the weaker side).
+pub fn judged_op(op: Op) -> Op {
+    match op {
+        Op::Read => Op::Read,
+        Op::Write | Op::ReadWrite => Op::Write,
+    }
+}
+
+fn fmt(value: f64) -> String {
+    super::number::plain(value)
+}
+
+/// The availability of `component` reached over `incoming` by an operation
+/// `op` (already judged: read or write).
+pub fn node_factor(design: &Design, id: ComponentId, op: Op, incoming: Option<&Link>) -> Factor {
+    let component = design.component(id);
+    let skip = |reason: &str| Factor {
+        component: id,
+        value: 1.0,
+        counted: false,
+        formula: "not counted".to_string(),
+        reason: reason.to_string(),
+    };
+    if component.kind == Kind::Client {
+        return skip("a client is where requests start");
+    }
+    if component.is_optional_cache() {
+        return skip(&format!(
+            "a {} cache: its loss makes requests slower, not failed",
+            component.cache_pattern
+        ));
+    }
+    let (mut value, mut formula, mut reason) = if component.kind == Kind::Database {
+        database_factor(component, op, incoming)
+    } else {
+        instances_factor(component)
+    };
+    let shards = incoming
+        .filter(|link| link.fanout == Fanout::All)
+        .and(component.shard.as_ref())
+        .map(|shard| shard.count);
+    if let Some(count) = shards {
+        let per_shard = value;
+        value = per_shard.powf(f64::from(count));
+        formula = format!("({formula})^{count}");
+        reason = format!("{reason}; fanout = all needs every one of the {count} shards");
+    }
+    Factor {
+        component: id,
+        value,
+        counted: true,
+        formula,
+        reason,
+    }
+}
+
+fn instances_factor(component: &Component) -> (f64, String, String) {
+    let a = component.availability;
+    let n = component.replicas.max(1);
+    if n == 1 {
+        let reason = if component.kind.redundant_by_default() || component.is_managed() {
+            "redundant by default without `replicas`: counted once, at its own availability"
+        } else {
+            "one instance"
+        };
+        return (a, fmt(a), reason.to_string());
+    }
+    let mode = match component.ha_mode {
+        Some(HaMode::ActivePassive) => " (active_passive: the standby takes over, so it counts)",
+        _ => "",
+    };
+    (
+        any_of(n, a),
+        format!("1 − (1 − {})^{n}", fmt(a)),
+        format!("{n} replicas, any one suffices{mode}"),
+    )
+}
+
+fn database_factor(component: &Component, op: Op, incoming: Option<&Link>) -> (f64, String, String) {
+    let a = component.availability;
+    let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
+    let is_read = op == Op::Read;
+    match &component.replication {
+        Replication::None => (a, fmt(a), "one node (replication = none)".to_string()),
+        Replication::PrimaryReplica { replicas, failover, .. } => {
+            let nodes = replicas.saturating_add(1);
+            if is_read && !pinned {
+                (
+                    any_of(nodes, a),
+                    format!("1 − (1 − {})^{nodes}", fmt(a)),
+                    format!("a read uses any of the {nodes} nodes"),
+                )
+            } else if is_read {
+                (
+                    a,
+                    fmt(a),
+                    "reads pinned to the primary (read_from = primary)".to_string(),
+                )
+            } else if *failover == crate::model::Failover::Auto {
+                (
+                    any_of(nodes, a),
+                    format!("1 − (1 − {})^{nodes}", fmt(a)),
+                    format!("a write needs the primary; with failover = auto any of the {nodes} nodes can become it"),
+                )
+            } else {
+                (
+                    a,
+                    fmt(a),
+                    format!("a write needs the primary alone (failover = {failover})"),
+                )
+            }
+        }
+        Replication::Quorum { n, r, w } => {
+            let (k, what) = if is_read { (*r, "read") } else { (*w, "write") };
+            (
+                k_of_n(k, *n, a),
+                format!("Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)", fmt(a), fmt(a)),
+                format!("a {what} needs {k} of the {n} quorum nodes"),
+            )
+        }
+        Replication::MultiPrimary { primaries, .. } => (
+            any_of(*primaries, a),
+            format!("1 − (1 − {})^{primaries}", fmt(a)),
+            format!("any of the {primaries} primaries serves reads and writes"),
+        ),
+    }
+}
+
+/// A flow's availability and its factors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowAvailability {
+    pub value: f64,
+    pub factors: Vec<Factor>,
+}
+
+/// The product over the synchronous part (language.md §4, "Availability").
+pub fn flow_availability(design: &Design, flow: &Flow) -> FlowAvailability {
+    let sync = flow.sync_part(design);
+    let op = judged_op(flow.op);
+    let mut value = 1.0;
+    let mut factors = Vec::with_capacity(sync.nodes.len());
+    for (idx, &id) in sync.nodes.iter().enumerate() {
+        let incoming = idx
+            .checked_sub(1)
+            .and_then(|hop| sync.links.get(hop))
+            .map(|link_id| design.link(*link_id));
+        let factor = node_factor(design, id, op, incoming);
+        value *= factor.value;
+        factors.push(factor);
+    }
+    FlowAvailability { value, factors }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::test_design;
+
+    fn availability(text: &str, flow: &str) -> f64 {
+        let design = test_design(text);
+        let id = design.flow_id(flow).unwrap();
+        flow_availability(&design, design.flow(id)).value
+    }
+
+    #[test]
+    fn replicas_in_parallel_and_path_in_series() {
+        let text = r#"system s {
+          client users { rps = 10 }
+          load_balancer lb { availability = 99.99% }
+          service api { replicas = 3, availability = 99.9% }
+          users -> lb -> api
+          flow f { path = users -> lb -> api }
+        }"#;
+        // knowledge.md §3.1: 0.999999999 × 0.9999 = 0.9998999990.
+        let value = availability(text, "f");
+        assert!((value - 0.9999 * (1.0 - 1e-9)).abs() < 1e-15, "{value}");
+    }
+}

@@ -1,0 +1,464 @@
+//! `hld estimate --explain --flow NAME`: the worked arithmetic of one flow,
+//! in plain text a person can check with a calculator. Each hop's latency
+//! and where its figure came from (the design, a knowledge-base entry, or
+//! the language.md §4 default of its kind), each level of the cache
+//! hierarchy with its probability and latency, the mean, how the
+//! percentiles are read off the mixture, each availability factor, and the
+//! load on each node.
+
+use std::fmt::Write;
+
+use super::availability::{flow_availability, judged_op};
+use super::capacity::{self, Capacity};
+use super::dist::{Law, LawCache};
+use super::latency::{self, NodeLatency, PathModel, Step};
+use super::number::{self, grouped, ms, percent, plain, plain_fraction};
+use crate::knowledge::KnowledgeBase;
+use crate::model::{Component, Design, FlowId, Origin};
+
+/// Where a component's latency came from, with the figures behind it.
+fn latency_source(component: &Component) -> String {
+    let base = KnowledgeBase::get();
+    let kind = base.kind(component.kind);
+    match &component.latency.origin {
+        Origin::Declared => {
+            let tail = kind.tail();
+            let from_tail = (component.latency.p99_ms - component.latency.p50_ms * tail).abs()
+                <= 1e-9 * component.latency.p99_ms.max(1.0)
+                && tail != 1.0;
+            if from_tail {
+                format!(
+                    "declared p50; p99 = p50 × {} (tail factor of a {}, language.md §4)",
+                    plain(tail),
+                    component.kind
+                )
+            } else {
+                "declared".to_string()
+            }
+        }
+        Origin::Technology(id) => {
+            let source = base
+                .technology(id)
+                .map(|technology| technology.latency.source.clone())
+                .unwrap_or_default();
+            format!("knowledge base entry `{id}` ({source})")
+        }
+        Origin::KindDefault => format!(
+            "language.md §4 default for a {}: p50 {}, tail factor {} ({})",
+            component.kind,
+            ms(kind.p50_ms()),
+            plain(kind.tail()),
+            kind.source()
+        ),
+        Origin::Language => "language.md rule".to_string(),
+    }
+}
+
+fn hit_ratio_source(component: &Component) -> String {
+    match component.hit_ratio_declared {
+        Some(_) => "declared".to_string(),
+        None => format!("language.md §4 default for a {}", component.kind),
+    }
+}
+
+fn law_text(law: &Law, p50: f64, p99: f64) -> String {
+    match *law {
+        Law::LogNormal { sigma, .. } => format!(
+            "log-normal p50 {}, p99 {}: σ = ln({}/{})/{} = {}, mean = {} × e^(σ²/2) = {}",
+            ms(p50),
+            ms(p99),
+            plain(p99),
+            plain(p50),
+            Z99_TEXT,
+            number::round_sig(sigma, 4),
+            plain(p50),
+            ms(law.mean())
+        ),
+        Law::MaxOf { sigma, n, .. } => format!(
+            "the slowest of {n} shards, each log-normal p50 {}, p99 {} (σ = {}): CDF F(t)^{n}, p50 {}, p99 {}, mean {} (numerical)",
+            ms(p50),
+            ms(p99),
+            number::round_sig(sigma, 4),
+            ms(law.quantile(0.5)),
+            ms(law.quantile(0.99)),
+            ms(law.mean())
+        ),
+    }
+}
+
+const Z99_TEXT: &str = "2.3263";
+
+/// The worked arithmetic of one flow.
+pub fn explain(design: &Design, flow_id: FlowId) -> String {
+    let flow = design.flow(flow_id);
+    let model = PathModel::new(design, flow, latency::LatencyOptions::default());
+    let mut out = String::new();
+    let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
+    let path: Vec<&str> = flow.path.iter().map(|id| name(*id)).collect();
+    let _ = writeln!(out, "flow {}: {}", flow.id, path.join(" -> "));
+    let rps_source = match flow.rps_origin {
+        Origin::Declared => "declared".to_string(),
+        _ => "its client's rps shared with the flows that set none (language.md §2)".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "op {} (judged as {} for availability and capacity), {} rps ({rps_source})",
+        flow.op,
+        judged_op(flow.op),
+        grouped(flow.rps)
+    );
+    let sync = flow.sync_part(design);
+    let sync_names: Vec<&str> = sync.nodes.iter().map(|id| name(*id)).collect();
+    let _ = writeln!(out, "synchronous part: {}", sync_names.join(" -> "));
+    if !model.background.is_empty() {
+        let names: Vec<&str> = model.background.iter().map(|id| name(*id)).collect();
+        let _ = writeln!(
+            out,
+            "background (after the first async hop; reported, not added to latency): {}",
+            names.join(", ")
+        );
+    }
+
+    // 1. Each hop.
+    let _ = writeln!(out, "\n1. latency of each step (language.md §4, \"Latency\")");
+    for step in &model.steps {
+        match step {
+            Step::Link(link) => {
+                let _ = writeln!(
+                    out,
+                    "  {:<28} {} fixed (round trip: {})",
+                    design.link_subject(link.link),
+                    ms(link.ms),
+                    link.source.describe(design)
+                );
+            }
+            Step::Node(node) => {
+                let component = design.component(node.component);
+                let what = match &node.latency {
+                    NodeLatency::Client => "adds nothing (a client; its network hop is its link)".to_string(),
+                    NodeLatency::Fixed(value) => format!("{} fixed (p99 = p50)", ms(*value)),
+                    NodeLatency::Random { law, .. } => law_text(law, node.p50_ms, node.p99_ms),
+                };
+                let _ = writeln!(out, "  {:<28} {what}", component.id);
+                if !matches!(node.latency, NodeLatency::Client) {
+                    let _ = writeln!(out, "  {:<28} source: {}", "", latency_source(component));
+                }
+                if let Some(h) = node.hit_ratio {
+                    let _ = writeln!(
+                        out,
+                        "  {:<28} hit ratio {} ({})",
+                        "",
+                        plain_fraction(h),
+                        hit_ratio_source(component)
+                    );
+                }
+            }
+        }
+    }
+
+    // 2. Levels.
+    let _ = writeln!(
+        out,
+        "\n2. where requests stop (a cdn or cache with hit ratio h stops a request with probability h)"
+    );
+    let mut miss_factors: Vec<String> = Vec::new();
+    let mut previous_end = 0usize;
+    let mut previous_mean = 0.0;
+    for (level, stop) in model.stops.iter().enumerate() {
+        let component = design.component(stop.at);
+        let label = if stop.hit {
+            format!("{} hit", component.kind)
+        } else {
+            "end of the synchronous part".to_string()
+        };
+        let _ = writeln!(out, "  level {}: {} ({label})", level + 1, component.id);
+        let probability = if stop.hit {
+            let h = component.hit_ratio().clamp(0.0, 1.0);
+            let mut factors = miss_factors.clone();
+            factors.push(plain_fraction(h));
+            factors.join(" × ")
+        } else if miss_factors.is_empty() {
+            "1".to_string()
+        } else {
+            miss_factors.join(" × ")
+        };
+        let value = plain_fraction(stop.probability);
+        if probability == value {
+            let _ = writeln!(out, "    P = {value}");
+        } else {
+            let _ = writeln!(out, "    P = {probability} = {value}");
+        }
+        // The steps added since the previous level.
+        let start = if level == 0 { 0 } else { previous_end + 1 };
+        let mut terms = Vec::new();
+        if level > 0 {
+            terms.push(plain(previous_mean));
+        }
+        for step in model.steps.get(start..=stop.last_step).unwrap_or(&[]) {
+            match step {
+                Step::Link(link) => terms.push(plain(link.ms)),
+                Step::Node(node) => match &node.latency {
+                    NodeLatency::Client => {}
+                    NodeLatency::Fixed(value) => terms.push(plain(*value)),
+                    NodeLatency::Random { .. } => {
+                        terms.push(format!("{} (mean of {})", plain(node.mean_ms), name(node.component)))
+                    }
+                },
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    mean latency = {} = {}",
+            if terms.is_empty() {
+                "0".to_string()
+            } else {
+                terms.join(" + ")
+            },
+            ms(stop.mean_ms)
+        );
+        if stop.law_count > 0 {
+            let _ = writeln!(
+                out,
+                "    of which fixed {}, and the sum of {} log-normal part{}",
+                ms(stop.fixed_ms),
+                stop.law_count,
+                if stop.law_count == 1 { "" } else { "s" }
+            );
+        }
+        if stop.hit {
+            let h = component.hit_ratio().clamp(0.0, 1.0);
+            miss_factors.push(format!("(1 − {})", plain_fraction(h)));
+        }
+        previous_end = stop.last_step;
+        previous_mean = stop.mean_ms;
+    }
+
+    // 3. Mean.
+    let terms: Vec<String> = model
+        .stops
+        .iter()
+        .map(|stop| format!("{} × {}", plain_fraction(stop.probability), plain(stop.mean_ms)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n3. mean = Σ P(level) × mean latency(level) = {} = {}",
+        terms.join(" + "),
+        ms(model.mean_ms())
+    );
+
+    // 4. Percentiles.
+    let mut cache = LawCache::new();
+    let qs = [0.5, 0.95, 0.99];
+    let mixture = latency::mixture(&model, &qs, &mut cache);
+    let _ = writeln!(
+        out,
+        "\n4. percentiles: F(t) = Σ P(level) × F_level(t); the q-quantile is the smallest t with F(t) >= q"
+    );
+    let random = model.stops.iter().any(|stop| stop.law_count > 0);
+    if random {
+        let _ = writeln!(
+            out,
+            "  each level's log-normal parts are summed numerically (convolution on a lattice, fixed parts as exact shifts)"
+        );
+    } else {
+        let mut sorted: Vec<(f64, f64)> = model.stops.iter().map(|s| (s.fixed_ms, s.probability)).collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut cumulative = 0.0;
+        let steps: Vec<String> = sorted
+            .iter()
+            .map(|(t, p)| {
+                cumulative += p;
+                format!("F({}) = {}", ms(*t), plain_fraction(cumulative))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  every latency is fixed, so F is a staircase: {}",
+            steps.join(", ")
+        );
+    }
+    for (q, label) in qs.iter().zip(["p50", "p95", "p99"]) {
+        let Some(t) = mixture.quantile(*q) else {
+            let _ = writeln!(out, "  {label}: out of range");
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {label} = {} (F = {})",
+            ms(t),
+            plain_fraction(mixture.cdf(t).min(1.0))
+        );
+    }
+
+    // 5. Availability.
+    let availability = flow_availability(design, flow);
+    let _ = writeln!(
+        out,
+        "\n5. availability (language.md §4, \"Availability\"): the product over the synchronous part"
+    );
+    for factor in &availability.factors {
+        let component = design.component(factor.component);
+        if !factor.counted {
+            let _ = writeln!(out, "  {:<20} not counted: {}", component.id, factor.reason);
+            continue;
+        }
+        let shown = if factor.formula == factor.value.to_string() {
+            factor.formula.clone()
+        } else {
+            format!("{} = {}", factor.formula, factor.value)
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} {shown}: {}; one instance {} ({})",
+            component.id,
+            factor.reason,
+            number::slo_percent(component.availability),
+            availability_source(component)
+        );
+    }
+    let counted: Vec<String> = availability
+        .factors
+        .iter()
+        .filter(|factor| factor.counted)
+        .map(|factor| format!("{}", factor.value))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  flow = {} = {} ({})",
+        if counted.is_empty() {
+            "1".to_string()
+        } else {
+            counted.join(" × ")
+        },
+        availability.value,
+        percent(availability.value)
+    );
+
+    // 6. Load.
+    let capacity = capacity::capacity(design);
+    explain_load(&mut out, design, flow_id, &capacity);
+
+    // 7. SLO.
+    if !flow.slo.is_empty() {
+        let figures = latency::LatencyFigures {
+            mean_ms: model.mean_ms(),
+            p50_ms: mixture.quantile(0.5).unwrap_or(f64::NAN),
+            p95_ms: mixture.quantile(0.95).unwrap_or(f64::NAN),
+            p99_ms: mixture.quantile(0.99).unwrap_or(f64::NAN),
+        };
+        let _ = writeln!(out, "\n7. slo (the flow's own, field by field over the system's)");
+        for (label, target, value) in [
+            ("p50", flow.slo.p50_ms, figures.p50_ms),
+            ("p95", flow.slo.p95_ms, figures.p95_ms),
+            ("p99", flow.slo.p99_ms, figures.p99_ms),
+        ] {
+            if let Some(target) = target {
+                let verdict = if super::latency_misses(&flow.slo, &figures)
+                    .iter()
+                    .any(|miss| matches!(miss, super::SloMiss::Latency { percentile, .. } if *percentile == label))
+                {
+                    "missed"
+                } else {
+                    "met"
+                };
+                let _ = writeln!(out, "  {label} {} <= {}: {verdict}", ms(value), ms(target));
+            }
+        }
+        if let Some(target) = flow.slo.availability {
+            let verdict = if super::availability_miss(&flow.slo, availability.value).is_some() {
+                "missed"
+            } else {
+                "met"
+            };
+            let _ = writeln!(
+                out,
+                "  availability {} >= {}: {verdict}",
+                percent(availability.value),
+                number::slo_percent(target)
+            );
+        }
+    }
+    out
+}
+
+fn availability_source(component: &Component) -> String {
+    match &component.availability_origin {
+        Origin::Declared => "declared".to_string(),
+        Origin::KindDefault => format!("language.md §4 default for a {}", component.kind),
+        other => other.describe(),
+    }
+}
+
+fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &Capacity) {
+    let flow = design.flow(flow_id);
+    let _ = writeln!(
+        out,
+        "\n6. load (language.md §4, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows"
+    );
+    let mut rate = flow.rps;
+    let mut factors = vec![grouped(flow.rps)];
+    let last = flow.path.len().saturating_sub(1);
+    for (idx, &id) in flow.path.iter().enumerate() {
+        let component = design.component(id);
+        if component.kind == crate::model::Kind::Client {
+            continue;
+        }
+        let previous = idx.checked_sub(1).and_then(|prev| flow.path.get(prev)).copied();
+        let behind_queue = previous.is_some_and(|prev| design.component(prev).kind == crate::model::Kind::Queue);
+        let Some(load) = capacity.component(id) else {
+            continue;
+        };
+        if behind_queue {
+            let _ = writeln!(
+                out,
+                "  {:<20} consumer of {}: takes {}/s of the {}/s it is offered (downstream load is what it takes)",
+                component.id,
+                previous.map_or("", |prev| design.component(prev).id.as_str()),
+                grouped(load.consumed_rps),
+                grouped(load.offered_rps)
+            );
+            rate = load.consumed_rps;
+            factors = vec![format!("{} (taken by {})", grouped(rate), component.id)];
+        } else {
+            let figure = format!("{} = {}/s from this flow", factors.join(" × "), grouped(rate));
+            let capacity_text = match (load.capacity_rps, load.utilization) {
+                (Some(capacity), Some(rho)) => {
+                    let incoming = idx
+                        .checked_sub(1)
+                        .and_then(|hop| flow.hops.get(hop))
+                        .map(|link| design.link(*link));
+                    let (c, why) = capacity::instances(component, flow.op, incoming);
+                    format!(
+                        "; all flows {}/s, capacity c·μ = {} × {}/s ({why}) → {}/s at this mix, ρ = {}",
+                        grouped(load.load_rps),
+                        plain(c),
+                        grouped(component.capacity.unwrap_or(0.0)),
+                        grouped(capacity),
+                        number::utilization(rho)
+                    )
+                }
+                _ => format!("; all flows {}/s, no capacity declared", grouped(load.load_rps)),
+            };
+            let _ = writeln!(out, "  {:<20} {figure}{capacity_text}", component.id);
+        }
+        if component.kind.is_cache_like() && idx < last {
+            let h = component.hit_ratio().clamp(0.0, 1.0);
+            rate *= 1.0 - h;
+            factors.push(format!("(1 − {})", plain_fraction(h)));
+        }
+        if component.kind == crate::model::Kind::Queue
+            && let Some(queue) = capacity.queues.iter().find(|queue| queue.queue == id)
+        {
+            let _ = writeln!(
+                out,
+                "  {:<20} queue: in {}/s, out {}/s, grows by ({} − {}) × 3600 = {} messages an hour",
+                "",
+                grouped(queue.in_rps),
+                grouped(queue.out_rps),
+                grouped(queue.in_rps),
+                grouped(queue.out_rps),
+                grouped(queue.growth_per_hour)
+            );
+        }
+    }
+}

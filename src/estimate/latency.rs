@@ -1,0 +1,642 @@
+//! The latency model of language.md §4: a flow's synchronous path, walked
+//! hop by hop, stops at each cdn or cache with its hit ratio; its latency is
+//! the mixture over the stopping points of fixed shifts (links, components
+//! with p99 = p50) plus sums of independent log-normals (the rest).
+//!
+//! [`PathModel`] is that walk, with every figure and where it came from
+//! (`explain` prints it). [`quantiles`] computes the mixture's percentiles
+//! on a lattice (dist.rs): the random prefix up to each stop is built once,
+//! incrementally, and the fixed part of each stop is an exact shift, so
+//! fixed designs come out exact.
+
+use super::dist::{Law, LawCache, tilt_base};
+use super::math::fast_norm_cdf;
+use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId};
+
+/// Where a link's round trip came from (language.md §4, "Latency").
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkSource {
+    /// The link's own `latency`.
+    Declared,
+    /// The `rtt` between the regions of its ends.
+    Rtt(RegionId, RegionId),
+    /// From a client into a cdn: 10 ms.
+    ClientIntoCdn,
+    /// From a client into anything else (public internet): 40 ms.
+    ClientIntoOrigin,
+    /// From a cdn into a non-cdn origin: 40 ms.
+    CdnIntoOrigin,
+    /// Inside a data centre: 0.5 ms.
+    InsideDataCentre,
+}
+
+impl LinkSource {
+    pub fn describe(&self, design: &Design) -> String {
+        match self {
+            LinkSource::Declared => "declared on the link".to_string(),
+            LinkSource::Rtt(a, b) => format!(
+                "rtt {} <-> {} (language.md §4, rule 2)",
+                design.region(*a).id,
+                design.region(*b).id
+            ),
+            LinkSource::ClientIntoCdn => "client into a cdn: 10 ms (language.md §4, rule 3)".to_string(),
+            LinkSource::ClientIntoOrigin => {
+                "client over the public internet: 40 ms (language.md §4, rule 3)".to_string()
+            }
+            LinkSource::CdnIntoOrigin => "cdn to its origin: 40 ms (language.md §4, rule 3)".to_string(),
+            LinkSource::InsideDataCentre => "inside a data centre: 0.5 ms (language.md §4, rule 4)".to_string(),
+        }
+    }
+}
+
+/// The network round trip of a link (language.md §4): its `latency`; else
+/// the `rtt` between different regions; else 10 ms from a client into a
+/// cdn, 40 ms from a client into anything else or from a cdn into a
+/// non-cdn; else 0.5 ms.
+pub fn link_round_trip(design: &Design, link_id: LinkId) -> (f64, LinkSource) {
+    let link = design.link(link_id);
+    if let Some(ms) = link.latency_ms {
+        return (ms, LinkSource::Declared);
+    }
+    let (from, to) = (design.component(link.from), design.component(link.to));
+    if let (Some(a), Some(b)) = (from.region, to.region)
+        && a != b
+        && let Some(ms) = design.rtt_ms(a, b)
+    {
+        return (ms, LinkSource::Rtt(a, b));
+    }
+    match (from.kind, to.kind) {
+        (Kind::Client, Kind::Cdn) => (10.0, LinkSource::ClientIntoCdn),
+        (Kind::Client, _) => (40.0, LinkSource::ClientIntoOrigin),
+        (Kind::Cdn, to) if to != Kind::Cdn => (40.0, LinkSource::CdnIntoOrigin),
+        _ => (0.5, LinkSource::InsideDataCentre),
+    }
+}
+
+/// A component's latency on a path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeLatency {
+    /// Clients add nothing (their network hop is their link).
+    Client,
+    /// p99 = p50: a fixed value.
+    Fixed(f64),
+    /// A log-normal fitted to p50 and p99, or (`fanout = all` into N
+    /// shards) the maximum of N draws of it.
+    Random { law: Law, shards: u32 },
+}
+
+/// One component visited by the synchronous part.
+#[derive(Clone, Debug)]
+pub struct NodeStep {
+    pub component: ComponentId,
+    pub latency: NodeLatency,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub origin: Origin,
+    /// Probability that a request reaches this component.
+    pub reach: f64,
+    /// A cdn or cache where requests may stop: its hit ratio.
+    pub hit_ratio: Option<f64>,
+    /// The exact mean of this component's latency.
+    pub mean_ms: f64,
+}
+
+/// One link crossed by the synchronous part.
+#[derive(Clone, Debug)]
+pub struct LinkStep {
+    pub link: LinkId,
+    pub ms: f64,
+    pub source: LinkSource,
+    pub reach: f64,
+}
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    Node(NodeStep),
+    Link(LinkStep),
+}
+
+/// Where requests stop: a cdn or cache hit, or the end of the synchronous
+/// part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stop {
+    pub at: ComponentId,
+    /// Whether this is a hit (else the end of the path).
+    pub hit: bool,
+    pub probability: f64,
+    /// Sum of the fixed latencies up to here (links and fixed components).
+    pub fixed_ms: f64,
+    /// The random laws up to here: the first `law_count` of `PathModel::laws`.
+    pub law_count: usize,
+    /// Exact mean latency of the requests that stop here.
+    pub mean_ms: f64,
+    /// Index in `PathModel::steps` of the last step counted.
+    pub last_step: usize,
+}
+
+/// A flow's synchronous part as the latency model sees it.
+#[derive(Clone, Debug)]
+pub struct PathModel {
+    pub steps: Vec<Step>,
+    pub laws: Vec<Law>,
+    pub stops: Vec<Stop>,
+    pub background: Vec<ComponentId>,
+}
+
+/// Which parts of the model to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LatencyOptions {
+    /// Apply `fanout = all` (the maximum of N draws). Off: one draw, for
+    /// "the p99 without the fan-out".
+    pub fanout: bool,
+}
+
+impl Default for LatencyOptions {
+    fn default() -> Self {
+        LatencyOptions { fanout: true }
+    }
+}
+
+/// A component's latency law, or its fixed value.
+pub fn node_latency(p50: f64, p99: f64) -> NodeLatency {
+    if p50.is_nan() || p50 <= 0.0 || !p50.is_finite() {
+        // A median of 0 (or an unusable figure) is a fixed 0: no log-normal
+        // has median 0.
+        return NodeLatency::Fixed(if p50.is_finite() { p50.max(0.0) } else { 0.0 });
+    }
+    if p99.is_nan() || p99 <= p50 || !p99.is_finite() {
+        return NodeLatency::Fixed(p50);
+    }
+    NodeLatency::Random {
+        law: Law::fit(p50, p99),
+        shards: 1,
+    }
+}
+
+impl PathModel {
+    pub fn new(design: &Design, flow: &Flow, options: LatencyOptions) -> PathModel {
+        let sync = flow.sync_part(design);
+        let mut steps = Vec::with_capacity(sync.nodes.len() + sync.links.len());
+        let mut laws = Vec::new();
+        let mut stops = Vec::new();
+        let mut reach = 1.0_f64;
+        let mut fixed = 0.0_f64;
+        let mut mean = 0.0_f64;
+        let node_count = sync.nodes.len();
+        for (idx, &component_id) in sync.nodes.iter().enumerate() {
+            let incoming = idx.checked_sub(1).and_then(|hop| sync.links.get(hop)).copied();
+            if let Some(link_id) = incoming {
+                let (ms, source) = link_round_trip(design, link_id);
+                fixed += ms;
+                mean += ms;
+                steps.push(Step::Link(LinkStep {
+                    link: link_id,
+                    ms,
+                    source,
+                    reach,
+                }));
+            }
+            let component = design.component(component_id);
+            let (p50, p99) = (component.latency.p50_ms, component.latency.p99_ms);
+            let mut latency = if component.kind == Kind::Client {
+                NodeLatency::Client
+            } else {
+                node_latency(p50, p99)
+            };
+            let shards = incoming
+                .filter(|link_id| options.fanout && design.link(*link_id).fanout == Fanout::All)
+                .and(component.shard.as_ref())
+                .map_or(1, |shard| shard.count.max(1));
+            if let NodeLatency::Random { law, .. } = &mut latency {
+                *law = law.max_of(shards);
+                latency = NodeLatency::Random { law: *law, shards };
+            }
+            let node_mean = match &latency {
+                NodeLatency::Client => 0.0,
+                NodeLatency::Fixed(ms) => {
+                    fixed += ms;
+                    *ms
+                }
+                NodeLatency::Random { law, .. } => {
+                    laws.push(*law);
+                    law.mean()
+                }
+            };
+            mean += node_mean;
+            let more_follows = idx + 1 < node_count || sync.links.len() >= node_count;
+            let hit_ratio = component
+                .kind
+                .is_cache_like()
+                .then(|| component.hit_ratio().clamp(0.0, 1.0))
+                .filter(|h| h.is_finite());
+            steps.push(Step::Node(NodeStep {
+                component: component_id,
+                latency,
+                p50_ms: p50,
+                p99_ms: p99,
+                origin: component.latency.origin.clone(),
+                reach,
+                hit_ratio,
+                mean_ms: node_mean,
+            }));
+            if let Some(h) = hit_ratio.filter(|_| more_follows) {
+                if h > 0.0 {
+                    stops.push(Stop {
+                        at: component_id,
+                        hit: true,
+                        probability: reach * h,
+                        fixed_ms: fixed,
+                        law_count: laws.len(),
+                        mean_ms: mean,
+                        last_step: steps.len() - 1,
+                    });
+                }
+                reach *= 1.0 - h;
+                if reach <= 0.0 {
+                    break;
+                }
+            }
+        }
+        if reach > 0.0 {
+            // A fire-and-forget hop counts its own round trip only.
+            if sync.links.len() >= node_count
+                && node_count > 0
+                && let Some(&link_id) = sync.links.last()
+            {
+                let (ms, source) = link_round_trip(design, link_id);
+                fixed += ms;
+                mean += ms;
+                steps.push(Step::Link(LinkStep {
+                    link: link_id,
+                    ms,
+                    source,
+                    reach,
+                }));
+            }
+            if let Some(&last) = sync.nodes.last() {
+                stops.push(Stop {
+                    at: last,
+                    hit: false,
+                    probability: reach,
+                    fixed_ms: fixed,
+                    law_count: laws.len(),
+                    mean_ms: mean,
+                    last_step: steps.len().saturating_sub(1),
+                });
+            }
+        }
+        PathModel {
+            steps,
+            laws,
+            stops,
+            background: sync.background,
+        }
+    }
+
+    /// The exact mean: Σ P(stop) × mean(stop), which equals Σ P(reach node)
+    /// × mean(node) + Σ P(reach link) × link latency (language.md §4).
+    pub fn mean_ms(&self) -> f64 {
+        self.stops.iter().map(|stop| stop.probability * stop.mean_ms).sum()
+    }
+
+    /// Whether some random law has a fan-out.
+    pub fn has_fanout(&self) -> bool {
+        self.steps.iter().any(|step| {
+            matches!(step, Step::Node(NodeStep { latency: NodeLatency::Random { shards, .. }, .. }) if *shards > 1)
+        })
+    }
+}
+
+/// Lattice spacing as a fraction of the smallest quantile asked for.
+const RESOLUTION: f64 = 0.004;
+/// At most this many lattice points per flow (then the spacing grows).
+const MAX_POINTS: usize = 1 << 16;
+/// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
+const TIE: f64 = 1e-9;
+
+/// One stop's distribution: a fixed shift plus, unless it has no random
+/// part, the cumulative lattice of the random part.
+struct StopCdf {
+    probability: f64,
+    shift: f64,
+    h: f64,
+    cumulative: Option<Vec<f64>>,
+}
+
+impl StopCdf {
+    fn cdf(&self, t: f64) -> f64 {
+        let x = t - self.shift;
+        let Some(cumulative) = &self.cumulative else {
+            return if x >= 0.0 { 1.0 } else { 0.0 };
+        };
+        // Point k's mass spread over [(k−½)h, (k+½)h]: cumulative[k] at
+        // (k+½)h, 0 at −½h, linear between.
+        let u = x / self.h + 0.5;
+        if u <= 0.0 {
+            return 0.0;
+        }
+        let idx = u.floor();
+        let frac = u - idx;
+        let idx = idx as usize;
+        let len = cumulative.len();
+        if idx >= len {
+            return cumulative.last().copied().unwrap_or(0.0);
+        }
+        let before = if idx == 0 { 0.0 } else { cumulative[idx - 1] };
+        before + (cumulative[idx] - before) * frac
+    }
+}
+
+/// The flow's latency distribution: the stops' shifted lattices.
+pub struct Mixture {
+    stops: Vec<StopCdf>,
+    /// The largest t the lattices describe.
+    upper: f64,
+}
+
+impl Mixture {
+    pub fn cdf(&self, t: f64) -> f64 {
+        self.stops.iter().map(|stop| stop.probability * stop.cdf(t)).sum()
+    }
+
+    /// The smallest t with F(t) >= q (within 1e-9), if within the lattice.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let target = q - TIE;
+        let mut lo = self
+            .stops
+            .iter()
+            .map(|stop| stop.shift - stop.h)
+            .fold(f64::INFINITY, f64::min);
+        let mut hi = self.upper;
+        if !lo.is_finite() || !hi.is_finite() || self.cdf(hi) < target {
+            return None;
+        }
+        if self.cdf(lo) >= target {
+            return Some(lo.max(0.0));
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if self.cdf(mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+            if hi - lo <= 1e-12 * hi.abs().max(1e-9) {
+                break;
+            }
+        }
+        // Fixed stops are steps: land exactly on them.
+        let snapped = self
+            .stops
+            .iter()
+            .filter(|stop| stop.cumulative.is_none() && (stop.shift - hi).abs() <= 1e-9 * hi.abs().max(1.0))
+            .map(|stop| stop.shift)
+            .find(|shift| self.cdf(*shift) >= target);
+        Some(snapped.unwrap_or(hi))
+    }
+
+    /// Mean of what the lattices hold (mass past their end left out): the
+    /// distribution's own mean, to test the numerics against the exact one.
+    pub fn lattice_mean(&self) -> f64 {
+        self.stops
+            .iter()
+            .map(|stop| match &stop.cumulative {
+                None => stop.probability * stop.shift,
+                Some(cumulative) => {
+                    let held = cumulative.last().copied().unwrap_or(0.0);
+                    let mut previous = 0.0;
+                    let mut moment = 0.0;
+                    for (k, c) in cumulative.iter().enumerate() {
+                        moment += k as f64 * stop.h * (c - previous);
+                        previous = *c;
+                    }
+                    stop.probability * (stop.shift * held + moment)
+                }
+            })
+            .sum()
+    }
+}
+
+/// The approximate law of each stop, to size the lattice: the fixed part
+/// plus a log-normal with the random part's mean and variance
+/// (Fenton–Wilkinson).
+fn approximate_cdf(model: &PathModel) -> impl Fn(f64) -> f64 + '_ {
+    let mut prefix = Vec::with_capacity(model.laws.len() + 1);
+    let (mut mean, mut var) = (0.0, 0.0);
+    prefix.push((0.0, 0.0));
+    for law in &model.laws {
+        let (m, v) = law.approx_moments();
+        mean += m;
+        var += v;
+        prefix.push((mean, var));
+    }
+    type StopApproximation = (f64, f64, Option<(f64, f64)>);
+    let stops: Vec<StopApproximation> = model
+        .stops
+        .iter()
+        .map(|stop| {
+            let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
+            let law = (stop.law_count > 0 && m > 0.0).then(|| {
+                let s2 = (v / (m * m)).ln_1p();
+                (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
+            });
+            (stop.probability, stop.fixed_ms, law)
+        })
+        .collect();
+    move |t: f64| {
+        stops
+            .iter()
+            .map(|(p, shift, law)| {
+                let x = t - shift;
+                p * match law {
+                    None => f64::from(u8::from(x >= 0.0)),
+                    Some(_) if x <= 0.0 => 0.0,
+                    Some((mu, sigma)) => fast_norm_cdf((x.ln() - mu) / sigma),
+                }
+            })
+            .sum()
+    }
+}
+
+/// Bisection on an approximate CDF.
+fn approximate_quantile(cdf: &impl Fn(f64) -> f64, q: f64, lo: f64, scale: f64) -> f64 {
+    let mut hi = lo + scale.max(1e-6);
+    let mut guard = 0;
+    while cdf(hi) < q && guard < 200 {
+        hi = lo + (hi - lo) * 2.0;
+        guard += 1;
+    }
+    let mut lo = lo;
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) >= q {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
+/// cached laws.
+fn snap_spacing(h: f64) -> f64 {
+    let k = (h.log2() * 4.0).floor();
+    2f64.powf(k / 4.0)
+}
+
+/// Computes the mixture of a path on a lattice fine and long enough for the
+/// quantiles `qs` (each in (0, 1)).
+pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
+    let random = model.stops.iter().any(|stop| stop.law_count > 0);
+    if !random {
+        return build(model, 1.0, 0, cache);
+    }
+    let q_min = qs.iter().copied().fold(1.0, f64::min).clamp(1e-9, 1.0 - 1e-12);
+    let q_max = qs.iter().copied().fold(0.0, f64::max).clamp(1e-9, 1.0 - 1e-12);
+    let base = model
+        .stops
+        .iter()
+        .filter(|stop| stop.law_count > 0)
+        .map(|stop| stop.fixed_ms)
+        .fold(f64::INFINITY, f64::min);
+    let approx = approximate_cdf(model);
+    let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum();
+    let lowest = model
+        .stops
+        .iter()
+        .map(|stop| stop.fixed_ms)
+        .fold(f64::INFINITY, f64::min);
+    let t_lo = approximate_quantile(&approx, q_min, lowest, scale);
+    let t_hi = approximate_quantile(&approx, q_max, lowest, scale).max(t_lo);
+    let mut smallest = t_lo.max(1e-6);
+    let mut range = (2.0 * (t_hi - base)).max(scale.max(1e-6));
+    let mut result = None;
+    for _ in 0..6 {
+        let mut h = snap_spacing(RESOLUTION * 0.7 * smallest);
+        let mut len = (range / h).ceil() as usize + 2;
+        if len > MAX_POINTS {
+            h = range / MAX_POINTS as f64;
+            len = MAX_POINTS;
+        }
+        // A power of two, so flows on the same spacing share spectra.
+        let len = len.next_power_of_two();
+        let mixture = build(model, h, len, cache);
+        let found_hi = mixture.quantile(q_max);
+        let found_lo = mixture.quantile(q_min);
+        match (found_lo, found_hi) {
+            (Some(lo_value), Some(_)) => {
+                // Fine enough at the smallest quantile?
+                if h > 2.0 * RESOLUTION * lo_value && len < MAX_POINTS && lo_value > 0.0 {
+                    smallest = lo_value;
+                    result = Some(mixture);
+                    continue;
+                }
+                return mixture;
+            }
+            _ => {
+                range *= 4.0;
+                result = Some(mixture);
+            }
+        }
+    }
+    result.unwrap_or_else(|| build(model, 1.0, 0, cache))
+}
+
+/// The stops' distributions on a lattice of `len` points of spacing h.
+/// The random prefix is a product of spectra (dist.rs), one factor per law
+/// in path order; at each stop one inverse transform gives its masses.
+fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture {
+    let mut stops = Vec::with_capacity(model.stops.len());
+    // No zero padding: with the tilt, what a circular transform of size n
+    // wraps around from past the end comes back damped by θ^n = TILT
+    // (dist.rs), and the mass past a lattice sized for the p99 is small.
+    let n = len.max(2).next_power_of_two();
+    let len = len.min(n);
+    let theta = tilt_base(n);
+    let mut product: Vec<(f64, f64)> = Vec::new();
+    let mut added = 0;
+    let mut snapshot: Option<(usize, Vec<f64>)> = None;
+    let mut upper = f64::NEG_INFINITY;
+    for stop in &model.stops {
+        if stop.law_count == 0 || len == 0 {
+            stops.push(StopCdf {
+                probability: stop.probability,
+                shift: stop.fixed_ms,
+                h: 0.0,
+                cumulative: None,
+            });
+            upper = upper.max(stop.fixed_ms);
+            continue;
+        }
+        if product.is_empty() {
+            // The transform of "all mass at 0".
+            product = vec![(1.0, 0.0); n];
+        }
+        while added < stop.law_count {
+            if let Some(law) = model.laws.get(added) {
+                let spectrum = cache.spectrum(law, h, len, n);
+                for (acc, factor) in product.iter_mut().zip(spectrum) {
+                    *acc = (acc.0 * factor.0 - acc.1 * factor.1, acc.0 * factor.1 + acc.1 * factor.0);
+                }
+            }
+            added += 1;
+        }
+        let cumulative = match &snapshot {
+            Some((count, cumulative)) if *count == stop.law_count => cumulative.clone(),
+            _ => {
+                let mut data = product.clone();
+                cache.plan(n).run(&mut data, true);
+                let scale = 1.0 / n as f64;
+                let inverse_theta = 1.0 / theta;
+                let mut untilt = 1.0;
+                let mut total = 0.0;
+                let cumulative: Vec<f64> = data
+                    .iter()
+                    .take(len)
+                    .map(|value| {
+                        // Round-off leaves tiny negative masses where there is none.
+                        total += (value.0 * scale * untilt).max(0.0);
+                        untilt *= inverse_theta;
+                        total.min(1.0)
+                    })
+                    .collect();
+                snapshot = Some((stop.law_count, cumulative.clone()));
+                cumulative
+            }
+        };
+        stops.push(StopCdf {
+            probability: stop.probability,
+            shift: stop.fixed_ms,
+            h,
+            cumulative: Some(cumulative),
+        });
+        upper = upper.max(stop.fixed_ms + (len as f64 - 0.5) * h);
+    }
+    Mixture { stops, upper }
+}
+
+/// The figures of one flow's latency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyFigures {
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// Mean, p50, p95, p99 of a path.
+pub fn figures(model: &PathModel, cache: &mut LawCache) -> LatencyFigures {
+    let qs = [0.5, 0.95, 0.99];
+    let mixture = mixture(model, &qs, cache);
+    let quantile = |q: f64| mixture.quantile(q).unwrap_or(f64::NAN);
+    LatencyFigures {
+        mean_ms: model.mean_ms(),
+        p50_ms: quantile(0.5),
+        p95_ms: quantile(0.95),
+        p99_ms: quantile(0.99),
+    }
+}

@@ -1,0 +1,283 @@
+//! Estimate: the numbers behind a design (language.md §4). Per flow, its
+//! latency distribution (mean, p50, p95, p99, and where requests stop),
+//! its availability and its SLO verdict; per component its load and
+//! utilization; per queue its in and out rates and growth.
+//!
+//! Reads only the resolved [`Design`]; knows no rules (the SLO rules call
+//! it through [`Estimator`], which computes only what they ask for) and
+//! prints nothing (`emit::estimate` renders, `explain` words the
+//! arithmetic). Submodules: `latency` (path walk and mixture), `dist`
+//! (log-normals on a lattice), `availability`, `capacity`, `math` (special
+//! functions), `number` (the one rounding helper), `explain`.
+
+pub mod availability;
+pub mod capacity;
+pub mod dist;
+pub mod explain;
+pub mod latency;
+pub mod math;
+pub mod number;
+
+use std::sync::{Mutex, OnceLock};
+
+pub use availability::{FlowAvailability, flow_availability};
+pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity};
+use dist::LawCache;
+pub use latency::{LatencyFigures, LatencyOptions, PathModel};
+
+use crate::model::{ComponentId, Design, FlowId, Slo};
+
+/// Where requests of a flow stop, with what probability and mean latency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub stops_at: ComponentId,
+    /// A cdn or cache hit (else the end of the synchronous part).
+    pub hit: bool,
+    pub probability: f64,
+    pub mean_ms: f64,
+}
+
+/// One SLO field a flow misses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SloMiss {
+    Latency {
+        /// `p50`, `p95` or `p99`.
+        percentile: &'static str,
+        value_ms: f64,
+        target_ms: f64,
+    },
+    Availability {
+        value: f64,
+        target: f64,
+    },
+}
+
+/// A flow's SLO (its own merged over the system's) and whether it is met.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloVerdict {
+    pub slo: Slo,
+    pub met: bool,
+    pub misses: Vec<SloMiss>,
+}
+
+/// Relative slack when comparing a figure with its SLO, so that a figure
+/// equal to its target (218 ms against 218 ms) is met despite round-off.
+const SLO_SLACK: f64 = 1e-9;
+
+/// The latency fields of an SLO the figures exceed.
+pub fn latency_misses(slo: &Slo, figures: &LatencyFigures) -> Vec<SloMiss> {
+    let fields = [
+        ("p50", slo.p50_ms, figures.p50_ms),
+        ("p95", slo.p95_ms, figures.p95_ms),
+        ("p99", slo.p99_ms, figures.p99_ms),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(percentile, target, value)| {
+            let target = target?;
+            (value > target * (1.0 + SLO_SLACK)).then_some(SloMiss::Latency {
+                percentile,
+                value_ms: value,
+                target_ms: target,
+            })
+        })
+        .collect()
+}
+
+/// The availability field of an SLO, when the figure is below it.
+pub fn availability_miss(slo: &Slo, value: f64) -> Option<SloMiss> {
+    let target = slo.availability?;
+    (value < target - SLO_SLACK * 1e-3).then_some(SloMiss::Availability { value, target })
+}
+
+/// Everything `hld estimate` prints for one flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowEstimate {
+    pub flow: FlowId,
+    pub rps: f64,
+    pub latency: LatencyFigures,
+    pub availability: f64,
+    pub outcomes: Vec<Outcome>,
+    pub background: Vec<ComponentId>,
+    /// `None` when neither the flow nor the system sets an SLO.
+    pub slo: Option<SloVerdict>,
+}
+
+/// Everything `hld estimate` prints.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimates {
+    pub flows: Vec<FlowEstimate>,
+    pub capacity: Capacity,
+}
+
+/// Estimates for every flow (or the ones given), every component and queue.
+pub fn estimate(design: &Design, flows: Option<&[FlowId]>) -> Estimates {
+    let all: Vec<FlowId> = design.flow_ids().collect();
+    let ids = flows.unwrap_or(&all);
+    let flows = parallel_map(ids, |cache, id| flow_estimate(design, id, cache));
+    Estimates {
+        flows,
+        capacity: capacity(design),
+    }
+}
+
+fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
+    let flow = design.flow(id);
+    let model = PathModel::new(design, flow, LatencyOptions::default());
+    let latency = latency::figures(&model, cache);
+    let availability = flow_availability(design, flow).value;
+    let outcomes = outcomes(&model);
+    let slo = (!flow.slo.is_empty()).then(|| {
+        let mut misses = latency_misses(&flow.slo, &latency);
+        misses.extend(availability_miss(&flow.slo, availability));
+        SloVerdict {
+            slo: flow.slo.clone(),
+            met: misses.is_empty(),
+            misses,
+        }
+    });
+    FlowEstimate {
+        flow: id,
+        rps: flow.rps,
+        latency,
+        availability,
+        outcomes,
+        background: model.background.clone(),
+        slo,
+    }
+}
+
+/// The outcome table: where requests stop, level by level.
+pub fn outcomes(model: &PathModel) -> Vec<Outcome> {
+    model
+        .stops
+        .iter()
+        .map(|stop| Outcome {
+            stops_at: stop.at,
+            hit: stop.hit,
+            probability: stop.probability,
+            mean_ms: stop.mean_ms,
+        })
+        .collect()
+}
+
+/// Runs `work` over `ids` on up to two threads (the machine has two cores),
+/// each with its own cache of laws; results keep the order of `ids`.
+fn parallel_map<T: Send>(ids: &[FlowId], work: impl Fn(&mut LawCache, FlowId) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    if ids.len() < 64 || threads < 2 {
+        let mut cache = LawCache::new();
+        return ids.iter().map(|id| work(&mut cache, *id)).collect();
+    }
+    let chunk = ids.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut cache = LawCache::new();
+                    part.iter().map(|id| work(&mut cache, *id)).collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            })
+            .collect()
+    })
+}
+
+/// Estimates computed on demand and kept, for the rules of `hld check`:
+/// latency only for the flows a rule asks about, availability and capacity
+/// once.
+pub struct Estimator<'a> {
+    design: &'a Design,
+    cache: Mutex<LawCache>,
+    latency: Vec<OnceLock<LatencyFigures>>,
+    availability: OnceLock<Vec<f64>>,
+    capacity: OnceLock<Capacity>,
+}
+
+impl<'a> Estimator<'a> {
+    pub fn new(design: &'a Design) -> Estimator<'a> {
+        Estimator {
+            design,
+            cache: Mutex::new(LawCache::new()),
+            latency: (0..design.flows.len()).map(|_| OnceLock::new()).collect(),
+            availability: OnceLock::new(),
+            capacity: OnceLock::new(),
+        }
+    }
+
+    /// Computes the latency of these flows (in parallel) ahead of asking.
+    pub fn prefetch_latency(&self, ids: &[FlowId]) {
+        let missing: Vec<FlowId> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.latency.get(id.index()).is_some_and(|cell| cell.get().is_none()))
+            .collect();
+        let computed = parallel_map(&missing, |cache, id| {
+            let model = PathModel::new(self.design, self.design.flow(id), LatencyOptions::default());
+            latency::figures(&model, cache)
+        });
+        for (id, figures) in missing.into_iter().zip(computed) {
+            if let Some(cell) = self.latency.get(id.index()) {
+                let _ = cell.set(figures);
+            }
+        }
+    }
+
+    /// The latency figures of a flow, with the model's defaults.
+    pub fn latency(&self, id: FlowId) -> Option<&LatencyFigures> {
+        let cell = self.latency.get(id.index())?;
+        Some(cell.get_or_init(|| self.latency_with(id, LatencyOptions::default())))
+    }
+
+    /// The latency figures of a flow under other options (not kept).
+    pub fn latency_with(&self, id: FlowId, options: LatencyOptions) -> LatencyFigures {
+        let model = PathModel::new(self.design, self.design.flow(id), options);
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        latency::figures(&model, &mut cache)
+    }
+
+    /// The availability of a flow.
+    pub fn availability(&self, id: FlowId) -> Option<f64> {
+        self.availability
+            .get_or_init(|| {
+                self.design
+                    .flows
+                    .iter()
+                    .map(|flow| flow_availability(self.design, flow).value)
+                    .collect()
+            })
+            .get(id.index())
+            .copied()
+    }
+
+    /// The capacity model of the whole design.
+    pub fn capacity(&self) -> &Capacity {
+        self.capacity.get_or_init(|| capacity(self.design))
+    }
+}
+
+/// Compiles a design from text, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_design(text: &str) -> Design {
+    use crate::model::load::{Input, Limits, MemoryLoader, compile};
+    let input = Input {
+        name: "test.hld".to_string(),
+        path: None,
+        key: None,
+        bytes: text.as_bytes().to_vec(),
+    };
+    let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
+    match compilation.design {
+        Some(design) => design,
+        None => panic!("test design has errors: {:#?}", compilation.diagnostics),
+    }
+}
