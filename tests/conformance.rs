@@ -104,6 +104,7 @@ fn rule_fixtures_meet_their_finding_expectations() {
     }
     assert!(checked > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
 
 /// Every `expect-latency` (mean/p50/p95/p99 within 1%) and
 /// `expect-availability` (within 0.0001 percentage points) header of
