@@ -1,7 +1,8 @@
 //! `hld check` at scale: parse + resolve + every rule, on generated designs
-//! of 1,000, 10,000 and 100,000 components (benches/support/generator.rs),
-//! and the rules alone on the resolved design. docs/performance.md records
-//! the figures.
+//! of 1,000, 10,000 and 100,000 components (benches/support/generator.rs);
+//! the rules alone on the resolved design; and the graph rules alone (the
+//! five rules of the numeric models off, as `hld.yaml` can say).
+//! docs/performance.md records the figures.
 //!
 //! cargo bench --bench check
 
@@ -60,6 +61,24 @@ fn bench_check(c: &mut Criterion) {
         });
     }
     rules.finish();
+
+    // The numeric rules run the estimate engine (benches/estimate.rs
+    // measures it); with them off, what is left is the graph analysis.
+    let numeric_off = Config::parse(
+        hld::source::FileId(0),
+        "rules:\n  availability-below-slo: off\n  latency-above-slo: off\n  overloaded-component: off\n  queue-backlog-growth: off\n  scatter-gather-on-hot-path: off\n",
+    )
+    .expect("a valid hld.yaml");
+    let mut graph_rules = c.benchmark_group("check/graph-rules");
+    graph_rules.sample_size(10).measurement_time(Duration::from_secs(10));
+    for size in SIZES {
+        let design = resolve(&generator::design(size));
+        graph_rules.throughput(Throughput::Elements(size as u64));
+        graph_rules.bench_with_input(BenchmarkId::from_parameter(size), &design, |b, design| {
+            b.iter(|| black_box(analysis::check(design, &numeric_off).findings.len()))
+        });
+    }
+    graph_rules.finish();
 }
 
 criterion_group!(benches, bench_check);
