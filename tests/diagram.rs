@@ -34,7 +34,38 @@ fn every_example_in_every_format_matches_its_snapshot() {
             );
             insta::assert_snapshot!(format!("{origin}_{stem}_{format}"), run.stdout);
         }
+        let export = run(&["diagram", path.to_str().unwrap(), "--format", "json"]);
+        let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+        for flow in json["flows"].as_array().unwrap() {
+            let name = flow["id"].as_str().unwrap();
+            let sequence = run(&["diagram", path.to_str().unwrap(), "--flow", name]);
+            assert_eq!(
+                sequence.code,
+                0,
+                "{} --flow {name}: {}",
+                path.display(),
+                sequence.stderr
+            );
+            insta::assert_snapshot!(format!("{origin}_{stem}_flow_{name}"), sequence.stdout);
+        }
     }
+}
+
+#[test]
+fn an_unknown_flow_gets_a_did_you_mean() {
+    let design = repo().join("tests/fixtures/imports/root.hld");
+    let unknown = run(&["diagram", design.to_str().unwrap(), "--flow", "brwse"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("did you mean `browse`?"), "{}", unknown.stderr);
+    let dot = run(&[
+        "diagram",
+        design.to_str().unwrap(),
+        "--flow",
+        "browse",
+        "--format",
+        "dot",
+    ]);
+    assert_eq!(dot.code, 2);
 }
 
 /// Reserved words as ids, quotes, brackets, `#`, HTML and unicode in labels

@@ -26,10 +26,9 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     Ok((dir, chromium))
 }
 
-fn component_count(path: &Path) -> usize {
+fn export(path: &Path) -> serde_json::Value {
     let export = run(&["diagram", path.to_str().unwrap(), "--format", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
-    json["components"].as_array().unwrap().len()
+    serde_json::from_str(&export.stdout).unwrap()
 }
 
 #[test]
@@ -53,9 +52,27 @@ fn every_diagram_renders_with_the_real_mermaid() {
         assert_eq!(chart.code, 0, "{}: {}", design.display(), chart.stderr);
         let file = out.join(format!("{idx}-flowchart.mmd"));
         std::fs::write(&file, &chart.stdout).unwrap();
+        let json = export(design);
         manifest.push(serde_json::json!({
-            "file": file, "kind": "flowchart", "components": component_count(design), "design": design,
+            "file": file, "kind": "flowchart", "components": json["components"].as_array().unwrap().len(),
+            "design": design,
         }));
+        for flow in json["flows"].as_array().unwrap() {
+            let name = flow["id"].as_str().unwrap();
+            let sequence = run(&["diagram", design.to_str().unwrap(), "--flow", name]);
+            assert_eq!(
+                sequence.code,
+                0,
+                "{} --flow {name}: {}",
+                design.display(),
+                sequence.stderr
+            );
+            let file = out.join(format!("{idx}-flow-{name}.mmd"));
+            std::fs::write(&file, &sequence.stdout).unwrap();
+            manifest.push(serde_json::json!({
+                "file": file, "kind": "sequence", "participants": flow["path"], "design": design,
+            }));
+        }
     }
     let manifest_path = out.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();

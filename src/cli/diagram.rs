@@ -5,7 +5,7 @@ use clap::ValueEnum;
 use super::{Exit, InputArgs};
 use crate::analysis;
 use crate::emit::diagram::Highlights;
-use crate::emit::{design_json, dot, mermaid};
+use crate::emit::{design_json, dot, mermaid, sequence};
 
 #[derive(clap::Args)]
 pub struct DiagramArgs {
@@ -15,6 +15,9 @@ pub struct DiagramArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagramFormat::Mermaid)]
     format: DiagramFormat,
+    /// Draw this flow as a Mermaid sequence diagram instead
+    #[arg(long, value_name = "NAME")]
+    flow: Option<String>,
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "OUT")]
     output: Option<std::path::PathBuf>,
@@ -51,6 +54,29 @@ pub fn run(args: &DiagramArgs) -> Exit {
     if !analysis.errors.is_empty() {
         super::print_human(&analysis.errors, &compilation.sources);
         return Exit::InputError;
+    }
+    if let Some(name) = &args.flow {
+        let Some(flow_id) = design.flow_id(name) else {
+            let help = crate::diagnostics::did_you_mean_help(name, design.flows.iter().map(|flow| flow.id.as_str()))
+                .unwrap_or_else(|| {
+                    let names: Vec<&str> = design.flows.iter().map(|flow| flow.id.as_str()).collect();
+                    if names.is_empty() {
+                        "the design declares no flow".to_string()
+                    } else {
+                        format!("the flows are {}", names.join(", "))
+                    }
+                });
+            eprintln!("error: no flow `{name}` in {}\n  help: {help}", args.file);
+            return Exit::InputError;
+        };
+        if args.format != DiagramFormat::Mermaid {
+            eprintln!(
+                "error: --flow draws a Mermaid sequence diagram\n  help: leave out --format, or use --format mermaid"
+            );
+            return Exit::InputError;
+        }
+        let text = sequence::flow(design, design.flow(flow_id));
+        return super::emit_text(&text, args.output.as_deref(), args.force);
     }
     let highlights = Highlights::from_findings(design, &analysis.findings);
     let text = match args.format {

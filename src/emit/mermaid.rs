@@ -33,6 +33,8 @@ impl askama::filters::Escaper for MermaidEscaper {
                 '&' => dest.write_str("#amp;")?,
                 '#' => dest.write_str("#35;")?,
                 '`' => dest.write_str("#96;")?,
+                // A statement separator in sequence diagrams.
+                ';' => dest.write_str("#59;")?,
                 '\n' | '\r' => dest.write_char(' ')?,
                 c if c.is_control() => {}
                 c => dest.write_char(c)?,

@@ -1,0 +1,235 @@
+//! Mermaid sequence diagrams of one flow (templates/sequence.mmd), in the
+//! style of the system-design guide's CDN and queue diagrams: each request
+//! labelled with its link's round trip, each answer with the component's
+//! latency, an `alt`/`else` block per cdn or cache (hit / miss), and the
+//! background work after an async hop as async messages.
+//!
+//! Figures come from the estimate layer (link round trips, component
+//! latencies, hit ratios); this module only lays them out.
+
+use askama::Template;
+
+use super::mermaid::node_id;
+use crate::estimate::latency::link_round_trip;
+use crate::estimate::number;
+use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId};
+
+#[derive(Template)]
+#[template(path = "sequence.mmd")]
+struct Sequence {
+    participants: Vec<Participant>,
+    lines: Vec<Line>,
+}
+
+struct Participant {
+    id: String,
+    label: String,
+}
+
+/// One statement: indentation and head (`n_a->>n_b: `, `alt `) are fixed
+/// text, `text` is escaped.
+struct Line {
+    indent: String,
+    head: String,
+    text: String,
+}
+
+struct Builder<'a> {
+    design: &'a Design,
+    /// The flow's operation, what each request of the synchronous part does.
+    op: crate::model::Op,
+    lines: Vec<Line>,
+}
+
+impl Builder<'_> {
+    fn push(&mut self, depth: usize, head: String, text: String) {
+        self.lines.push(Line {
+            indent: "  ".repeat(depth),
+            head,
+            text,
+        });
+    }
+
+    fn id(&self, component: ComponentId) -> String {
+        node_id(&self.design.component(component).id)
+    }
+
+    fn request(&mut self, depth: usize, link_id: LinkId, arrow: &str) {
+        let link = self.design.link(link_id);
+        let (ms, _) = link_round_trip(self.design, link_id);
+        let mut text = format!("{} · {} round trip", self.op, number::ms(ms));
+        if link.fanout == Fanout::All
+            && let Some(shard) = &self.design.component(link.to).shard
+        {
+            text.push_str(&format!(" · to all {} shards", shard.count));
+        }
+        let head = format!("{}{arrow}{}: ", self.id(link.from), self.id(link.to));
+        self.push(depth, head, text);
+    }
+
+    /// The answer of `component` to `caller`, labelled with its latency.
+    fn answer(&mut self, depth: usize, component: ComponentId, caller: ComponentId, what: &str) {
+        let answering = self.design.component(component);
+        let latency = latency_text(answering);
+        let head = format!("{}-->>{}: ", self.id(component), self.id(caller));
+        self.push(depth, head, format!("{what} · {} {latency}", answering.id));
+    }
+
+    /// The synchronous part from node `idx` on (iteratively nested: each
+    /// cache opens an `alt` that its miss branch continues).
+    fn sync_part(&mut self, nodes: &[ComponentId], links: &[LinkId], background: &[ComponentId]) {
+        let mut depth = 0;
+        let mut pending_answers: Vec<(usize, ComponentId, ComponentId, bool)> = Vec::new();
+        for (idx, &node) in nodes.iter().enumerate().skip(1) {
+            let caller = nodes[idx - 1];
+            let Some(&link_id) = links.get(idx - 1) else {
+                break;
+            };
+            let is_async = self.design.link(link_id).mode == crate::model::LinkMode::Async;
+            self.request(depth, link_id, if is_async { "-)" } else { "->>" });
+            let component = self.design.component(node);
+            let is_last = idx + 1 == nodes.len() && links.len() < nodes.len();
+            let hit_ratio = component.hit_ratio();
+            if component.kind.is_cache_like() && !is_last && hit_ratio > 0.0 {
+                let hit = format!("{} hit ({})", component.id, percent(hit_ratio));
+                self.push(depth, "alt ".to_string(), hit);
+                self.answer(depth + 1, node, caller, "hit");
+                let miss = format!("miss ({})", percent(1.0 - hit_ratio));
+                self.push(depth, "else ".to_string(), miss);
+                pending_answers.push((depth, node, caller, true));
+                depth += 1;
+            } else if is_last {
+                let what = if component.kind == Kind::Queue {
+                    "acknowledged"
+                } else {
+                    "response"
+                };
+                self.answer(depth, node, caller, what);
+            } else {
+                pending_answers.push((depth, node, caller, false));
+            }
+        }
+        // A fire-and-forget hop: its own round trip, nothing back.
+        if links.len() >= nodes.len()
+            && let Some(&link_id) = links.last()
+        {
+            self.request(depth, link_id, "-)");
+        }
+        // Answers travel back up, closing each cache's `alt`.
+        while let Some((answer_depth, node, caller, closes_alt)) = pending_answers.pop() {
+            self.answer(answer_depth + usize::from(closes_alt), node, caller, "response");
+            if closes_alt {
+                self.push(answer_depth, "end".to_string(), String::new());
+            }
+        }
+        self.background(nodes, links, background);
+    }
+
+    /// Work after the async hop, as async messages along the flow's path.
+    fn background(&mut self, nodes: &[ComponentId], links: &[LinkId], background: &[ComponentId]) {
+        if background.is_empty() {
+            return;
+        }
+        let Some(&last_sync) = nodes.last() else {
+            return;
+        };
+        let from_caller = links.len() >= nodes.len();
+        let mut previous = last_sync;
+        let mut text = "background work (not in the response time)".to_string();
+        if from_caller {
+            text = "background work after the fire-and-forget call".to_string();
+        }
+        self.push(0, format!("Note over {}: ", self.id(previous)), text);
+        for &next in background {
+            let link_id = self
+                .design
+                .link_ids()
+                .find(|id| self.design.link(*id).from == previous && self.design.link(*id).to == next);
+            let label = match link_id {
+                Some(link_id) => {
+                    let (ms, _) = link_round_trip(self.design, link_id);
+                    let verb = if self.design.component(previous).kind == Kind::Queue {
+                        "deliver"
+                    } else {
+                        "call"
+                    };
+                    format!(
+                        "{verb} · {} round trip · {}",
+                        number::ms(ms),
+                        latency_text(self.design.component(next))
+                    )
+                }
+                None => latency_text(self.design.component(next)),
+            };
+            let head = format!("{}-){}: ", self.id(previous), self.id(next));
+            self.push(0, head, label);
+            previous = next;
+        }
+    }
+}
+
+fn latency_text(component: &crate::model::Component) -> String {
+    let latency = &component.latency;
+    if component.kind == Kind::Client {
+        return "0 ms".to_string();
+    }
+    if latency.p99_ms > latency.p50_ms {
+        format!(
+            "p50 {} · p99 {}",
+            number::ms(latency.p50_ms),
+            number::ms(latency.p99_ms)
+        )
+    } else {
+        number::ms(latency.p50_ms)
+    }
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{}%", number::plain(number::round_sig(ratio * 100.0, 6)))
+}
+
+/// The sequence diagram of one flow.
+pub fn flow(design: &Design, flow: &Flow) -> String {
+    let part = flow.sync_part(design);
+    let mut participants = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &id in flow.path.iter() {
+        if seen.insert(id) {
+            let component = design.component(id);
+            let label = match &component.technology_name {
+                Some((technology, _)) => format!("{} ({} · {technology})", component.id, component.kind),
+                None => format!("{} ({})", component.id, component.kind),
+            };
+            participants.push(Participant {
+                id: node_id(&component.id),
+                label,
+            });
+        }
+    }
+    let mut builder = Builder {
+        design,
+        op: flow.op,
+        lines: Vec::new(),
+    };
+    let title = match &flow.label {
+        Some(label) => format!("flow {}: {label}", flow.id),
+        None => format!("flow {}", flow.id),
+    };
+    if let Some(&first) = flow.path.first() {
+        builder.push(
+            0,
+            format!("Note over {}: ", node_id(&design.component(first).id)),
+            title,
+        );
+    }
+    builder.sync_part(&part.nodes, &part.links, &part.background);
+    let sequence = Sequence {
+        participants,
+        lines: builder.lines,
+    };
+    let mut text = sequence.render().unwrap_or_default();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
