@@ -127,9 +127,7 @@ impl<'t> Ctx<'t> {
     /// cores (declarations are independent), and the results joined in
     /// source order, so the output does not depend on the thread count.
     fn batches(&mut self, batches: &[&[Node]], items: &mut Vec<Item>) {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_THREADS);
+        let threads = self.threads;
         if threads < 2 || batches.len() < PARALLEL_BATCHES {
             for batch in batches {
                 self.batch(batch, items);
