@@ -13,6 +13,10 @@ use crate::model::load::ParsedFile;
 use crate::source::Span;
 use crate::syntax::ast::{self, Block, ContainerKind, Item, Property, Quantity, Unit, Value, ValueKind};
 
+/// Longest flow path, in components: the latency model walks each flow
+/// (docs/performance.md, "Limits").
+pub const MAX_FLOW_COMPONENTS: usize = 1_000;
+
 /// Words that cannot be component ids (language.md §1).
 const RESERVED_IDS: &[&str] = &["system", "flow", "region", "rtt", "slo", "import"];
 
@@ -1459,6 +1463,20 @@ impl Resolver {
                 return None;
             }
         };
+        if nodes.len() > MAX_FLOW_COMPONENTS {
+            let diagnostic = self.error(
+                codes::LIMIT_EXCEEDED,
+                path_value.span,
+                format!(
+                    "flow `{}` crosses {} components, more than the limit of {MAX_FLOW_COMPONENTS}",
+                    decl.id.name,
+                    nodes.len()
+                ),
+            );
+            diagnostic.help =
+                Some("split it into several flows; a request rarely crosses more than a dozen".to_string());
+            return None;
+        }
         let ids: Vec<Option<ComponentId>> = nodes
             .iter()
             .map(|node| self.component_ref(&node.name, node.span))
