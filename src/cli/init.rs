@@ -193,7 +193,7 @@ mod tests {
     fn unknown_names_get_a_suggestion_and_the_list() {
         let text = unknown_template("twitter");
         assert!(text.contains("did you mean `twitter-timeline`?"), "{text}");
-        assert!(text.contains("`web-crawler`"), "{text}");
+        assert!(text.contains("    web-crawler "), "{text}");
         let text = unknown_template("zzzz");
         assert!(!text.contains("did you mean"), "{text}");
         assert_eq!(suggestion("twiter"), Some("twitter-timeline"));
