@@ -10,6 +10,7 @@ mod compose;
 mod diagram;
 mod estimate;
 pub mod fs;
+mod init;
 pub mod output;
 mod rules;
 
@@ -76,6 +77,11 @@ enum Command {
         after_help = "Examples:\n  hld estimate design.hld\n  hld estimate design.hld --flow read_timeline --format json\n  hld estimate design.hld --explain --flow read_timeline\n\nExit codes: 0 figures printed, 2 input errors."
     )]
     Estimate(estimate::EstimateArgs),
+    /// Start a design from a classic interview question
+    #[command(
+        after_help = "Examples:\n  hld init --list\n  hld init --template chat designs\n  hld init\n\nWrites DIR/NAME.hld and never replaces an existing file.\nExit codes: 0 written (or listed), 2 an unknown template or a file that already exists (nothing is written)."
+    )]
+    Init(init::InitArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
@@ -126,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Compose(args) => compose::run(&args),
         Command::Diagram(args) => diagram::run(&args),
         Command::Estimate(args) => estimate::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();

@@ -1,7 +1,8 @@
 //! Writing output files safely: atomically (a temporary file beside the
 //! target, then a rename, so an error never leaves half a file), never
 //! through a symbolic link, and never over a file hld did not write unless
-//! `--force` says so.
+//! `--force` says so. [`create_new`] is stricter still: it never replaces
+//! anything, not even a file hld wrote (`hld init`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,80 @@ pub fn write_file(path: &Path, contents: &[u8], force: bool) -> Result<(), Strin
     Ok(())
 }
 
+/// Why [`create_new`] wrote nothing.
+#[derive(Debug)]
+pub enum CreateError {
+    /// Something (a file, a directory, a link) is already at the path.
+    Exists,
+    /// Any other failure, as a sentence for the user.
+    Failed(String),
+}
+
+/// Writes `contents` to `path`, which must not exist: never replaces
+/// anything there, whoever wrote it, and never writes through a symbolic
+/// link (a dangling one counts as existing). The file appears whole or not
+/// at all: the contents go to a temporary file beside it, which is then
+/// hard-linked to `path`, an operation that fails rather than replace what
+/// another process may have created meanwhile. On a file system without
+/// hard links the file is created exclusively and written in place (still
+/// never over anything; removed again if the write fails).
+pub fn create_new(path: &Path, contents: &[u8]) -> Result<(), CreateError> {
+    let shown = path.display();
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(CreateError::Exists);
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(CreateError::Failed(format!(
+            "the directory {} does not exist",
+            dir.display()
+        )));
+    }
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.hld-{}.tmp", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(contents)?;
+        file.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(CreateError::Failed(format!("cannot write {shown}: {error}")));
+    }
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(CreateError::Exists),
+        Err(_) => write_exclusive(path, contents),
+    }
+}
+
+/// The fallback of [`create_new`]: an exclusive create (`O_EXCL`, which
+/// also refuses a symbolic link) and a write in place.
+fn write_exclusive(path: &Path, contents: &[u8]) -> Result<(), CreateError> {
+    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Err(CreateError::Exists),
+        Err(error) => {
+            return Err(CreateError::Failed(format!("cannot write {}: {error}", path.display())));
+        }
+    };
+    if let Err(error) = file.write_all(contents).and_then(|()| file.sync_all()) {
+        drop(file);
+        // The file is ours: this call created it.
+        let _ = std::fs::remove_file(path);
+        return Err(CreateError::Failed(format!("cannot write {}: {error}", path.display())));
+    }
+    Ok(())
+}
+
 /// Whether an existing file carries hld's marker near its start or end.
 pub fn written_by_hld(path: &Path) -> bool {
     let Ok(bytes) = std::fs::read(path) else {
@@ -82,6 +157,39 @@ mod tests {
         assert!(std::fs::read_to_string(&foreign).unwrap().ends_with("again\n"));
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn create_new_never_replaces_anything() {
+        let dir = std::env::temp_dir().join(format!("hld-create-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("design.hld");
+        create_new(&path, b"first\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
+        // Not even over its own output, and not through a dangling link.
+        assert!(matches!(create_new(&path, b"second\n"), Err(CreateError::Exists)));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
+        #[cfg(unix)]
+        {
+            let link = dir.join("link.hld");
+            std::os::unix::fs::symlink(dir.join("nowhere.hld"), &link).unwrap();
+            assert!(matches!(create_new(&link, b"x"), Err(CreateError::Exists)));
+            assert!(!dir.join("nowhere.hld").exists(), "nothing written through the link");
+        }
+        assert!(matches!(
+            create_new(&dir.join("missing/design.hld"), b"x"),
+            Err(CreateError::Failed(_))
+        ));
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|name| !name.ends_with(".tmp")),
+            "no temporary files left: {names:?}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
