@@ -41,6 +41,7 @@ fn every_diagram_renders_with_the_real_mermaid() {
         }
     };
     let mut designs = hld_files(&repo().join("examples"));
+    designs.extend(hld_files(&repo().join("templates/init")));
     if let Some(shared) = shared_examples() {
         designs.extend(hld_files(&shared));
     }
