@@ -202,7 +202,10 @@ impl Loading<'_> {
                 (String::from_utf8_lossy(error.as_bytes()).into_owned(), Some(offset))
             }
         };
-        let file = self.sources.add(name, text.clone());
+        // The source map keeps the text; parsing reads it from there, so a
+        // file is held once (a 15 MB design is not copied).
+        let text: std::sync::Arc<str> = text.into();
+        let file = self.sources.add(name, std::sync::Arc::clone(&text));
         if let Some(offset) = utf8_error {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -328,7 +331,7 @@ fn imports_of(ast: &ast::FileAst) -> Vec<ast::ImportDecl> {
     fn collect(items: &[ast::Item], imports: &mut Vec<ast::ImportDecl>) {
         for item in items {
             match item {
-                ast::Item::Import(import) => imports.push(import.clone()),
+                ast::Item::Import(import) => imports.push((**import).clone()),
                 ast::Item::Container(container) => collect(&container.items, imports),
                 _ => {}
             }

@@ -23,15 +23,17 @@ pub struct FileAst {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// Declarations are boxed so that a file's vector of items stays small
+/// (docs/performance.md, "Memory").
 pub enum Item {
-    Import(ImportDecl),
+    Import(Box<ImportDecl>),
     /// `system ID ["label"] { ... }` or `region ID ["label"] { ... }`.
-    Container(ContainerDecl),
-    Component(ComponentDecl),
-    Link(LinkDecl),
-    Flow(FlowDecl),
-    Slo(SloDecl),
-    Rtt(RttDecl),
+    Container(Box<ContainerDecl>),
+    Component(Box<ComponentDecl>),
+    Link(Box<LinkDecl>),
+    Flow(Box<FlowDecl>),
+    Slo(Box<SloDecl>),
+    Rtt(Box<RttDecl>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,9 +137,11 @@ pub enum ValueKind {
     /// `a -> b -> c`
     Chain(Vec<Ident>),
     List(Vec<Value>),
-    Block(Block),
+    /// Boxed, like `Tagged`: the rarer, larger variants live on the heap so
+    /// that every property stays small (docs/performance.md, "Memory").
+    Block(Box<Block>),
     /// `hash { key = user_id, count = 16 }`
-    Tagged(Ident, Block),
+    Tagged(Box<(Ident, Block)>),
 }
 
 impl ValueKind {
@@ -158,7 +162,7 @@ impl ValueKind {
             ValueKind::Chain(_) => "a path".to_string(),
             ValueKind::List(_) => "a list".to_string(),
             ValueKind::Block(_) => "a block".to_string(),
-            ValueKind::Tagged(tag, _) => format!("`{} {{ ... }}`", tag.name),
+            ValueKind::Tagged(tagged) => format!("`{} {{ ... }}`", tagged.0.name),
         }
     }
 }
@@ -187,5 +191,5 @@ pub struct Quantity {
     /// Written with a decimal point.
     pub fractional: bool,
     /// The text as written, for messages.
-    pub text: String,
+    pub text: Box<str>,
 }

@@ -92,7 +92,7 @@ pub fn parse_quantity(text: &str) -> Result<Quantity, LexError> {
             unit: Unit::Percent,
             si: false,
             fractional,
-            text: text.to_string(),
+            text: text.into(),
         });
     }
     let (value, unit, si) = apply_unit(number, unit_text).map_err(|(message, help)| LexError {
@@ -112,7 +112,7 @@ pub fn parse_quantity(text: &str) -> Result<Quantity, LexError> {
         unit,
         si,
         fractional,
-        text: text.to_string(),
+        text: text.into(),
     })
 }
 

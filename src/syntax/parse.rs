@@ -42,7 +42,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_THREADS);
-    parse_on(file, text, threads)
+    parse_on(file, text, if std::env::var_os("HLD_ONE_THREAD").is_some() { 1 } else { threads })
 }
 
 /// `parse` on at most `threads` threads; the result does not depend on it.
@@ -114,7 +114,7 @@ impl<'t> Ctx<'t> {
                         let end = close.map_or(self.text.len(), |close| close + 1);
                         container.span = self.span(header.start, end);
                         container.items = body_items;
-                        items.push(Item::Container(container));
+                        items.push(Item::Container(Box::new(container)));
                     }
                     idx += 1;
                 }
@@ -286,19 +286,19 @@ impl<'t> Ctx<'t> {
             Rule::import_decl => {
                 let string = pair.into_inner().find(|p| p.as_rule() == Rule::string)?;
                 let path = self.string(string, offset)?;
-                Some(Item::Import(ImportDecl { path, span }))
+                Some(Item::Import(Box::new(ImportDecl { path, span })))
             }
             Rule::rtt_decl => {
                 let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_rtt);
                 let a = self.ident(parts.next()?, offset);
                 let b = self.ident(parts.next()?, offset);
                 let value = self.value(parts.next()?, offset)?;
-                Some(Item::Rtt(RttDecl { a, b, value, span }))
+                Some(Item::Rtt(Box::new(RttDecl { a, b, value, span })))
             }
             Rule::slo_decl => {
                 let block = pair.into_inner().find(|p| p.as_rule() == Rule::block)?;
                 let block = self.block(block, offset)?;
-                Some(Item::Slo(SloDecl { block, span }))
+                Some(Item::Slo(Box::new(SloDecl { block, span })))
             }
             Rule::flow_decl => {
                 let mut id = None;
@@ -312,12 +312,12 @@ impl<'t> Ctx<'t> {
                         _ => {}
                     }
                 }
-                Some(Item::Flow(FlowDecl {
+                Some(Item::Flow(Box::new(FlowDecl {
                     id: id?,
                     label,
                     block: block?,
                     span,
-                }))
+                })))
             }
             Rule::link_decl => {
                 let mut nodes = Vec::new();
@@ -329,7 +329,7 @@ impl<'t> Ctx<'t> {
                         _ => {}
                     }
                 }
-                Some(Item::Link(LinkDecl { nodes, block, span }))
+                Some(Item::Link(Box::new(LinkDecl { nodes, block, span })))
             }
             Rule::component_decl => {
                 let mut idents = Vec::new();
@@ -349,7 +349,7 @@ impl<'t> Ctx<'t> {
                     }
                 }
                 let mut idents = idents.into_iter();
-                Some(Item::Component(ComponentDecl {
+                Some(Item::Component(Box::new(ComponentDecl {
                     kind: idents.next()?,
                     id: idents.next()?,
                     label,
@@ -357,7 +357,7 @@ impl<'t> Ctx<'t> {
                     block,
                     span,
                     recovered: false,
-                }))
+                })))
             }
             _ => None,
         }
@@ -397,7 +397,7 @@ impl<'t> Ctx<'t> {
             name: text.get(from..to).unwrap_or_default().to_string(),
             span: self.span(start + from, start + to),
         };
-        Some(Item::Component(ComponentDecl {
+        Some(Item::Component(Box::new(ComponentDecl {
             kind: ident(kind_start, kind_end),
             id: ident(id_start, id_end),
             label: None,
@@ -405,7 +405,7 @@ impl<'t> Ctx<'t> {
             block: None,
             span: self.span(start, end),
             recovered: true,
-        }))
+        })))
     }
 
     fn pair_span(&self, pair: &Pair<'_, Rule>, offset: usize) -> Span {
@@ -443,9 +443,11 @@ impl<'t> Ctx<'t> {
 
     fn block(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Option<Block> {
         let span = self.pair_span(&pair, offset);
-        let mut properties = Vec::new();
+        let inner = pair.into_inner();
+        // Exact capacity: blocks are most of a syntax tree's memory.
+        let mut properties = Vec::with_capacity(inner.len());
         let mut ok = true;
-        for property in pair.into_inner() {
+        for property in inner {
             let mut parts = property.into_inner();
             let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
                 continue;
@@ -455,7 +457,7 @@ impl<'t> Ctx<'t> {
             let value = if value.as_rule() == Rule::block {
                 let span = self.pair_span(&value, offset);
                 self.block(value, offset).map(|block| Value {
-                    kind: ValueKind::Block(block),
+                    kind: ValueKind::Block(Box::new(block)),
                     span,
                 })
             } else {
@@ -524,18 +526,19 @@ impl<'t> Ctx<'t> {
                     }
                     Some(block) => {
                         let tag = self.ident(name, offset);
-                        ValueKind::Tagged(tag, self.block(block, offset)?)
+                        ValueKind::Tagged(Box::new((tag, self.block(block, offset)?)))
                     }
                 }
             }
             Rule::list => {
-                let mut values = Vec::new();
-                for item in pair.into_inner() {
+                let items = pair.into_inner();
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
                     values.push(self.value(item, offset)?);
                 }
                 ValueKind::List(values)
             }
-            Rule::block => ValueKind::Block(self.block(pair, offset)?),
+            Rule::block => ValueKind::Block(Box::new(self.block(pair, offset)?)),
             _ => return None,
         };
         Some(Value { kind, span })

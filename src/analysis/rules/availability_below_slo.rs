@@ -137,6 +137,14 @@ fn fix(design: &Design, factor: &Factor, op: Op) -> String {
             ),
         };
     }
+    // A managed service or a redundant-by-default kind without `replicas`
+    // counts once at the kind's default (language.md §4): its provider's
+    // published figure is the better fix than replicas.
+    if !component.replicas_declared && (component.is_managed() || component.kind.redundant_by_default()) {
+        return format!(
+            "declare the availability {id}'s provider publishes (e.g. `availability = 99.99%`), set `replicas = 2` on it, or lower the SLO"
+        );
+    }
     format!(
         "set `replicas = {}` on {id}, or lower the SLO",
         component.replicas.saturating_add(1).max(2)
