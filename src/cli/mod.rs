@@ -158,6 +158,10 @@ pub fn stderr_style() -> Style {
 pub fn compile(path: &str, args: &InputArgs) -> Compilation {
     let limits = Limits {
         max_file_size: args.max_size,
+        // HLD_THREADS=1 parses on one thread (for measurements).
+        parse_threads: std::env::var("HLD_THREADS")
+            .ok()
+            .and_then(|threads| threads.parse().ok()),
         ..Limits::default()
     };
     let (name, file_path, bytes) = if path == "-" {

@@ -28,6 +28,8 @@ pub struct Limits {
     pub max_imported_files: usize,
     /// Most diagnostics kept per file; the rest are counted.
     pub max_errors_per_file: usize,
+    /// Threads a long file is parsed on; `None`: every core.
+    pub parse_threads: Option<usize>,
 }
 
 impl Default for Limits {
@@ -37,6 +39,7 @@ impl Default for Limits {
             max_import_depth: 16,
             max_imported_files: 256,
             max_errors_per_file: 100,
+            parse_threads: None,
         }
     }
 }
@@ -219,7 +222,10 @@ impl Loading<'_> {
             let _ = imported_at;
             return;
         }
-        let parsed = syntax::parse(file, &text);
+        let parsed = match self.limits.parse_threads {
+            Some(threads) => syntax::parse_on(file, &text, threads.max(1)),
+            None => syntax::parse(file, &text),
+        };
         for error in parsed.errors {
             self.diagnostics.push(syntax_diagnostic(error));
         }

@@ -1387,11 +1387,7 @@ impl Resolver {
         }
     }
 
-    fn flow(
-        &mut self,
-        decl: &ast::FlowDecl,
-        links_by_pair: &LinksByPair,
-    ) -> Option<Flow> {
+    fn flow(&mut self, decl: &ast::FlowDecl, links_by_pair: &LinksByPair) -> Option<Flow> {
         let mut path_value = None;
         let mut rps = None;
         let mut op = None;

@@ -10,4 +10,4 @@ pub mod lexical;
 pub mod parse;
 pub mod split;
 
-pub use parse::{Parsed, SyntaxError, parse};
+pub use parse::{Parsed, SyntaxError, parse, parse_on};

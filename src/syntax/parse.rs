@@ -42,11 +42,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_THREADS);
-    parse_on(file, text, if std::env::var_os("HLD_ONE_THREAD").is_some() { 1 } else { threads })
+    parse_on(file, text, threads)
 }
 
 /// `parse` on at most `threads` threads; the result does not depend on it.
-fn parse_on(file: FileId, text: &str, threads: usize) -> Parsed {
+pub fn parse_on(file: FileId, text: &str, threads: usize) -> Parsed {
     let split = split::split(text);
     let mut ctx = Ctx {
         file,
