@@ -48,7 +48,9 @@ fn bench_stages(c: &mut Criterion) {
             .design
             .expect("the generated design resolves");
         let mut group = c.benchmark_group(format!("stages/{size}"));
-        group.sample_size(10).measurement_time(Duration::from_secs(if size >= 100_000 { 20 } else { 5 }));
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(if size >= 100_000 { 20 } else { 5 }));
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(BenchmarkId::new("read", size), |b| {
             b.iter(|| black_box(std::fs::read(&path).expect("reads").len()))
@@ -66,7 +68,7 @@ fn bench_stages(c: &mut Criterion) {
                         is_root: true,
                     }]
                 },
-                |files| black_box(resolve(&files).0.map(|design| design.components.len())),
+                |files| black_box(resolve(files).0.map(|design| design.components.len())),
                 criterion::BatchSize::LargeInput,
             )
         });

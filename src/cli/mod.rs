@@ -197,8 +197,29 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
         key,
         bytes,
     };
-    load::compile(input, &fs::FsLoader, &limits)
+    let compilation = load::compile(input, &fs::FsLoader, &limits);
+    release_freed_memory();
+    compilation
 }
+
+/// Hands the syntax tree's freed pages back to the operating system before
+/// analysis starts. glibc keeps freed memory in its heap; without this a
+/// 100,000-component design peaks at the tree plus the analysis instead of
+/// the design plus the analysis (docs/performance.md, "Memory").
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_freed_memory() {
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+    }
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it
+    // takes no pointers and is safe to call at any time.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_freed_memory() {}
 
 /// The configuration for a design: `--config`, else hld.yaml beside it.
 /// Errors come with their own source map to render them.

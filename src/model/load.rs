@@ -124,11 +124,11 @@ pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Comp
     {
         // Resolve anyway to report its errors too, but a design with syntax
         // errors is never analysed.
-        let (_, resolve_diagnostics) = resolve::resolve(&loading.files);
+        let (_, resolve_diagnostics) = resolve::resolve(std::mem::take(&mut loading.files));
         diagnostics.extend(resolve_diagnostics);
         None
     } else {
-        let (design, resolve_diagnostics) = resolve::resolve(&loading.files);
+        let (design, resolve_diagnostics) = resolve::resolve(std::mem::take(&mut loading.files));
         diagnostics.extend(resolve_diagnostics);
         design
     };

@@ -20,30 +20,51 @@ pub const MAX_FLOW_COMPONENTS: usize = 1_000;
 /// Words that cannot be component ids (language.md §1).
 const RESERVED_IDS: &[&str] = &["system", "flow", "region", "rtt", "slo", "import"];
 
-/// Declarations gathered from every file, with the region they sit in.
-#[derive(Default)]
-struct Gathered<'a> {
-    system: Option<&'a ast::ContainerDecl>,
-    components: Vec<(&'a ast::ComponentDecl, Option<&'a ast::ContainerDecl>)>,
-    links: Vec<&'a ast::LinkDecl>,
-    flows: Vec<&'a ast::FlowDecl>,
-    slos: Vec<&'a ast::SloDecl>,
-    rtts: Vec<&'a ast::RttDecl>,
-    regions: Vec<&'a ast::ContainerDecl>,
+/// A `system` or `region` header without its body.
+struct Header {
+    id: ast::Ident,
+    label: Option<ast::StringLit>,
+    header_span: Span,
 }
 
-pub fn resolve(files: &[ParsedFile]) -> (Option<Design>, Vec<Diagnostic>) {
+impl Header {
+    fn of(container: &ast::ContainerDecl) -> Header {
+        Header {
+            id: container.id.clone(),
+            label: container.label.clone(),
+            header_span: container.header_span,
+        }
+    }
+}
+
+/// Declarations moved out of every file's syntax tree. Each phase consumes
+/// its part, so a declaration's tree is freed once it is resolved: the
+/// syntax tree and the design are never both whole in memory
+/// (docs/performance.md, "Memory").
+#[derive(Default)]
+struct Gathered {
+    system: Option<Header>,
+    /// Each component with the index in `regions` of the block it sits in.
+    components: Vec<(Box<ast::ComponentDecl>, Option<usize>)>,
+    links: Vec<Box<ast::LinkDecl>>,
+    flows: Vec<Box<ast::FlowDecl>>,
+    slos: Vec<Box<ast::SloDecl>>,
+    rtts: Vec<Box<ast::RttDecl>>,
+    regions: Vec<Header>,
+}
+
+pub fn resolve(files: Vec<ParsedFile>) -> (Option<Design>, Vec<Diagnostic>) {
     let mut cx = Resolver {
         diagnostics: Vec::new(),
         design: Design::default(),
     };
-    let gathered = cx.gather(files);
+    let mut gathered = cx.gather(files);
     cx.regions(&gathered);
-    cx.components(&gathered);
-    cx.rtts(&gathered);
-    cx.system_slo(&gathered);
-    cx.links(&gathered);
-    cx.flows(&gathered);
+    cx.components(&mut gathered);
+    cx.rtts(&mut gathered);
+    cx.system_slo(&mut gathered);
+    cx.links(&mut gathered);
+    cx.flows(&mut gathered);
     cx.check_cross_references();
     cx.share_client_rps();
     let has_errors = cx
@@ -67,16 +88,18 @@ impl Resolver {
 
     // ------------------------------------------------------------ gathering
 
-    fn gather<'a>(&mut self, files: &'a [ParsedFile]) -> Gathered<'a> {
+    fn gather(&mut self, files: Vec<ParsedFile>) -> Gathered {
         let mut gathered = Gathered::default();
         // Reported only when the file has a system: without one, "no system
         // block" says it all.
         let mut outside = Vec::new();
+        let root_file = files.iter().find(|file| file.is_root).map(|file| file.file);
         for parsed in files {
-            for item in &parsed.ast.items {
+            let is_root = parsed.is_root;
+            for item in parsed.ast.items {
                 match item {
                     Item::Container(container) if container.kind == ContainerKind::System => {
-                        if !parsed.is_root {
+                        if !is_root {
                             self.error(
                                 codes::SYNTAX_ERROR,
                                 container.header_span,
@@ -89,7 +112,7 @@ impl Resolver {
                             );
                             continue;
                         }
-                        if let Some(first) = gathered.system {
+                        if let Some(first) = &gathered.system {
                             let first_span = first.header_span;
                             self.error(codes::SYNTAX_ERROR, container.header_span, "a file holds one `system`")
                                 .secondary
@@ -99,15 +122,15 @@ impl Resolver {
                                 });
                             continue;
                         }
-                        gathered.system = Some(container);
-                        self.gather_items(&container.items, None, &mut gathered, 0);
+                        gathered.system = Some(Header::of(&container));
+                        self.gather_items(container.items, None, &mut gathered, 0);
                     }
                     Item::Import(_) => {}
                     other => {
-                        if parsed.is_root {
-                            outside.push(item_span(other));
+                        if is_root {
+                            outside.push(item_span(&other));
                         } else {
-                            self.gather_items(std::slice::from_ref(other), None, &mut gathered, 0);
+                            self.gather_items(vec![other], None, &mut gathered, 0);
                         }
                     }
                 }
@@ -122,24 +145,15 @@ impl Resolver {
                 )
                 .help = Some("move it inside `system NAME { ... }`".to_string());
             }
-        } else {
-            if let Some(root) = files.iter().find(|file| file.is_root) {
-                let span = Span::new(root.file, 0, 0);
-                self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
-                    .help =
-                    Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
-            }
+        } else if let Some(root) = root_file {
+            let span = Span::new(root, 0, 0);
+            self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
+                .help = Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
         }
         gathered
     }
 
-    fn gather_items<'a>(
-        &mut self,
-        items: &'a [Item],
-        region: Option<&'a ast::ContainerDecl>,
-        gathered: &mut Gathered<'a>,
-        depth: usize,
-    ) {
+    fn gather_items(&mut self, items: Vec<Item>, region: Option<usize>, gathered: &mut Gathered, depth: usize) {
         for item in items {
             match item {
                 Item::Component(component) => gathered.components.push((component, region)),
@@ -150,8 +164,9 @@ impl Resolver {
                 Item::Import(_) => {}
                 Item::Container(container) => match container.kind {
                     ContainerKind::Region if region.is_none() && depth == 0 => {
-                        gathered.regions.push(container);
-                        self.gather_items(&container.items, Some(container), gathered, depth + 1);
+                        gathered.regions.push(Header::of(&container));
+                        let index = gathered.regions.len() - 1;
+                        self.gather_items(container.items, Some(index), gathered, depth + 1);
                     }
                     ContainerKind::Region => {
                         self.error(codes::SYNTAX_ERROR, container.header_span, "regions cannot be nested")
@@ -172,7 +187,7 @@ impl Resolver {
 
     // ------------------------------------------------------------ regions
 
-    fn regions(&mut self, gathered: &Gathered<'_>) {
+    fn regions(&mut self, gathered: &Gathered) {
         let mut seen: HashMap<String, Span> = HashMap::new();
         for region in &gathered.regions {
             if let Some(first) = seen.get(&region.id.name) {
@@ -207,10 +222,15 @@ impl Resolver {
 
     // ------------------------------------------------------------ components
 
-    fn components(&mut self, gathered: &Gathered<'_>) {
-        let mut first_span: HashMap<&str, Span> = HashMap::new();
-        let mut declared = Vec::new();
-        for (decl, region) in &gathered.components {
+    fn components(&mut self, gathered: &mut Gathered) {
+        // Exact sizes: at 100,000 components a doubling vector's slack is
+        // 16 MB (docs/performance.md, "Memory").
+        let components = std::mem::take(&mut gathered.components);
+        let count = components.len();
+        self.design.components.reserve_exact(count);
+        self.design.component_index.reserve(count);
+        let mut declared = Vec::with_capacity(count);
+        for (decl, region) in components {
             let kind = if decl.recovered {
                 // Its syntax error is reported; only the id matters now.
                 Kind::parse(&decl.kind.name).unwrap_or(Kind::Service)
@@ -229,8 +249,8 @@ impl Resolver {
                 .help = Some("choose another id".to_string());
                 continue;
             }
-            if let Some(first) = first_span.get(decl.id.name.as_str()) {
-                let first = *first;
+            if let Some(first) = self.design.component_id(&decl.id.name) {
+                let first = self.design.component(first).id_span;
                 let diagnostic = self.error(
                     codes::DUPLICATE_ID,
                     decl.id.span,
@@ -244,18 +264,21 @@ impl Resolver {
                 diagnostic.help = Some("give each component its own id".to_string());
                 continue;
             }
-            first_span.insert(&decl.id.name, decl.id.span);
             let id = ComponentId(self.design.components.len() as u32);
             self.design.component_index.insert(decl.id.name.clone(), id);
-            let region_id = region.and_then(|region| self.design.region_id(&region.id.name));
-            let component = self.new_component(decl, kind, region_id);
+            let region_id = region
+                .and_then(|index| gathered.regions.get(index))
+                .and_then(|region| self.design.region_id(&region.id.name));
+            let component = self.new_component(&decl, kind, region_id);
             self.design.components.push(component);
-            declared.push((id, *decl));
+            // Only the block is needed later; the rest of the tree goes now.
+            let decl = *decl;
+            declared.push((id, decl.block));
         }
         // Properties after every id is known: `dead_letter` names a queue.
-        for (id, decl) in declared {
-            if let Some(block) = &decl.block {
-                self.component_properties(id, block);
+        for (id, block) in declared {
+            if let Some(block) = block {
+                self.component_properties(id, &block);
             }
         }
     }
@@ -1129,8 +1152,8 @@ impl Resolver {
 
     // ------------------------------------------------------------ rtt and slo
 
-    fn rtts(&mut self, gathered: &Gathered<'_>) {
-        for rtt in &gathered.rtts {
+    fn rtts(&mut self, gathered: &mut Gathered) {
+        for rtt in std::mem::take(&mut gathered.rtts) {
             let a = self.region_ref(&rtt.a.name, rtt.a.span);
             let b = self.region_ref(&rtt.b.name, rtt.b.span);
             let ms = self.duration("rtt", &rtt.value);
@@ -1199,13 +1222,13 @@ impl Resolver {
         slo
     }
 
-    fn system_slo(&mut self, gathered: &Gathered<'_>) {
-        if let Some(system) = gathered.system {
+    fn system_slo(&mut self, gathered: &mut Gathered) {
+        if let Some(system) = &gathered.system {
             self.design.name = system.id.name.clone();
             self.design.label = system.label.as_ref().map(|label| label.value.clone());
             self.design.span = system.header_span;
         }
-        for (idx, slo) in gathered.slos.iter().enumerate() {
+        for (idx, slo) in std::mem::take(&mut gathered.slos).into_iter().enumerate() {
             if idx > 0 {
                 self.error(codes::INVALID_VALUE, slo.span, "the system has one `slo`")
                     .help = Some("merge the two slo blocks".to_string());
@@ -1217,10 +1240,16 @@ impl Resolver {
 
     // ------------------------------------------------------------ links
 
-    fn links(&mut self, gathered: &Gathered<'_>) {
+    fn links(&mut self, gathered: &mut Gathered) {
+        let count: usize = gathered
+            .links
+            .iter()
+            .map(|decl| decl.nodes.len().saturating_sub(1))
+            .sum();
+        self.design.links.reserve_exact(count);
         // Links by ends and op, to find one declared twice.
-        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::new();
-        for decl in &gathered.links {
+        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::with_capacity(count);
+        for decl in std::mem::take(&mut gathered.links) {
             let ids: Vec<Option<ComponentId>> = decl
                 .nodes
                 .iter()
@@ -1363,10 +1392,10 @@ impl Resolver {
 
     // ------------------------------------------------------------ flows
 
-    fn flows(&mut self, gathered: &Gathered<'_>) {
+    fn flows(&mut self, gathered: &mut Gathered) {
         let mut seen: HashMap<String, Span> = HashMap::new();
         let links_by_pair = LinksByPair::new(&self.design);
-        for decl in &gathered.flows {
+        for decl in std::mem::take(&mut gathered.flows) {
             if let Some(first) = seen.get(&decl.id.name) {
                 let first = *first;
                 let diagnostic = self.error(
@@ -1381,7 +1410,7 @@ impl Resolver {
                 continue;
             }
             seen.insert(decl.id.name.clone(), decl.id.span);
-            if let Some(flow) = self.flow(decl, &links_by_pair) {
+            if let Some(flow) = self.flow(&decl, &links_by_pair) {
                 self.design.flows.push(flow);
             }
         }
