@@ -41,6 +41,9 @@ impl Header {
 /// its part, so a declaration's tree is freed once it is resolved: the
 /// syntax tree and the design are never both whole in memory
 /// (docs/performance.md, "Memory").
+// The boxes are the syntax tree's own: moving them is cheaper than copying
+// each declaration out of its box.
+#[allow(clippy::vec_box)]
 #[derive(Default)]
 struct Gathered {
     system: Option<Header>,
