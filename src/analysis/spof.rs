@@ -18,7 +18,9 @@
 //! This module computes; the rule formats. It knows nothing about which
 //! specific rules take precedence.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashSet as HashSet;
 
 use petgraph::algo::dominators::{Dominators, simple_fast};
 use petgraph::graph::{DiGraph, EdgeIndex, Neighbors, NodeIndex};
@@ -178,7 +180,7 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
     let mut seen_stamp = vec![usize::MAX; analysis.node_count()];
     // (component, target) pairs already counted: a target reached from
     // several groups counts once.
-    let mut seen_pairs: HashSet<(ComponentId, ComponentId)> = HashSet::new();
+    let mut seen_pairs: HashSet<(ComponentId, ComponentId)> = HashSet::default();
     for (group_idx, (sources, root)) in groups.values().zip(&group_roots).enumerate() {
         let user_facing = sources
             .iter()
@@ -297,7 +299,7 @@ impl Visitable for Sparse<'_> {
     type Map = HashSet<NodeIndex>;
 
     fn visit_map(&self) -> HashSet<NodeIndex> {
-        HashSet::new()
+        HashSet::default()
     }
 
     fn reset_map(&self, map: &mut HashSet<NodeIndex>) {

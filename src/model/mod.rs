@@ -11,7 +11,7 @@ pub mod resolve;
 pub mod schema;
 pub mod types;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::knowledge::{KnowledgeBase, Technology};
 use crate::source::Span;
@@ -479,8 +479,10 @@ pub struct Design {
     pub regions: Vec<Region>,
     pub rtts: Vec<Rtt>,
     pub slo: Slo,
-    component_index: HashMap<String, ComponentId>,
-    region_index: HashMap<String, RegionId>,
+    // FxHash: ids are short, untrusted-collision risk is irrelevant for a
+    // compiler's own tables, and SipHash was a visible share of resolve.
+    component_index: FxHashMap<String, ComponentId>,
+    region_index: FxHashMap<String, RegionId>,
 }
 
 impl Design {

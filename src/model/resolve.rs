@@ -3,7 +3,7 @@
 //! knowledge base and language.md §4, and reports every error it finds, not
 //! only the first.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::schema::{self, COMPONENT_PROPERTIES, FLOW_PROPERTIES, LINK_PROPERTIES, PropertySpec, SLO_PROPERTIES};
 use super::*;
@@ -191,7 +191,7 @@ impl Resolver {
     // ------------------------------------------------------------ regions
 
     fn regions(&mut self, gathered: &Gathered) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         for region in &gathered.regions {
             if let Some(first) = seen.get(&region.id.name) {
                 let first = *first;
@@ -902,7 +902,7 @@ impl Resolver {
         required: &[&str],
         optional: &[&str],
     ) -> Option<HashMap<&'b str, &'b Value>> {
-        let mut fields = HashMap::new();
+        let mut fields = HashMap::default();
         let mut ok = true;
         let mut seen = Vec::new();
         for property in &block.properties {
@@ -1251,7 +1251,8 @@ impl Resolver {
             .sum();
         self.design.links.reserve_exact(count);
         // Links by ends and op, to find one declared twice.
-        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> = HashMap::with_capacity(count);
+        let mut seen: HashMap<(ComponentId, ComponentId, Op), Span> =
+            HashMap::with_capacity_and_hasher(count, Default::default());
         for decl in std::mem::take(&mut gathered.links) {
             let ids: Vec<Option<ComponentId>> = decl
                 .nodes
@@ -1396,7 +1397,7 @@ impl Resolver {
     // ------------------------------------------------------------ flows
 
     fn flows(&mut self, gathered: &mut Gathered) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         let links_by_pair = LinksByPair::new(&self.design);
         for decl in std::mem::take(&mut gathered.flows) {
             if let Some(first) = seen.get(&decl.id.name) {
@@ -1678,7 +1679,7 @@ impl Resolver {
     /// Flows without `rps` share what their client's `rps` leaves after the
     /// flows that set one, evenly (language.md §2, "Flows").
     fn share_client_rps(&mut self) {
-        let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::new();
+        let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::default();
         for flow_id in self.design.flow_ids() {
             if let Some(client) = self.design.flow(flow_id).client() {
                 by_client.entry(client).or_default().push(flow_id);

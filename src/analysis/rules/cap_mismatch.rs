@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
 use crate::analysis::{Context, Finding};
@@ -112,7 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         // A path may cross one link twice; it is one cause.
-        let mut judged: HashSet<LinkId> = HashSet::new();
+        let mut judged: HashSet<LinkId> = HashSet::default();
         for link_id in &flow.hops {
             if reported.get(link_id.index()).copied().unwrap_or(false) || !judged.insert(*link_id) {
                 continue;
