@@ -17,11 +17,12 @@ pub mod explain;
 pub mod latency;
 pub mod math;
 pub mod number;
+pub mod what_if;
 
 use std::sync::{Mutex, OnceLock};
 
 pub use availability::{FlowAvailability, flow_availability};
-pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity};
+pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity, capacity_with};
 use dist::LawCache;
 pub use latency::{LatencyFigures, LatencyOptions, PathModel};
 
@@ -121,7 +122,8 @@ pub fn estimate(design: &Design, flows: Option<&[FlowId]>) -> Estimates {
     }
 }
 
-fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
+/// The estimate of one flow (latency, availability, outcomes, SLO verdict).
+pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
     let flow = design.flow(id);
     let model = PathModel::new(design, flow, LatencyOptions::default());
     let latency = latency::figures(&model, cache);
