@@ -1,11 +1,11 @@
-//! `hld diagram FILE [--format mermaid|dot|json] [-o OUT]`.
+//! `hld diagram FILE [--format mermaid|dot|svg|json] [-o OUT]`.
 
 use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
 use crate::analysis;
 use crate::emit::diagram::Highlights;
-use crate::emit::{design_json, dot, mermaid};
+use crate::emit::{design_json, dot, mermaid, svg};
 
 #[derive(clap::Args)]
 pub struct DiagramArgs {
@@ -31,6 +31,8 @@ enum DiagramFormat {
     Mermaid,
     /// Graphviz DOT
     Dot,
+    /// An SVG picture, laid out by hld itself
+    Svg,
     /// The resolved design as JSON, for other tools
     Json,
 }
@@ -56,6 +58,14 @@ pub fn run(args: &DiagramArgs) -> Exit {
     let text = match args.format {
         DiagramFormat::Mermaid => mermaid::flowchart(design, &highlights),
         DiagramFormat::Dot => dot::graph(design, &highlights),
+        DiagramFormat::Svg => match svg::document(design, &highlights) {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("error: {error}");
+                eprintln!("  help: draw it with `hld diagram --format dot` and Graphviz");
+                return Exit::InputError;
+            }
+        },
         DiagramFormat::Json => design_json::export(design),
     };
     super::emit_text(&text, args.output.as_deref(), args.force)

@@ -13,3 +13,4 @@ pub mod json;
 pub mod mermaid;
 pub mod rule_docs;
 pub mod sarif;
+pub mod svg;
