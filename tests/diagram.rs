@@ -22,7 +22,7 @@ fn every_example_in_every_format_matches_its_snapshot() {
         } else {
             "shared"
         };
-        for format in ["mermaid", "dot", "json"] {
+        for format in ["mermaid", "dot", "svg", "json"] {
             let run = run(&["diagram", path.to_str().unwrap(), "--format", format]);
             assert_eq!(run.code, 0, "{} {format}: {}", path.display(), run.stderr);
             let again = common::run(&["diagram", path.to_str().unwrap(), "--format", format]);
@@ -69,6 +69,16 @@ fn hostile_labels_and_ids_are_escaped() {
     assert!(run.stdout.contains("#lt;script#gt;"), "{}", run.stdout);
     let dot = run_with_stdin(&["diagram", "-", "--format", "dot"], design.as_bytes());
     assert!(dot.stdout.contains(r#"users \"of\" <script>"#), "{}", dot.stdout);
+    let svg = run_with_stdin(&["diagram", "-", "--format", "svg"], design.as_bytes());
+    assert_eq!(svg.code, 0, "{}", svg.stderr);
+    assert!(
+        svg.stdout
+            .contains("users &quot;of&quot; &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        svg.stdout
+    );
+    assert!(!svg.stdout.contains("<script"), "{}", svg.stdout);
+    assert!(svg.stdout.contains("café ☕ `tick` (1) {2} [3]"), "{}", svg.stdout);
 }
 
 #[test]

@@ -279,15 +279,15 @@ impl<'a> Builder<'a> {
             ));
         }
         blocks.push(Block::Paragraph(match design.slo.is_empty() {
-            true => Text::new().rich(&"The system sets no SLO; flows are held only to their own."),
+            true => Text::new().rich("The system sets no SLO; flows are held only to their own."),
             false => Text::new()
-                .rich(&"The system's objective for every flow that sets no other: ")
+                .rich("The system's objective for every flow that sets no other: ")
                 .strong(slo_text(&design.slo))
-                .rich(&"."),
+                .rich("."),
         }));
         if design.flows.is_empty() {
             blocks.push(Block::Paragraph(Text::new().rich(
-                &"No flow is declared, so there are no per-request figures: declare a `flow` for each kind of request.",
+                "No flow is declared, so there are no per-request figures: declare a `flow` for each kind of request.",
             )));
             return blocks;
         }
@@ -302,15 +302,15 @@ impl<'a> Builder<'a> {
         let total = reads + writes + both;
         if total > 0.0 {
             let share = |x: f64| format!("{}%", plain(100.0 * x / total));
+            let parts: Vec<String> = [(reads, "read"), (writes, "write"), (both, "both read and write")]
+                .iter()
+                .filter(|(rate_of, _)| *rate_of > 0.0)
+                .map(|(rate_of, what)| format!("{} ({}) {what}", rate(*rate_of), share(*rate_of)))
+                .collect();
             blocks.push(Block::Paragraph(Text::new().rich(&format!(
-                "Of the {} requests per second the flows carry, {} ({}) read, {} ({}) write and {} ({}) do both.",
+                "Of the {} requests per second the flows carry, {}.",
                 grouped(total),
-                rate(reads),
-                share(reads),
-                rate(writes),
-                share(writes),
-                rate(both),
-                share(both)
+                join(&parts)
             ))));
         }
         let rows = design
@@ -423,7 +423,7 @@ impl<'a> Builder<'a> {
         blocks.push(Block::Diagram);
         if !design.flows.is_empty() {
             blocks.push(Block::Paragraph(
-                Text::new().rich(&"The requests, and the path each takes:"),
+                Text::new().rich("The requests, and the path each takes:"),
             ));
             let items = design
                 .flow_ids()
@@ -438,7 +438,7 @@ impl<'a> Builder<'a> {
                     text = text.rich(&format!(", {} at {}: ", flow.op, rate(flow.rps)));
                     text = text.rich(&sync.join(" → "));
                     if part.background.is_empty() {
-                        text.rich(&"; the caller waits for all of it.")
+                        text.rich("; the caller waits for all of it.")
                     } else {
                         let background: Vec<String> =
                             part.background.iter().map(|c| self.component(*c).id.clone()).collect();
@@ -459,7 +459,7 @@ impl<'a> Builder<'a> {
     // 3. Components
 
     fn components(&mut self) -> Vec<Block> {
-        let mut blocks = vec![Block::Paragraph(Text::new().rich(&
+        let mut blocks = vec![Block::Paragraph(Text::new().rich(
             "Each component, what it does in this design, and the choices and figures it declares (with where each default comes from).",
         ))];
         for id in self.design.component_ids() {
@@ -880,13 +880,14 @@ impl<'a> Builder<'a> {
         let mut blocks = Vec::new();
         if stores.is_empty() {
             blocks.push(Block::Paragraph(Text::new().rich(
-                &"The design has no database, search index or object store: it keeps no data of its own.",
+                "The design has no database, search index or object store: it keeps no data of its own.",
             )));
             return blocks;
         }
         blocks.push(Block::Paragraph(Text::new().rich(&format!(
-            "{} hold the data: {}. For each, its consistency, CAP and PACELC class, and what each flow that reaches it gets (language.md §4, \"Consistency\").",
+            "{} {} the data: {}. For each, its consistency, CAP and PACELC class, and what each flow that reaches it gets (language.md §4, \"Consistency\").",
             count(stores.len(), "store"),
+            if stores.len() == 1 { "holds" } else { "hold" },
             names(design, &stores)
         ))));
         for id in stores {
@@ -930,13 +931,13 @@ impl<'a> Builder<'a> {
             blocks.push(Block::Bullets(facts));
             let rows = self.consistency_rows(id);
             if rows.is_empty() {
-                blocks.push(Block::Paragraph(Text::new().rich(&"No flow and no link reaches it.")));
+                blocks.push(Block::Paragraph(Text::new().rich("No flow and no link reaches it.")));
             } else {
                 blocks.push(Block::Paragraph(
                     Text::new()
-                        .rich(&"What each request that reaches ")
+                        .rich("What each request that reaches ")
                         .code(name.clone())
-                        .rich(&" gets:"),
+                        .rich(" gets:"),
                 ));
                 blocks.push(table(
                     &["flow or link", "hop", "op", "gets", "because", "requires", "verdict"],
@@ -978,9 +979,9 @@ impl<'a> Builder<'a> {
                     &mut blocks,
                     DesignChoice::ReadFromPrimary,
                     Text::new()
-                        .rich(&"a link pins its reads of ")
+                        .rich("a link pins its reads of ")
                         .code(name)
-                        .rich(&" to the primary"),
+                        .rich(" to the primary"),
                 );
             }
         }
@@ -1047,7 +1048,7 @@ impl<'a> Builder<'a> {
         let mut blocks = Vec::new();
         if caches.is_empty() {
             blocks.push(Block::Paragraph(Text::new().rich(
-                &"The design has no cache and no cdn: every request goes all the way to where its answer lives.",
+                "The design has no cache and no cdn: every request goes all the way to where its answer lives.",
             )));
         } else {
             blocks.push(Block::Paragraph(Text::new().rich(&format!(
@@ -1136,7 +1137,7 @@ impl<'a> Builder<'a> {
                 self.push_trade_off(
                     &mut blocks,
                     DesignChoice::Cdn,
-                    Text::new().code(name.clone()).rich(&" is a cdn"),
+                    Text::new().code(name.clone()).rich(" is a cdn"),
                 );
                 if let Some(eviction) = component.eviction {
                     self.push_trade_off(
@@ -1160,7 +1161,7 @@ impl<'a> Builder<'a> {
             return blocks;
         }
         blocks.push(heading("Latency per flow", "latency-per-flow"));
-        blocks.push(Block::Paragraph(Text::new().rich(&
+        blocks.push(Block::Paragraph(Text::new().rich(
             "From `hld estimate`: each flow's latency over its synchronous part, with the caches' hits and misses mixed in.",
         )));
         let rows = self
@@ -1202,7 +1203,7 @@ impl<'a> Builder<'a> {
             }
         }
         blocks.push(Block::Paragraph(
-            Text::new().rich(&"Where the requests of each flow stop:"),
+            Text::new().rich("Where the requests of each flow stop:"),
         ));
         blocks.push(table(
             &["flow", "stops at", "why", "probability", "mean latency"],
@@ -1229,13 +1230,13 @@ impl<'a> Builder<'a> {
             .collect();
         let mut blocks = Vec::new();
         if queues.is_empty() && fire_and_forget.is_empty() {
-            blocks.push(Block::Paragraph(Text::new().rich(&
+            blocks.push(Block::Paragraph(Text::new().rich(
                 "The design has no asynchronous work: every hop is synchronous, so every caller waits for the whole chain.",
             )));
             self.push_trade_off(
                 &mut blocks,
                 DesignChoice::SyncCall,
-                Text::new().rich(&"every link of the design is synchronous"),
+                Text::new().rich("every link of the design is synchronous"),
             );
             return blocks;
         }
@@ -1247,7 +1248,7 @@ impl<'a> Builder<'a> {
         self.push_trade_off(
             &mut blocks,
             DesignChoice::AsyncCall,
-            Text::new().rich(&"the design hands work to queues"),
+            Text::new().rich("the design hands work to queues"),
         );
         for id in queues.iter().copied() {
             let component = self.component(id);
@@ -1316,10 +1317,10 @@ impl<'a> Builder<'a> {
             let context = match component.dead_letter {
                 DeadLetter::None => Text::new()
                     .code(name.clone())
-                    .rich(&" has no dead-letter queue; what one would give"),
+                    .rich(" has no dead-letter queue; what one would give"),
                 _ => Text::new()
                     .code(name.clone())
-                    .rich(&" sets aside poison messages in a dead-letter queue"),
+                    .rich(" sets aside poison messages in a dead-letter queue"),
             };
             self.push_trade_off(&mut blocks, DesignChoice::DeadLetterQueue, context);
             for consumer in consumers {
@@ -1331,7 +1332,7 @@ impl<'a> Builder<'a> {
                         DesignChoice::IdempotentConsumer,
                         Text::new()
                             .code(consumer_name)
-                            .rich(&" is an idempotent consumer of ")
+                            .rich(" is an idempotent consumer of ")
                             .code(name.clone()),
                     );
                 }
@@ -1341,9 +1342,9 @@ impl<'a> Builder<'a> {
             let items = fire_and_forget
                 .iter()
                 .map(|link| {
-                    Text::new()
-                        .code(design.link_subject(*link))
-                        .rich(&": fire-and-forget; the caller does not wait, and nothing holds the work if the target is down")
+                    Text::new().code(design.link_subject(*link)).rich(
+                        ": fire-and-forget; the caller does not wait, and nothing holds the work if the target is down",
+                    )
                 })
                 .collect();
             blocks.push(Block::Bullets(items));
@@ -1377,7 +1378,7 @@ impl<'a> Builder<'a> {
 
     fn scaling(&mut self) -> Vec<Block> {
         let design = self.design;
-        let mut blocks = vec![Block::Paragraph(Text::new().rich(&
+        let mut blocks = vec![Block::Paragraph(Text::new().rich(
             "How each component scales out, and how loaded it is at the estimated peak (capacity model of language.md §4).",
         ))];
         let rows = design
@@ -1528,7 +1529,7 @@ impl<'a> Builder<'a> {
     fn risks(&mut self) -> Vec<Block> {
         let mut blocks = Vec::new();
         if self.findings.is_empty() {
-            blocks.push(Block::Paragraph(Text::new().rich(&
+            blocks.push(Block::Paragraph(Text::new().rich(
                 "`hld check` finds nothing to report: no single point of failure, consistency mismatch or classic mistake among its rules.",
             )));
             return blocks;
@@ -1552,7 +1553,7 @@ impl<'a> Builder<'a> {
 
     fn failures(&mut self) -> Vec<Block> {
         let design = self.design;
-        let mut blocks = vec![Block::Paragraph(Text::new().rich(&
+        let mut blocks = vec![Block::Paragraph(Text::new().rich(
             "For every component, what `hld what-if --fail ID` computes: the flows that fail, the ones that get slower, the load that moves and the queues that start to grow. A failed component is down with all its replicas; a failed cdn or cache-aside cache is bypassed (docs/explain.md).",
         ))];
         let mut engine = WhatIfEngine::with_baseline(design, self.baseline.clone());
@@ -1566,13 +1567,13 @@ impl<'a> Builder<'a> {
             items.push(
                 Text::new()
                     .code(component.id.clone())
-                    .rich(&" fails: ")
+                    .rich(" fails: ")
                     .rich(&self.what_if_text(&what_if)),
             );
         }
         if items.is_empty() {
             blocks.push(Block::Paragraph(
-                Text::new().rich(&"The design has no component besides its clients."),
+                Text::new().rich("The design has no component besides its clients."),
             ));
         } else {
             blocks.push(Block::Bullets(items));
@@ -1590,7 +1591,7 @@ impl<'a> Builder<'a> {
             .map(|(idx, _)| crate::model::RegionId(idx as u32))
             .collect();
         if !regions.is_empty() {
-            blocks.push(Block::Paragraph(Text::new().rich(&
+            blocks.push(Block::Paragraph(Text::new().rich(
                 "And if a region is cut off from the rest (`hld what-if --partition REGION`; components without a region are outside every region):",
             )));
             let items = regions
@@ -1598,9 +1599,9 @@ impl<'a> Builder<'a> {
                 .map(|region| {
                     let what_if = engine.run(&Scenario::partition(region));
                     Text::new()
-                        .rich(&"region ")
+                        .rich("region ")
                         .code(design.region(region).id.clone())
-                        .rich(&" cut off: ")
+                        .rich(" cut off: ")
                         .rich(&self.what_if_text(&what_if))
                 })
                 .collect();
@@ -1646,14 +1647,26 @@ impl<'a> Builder<'a> {
                 continue;
             };
             if flow.slower() {
-                parts.push(format!(
-                    "{} gets slower: mean {} → {}, p99 {} → {}",
-                    design.flow(flow.flow).id,
-                    ms(flow.before.latency.mean_ms),
-                    ms(after.latency.mean_ms),
-                    ms(flow.before.latency.p99_ms),
-                    ms(after.latency.p99_ms)
-                ));
+                parts.push({
+                    let (before, after) = (&flow.before.latency, &after.latency);
+                    let mut text = format!(
+                        "{} gets slower: mean {} → {}",
+                        design.flow(flow.flow).id,
+                        ms(before.mean_ms),
+                        ms(after.mean_ms)
+                    );
+                    for (name, b, a) in [
+                        ("p50", before.p50_ms, after.p50_ms),
+                        ("p99", before.p99_ms, after.p99_ms),
+                    ] {
+                        if ms(b) == ms(a) {
+                            text.push_str(&format!(", {name} stays {}", ms(b)));
+                        } else {
+                            text.push_str(&format!(", {name} {} → {}", ms(b), ms(a)));
+                        }
+                    }
+                    text
+                });
             }
             if let Some(stop) = &flow.background {
                 let at = match stop.at {
@@ -1723,7 +1736,7 @@ impl<'a> Builder<'a> {
         let design = self.design;
         let mut blocks = Vec::new();
         if self.findings.is_empty() {
-            blocks.push(Block::Paragraph(Text::new().rich(&
+            blocks.push(Block::Paragraph(Text::new().rich(
                 "`hld check` has no finding to fix. Ask what-if questions instead: the section above shows what each failure costs.",
             )));
             return blocks;
@@ -1731,7 +1744,7 @@ impl<'a> Builder<'a> {
         let improvements = improve::rank(design, self.findings, &self.baseline);
         let (computed, rest): (Vec<_>, Vec<_>) = improvements.into_iter().partition(|item| item.change.is_some());
         if !computed.is_empty() {
-            blocks.push(Block::Paragraph(Text::new().rich(&
+            blocks.push(Block::Paragraph(Text::new().rich(
                 "The fixes hld can apply to a copy of the design and re-estimate, ranked by what they buy: availability first (failed requests per second avoided), then p99, then headroom.",
             )));
             for (rank, item) in computed.iter().enumerate() {
@@ -1741,21 +1754,21 @@ impl<'a> Builder<'a> {
                 };
                 let mut text = Text::new()
                     .strong(format!("{}. ", rank + 1))
-                    .rich(&"Set ")
+                    .rich("Set ")
                     .code(change.what.clone())
-                    .rich(&" on ")
+                    .rich(" on ")
                     .code(change.on.clone())
-                    .rich(&" — fixes ")
+                    .rich(" — fixes ")
                     .code(finding.code.clone());
                 if let Some(subject) = &finding.subject {
-                    text = text.rich(&" on ").code(subject.clone());
+                    text = text.rich(" on ").code(subject.clone());
                 }
                 text = text.rich(&format!(": {}.", finding.message));
                 blocks.push(Block::Paragraph(text));
                 let effects: Vec<Text> = item.effects.iter().map(|effect| self.effect_text(effect)).collect();
                 if effects.is_empty() {
                     blocks.push(Block::Bullets(vec![Text::new().rich(
-                        &"no change in the modelled figures (the model does not price this risk)",
+                        "no change in the modelled figures (the model does not price this risk)",
                     )]));
                 } else {
                     blocks.push(Block::Bullets(effects));
@@ -1764,7 +1777,7 @@ impl<'a> Builder<'a> {
         }
         if !rest.is_empty() {
             blocks.push(Block::Paragraph(
-                Text::new().rich(&"Fixes with no computed effect, most severe first:"),
+                Text::new().rich("Fixes with no computed effect, most severe first:"),
             ));
             let items = rest.iter().map(|item| finding_text(&item.finding)).collect();
             blocks.push(Block::Bullets(items));
@@ -1816,14 +1829,14 @@ impl<'a> Builder<'a> {
 fn finding_text(finding: &Diagnostic) -> Text {
     let mut text = Text::new()
         .strong(finding.severity.as_str().to_string())
-        .rich(&" ")
+        .rich(" ")
         .code(finding.code.clone());
     if let Some(subject) = &finding.subject {
-        text = text.rich(&" on ").code(subject.clone());
+        text = text.rich(" on ").code(subject.clone());
     }
     text = text.rich(&format!(": {}.", finding.message));
     if let Some(help) = &finding.help {
-        text = text.rich(&" Fix: ").rich(&format!("{help}."));
+        text = text.rich(" Fix: ").rich(&format!("{help}."));
     }
     for note in &finding.notes {
         text = text.rich(&format!(" Note: {note}."));

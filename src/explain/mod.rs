@@ -155,7 +155,7 @@ impl Text {
     pub fn rich(mut self, text: &str) -> Text {
         let parts: Vec<&str> = text.split('`').collect();
         // An odd number of backticks leaves the last one unmatched: plain.
-        let unmatched = parts.len() % 2 == 0;
+        let unmatched = parts.len().is_multiple_of(2);
         for (idx, part) in parts.iter().enumerate() {
             let last = idx + 1 == parts.len();
             if idx % 2 == 1 && !(unmatched && last) {
