@@ -646,8 +646,8 @@ const STYLE: &str = "<style>
 ";
 
 const DEFS: &str = "<defs>
-<marker id=\"hld-arrow-end\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path class=\"arrow-head\" d=\"M 0 0 L 10 5 L 0 10 z\"/></marker>
-<marker id=\"hld-arrow-start\" viewBox=\"0 0 10 10\" refX=\"0\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path class=\"arrow-head\" d=\"M 10 0 L 0 5 L 10 10 z\"/></marker>
+<marker id=\"hld-arrow-end\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto\"><path class=\"arrow-head\" d=\"M 0 0 L 10 5 L 0 10 z\"/></marker>
+<marker id=\"hld-arrow-start\" viewBox=\"0 0 10 10\" refX=\"0\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto\"><path class=\"arrow-head\" d=\"M 10 0 L 0 5 L 10 10 z\"/></marker>
 </defs>
 ";
 

@@ -543,15 +543,18 @@ impl<'a> Builder<'a> {
             (true, true) if component.kind != Kind::Client => text.push_str(" No flow uses it."),
             (true, true) => {}
             _ => {
-                if !sync.is_empty() {
+                if !sync.is_empty() && component.kind == Kind::Client {
                     text.push_str(&format!(
-                        " {} wait for it: {}.",
-                        if sync.len() == 1 {
-                            "One flow's callers"
-                        } else {
-                            "The callers of these flows"
-                        },
+                        " It starts {} {}.",
+                        if sync.len() == 1 { "flow" } else { "flows" },
                         flow_names(design, &sync)
+                    ));
+                } else if !sync.is_empty() {
+                    text.push_str(&format!(
+                        " {} {} {} for it.",
+                        if sync.len() == 1 { "Flow" } else { "Flows" },
+                        flow_names(design, &sync),
+                        if sync.len() == 1 { "waits" } else { "wait" }
                     ));
                 }
                 if !background.is_empty() {
@@ -1556,6 +1559,11 @@ impl<'a> Builder<'a> {
         let mut blocks = vec![Block::Paragraph(Text::new().rich(
             "For every component, what `hld what-if --fail ID` computes: the flows that fail, the ones that get slower, the load that moves and the queues that start to grow. A failed component is down with all its replicas; a failed cdn or cache-aside cache is bypassed (docs/explain.md).",
         ))];
+        if design.flows.is_empty() {
+            blocks.push(Block::Paragraph(Text::new().rich(
+                "The design declares no flow, so no request can be shown failing or slowing down: declare a `flow` for each kind of request to see what breaks.",
+            )));
+        }
         let mut engine = WhatIfEngine::with_baseline(design, self.baseline.clone());
         let mut items = Vec::new();
         for id in design.component_ids() {
