@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 
+use crate::analysis::rules::overloaded_component::WARN_AT;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::estimate::availability::{flow_availability, judged_op};
 use crate::estimate::dist::LawCache;
@@ -255,7 +256,8 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 }
                 _ => {
                     let per_instance = component.capacity.filter(|c| *c > 0.0)?;
-                    let replicas = needed_replicas(load / (0.8 * per_instance), component.replicas)?;
+                    // The rule's threshold: under it, the finding goes away.
+                    let replicas = needed_replicas(load / (WARN_AT * per_instance), component.replicas)?;
                     component.replicas = replicas;
                     component.replicas_declared = true;
                     Some((on(format!("replicas = {replicas}"), subject), touched(id)))
@@ -357,4 +359,103 @@ fn strengthen(component: &mut crate::model::Component, op: Op) -> String {
     component.replicas = replicas;
     component.replicas_declared = true;
     format!("replicas = {replicas}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Config, check};
+    use crate::estimate::{estimate, test_design};
+
+    fn ranked(text: &str) -> (Design, Vec<Improvement>) {
+        let design = test_design(text);
+        let findings = check(&design, &Config::default()).findings;
+        let baseline = estimate(&design, None);
+        let ranked = rank(&design, &findings, &baseline);
+        (design, ranked)
+    }
+
+    fn of<'a>(ranked: &'a [Improvement], rule: &str) -> &'a Improvement {
+        ranked.iter().find(|item| item.finding.code == rule).unwrap()
+    }
+
+    #[test]
+    fn an_overloaded_service_gets_the_replicas_that_bring_it_under_the_threshold() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 3k }
+              service app { replicas = 2, capacity = 1k/s, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              u -> app
+              flow f { path = u -> app }
+            }"#,
+        );
+        let item = of(&ranked, "overloaded-component");
+        // 3,000 / (0.8 × 1,000) = 3.75: 4 replicas, 75%.
+        assert_eq!(item.change.as_ref().unwrap().what, "replicas = 4");
+        assert!(item.effects.contains(&Effect::Utilization {
+            component: ComponentId(1),
+            before: 1.5,
+            after: 0.75
+        }));
+    }
+
+    #[test]
+    fn a_growing_queue_gets_consumers_that_keep_up() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 100 }
+              service api { replicas = 2, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              queue q { dead_letter = true, replicas = 2 }
+              worker w { capacity = 30/s, idempotent = true }
+              u -> api -> q -> w
+              flow f { path = u -> api -> q -> w, op = write }
+            }"#,
+        );
+        let item = of(&ranked, "queue-backlog-growth");
+        assert_eq!(item.change.as_ref().unwrap().what, "replicas = 4");
+        assert!(item.effects.iter().any(|effect| matches!(
+            effect,
+            Effect::QueueGrowth { before, after, .. } if (*before - 252_000.0).abs() < 1e-6 && *after == 0.0
+        )));
+    }
+
+    #[test]
+    fn routing_a_scatter_gather_to_one_shard_cuts_the_p99() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              slo { p99 = 10s }
+              client u { rps = 10 }
+              service api { replicas = 2, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              database d : cassandra { replication = quorum { n = 3, r = 2, w = 2 }, shard = hash { key = id2, count = 16 } }
+              u -> api
+              api -> d { op = read, fanout = all }
+              flow f { path = u -> api -> d, op = read }
+            }"#,
+        );
+        let item = of(&ranked, "scatter-gather-on-hot-path");
+        assert_eq!(item.change.as_ref().unwrap().what, "fanout = one");
+        assert!(item.p99_gain_ms > 0.0);
+        assert!(item.effects.iter().any(|effect| matches!(effect, Effect::P99 { .. })));
+    }
+
+    #[test]
+    fn findings_without_a_fix_come_last_by_severity() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 10 }
+              load_balancer lb { algorithm = ip_hash }
+              service api { replicas = 2 }
+              u -> lb -> api
+              flow f { path = u -> lb -> api }
+            }"#,
+        );
+        let first_unfixed = ranked.iter().position(|item| item.change.is_none()).unwrap();
+        assert!(ranked[..first_unfixed].iter().all(|item| item.change.is_some()));
+        let severities: Vec<u8> = ranked[first_unfixed..]
+            .iter()
+            .map(|item| severity_rank(item.finding.severity))
+            .collect();
+        assert!(severities.windows(2).all(|pair| pair[0] <= pair[1]), "{severities:?}");
+        assert_eq!(ranked[0].finding.code, "unreplicated-load-balancer");
+    }
 }
