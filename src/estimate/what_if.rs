@@ -318,6 +318,14 @@ impl<'a> WhatIfEngine<'a> {
                 stalled.insert((*queue, *consumer));
             }
         }
+        // A consumer cut off from its queue takes nothing from it, whether
+        // or not a flow names the hop.
+        for link_id in design.link_ids() {
+            let link = design.link(link_id);
+            if scenario.cuts(design, link_id) && design.component(link.from).kind == Kind::Queue {
+                stalled.insert((link.from, link.to));
+            }
+        }
         for &id in &scenario.failed {
             // A consumer that is down takes nothing from any of its queues.
             for link in &design.links {
@@ -507,6 +515,31 @@ mod tests {
         let (_, what_if) = run(text, &["q"]);
         assert!(what_if.flows[0].failed());
         assert!(!what_if.queues[0].starts_to_grow());
+    }
+
+    #[test]
+    fn a_consumer_across_the_cut_stops_taking_messages() {
+        let text = r#"system s {
+          region a {
+            client u { rps = 100 }
+            service api { replicas = 2 }
+            queue q { replicas = 2 }
+          }
+          region b {
+            worker w { replicas = 2 }
+          }
+          rtt a <-> b = 50ms
+          u -> api -> q
+          q -> w
+          flow f { path = u -> api -> q, op = write }
+        }"#;
+        let design = test_design(text);
+        let scenario = Scenario::partition(design.region_id("b").unwrap());
+        let what_if = WhatIfEngine::new(&design).run(&scenario);
+        assert!(what_if.flows[0].unchanged());
+        let queue = &what_if.queues[0];
+        assert!(queue.starts_to_grow());
+        assert!((queue.after.growth_per_hour - 360_000.0).abs() < 1e-6);
     }
 
     #[test]
