@@ -108,3 +108,18 @@ fn writes_the_output_file_and_never_over_a_foreign_one() {
     assert!(!broken.exists(), "nothing is written when the input has errors");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The SVG layout has a size limit; past it the error says what to use.
+#[test]
+fn a_design_too_big_for_the_svg_layout_is_a_limit_error() {
+    let mut design = String::from("system big {\n  client c\n");
+    for idx in 0..700 {
+        design.push_str(&format!("  service s{idx}\n"));
+    }
+    design.push_str("}\n");
+    let run = run_with_stdin(&["diagram", "-", "--format", "svg"], design.as_bytes());
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("limit-exceeded"), "{}", run.stderr);
+    assert!(run.stderr.contains("--format dot"), "{}", run.stderr);
+}

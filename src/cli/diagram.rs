@@ -4,6 +4,7 @@ use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
 use crate::analysis;
+use crate::diagnostics::{Diagnostic, codes};
 use crate::emit::diagram::Highlights;
 use crate::emit::{design_json, dot, mermaid, svg};
 
@@ -61,8 +62,13 @@ pub fn run(args: &DiagramArgs) -> Exit {
         DiagramFormat::Svg => match svg::document(design, &highlights) {
             Ok(text) => text,
             Err(error) => {
-                eprintln!("error: {error}");
-                eprintln!("  help: draw it with `hld diagram --format dot` and Graphviz");
+                let code = match error {
+                    svg::SvgError::TooLarge { .. } => codes::LIMIT_EXCEEDED,
+                    svg::SvgError::Layout => codes::INTERNAL_ERROR,
+                };
+                let diagnostic = Diagnostic::error(code, error.to_string())
+                    .with_help("draw it with `hld diagram --format dot` and Graphviz");
+                super::print_human(&[diagnostic], &compilation.sources);
                 return Exit::InputError;
             }
         },
