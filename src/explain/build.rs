@@ -236,7 +236,7 @@ impl<'a> Builder<'a> {
             .filter(|rps| rps.is_finite())
             .sum();
         let mut intro = Text::new().rich(&format!(
-            "{} has {} ({}) offering {} requests per second in all, and {} declared.",
+            "{} has {} ({}) offering {} requests per second in all, and declares {}.",
             self.title(),
             count(clients.len(), "client"),
             names(design, &clients),
@@ -245,7 +245,7 @@ impl<'a> Builder<'a> {
         ));
         if clients.is_empty() {
             intro = Text::new().rich(&format!(
-                "{} declares no client, so no load reaches it; {} declared.",
+                "{} declares no client, so no load reaches it, and {}.",
                 self.title(),
                 count(design.flows.len(), "flow")
             ));
@@ -497,6 +497,14 @@ impl<'a> Builder<'a> {
             }
         };
         let from = or_nothing(&callers, "nothing");
+        // "lb reaches", "edge and creators reach".
+        let verb = |singular: &str, plural: &str| {
+            if callers.len() == 1 {
+                singular.to_string()
+            } else {
+                plural.to_string()
+            }
+        };
         let to = or_nothing(&callees, "nothing");
         let mut text = match component.kind {
             Kind::Client => match component.rps {
@@ -507,7 +515,8 @@ impl<'a> Builder<'a> {
             Kind::Cdn => format!("Answers cacheable requests at the edge, close to {from}; a miss goes on to {to}."),
             Kind::LoadBalancer => format!("Spreads the requests of {from} over the instances of {to}."),
             Kind::Gateway => format!(
-                "The front door of the API: {from} reach {to} through it; it routes, authenticates and rate-limits."
+                "The front door of the API: {from} {} {to} through it; it routes, authenticates and rate-limits.",
+                verb("reaches", "reach")
             ),
             Kind::Service => format!("Application logic: it serves {from} and calls {to}."),
             Kind::Worker => {
@@ -526,12 +535,15 @@ impl<'a> Builder<'a> {
                 }
             }
             Kind::Cache => format!("Keeps hot data in memory for {from}, in front of {to}: a hit is answered here."),
-            Kind::Database => format!("A system of record that {from} read or write."),
+            Kind::Database => format!(
+                "A system of record that {from} {}.",
+                verb("reads or writes", "read or write")
+            ),
             Kind::Queue => format!(
                 "Decouples {from} from {to}: producers wait only for the enqueue, consumers take messages at their own pace."
             ),
             Kind::ObjectStore => format!("Blob storage for {from}."),
-            Kind::Search => format!("A search index that {from} query."),
+            Kind::Search => format!("A search index that {from} {}.", verb("queries", "query")),
             Kind::External => format!("A third-party API outside the system, called by {from}."),
         };
         if let Some(description) = &component.description {
@@ -1055,8 +1067,9 @@ impl<'a> Builder<'a> {
             )));
         } else {
             blocks.push(Block::Paragraph(Text::new().rich(&format!(
-                "{} answer requests before they reach the origin: {}.",
+                "{} {} requests before they reach the origin: {}.",
                 count(caches.len(), "cache"),
+                if caches.len() == 1 { "answers" } else { "answer" },
                 names(design, &caches)
             ))));
         }
@@ -1414,11 +1427,13 @@ impl<'a> Builder<'a> {
         let single = self.ids_of(|c| c.kind != Kind::Client && c.kind != Kind::Database && !c.is_redundant());
         let replicated = self.ids_of(|c| c.kind != Kind::Client && c.kind != Kind::Database && c.replicas > 1);
         if !replicated.is_empty() {
-            let text = Text::new().rich(&format!("{} run several instances", names(design, &replicated)));
+            let verb = if replicated.len() == 1 { "runs" } else { "run" };
+            let text = Text::new().rich(&format!("{} {verb} several instances", names(design, &replicated)));
             self.push_trade_off(&mut blocks, DesignChoice::ReplicatedInstances, text);
         }
         if !single.is_empty() {
-            let text = Text::new().rich(&format!("{} run one instance", names(design, &single)));
+            let verb = if single.len() == 1 { "runs" } else { "run" };
+            let text = Text::new().rich(&format!("{} {verb} one instance", names(design, &single)));
             self.push_trade_off(&mut blocks, DesignChoice::SingleInstance, text);
         }
         for id in self.ids_of(|c| c.kind == Kind::Database || (c.kind == Kind::Search && c.shard.is_some())) {
