@@ -16,6 +16,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod estimate;
+pub mod explain;
 pub mod init;
 pub mod knowledge;
 pub mod model;

@@ -22,7 +22,7 @@ fn every_example_in_every_format_matches_its_snapshot() {
         } else {
             "shared"
         };
-        for format in ["mermaid", "dot", "json"] {
+        for format in ["mermaid", "dot", "svg", "json"] {
             let run = run(&["diagram", path.to_str().unwrap(), "--format", format]);
             assert_eq!(run.code, 0, "{} {format}: {}", path.display(), run.stderr);
             let again = common::run(&["diagram", path.to_str().unwrap(), "--format", format]);
@@ -100,6 +100,16 @@ fn hostile_labels_and_ids_are_escaped() {
     assert!(run.stdout.contains("#lt;script#gt;"), "{}", run.stdout);
     let dot = run_with_stdin(&["diagram", "-", "--format", "dot"], design.as_bytes());
     assert!(dot.stdout.contains(r#"users \"of\" <script>"#), "{}", dot.stdout);
+    let svg = run_with_stdin(&["diagram", "-", "--format", "svg"], design.as_bytes());
+    assert_eq!(svg.code, 0, "{}", svg.stderr);
+    assert!(
+        svg.stdout
+            .contains("users &quot;of&quot; &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{}",
+        svg.stdout
+    );
+    assert!(!svg.stdout.contains("<script"), "{}", svg.stdout);
+    assert!(svg.stdout.contains("café ☕ `tick` (1) {2} [3]"), "{}", svg.stdout);
 }
 
 #[test]
@@ -128,4 +138,19 @@ fn writes_the_output_file_and_never_over_a_foreign_one() {
     assert!(bad.stdout.is_empty());
     assert!(!broken.exists(), "nothing is written when the input has errors");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The SVG layout has a size limit; past it the error says what to use.
+#[test]
+fn a_design_too_big_for_the_svg_layout_is_a_limit_error() {
+    let mut design = String::from("system big {\n  client c\n");
+    for idx in 0..700 {
+        design.push_str(&format!("  service s{idx}\n"));
+    }
+    design.push_str("}\n");
+    let run = run_with_stdin(&["diagram", "-", "--format", "svg"], design.as_bytes());
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("limit-exceeded"), "{}", run.stderr);
+    assert!(run.stderr.contains("--format dot"), "{}", run.stderr);
 }

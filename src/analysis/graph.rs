@@ -301,13 +301,7 @@ pub fn is_source_kind(kind: Kind) -> bool {
 }
 
 fn link_waits(design: &Design, link_id: LinkId) -> bool {
-    let link = design.link(link_id);
-    match link.mode {
-        LinkMode::Sync => true,
-        LinkMode::Async => {
-            design.component(link.to).kind == Kind::Queue && design.component(link.from).kind != Kind::Queue
-        }
-    }
+    design.link_waits(link_id)
 }
 
 /// Marks a component as seen; false when it already was.

@@ -1,11 +1,12 @@
-//! `hld diagram FILE [--format mermaid|dot|json] [-o OUT]`.
+//! `hld diagram FILE [--format mermaid|dot|svg|json] [-o OUT]`.
 
 use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
 use crate::analysis;
+use crate::diagnostics::{Diagnostic, codes};
 use crate::emit::diagram::Highlights;
-use crate::emit::{design_json, dot, mermaid, sequence};
+use crate::emit::{design_json, dot, mermaid, sequence, svg};
 
 #[derive(clap::Args)]
 pub struct DiagramArgs {
@@ -34,6 +35,8 @@ enum DiagramFormat {
     Mermaid,
     /// Graphviz DOT
     Dot,
+    /// An SVG picture, laid out by hld itself
+    Svg,
     /// The resolved design as JSON, for other tools
     Json,
 }
@@ -82,6 +85,19 @@ pub fn run(args: &DiagramArgs) -> Exit {
     let text = match args.format {
         DiagramFormat::Mermaid => mermaid::flowchart(design, &highlights),
         DiagramFormat::Dot => dot::graph(design, &highlights),
+        DiagramFormat::Svg => match svg::document(design, &highlights) {
+            Ok(text) => text,
+            Err(error) => {
+                let code = match error {
+                    svg::SvgError::TooLarge { .. } => codes::LIMIT_EXCEEDED,
+                    svg::SvgError::Layout => codes::INTERNAL_ERROR,
+                };
+                let diagnostic = Diagnostic::error(code, error.to_string())
+                    .with_help("draw it with `hld diagram --format dot` and Graphviz");
+                super::print_human(&[diagnostic], &compilation.sources);
+                return Exit::InputError;
+            }
+        },
         DiagramFormat::Json => design_json::export(design),
     };
     super::emit_text(&text, args.output.as_deref(), args.force)

@@ -9,10 +9,12 @@ mod check;
 mod compose;
 mod diagram;
 mod estimate;
+mod explain;
 pub mod fs;
 mod init;
 pub mod output;
 mod rules;
+mod what_if;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -82,6 +84,17 @@ enum Command {
         after_help = "Examples:\n  hld init --list\n  hld init --template chat designs\n  hld init\n\nWrites DIR/NAME.hld and never replaces an existing file.\nExit codes: 0 written (or listed), 2 an unknown template or a file that already exists (nothing is written)."
     )]
     Init(init::InitArgs),
+    /// The interview walkthrough of the design, in Markdown or HTML
+    #[command(
+        after_help = "Examples:\n  hld explain design.hld > design.md\n  hld explain design.hld --format html -o design.html\n\nExit codes: 0 written, 2 input errors (nothing is written)."
+    )]
+    Explain(explain::ExplainArgs),
+    /// What breaks, and what gets slower, when components fail or a region is cut off
+    #[command(
+        name = "what-if",
+        after_help = "Examples:\n  hld what-if design.hld --fail lb\n  hld what-if design.hld --fail redis_cache,db --format json\n  hld what-if design.hld --partition us_east\n\nExit codes: 0 figures printed, 2 input errors or unknown ids."
+    )]
+    WhatIf(what_if::WhatIfArgs),
     /// List the rules, or print one rule's documentation
     #[command(after_help = "Examples:\n  hld rules\n  hld rules cap-mismatch")]
     Rules(rules::RulesArgs),
@@ -133,6 +146,8 @@ pub fn main() -> ExitCode {
         Command::Diagram(args) => diagram::run(&args),
         Command::Estimate(args) => estimate::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::WhatIf(args) => what_if::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();

@@ -13,6 +13,8 @@
 //! component that is both reached directly and a consumer serves its direct
 //! load first; search indexes handle shards like databases.
 
+use std::collections::BTreeSet;
+
 use super::availability::judged_op;
 use crate::model::{
     Component, ComponentId, Design, Fanout, HaMode, Kind, Link, Op, QueuePattern, ReadFrom, Replication,
@@ -128,12 +130,22 @@ impl Capacity {
     }
 }
 
+/// (queue, consumer) pairs whose consumer takes nothing from the queue: it
+/// is down, or cannot finish its work (`hld what-if`). A work queue hands
+/// their share to its other consumers (a consumer group rebalances); a
+/// pub_sub queue keeps their copy, so it grows.
+pub type Stalled = BTreeSet<(ComponentId, ComponentId)>;
+
 /// Consumers of each queue: the targets of its links, in declaration order,
-/// each once.
-fn consumers(design: &Design) -> Vec<Vec<ComponentId>> {
+/// each once; a work queue's stalled consumers are left out.
+fn consumers(design: &Design, stalled: &Stalled) -> Vec<Vec<ComponentId>> {
     let mut consumers = vec![Vec::new(); design.components.len()];
     for link in &design.links {
-        if design.component(link.from).kind != Kind::Queue {
+        let queue = design.component(link.from);
+        if queue.kind != Kind::Queue {
+            continue;
+        }
+        if queue.queue_pattern == QueuePattern::WorkQueue && stalled.contains(&(link.from, link.to)) {
             continue;
         }
         let list: &mut Vec<ComponentId> = &mut consumers[link.from.index()];
@@ -153,8 +165,13 @@ fn share(design: &Design, queue: ComponentId, n_consumers: usize) -> f64 {
 
 /// Runs the capacity model over every flow.
 pub fn capacity(design: &Design) -> Capacity {
+    capacity_with(design, &Stalled::new())
+}
+
+/// The capacity model with some consumers taking nothing from some queues.
+pub fn capacity_with(design: &Design, stalled: &Stalled) -> Capacity {
     let n = design.components.len();
-    let consumers = consumers(design);
+    let consumers = consumers(design, stalled);
     // take / intake of each consumer; starts at 1 and is refined until the
     // queue inflows stop changing (each round settles one more queue level).
     let mut ratio = vec![1.0_f64; n];
@@ -163,7 +180,7 @@ pub fn capacity(design: &Design) -> Capacity {
     for _ in 0..queue_count + 2 {
         state = Round::new(n);
         for flow in &design.flows {
-            walk_flow(design, flow, &consumers, &ratio, &mut state);
+            walk_flow(design, flow, &consumers, &ratio, stalled, &mut state);
         }
         // Each consumer's intake from the queues, and what it takes.
         let mut intake = vec![0.0_f64; n];
@@ -174,7 +191,9 @@ pub fn capacity(design: &Design) -> Capacity {
             let queue = ComponentId(queue_idx as u32);
             let each = state.inflow[queue_idx] * share(design, queue, list.len());
             for consumer in list {
-                intake[consumer.index()] += each;
+                if !stalled.contains(&(queue, *consumer)) {
+                    intake[consumer.index()] += each;
+                }
             }
         }
         let mut next = vec![1.0_f64; n];
@@ -198,7 +217,7 @@ pub fn capacity(design: &Design) -> Capacity {
         }
         ratio = next;
     }
-    finish(design, &consumers, &ratio, state)
+    finish(design, &consumers, &ratio, stalled, state)
 }
 
 /// Accumulators of one pass over the flows.
@@ -227,6 +246,7 @@ fn walk_flow(
     flow: &crate::model::Flow,
     consumers: &[Vec<ComponentId>],
     ratio: &[f64],
+    stalled: &Stalled,
     round: &mut Round,
 ) {
     let mut rate = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
@@ -243,7 +263,11 @@ fn walk_flow(
                 // A consumer: its intake comes from the queue's totals; what
                 // it passes on is this flow's share of what it takes.
                 let list = &consumers[queue.index()];
-                rate *= share(design, queue, list.len()) * ratio[id.index()];
+                if stalled.contains(&(queue, id)) || !list.contains(&id) {
+                    rate = 0.0;
+                } else {
+                    rate *= share(design, queue, list.len()) * ratio[id.index()];
+                }
             }
             _ if component.kind == Kind::Client => {}
             _ => {
@@ -266,7 +290,7 @@ fn walk_flow(
     }
 }
 
-fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], round: Round) -> Capacity {
+fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], stalled: &Stalled, round: Round) -> Capacity {
     let mut components = Vec::new();
     for id in design.component_ids() {
         let component = design.component(id);
@@ -305,7 +329,13 @@ fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], round:
         let list = &consumers[id.index()];
         let in_rps = round.inflow[id.index()];
         let each = in_rps * share(design, id, list.len());
-        let taken = list.iter().map(|consumer| each * ratio[consumer.index()]);
+        let taken = list.iter().map(|consumer| {
+            if stalled.contains(&(id, *consumer)) {
+                0.0
+            } else {
+                each * ratio[consumer.index()]
+            }
+        });
         let out_rps = if list.is_empty() {
             0.0
         } else {

@@ -107,11 +107,6 @@ pub fn percent(a: f64) -> String {
     if !a.is_finite() {
         return "unknown".to_string();
     }
-    // Floating-point noise from a product of factors (0.9994999999990006
-    // for what is 99.95% by hand) is not a figure: round it away before
-    // cutting, so a value the SLO check calls met does not print below it
-    // (the check allows 1e-9 of slack: ten significant digits).
-    let a = round_sig(a, 10);
     if a >= 1.0 {
         return "100%".to_string();
     }
@@ -151,8 +146,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn float_noise_does_not_print_below_a_met_slo() {
-        assert_eq!(percent(0.9994999999990006), "99.95%");
+    fn many_nines_are_shown_and_short_figures_are_cut() {
+        assert_eq!(percent(1.0 - 1e-12), "99.9999999999%");
+        assert_eq!(percent(0.9994999999990006), "99.94999%");
         assert_eq!(percent(0.9998999990), "99.98999%");
     }
 

@@ -6,6 +6,9 @@
 //!
 //! The model reads defaults from here; estimate and explain read the sources
 //! to say where a number came from; compose reads the images.
+//! `tradeoffs` holds the pros and cons of every design choice, for explain.
+
+pub mod tradeoffs;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

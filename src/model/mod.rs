@@ -529,6 +529,21 @@ impl Design {
         (0..self.flows.len()).map(|idx| FlowId(idx as u32))
     }
 
+    /// Whether the caller waits for this hop: a `sync` link, or the enqueue
+    /// of an `async` link into a queue (the caller waits for the queue's
+    /// acknowledgement, language.md §2 "Flows"). A queue handing messages on
+    /// to a consumer or another queue, and a fire-and-forget call into
+    /// anything else, make no one wait.
+    pub fn link_waits(&self, id: LinkId) -> bool {
+        let link = self.link(id);
+        match link.mode {
+            LinkMode::Sync => true,
+            LinkMode::Async => {
+                self.component(link.to).kind == Kind::Queue && self.component(link.from).kind != Kind::Queue
+            }
+        }
+    }
+
     /// `A -> B`, the subject of a link finding.
     pub fn link_subject(&self, id: LinkId) -> String {
         let link = self.link(id);

@@ -41,7 +41,7 @@ mod missing_dead_letter_queue;
 mod missing_rate_limit;
 mod multi_primary_no_conflict_resolution;
 mod non_idempotent_consumer;
-mod overloaded_component;
+pub mod overloaded_component;
 mod premature_sharding;
 pub mod primary_without_failover;
 mod queue_backlog_growth;

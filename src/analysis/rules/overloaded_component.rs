@@ -60,7 +60,7 @@ declare_rule! {
 }
 
 /// Warning from here, error from 100%.
-const WARN_AT: f64 = 0.8;
+pub const WARN_AT: f64 = 0.8;
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for load in &cx.estimates.capacity().components {

@@ -1,0 +1,65 @@
+//! `hld explain FILE [--format markdown|html] [-o OUT]`: the interview
+//! walkthrough of a design (docs/explain.md). Input errors print their
+//! diagnostics and exit 2 with nothing written.
+
+use clap::ValueEnum;
+
+use super::{Exit, InputArgs};
+use crate::analysis;
+use crate::diagnostics;
+use crate::emit::diagram::Highlights;
+use crate::emit::explain as render;
+
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// The design file; `-` reads standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Markdown)]
+    format: ExplainFormat,
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<std::path::PathBuf>,
+    /// Replace OUT even if hld did not write it
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExplainFormat {
+    /// Markdown, with the diagram as a Mermaid block
+    Markdown,
+    /// One self-contained HTML page with the diagram as SVG
+    Html,
+}
+
+pub fn run(args: &ExplainArgs) -> Exit {
+    let compilation = super::compile(&args.file, &args.input);
+    let Some(design) = &compilation.design else {
+        return super::report_input_errors(&compilation);
+    };
+    let config = match super::load_config(&args.file, &args.input) {
+        Ok(config) => config,
+        Err((sources, errors)) => {
+            super::print_human(&errors, &sources);
+            return Exit::InputError;
+        }
+    };
+    let analysis = analysis::check(design, &config);
+    if !analysis.errors.is_empty() {
+        super::print_human(&analysis.errors, &compilation.sources);
+        return Exit::InputError;
+    }
+    let mut findings = analysis.findings;
+    diagnostics::sort(&mut findings, &compilation.sources);
+    let walkthrough = crate::explain::build(design, &findings);
+    let highlights = Highlights::from_findings(design, &findings);
+    let text = match args.format {
+        ExplainFormat::Markdown => render::markdown(&walkthrough, design, &highlights),
+        ExplainFormat::Html => render::html(&walkthrough, design, &highlights),
+    };
+    super::emit_text(&text, args.output.as_deref(), args.force)
+}

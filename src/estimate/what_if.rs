@@ -1,0 +1,574 @@
+//! What if some components fail, or a region is cut off (`hld what-if`,
+//! and "what breaks if X fails" in `hld explain`): which flows fail, which
+//! get slower or less available, how load moves and which queues start to
+//! grow. The semantics are in docs/explain.md; in short:
+//!
+//! - a failed component is down with all its replicas (a database with all
+//!   its nodes); a flow whose synchronous part needs it fails;
+//! - a failed cdn or optional cache (`cache_aside`, `read_through`) that the
+//!   request goes on past is bypassed: every request takes the miss path
+//!   (the latency of a miss, the load of a miss on what follows);
+//! - a failure in a flow's background part stops the work at the stage
+//!   that needs it: the queue that feeds that stage stops draining for it
+//!   (its consumer takes nothing), or, behind a fire-and-forget hop, the
+//!   work is lost;
+//! - `partition = R` cuts every link between a component in R and one
+//!   outside it (components without a region are outside every region): a
+//!   flow fails when its synchronous part crosses the cut.
+//!
+//! New figures come from the estimate engine itself, run on a copy of the
+//! design with the failure applied (paths cut where requests stop, bypassed
+//! caches at hit ratio 0, stalled consumers taking nothing), so no formula
+//! is written twice. Pure: no IO, no findings.
+
+use std::collections::BTreeSet;
+
+use super::capacity::{Capacity, ComponentLoad, QueueLoad, Stalled, capacity_with};
+use super::dist::LawCache;
+use super::{Estimates, FlowEstimate, estimate, flow_estimate};
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId};
+
+/// What fails.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scenario {
+    /// Components that are down, with every replica; sorted, each once.
+    pub failed: Vec<ComponentId>,
+    /// A region cut off from every other region and from the components
+    /// that have none.
+    pub partition: Option<RegionId>,
+}
+
+impl Scenario {
+    pub fn fail(components: impl IntoIterator<Item = ComponentId>) -> Scenario {
+        let failed: BTreeSet<ComponentId> = components.into_iter().collect();
+        Scenario {
+            failed: failed.into_iter().collect(),
+            partition: None,
+        }
+    }
+
+    pub fn partition(region: RegionId) -> Scenario {
+        Scenario {
+            failed: Vec::new(),
+            partition: Some(region),
+        }
+    }
+
+    pub fn is_down(&self, id: ComponentId) -> bool {
+        self.failed.binary_search(&id).is_ok()
+    }
+
+    /// Whether the partition cuts this link (its ends on different sides).
+    pub fn cuts(&self, design: &Design, link: LinkId) -> bool {
+        let Some(region) = self.partition else {
+            return false;
+        };
+        let link = design.link(link);
+        let inside = |id: ComponentId| design.component(id).region == Some(region);
+        inside(link.from) != inside(link.to)
+    }
+}
+
+/// Where a flow's requests (or its background work) stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Break {
+    /// A component that is down and cannot be bypassed.
+    Down(ComponentId),
+    /// A link the partition cuts.
+    Cut(LinkId),
+}
+
+/// Background work that stops.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackgroundStop {
+    pub at: Break,
+    /// The queue that holds the messages the stalled stage no longer takes;
+    /// `None` behind a fire-and-forget hop (the work is lost).
+    pub held_by: Option<ComponentId>,
+    /// The consumer of `held_by` that stops taking this flow's messages.
+    pub stalled_consumer: Option<ComponentId>,
+}
+
+/// One flow under the scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowWhatIf {
+    pub flow: FlowId,
+    pub rps: f64,
+    pub before: FlowEstimate,
+    /// `None` when the flow fails.
+    pub after: Option<FlowEstimate>,
+    /// Where the synchronous part breaks, when the flow fails.
+    pub failed_at: Option<Break>,
+    /// Failed cdns and caches its requests now go past on the miss path.
+    pub bypassed: Vec<ComponentId>,
+    pub background: Option<BackgroundStop>,
+}
+
+impl FlowWhatIf {
+    pub fn failed(&self) -> bool {
+        self.after.is_none()
+    }
+
+    /// Mean or a percentile got worse by more than round-off.
+    pub fn slower(&self) -> bool {
+        let Some(after) = &self.after else {
+            return false;
+        };
+        let (b, a) = (&self.before.latency, &after.latency);
+        [
+            (b.mean_ms, a.mean_ms),
+            (b.p50_ms, a.p50_ms),
+            (b.p95_ms, a.p95_ms),
+            (b.p99_ms, a.p99_ms),
+        ]
+        .iter()
+        .any(|(before, after)| worse(*before, *after))
+    }
+
+    pub fn less_available(&self) -> bool {
+        self.after
+            .as_ref()
+            .is_some_and(|after| after.availability < self.before.availability - 1e-15)
+    }
+
+    pub fn unchanged(&self) -> bool {
+        !self.failed()
+            && !self.slower()
+            && !self.less_available()
+            && self.background.is_none()
+            && self.bypassed.is_empty()
+    }
+}
+
+fn worse(before: f64, after: f64) -> bool {
+    after > before + 1e-9 * before.abs().max(1.0)
+}
+
+/// One component's load before and after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComponentWhatIf {
+    pub component: ComponentId,
+    pub down: bool,
+    pub before: ComponentLoad,
+    /// `None` when the component is down.
+    pub after: Option<ComponentLoad>,
+}
+
+impl ComponentWhatIf {
+    pub fn changed(&self) -> bool {
+        match &self.after {
+            None => true,
+            Some(after) => (after.load_rps - self.before.load_rps).abs() > 1e-9 * self.before.load_rps.abs().max(1.0),
+        }
+    }
+}
+
+/// One queue's rates before and after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueWhatIf {
+    pub queue: ComponentId,
+    pub down: bool,
+    pub before: QueueLoad,
+    pub after: QueueLoad,
+}
+
+impl QueueWhatIf {
+    /// It grows faster than before: producers keep sending, consumers are
+    /// gone or stalled.
+    pub fn starts_to_grow(&self) -> bool {
+        !self.down && worse(self.before.growth_per_hour, self.after.growth_per_hour)
+    }
+}
+
+/// Everything `hld what-if` reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhatIf {
+    pub scenario: Scenario,
+    pub flows: Vec<FlowWhatIf>,
+    /// Every component but clients, in declaration order.
+    pub components: Vec<ComponentWhatIf>,
+    pub queues: Vec<QueueWhatIf>,
+}
+
+impl WhatIf {
+    pub fn failed_flows(&self) -> impl Iterator<Item = &FlowWhatIf> {
+        self.flows.iter().filter(|flow| flow.failed())
+    }
+
+    pub fn growing_queues(&self) -> impl Iterator<Item = &QueueWhatIf> {
+        self.queues.iter().filter(|queue| queue.starts_to_grow())
+    }
+}
+
+/// How one flow fares: where it breaks, what it bypasses, and the path it
+/// still travels.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Trace {
+    failed_at: Option<Break>,
+    bypassed: Vec<ComponentId>,
+    background: Option<BackgroundStop>,
+    /// The path is cut to its first `keep` components.
+    keep: Option<usize>,
+}
+
+/// Walks a flow's path under the scenario.
+fn trace(design: &Design, flow: FlowId, scenario: &Scenario) -> Trace {
+    let flow = design.flow(flow);
+    let sync_len = flow.sync_part(design).nodes.len();
+    let waits = |hop: usize| flow.hops.get(hop).is_some_and(|link| design.link_waits(*link));
+    let mut out = Trace::default();
+    for (position, &id) in flow.path.iter().enumerate() {
+        let incoming = position.checked_sub(1).and_then(|hop| flow.hops.get(hop)).copied();
+        let broken = match incoming {
+            Some(link) if scenario.cuts(design, link) => Some(Break::Cut(link)),
+            _ if scenario.is_down(id) => {
+                let component = design.component(id);
+                let skippable = component.kind == Kind::Cdn || component.is_optional_cache();
+                // The request goes on past it (a waited-for hop follows) to
+                // its origin: a miss.
+                if skippable && position + 1 < flow.path.len() && waits(position) {
+                    if !out.bypassed.contains(&id) {
+                        out.bypassed.push(id);
+                    }
+                    None
+                } else {
+                    Some(Break::Down(id))
+                }
+            }
+            _ => None,
+        };
+        let Some(at) = broken else {
+            continue;
+        };
+        if position < sync_len {
+            out.failed_at = Some(at);
+            out.keep = Some(position);
+            return out;
+        }
+        // The background stage that needs it starts after the last hop
+        // nobody waits for.
+        let mut start = position;
+        while start > 0 && waits(start - 1) {
+            start -= 1;
+        }
+        let holder = start
+            .checked_sub(1)
+            .and_then(|idx| flow.path.get(idx))
+            .copied()
+            .filter(|id| design.component(*id).kind == Kind::Queue);
+        out.background = Some(BackgroundStop {
+            at,
+            held_by: holder,
+            stalled_consumer: holder.and_then(|_| flow.path.get(start).copied()),
+        });
+        out.keep = Some(start);
+        return out;
+    }
+    out
+}
+
+/// Runs scenarios against one design, computing the baseline once.
+pub struct WhatIfEngine<'a> {
+    design: &'a Design,
+    baseline: Estimates,
+    cache: LawCache,
+}
+
+impl<'a> WhatIfEngine<'a> {
+    pub fn new(design: &'a Design) -> WhatIfEngine<'a> {
+        WhatIfEngine {
+            design,
+            baseline: estimate(design, None),
+            cache: LawCache::new(),
+        }
+    }
+
+    /// With a baseline already computed (`estimate(design, None)`).
+    pub fn with_baseline(design: &'a Design, baseline: Estimates) -> WhatIfEngine<'a> {
+        WhatIfEngine {
+            design,
+            baseline,
+            cache: LawCache::new(),
+        }
+    }
+
+    pub fn baseline(&self) -> &Estimates {
+        &self.baseline
+    }
+
+    /// The design under the scenario. Costs a copy of the design and one
+    /// pass of the capacity model; latency is recomputed only for flows
+    /// that now miss a failed cache.
+    pub fn run(&mut self, scenario: &Scenario) -> WhatIf {
+        let design = self.design;
+        let traces: Vec<Trace> = design.flow_ids().map(|id| trace(design, id, scenario)).collect();
+        let mut changed = design.clone();
+        let mut stalled = Stalled::new();
+        for (flow, trace) in changed.flows.iter_mut().zip(&traces) {
+            if let Some(keep) = trace.keep {
+                flow.path.truncate(keep);
+                flow.hops.truncate(keep.saturating_sub(1));
+            }
+            if let Some(BackgroundStop {
+                held_by: Some(queue),
+                stalled_consumer: Some(consumer),
+                ..
+            }) = &trace.background
+            {
+                stalled.insert((*queue, *consumer));
+            }
+        }
+        // A consumer cut off from its queue takes nothing from it, whether
+        // or not a flow names the hop.
+        for link_id in design.link_ids() {
+            let link = design.link(link_id);
+            if scenario.cuts(design, link_id) && design.component(link.from).kind == Kind::Queue {
+                stalled.insert((link.from, link.to));
+            }
+        }
+        for &id in &scenario.failed {
+            // A consumer that is down takes nothing from any of its queues.
+            for link in &design.links {
+                if link.to == id && design.component(link.from).kind == Kind::Queue {
+                    stalled.insert((link.from, id));
+                }
+            }
+            // Bypassed where it is on the way: every lookup misses, and it
+            // no longer counts towards availability.
+            let component = &mut changed.components[id.index()];
+            if component.kind == Kind::Cdn || component.is_optional_cache() {
+                component.hit_ratio_declared = Some(0.0);
+                component.availability = 1.0;
+            }
+        }
+        let capacity = capacity_with(&changed, &stalled);
+        let mut flows = Vec::with_capacity(design.flows.len());
+        for ((id, trace), before) in design.flow_ids().zip(traces).zip(&self.baseline.flows) {
+            let after = if trace.failed_at.is_some() {
+                None
+            } else if trace.bypassed.is_empty() {
+                Some(before.clone())
+            } else {
+                let mut after = flow_estimate(&changed, id, &mut self.cache);
+                // The copy's paths may be cut in the background: report the
+                // background the design declares.
+                after.background.clone_from(&before.background);
+                Some(after)
+            };
+            flows.push(FlowWhatIf {
+                flow: id,
+                rps: before.rps,
+                before: before.clone(),
+                after,
+                failed_at: trace.failed_at,
+                bypassed: trace.bypassed,
+                background: trace.background,
+            });
+        }
+        WhatIf {
+            scenario: scenario.clone(),
+            flows,
+            components: components(&self.baseline.capacity, &capacity, scenario),
+            queues: queues(&self.baseline.capacity, &capacity, scenario),
+        }
+    }
+}
+
+fn components(before: &Capacity, after: &Capacity, scenario: &Scenario) -> Vec<ComponentWhatIf> {
+    before
+        .components
+        .iter()
+        .map(|load| {
+            let down = scenario.is_down(load.component);
+            ComponentWhatIf {
+                component: load.component,
+                down,
+                before: load.clone(),
+                after: if down {
+                    None
+                } else {
+                    after.component(load.component).cloned()
+                },
+            }
+        })
+        .collect()
+}
+
+fn queues(before: &Capacity, after: &Capacity, scenario: &Scenario) -> Vec<QueueWhatIf> {
+    before
+        .queues
+        .iter()
+        .map(|load| {
+            let after = after
+                .queues
+                .iter()
+                .find(|queue| queue.queue == load.queue)
+                .cloned()
+                .unwrap_or_else(|| load.clone());
+            QueueWhatIf {
+                queue: load.queue,
+                down: scenario.is_down(load.queue),
+                before: load.clone(),
+                after,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::test_design;
+
+    fn run(text: &str, failed: &[&str]) -> (Design, WhatIf) {
+        let design = test_design(text);
+        let scenario = Scenario::fail(failed.iter().map(|name| design.component_id(name).unwrap()));
+        let what_if = WhatIfEngine::new(&design).run(&scenario);
+        (design, what_if)
+    }
+
+    const LATENCY_MATH: &str = r#"system s {
+      client browser { rps = 1k }
+      cdn edge { hit_ratio = 0.8, ttl = 1h, latency = { p50 = 5ms, p99 = 5ms } }
+      service app { replicas = 2, latency = { p50 = 10ms, p99 = 10ms } }
+      cache redis_cache : redis {
+        pattern = cache_aside, hit_ratio = 0.9, ttl = 10m, replicas = 2
+        latency = { p50 = 1ms, p99 = 1ms }
+      }
+      database db : postgres {
+        latency = { p50 = 100ms, p99 = 100ms }
+        replication = primary_replica { replicas = 1, mode = sync, failover = auto }
+      }
+      browser -> edge { latency = 20ms }
+      edge -> app { latency = 80ms }
+      app -> redis_cache { latency = 1ms }
+      redis_cache -> db { latency = 1ms }
+      flow page { path = browser -> edge -> app -> redis_cache -> db, op = read }
+    }"#;
+
+    #[test]
+    fn a_failed_cache_aside_cache_sends_every_request_down_the_miss_path() {
+        let (design, what_if) = run(LATENCY_MATH, &["redis_cache"]);
+        let flow = &what_if.flows[0];
+        let after = flow.after.as_ref().unwrap();
+        // 0.8 × 25 + 0.2 × 218 (hand arithmetic, latency_math.hld).
+        assert!((after.latency.mean_ms - 63.6).abs() < 1e-9, "{}", after.latency.mean_ms);
+        assert!((after.latency.p99_ms - 218.0).abs() < 1e-9);
+        assert!((after.latency.p95_ms - 218.0).abs() < 1e-9);
+        assert!((after.latency.p50_ms - 25.0).abs() < 1e-9);
+        assert_eq!(flow.bypassed, vec![design.component_id("redis_cache").unwrap()]);
+        let db = design.component_id("db").unwrap();
+        let db_load = what_if.components.iter().find(|c| c.component == db).unwrap();
+        assert!((db_load.before.load_rps - 20.0).abs() < 1e-9);
+        assert!((db_load.after.as_ref().unwrap().load_rps - 200.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_failed_cdn_sends_requests_to_the_origin() {
+        let (_, what_if) = run(LATENCY_MATH, &["edge"]);
+        let after = what_if.flows[0].after.as_ref().unwrap();
+        // 0.9 × 117 + 0.1 × 218
+        assert!(
+            (after.latency.mean_ms - 127.1).abs() < 1e-9,
+            "{}",
+            after.latency.mean_ms
+        );
+        // The cdn no longer counts: only db (any of 2 nodes) and app remain.
+        let expected = (1.0 - 0.001f64.powi(2)) * (1.0 - 0.001f64.powi(2));
+        assert!((after.availability - expected).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_failed_database_fails_the_flow() {
+        let (design, what_if) = run(LATENCY_MATH, &["db"]);
+        let flow = &what_if.flows[0];
+        assert!(flow.failed());
+        assert_eq!(flow.failed_at, Some(Break::Down(design.component_id("db").unwrap())));
+        // The requests still reach the app and the cache before failing.
+        let app = design.component_id("app").unwrap();
+        let app_load = what_if.components.iter().find(|c| c.component == app).unwrap();
+        assert!((app_load.after.as_ref().unwrap().load_rps - 200.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_failed_consumer_makes_its_queue_grow_without_failing_the_flow() {
+        let text = r#"system s {
+          client u { rps = 100 }
+          service api { replicas = 2 }
+          queue q { dead_letter = true }
+          worker w { replicas = 2, idempotent = true }
+          database d : postgres
+          u -> api -> q -> w -> d
+          flow f { path = u -> api -> q -> w -> d, op = write }
+        }"#;
+        for failed in ["w", "d"] {
+            let (design, what_if) = run(text, &[failed]);
+            let flow = &what_if.flows[0];
+            assert!(!flow.failed(), "{failed}");
+            let stop = flow.background.as_ref().unwrap();
+            assert_eq!(stop.held_by, design.component_id("q"));
+            let queue = &what_if.queues[0];
+            assert!(queue.starts_to_grow());
+            assert!((queue.after.growth_per_hour - 360_000.0).abs() < 1e-6, "{failed}");
+        }
+        // The queue itself is on the synchronous part: the enqueue fails.
+        let (_, what_if) = run(text, &["q"]);
+        assert!(what_if.flows[0].failed());
+        assert!(!what_if.queues[0].starts_to_grow());
+    }
+
+    #[test]
+    fn a_consumer_across_the_cut_stops_taking_messages() {
+        let text = r#"system s {
+          region a {
+            client u { rps = 100 }
+            service api { replicas = 2 }
+            queue q { replicas = 2 }
+          }
+          region b {
+            worker w { replicas = 2 }
+          }
+          rtt a <-> b = 50ms
+          u -> api -> q
+          q -> w
+          flow f { path = u -> api -> q, op = write }
+        }"#;
+        let design = test_design(text);
+        let scenario = Scenario::partition(design.region_id("b").unwrap());
+        let what_if = WhatIfEngine::new(&design).run(&scenario);
+        assert!(what_if.flows[0].unchanged());
+        let queue = &what_if.queues[0];
+        assert!(queue.starts_to_grow());
+        assert!((queue.after.growth_per_hour - 360_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_partition_fails_flows_that_cross_it() {
+        let text = r#"system s {
+          region a {
+            client ua { rps = 10 }
+            service sa { replicas = 2 }
+            database d : dynamodb
+          }
+          region b {
+            client ub { rps = 10 }
+            service sb { replicas = 2 }
+          }
+          rtt a <-> b = 50ms
+          ua -> sa -> d
+          ub -> sb -> d
+          flow fa { path = ua -> sa -> d }
+          flow fb { path = ub -> sb -> d }
+        }"#;
+        let design = test_design(text);
+        for region in ["a", "b"] {
+            let scenario = Scenario::partition(design.region_id(region).unwrap());
+            let what_if = WhatIfEngine::new(&design).run(&scenario);
+            let failed: Vec<&str> = what_if
+                .failed_flows()
+                .map(|flow| design.flow(flow.flow).id.as_str())
+                .collect();
+            assert_eq!(failed, vec!["fb"], "{region}");
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! The improvements an interviewer asks for: the findings' fixes, ranked by
+//! what they buy. For each finding whose fix hld can apply mechanically
+//! (replicate a load balancer, turn on failover, add the replicas an
+//! overloaded service needs, route a scatter-gather hop to one shard, ...)
+//! the fix is applied to a copy of the design and the copy re-estimated with
+//! the same models: the gain in availability (failed requests per second
+//! avoided), in p99, and in headroom (utilization, queue growth) is model
+//! output, not text. Findings without such a fix follow, most severe first.
+
+use std::cmp::Ordering;
+
+use crate::analysis::rules::overloaded_component::WARN_AT;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::estimate::availability::{flow_availability, judged_op};
+use crate::estimate::dist::LawCache;
+use crate::estimate::{Estimates, capacity, flow_estimate};
+use crate::model::{
+    ComponentId, Design, Failover, Fanout, FlowId, HaMode, Kind, LinkId, Op, QueuePattern, Replication, ReplicationMode,
+};
+
+/// What applying a fix changes in the figures.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Availability {
+        flow: FlowId,
+        before: f64,
+        after: f64,
+        rps: f64,
+    },
+    P99 {
+        flow: FlowId,
+        before: f64,
+        after: f64,
+    },
+    Utilization {
+        component: ComponentId,
+        before: f64,
+        after: f64,
+    },
+    QueueGrowth {
+        queue: ComponentId,
+        before: f64,
+        after: f64,
+    },
+}
+
+/// A fix in hld syntax and what it applies to: `replicas = 2` on `lb`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub what: String,
+    pub on: String,
+}
+
+/// One finding and, when hld can apply its fix, the fix and its effects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Improvement {
+    pub finding: Diagnostic,
+    /// `None` when hld cannot apply the fix mechanically.
+    pub change: Option<Change>,
+    pub effects: Vec<Effect>,
+    /// Failed requests per second avoided (or, with no traffic, the sum of
+    /// the availability gains).
+    pub availability_gain: f64,
+    /// The largest p99 reduction over the flows, in ms.
+    pub p99_gain_ms: f64,
+    /// Utilization points and queue growth (relative) freed.
+    pub headroom_gain: f64,
+}
+
+/// What a fix touched, to know which figures to recompute.
+#[derive(Default)]
+struct Touched {
+    components: Vec<ComponentId>,
+    links: Vec<LinkId>,
+}
+
+/// Every finding with its fix and effects, best first.
+pub fn rank(design: &Design, findings: &[Diagnostic], baseline: &Estimates) -> Vec<Improvement> {
+    let mut cache = LawCache::new();
+    let mut improvements: Vec<(usize, Improvement)> = findings
+        .iter()
+        .enumerate()
+        .map(|(idx, finding)| (idx, improvement(design, finding, baseline, &mut cache)))
+        .collect();
+    improvements.sort_by(|(a_idx, a), (b_idx, b)| {
+        let computed = b.change.is_some().cmp(&a.change.is_some());
+        computed
+            .then_with(|| desc(a.availability_gain, b.availability_gain))
+            .then_with(|| desc(a.p99_gain_ms, b.p99_gain_ms))
+            .then_with(|| desc(a.headroom_gain, b.headroom_gain))
+            .then_with(|| severity_rank(a.finding.severity).cmp(&severity_rank(b.finding.severity)))
+            .then_with(|| a_idx.cmp(b_idx))
+    });
+    improvements.into_iter().map(|(_, improvement)| improvement).collect()
+}
+
+fn desc(a: f64, b: f64) -> Ordering {
+    b.total_cmp(&a)
+}
+
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+fn improvement(design: &Design, finding: &Diagnostic, baseline: &Estimates, cache: &mut LawCache) -> Improvement {
+    let mut out = Improvement {
+        finding: finding.clone(),
+        change: None,
+        effects: Vec::new(),
+        availability_gain: 0.0,
+        p99_gain_ms: 0.0,
+        headroom_gain: 0.0,
+    };
+    let mut changed = design.clone();
+    let Some((change, touched)) = apply_fix(&mut changed, finding, baseline) else {
+        return out;
+    };
+    out.change = Some(change);
+    let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
+    for (id, before) in design.flow_ids().zip(&baseline.flows) {
+        let after = flow_availability(&changed, changed.flow(id)).value;
+        if after > before.availability + 1e-15 {
+            let gain = after - before.availability;
+            out.availability_gain += if total_rps > 0.0 {
+                gain * before.rps.max(0.0)
+            } else {
+                gain
+            };
+            out.effects.push(Effect::Availability {
+                flow: id,
+                before: before.availability,
+                after,
+                rps: before.rps,
+            });
+        }
+        let part = changed.flow(id).sync_part(&changed);
+        let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+            || part.links.iter().any(|l| touched.links.contains(l));
+        if affected {
+            let after = flow_estimate(&changed, id, cache).latency.p99_ms;
+            if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
+                out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                out.effects.push(Effect::P99 {
+                    flow: id,
+                    before: before.latency.p99_ms,
+                    after,
+                });
+            }
+        }
+    }
+    let after = capacity(&changed);
+    for id in &touched.components {
+        let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
+            continue;
+        };
+        if let (Some(b), Some(a)) = (before.utilization, now.utilization)
+            && a < b - 1e-12
+        {
+            out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
+            out.effects.push(Effect::Utilization {
+                component: *id,
+                before: b,
+                after: a,
+            });
+        }
+    }
+    for (before, now) in baseline.capacity.queues.iter().zip(&after.queues) {
+        if now.growth_per_hour < before.growth_per_hour - 1e-9 {
+            out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
+            out.effects.push(Effect::QueueGrowth {
+                queue: before.queue,
+                before: before.growth_per_hour,
+                after: now.growth_per_hour,
+            });
+        }
+    }
+    out
+}
+
+/// Applies the finding's fix to `design`, as its help says; the change in
+/// hld syntax and what it touched.
+fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) -> Option<(Change, Touched)> {
+    let subject = finding.subject.as_deref()?;
+    let component_id = design.component_id(subject);
+    let on = |what: String, id: &str| Change {
+        what,
+        on: id.to_string(),
+    };
+    let touched = |id: ComponentId| Touched {
+        components: vec![id],
+        links: Vec::new(),
+    };
+    match finding.code.as_str() {
+        "unreplicated-load-balancer" => {
+            let id = component_id?;
+            let component = &mut design.components[id.index()];
+            component.replicas = 2;
+            component.replicas_declared = true;
+            component.ha_mode = Some(HaMode::ActivePassive);
+            Some((
+                on("replicas = 2, mode = active_passive".to_string(), subject),
+                touched(id),
+            ))
+        }
+        "single-point-of-failure" => {
+            let id = component_id?;
+            let component = &mut design.components[id.index()];
+            if component.kind == Kind::Database && component.replication == Replication::None {
+                component.replication = Replication::PrimaryReplica {
+                    replicas: 1,
+                    mode: ReplicationMode::Sync,
+                    failover: Failover::Auto,
+                };
+                let what = "replication = primary_replica { replicas = 1, mode = sync, failover = auto }";
+                return Some((on(what.to_string(), subject), touched(id)));
+            }
+            component.replicas = 2;
+            component.replicas_declared = true;
+            Some((on("replicas = 2".to_string(), subject), touched(id)))
+        }
+        "primary-without-failover" => {
+            let id = component_id?;
+            let Replication::PrimaryReplica { failover, .. } = &mut design.components[id.index()].replication else {
+                return None;
+            };
+            *failover = Failover::Auto;
+            Some((on("failover = auto".to_string(), subject), touched(id)))
+        }
+        "availability-below-slo" => {
+            let flow_id = design.flow_id(subject.strip_prefix("flow ")?)?;
+            let flow = design.flow(flow_id);
+            let op = judged_op(flow.op);
+            let weakest = flow_availability(design, flow)
+                .factors
+                .into_iter()
+                .filter(|factor| factor.counted)
+                .min_by(|a, b| a.value.total_cmp(&b.value))?;
+            let id = weakest.component;
+            let name = design.component(id).id.clone();
+            let what = strengthen(&mut design.components[id.index()], op);
+            Some((on(what, &name), touched(id)))
+        }
+        "overloaded-component" => {
+            let id = component_id?;
+            let load = baseline.capacity.component(id)?.load_rps;
+            let component = &mut design.components[id.index()];
+            match component.kind {
+                Kind::Database => None,
+                Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(HaMode::ActivePassive) => {
+                    component.ha_mode = Some(HaMode::ActiveActive);
+                    Some((on("mode = active_active".to_string(), subject), touched(id)))
+                }
+                _ => {
+                    let per_instance = component.capacity.filter(|c| *c > 0.0)?;
+                    // The rule's threshold: under it, the finding goes away.
+                    let replicas = needed_replicas(load / (WARN_AT * per_instance), component.replicas)?;
+                    component.replicas = replicas;
+                    component.replicas_declared = true;
+                    Some((on(format!("replicas = {replicas}"), subject), touched(id)))
+                }
+            }
+        }
+        "queue-backlog-growth" => {
+            let queue_id = component_id?;
+            let queue = baseline.capacity.queues.iter().find(|queue| queue.queue == queue_id)?;
+            let share = match design.component(queue_id).queue_pattern {
+                QueuePattern::PubSub => queue.in_rps,
+                QueuePattern::WorkQueue => queue.in_rps / queue.consumers.len().max(1) as f64,
+            };
+            let slowest = queue
+                .consumers
+                .iter()
+                .filter_map(|id| baseline.capacity.component(*id))
+                .filter(|load| load.consumed_rps + 1e-9 < share)
+                .min_by(|a, b| a.consumed_rps.total_cmp(&b.consumed_rps))?;
+            let consumer = slowest.component;
+            let component = &mut design.components[consumer.index()];
+            let per_instance = component.capacity.filter(|c| *c > 0.0)?;
+            let replicas = needed_replicas(share / per_instance, component.replicas)?;
+            component.replicas = replicas;
+            component.replicas_declared = true;
+            let name = component.id.clone();
+            Some((
+                on(format!("replicas = {replicas}"), &name),
+                Touched {
+                    components: vec![consumer, queue_id],
+                    links: Vec::new(),
+                },
+            ))
+        }
+        "scatter-gather-on-hot-path" => {
+            let (from, to) = subject.split_once(" -> ")?;
+            let (from, to) = (design.component_id(from)?, design.component_id(to)?);
+            let mut links = Vec::new();
+            for (idx, link) in design.links.iter_mut().enumerate() {
+                let link_id = LinkId(idx as u32);
+                if link.from == from && link.to == to && link.fanout == Fanout::All {
+                    link.fanout = Fanout::One;
+                    links.push(link_id);
+                }
+            }
+            if links.is_empty() {
+                return None;
+            }
+            Some((
+                on("fanout = one".to_string(), subject),
+                Touched {
+                    components: Vec::new(),
+                    links,
+                },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// max(⌈needed⌉, current + 1), when that is a sane count.
+fn needed_replicas(needed: f64, current: u32) -> Option<u32> {
+    let needed = needed.ceil();
+    (needed.is_finite() && needed <= f64::from(u32::MAX)).then(|| (needed as u32).max(current.saturating_add(1)))
+}
+
+/// More redundancy for the weakest factor of a flow, as the
+/// `availability-below-slo` help says.
+fn strengthen(component: &mut crate::model::Component, op: Op) -> String {
+    if component.kind == Kind::Database {
+        return match &mut component.replication {
+            Replication::None => {
+                component.replication = Replication::PrimaryReplica {
+                    replicas: 2,
+                    mode: ReplicationMode::Async,
+                    failover: Failover::Auto,
+                };
+                "replication = primary_replica { replicas = 2, failover = auto }".to_string()
+            }
+            Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
+                *failover = Failover::Auto;
+                "failover = auto".to_string()
+            }
+            Replication::PrimaryReplica { replicas, .. } => {
+                *replicas = replicas.saturating_add(1);
+                format!("replicas = {replicas} (in its replication)")
+            }
+            Replication::Quorum { n, .. } => {
+                *n = n.saturating_add(2);
+                format!("n = {n} (in its quorum)")
+            }
+            Replication::MultiPrimary { primaries, .. } => {
+                *primaries = primaries.saturating_add(1);
+                format!("primaries = {primaries}")
+            }
+        };
+    }
+    let replicas = component.replicas.saturating_add(1).max(2);
+    component.replicas = replicas;
+    component.replicas_declared = true;
+    format!("replicas = {replicas}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Config, check};
+    use crate::estimate::{estimate, test_design};
+
+    fn ranked(text: &str) -> (Design, Vec<Improvement>) {
+        let design = test_design(text);
+        let findings = check(&design, &Config::default()).findings;
+        let baseline = estimate(&design, None);
+        let ranked = rank(&design, &findings, &baseline);
+        (design, ranked)
+    }
+
+    fn of<'a>(ranked: &'a [Improvement], rule: &str) -> &'a Improvement {
+        ranked.iter().find(|item| item.finding.code == rule).unwrap()
+    }
+
+    #[test]
+    fn an_overloaded_service_gets_the_replicas_that_bring_it_under_the_threshold() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 3k }
+              service app { replicas = 2, capacity = 1k/s, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              u -> app
+              flow f { path = u -> app }
+            }"#,
+        );
+        let item = of(&ranked, "overloaded-component");
+        // 3,000 / (0.8 × 1,000) = 3.75: 4 replicas, 75%.
+        assert_eq!(item.change.as_ref().unwrap().what, "replicas = 4");
+        assert!(item.effects.contains(&Effect::Utilization {
+            component: ComponentId(1),
+            before: 1.5,
+            after: 0.75
+        }));
+    }
+
+    #[test]
+    fn a_growing_queue_gets_consumers_that_keep_up() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 100 }
+              service api { replicas = 2, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              queue q { dead_letter = true, replicas = 2 }
+              worker w { capacity = 30/s, idempotent = true }
+              u -> api -> q -> w
+              flow f { path = u -> api -> q -> w, op = write }
+            }"#,
+        );
+        let item = of(&ranked, "queue-backlog-growth");
+        assert_eq!(item.change.as_ref().unwrap().what, "replicas = 4");
+        assert!(item.effects.iter().any(|effect| matches!(
+            effect,
+            Effect::QueueGrowth { before, after, .. } if (*before - 252_000.0).abs() < 1e-6 && *after == 0.0
+        )));
+    }
+
+    #[test]
+    fn routing_a_scatter_gather_to_one_shard_cuts_the_p99() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              slo { p99 = 10s }
+              client u { rps = 10 }
+              service api { replicas = 2, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              database d : cassandra { replication = quorum { n = 3, r = 2, w = 2 }, shard = hash { key = id2, count = 16 } }
+              u -> api
+              api -> d { op = read, fanout = all }
+              flow f { path = u -> api -> d, op = read }
+            }"#,
+        );
+        let item = of(&ranked, "scatter-gather-on-hot-path");
+        assert_eq!(item.change.as_ref().unwrap().what, "fanout = one");
+        assert!(item.p99_gain_ms > 0.0);
+        assert!(item.effects.iter().any(|effect| matches!(effect, Effect::P99 { .. })));
+    }
+
+    #[test]
+    fn findings_without_a_fix_come_last_by_severity() {
+        let (_, ranked) = ranked(
+            r#"system s {
+              client u { rps = 10 }
+              load_balancer lb { algorithm = ip_hash }
+              service api { replicas = 2 }
+              u -> lb -> api
+              flow f { path = u -> lb -> api }
+            }"#,
+        );
+        let first_unfixed = ranked.iter().position(|item| item.change.is_none()).unwrap();
+        assert!(ranked[..first_unfixed].iter().all(|item| item.change.is_some()));
+        let severities: Vec<u8> = ranked[first_unfixed..]
+            .iter()
+            .map(|item| severity_rank(item.finding.severity))
+            .collect();
+        assert!(severities.windows(2).all(|pair| pair[0] <= pair[1]), "{severities:?}");
+        assert_eq!(ranked[0].finding.code, "unreplicated-load-balancer");
+    }
+}

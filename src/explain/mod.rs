@@ -1,0 +1,318 @@
+//! `hld explain`: the design walked through the way a strong interview
+//! answer presents it (docs/explain.md): requirements and scale, the
+//! high-level design, each component and why it is there, the data stores
+//! and what their consistency means per flow, caching, asynchronous work,
+//! scaling, risks, what breaks if each component fails, and the
+//! improvements an interviewer would ask for, ranked by their effect.
+//!
+//! A report builder: it reads the resolved design, the findings of `hld
+//! check`, the figures of the estimate engine (and its what-if runs) and the
+//! knowledge base, and returns a typed [`Walkthrough`]: sections of
+//! paragraphs, lists, tables and trade-offs, already worded. It does no IO
+//! and knows no output format; `emit::explain` renders it as Markdown or
+//! HTML and decides nothing. Every number comes from the models through
+//! `estimate::number`; every trade-off sentence from `tradeoffs.yaml`.
+//!
+//! Cost: one what-if run per component (and per region), each a copy of the
+//! design and a pass of the capacity model, so O(components × (components +
+//! flows × path)) with latency recomputed only for flows that lose a
+//! cache: fine for interview-sized designs, not meant for 10,000
+//! components.
+
+mod build;
+pub mod improve;
+
+pub use build::build;
+pub use improve::{Change, Effect, Improvement};
+
+/// The walkthrough of one design.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Walkthrough {
+    /// The system's id.
+    pub name: String,
+    /// Its label, else its id.
+    pub title: String,
+    pub sections: Vec<Section>,
+}
+
+impl Walkthrough {
+    pub fn section(&self, kind: SectionKind) -> Option<&Section> {
+        self.sections.iter().find(|section| section.kind == kind)
+    }
+}
+
+/// The sections, in the order a strong answer takes (issue 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    Requirements,
+    HighLevelDesign,
+    Components,
+    DataStores,
+    Caching,
+    AsyncWork,
+    Scaling,
+    Risks,
+    Failures,
+    Improvements,
+}
+
+impl SectionKind {
+    pub const ALL: [SectionKind; 10] = [
+        SectionKind::Requirements,
+        SectionKind::HighLevelDesign,
+        SectionKind::Components,
+        SectionKind::DataStores,
+        SectionKind::Caching,
+        SectionKind::AsyncWork,
+        SectionKind::Scaling,
+        SectionKind::Risks,
+        SectionKind::Failures,
+        SectionKind::Improvements,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SectionKind::Requirements => "Requirements and scale",
+            SectionKind::HighLevelDesign => "High-level design",
+            SectionKind::Components => "Components and why they are there",
+            SectionKind::DataStores => "Data stores and consistency",
+            SectionKind::Caching => "Caching strategy",
+            SectionKind::AsyncWork => "Asynchronous work",
+            SectionKind::Scaling => "Scaling",
+            SectionKind::Risks => "Risks",
+            SectionKind::Failures => "What breaks if a component fails",
+            SectionKind::Improvements => "Improvements",
+        }
+    }
+
+    /// A stable anchor for links and tests.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            SectionKind::Requirements => "requirements",
+            SectionKind::HighLevelDesign => "high-level-design",
+            SectionKind::Components => "components",
+            SectionKind::DataStores => "data-stores",
+            SectionKind::Caching => "caching",
+            SectionKind::AsyncWork => "async-work",
+            SectionKind::Scaling => "scaling",
+            SectionKind::Risks => "risks",
+            SectionKind::Failures => "failures",
+            SectionKind::Improvements => "improvements",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    pub kind: SectionKind,
+    pub blocks: Vec<Block>,
+}
+
+/// One piece of a section.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    /// A sub-heading, e.g. one component; `anchor` is unique in the page.
+    Heading {
+        text: String,
+        anchor: String,
+    },
+    Paragraph(Text),
+    Bullets(Vec<Text>),
+    Table(Table),
+    TradeOff(TradeOff),
+    /// Where the renderer puts the diagram of the design.
+    Diagram,
+}
+
+/// Inline text: plain words, `code` (ids and hld syntax), **emphasis**.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Text(pub Vec<Inline>);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inline {
+    Plain(String),
+    Code(String),
+    Strong(String),
+}
+
+impl Text {
+    pub fn new() -> Text {
+        Text::default()
+    }
+
+    pub fn plain(mut self, text: impl Into<String>) -> Text {
+        self.0.push(Inline::Plain(text.into()));
+        self
+    }
+
+    pub fn code(mut self, text: impl Into<String>) -> Text {
+        self.0.push(Inline::Code(text.into()));
+        self
+    }
+
+    /// Text whose `backticked` parts are code, as rule messages, helps and
+    /// knowledge-base notes write them.
+    pub fn rich(mut self, text: &str) -> Text {
+        let parts: Vec<&str> = text.split('`').collect();
+        // An odd number of backticks leaves the last one unmatched: plain.
+        let unmatched = parts.len().is_multiple_of(2);
+        for (idx, part) in parts.iter().enumerate() {
+            let last = idx + 1 == parts.len();
+            if idx % 2 == 1 && !(unmatched && last) {
+                if !part.is_empty() {
+                    self.0.push(Inline::Code((*part).to_string()));
+                }
+            } else if idx % 2 == 1 {
+                self.0.push(Inline::Plain(format!("`{part}")));
+            } else if !part.is_empty() {
+                self.0.push(Inline::Plain((*part).to_string()));
+            }
+        }
+        self
+    }
+
+    pub fn strong(mut self, text: impl Into<String>) -> Text {
+        self.0.push(Inline::Strong(text.into()));
+        self
+    }
+
+    pub fn parts(&self) -> &[Inline] {
+        &self.0
+    }
+
+    /// The words without markup, for tests and plain renderings.
+    pub fn to_plain(&self) -> String {
+        self.0
+            .iter()
+            .map(|inline| match inline {
+                Inline::Plain(text) | Inline::Code(text) | Inline::Strong(text) => text.as_str(),
+            })
+            .collect()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        Text::new().plain(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        Text::new().plain(text)
+    }
+}
+
+/// A table of figures; cells are plain text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Columns of numbers (right-aligned).
+    pub numeric: Vec<bool>,
+}
+
+/// A design choice and its entry in `tradeoffs.yaml`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TradeOff {
+    pub key: String,
+    /// Which component made the choice: "`lb` uses least_connections".
+    pub context: Text,
+    pub name: String,
+    pub summary: String,
+    pub pros: Vec<String>,
+    pub cons: Vec<String>,
+    pub when: String,
+    /// Keys of knowledge.md §7, or `guide`; empty: well-known practice.
+    pub sources: Vec<String>,
+    /// The full entry was shown earlier in this section: only refer to it.
+    pub repeated: bool,
+}
+
+impl Walkthrough {
+    /// Every word of the walkthrough, for tests.
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        for section in &self.sections {
+            out.push_str(section.kind.title());
+            out.push('\n');
+            for block in &section.blocks {
+                block_plain(block, &mut out);
+            }
+        }
+        out
+    }
+}
+
+impl Section {
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            block_plain(block, &mut out);
+        }
+        out
+    }
+}
+
+fn block_plain(block: &Block, out: &mut String) {
+    match block {
+        Block::Heading { text, .. } => out.push_str(text),
+        Block::Paragraph(text) => out.push_str(&text.to_plain()),
+        Block::Bullets(items) => {
+            for item in items {
+                out.push_str("- ");
+                out.push_str(&item.to_plain());
+                out.push('\n');
+            }
+        }
+        Block::Table(table) => {
+            out.push_str(&table.header.join(" | "));
+            out.push('\n');
+            for row in &table.rows {
+                out.push_str(&row.join(" | "));
+                out.push('\n');
+            }
+        }
+        Block::TradeOff(trade_off) => {
+            out.push_str(&trade_off.context.to_plain());
+            out.push('\n');
+            out.push_str(&trade_off.name);
+            out.push('\n');
+            if !trade_off.repeated {
+                out.push_str(&trade_off.summary);
+                out.push('\n');
+                for line in trade_off.pros.iter().chain(&trade_off.cons) {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                out.push_str(&trade_off.when);
+                out.push('\n');
+                out.push_str(&trade_off.sources.join(", "));
+            }
+        }
+        Block::Diagram => out.push_str("[diagram]"),
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rich_text_makes_backticked_parts_code() {
+        let text = Text::new().rich("set `replicas = 2` on `lb` now");
+        assert_eq!(
+            text.0,
+            vec![
+                Inline::Plain("set ".to_string()),
+                Inline::Code("replicas = 2".to_string()),
+                Inline::Plain(" on ".to_string()),
+                Inline::Code("lb".to_string()),
+                Inline::Plain(" now".to_string()),
+            ]
+        );
+        let odd = Text::new().rich("a `b` c `d");
+        assert_eq!(odd.to_plain(), "a b c `d");
+    }
+}
