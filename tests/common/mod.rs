@@ -46,9 +46,21 @@ fn finish(output: Output) -> Run {
     }
 }
 
-/// Says why a test does not run. Written straight to the process's stderr,
-/// past the test harness's capture, so `cargo test` shows it.
+/// Says why a test does not run because a tool is missing. Written straight
+/// to the process's stderr, past the test harness's capture, so `cargo test`
+/// shows it. Under `.ci/run` (`HLD_CI_TOOLS=1`), which installs the tools,
+/// a missing tool is a failure, not a skip.
 pub fn skip(reason: &str) {
+    assert!(
+        std::env::var("HLD_CI_TOOLS").map_or(true, |value| value != "1"),
+        "HLD_CI_TOOLS=1 (.ci/run installed the tools) but {reason}"
+    );
+    skip_here(reason);
+}
+
+/// Says why a test does not apply on this machine whatever is installed
+/// (running as root, no /dev/zero).
+pub fn skip_here(reason: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "skipping: {reason}");
 }
@@ -64,7 +76,7 @@ pub fn shared_examples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        skip("../shared/examples is not present beside the repository");
+        skip_here("../shared/examples is not present beside the repository");
         None
     }
 }
