@@ -90,7 +90,8 @@ fn a_hundred_thousand_duplicate_ids() {
     );
 }
 
-/// Importing `/dev/zero` reads at most the input limit, then stops.
+/// Importing `/dev/zero` (a device) is refused without reading it; given on
+/// the command line, it is read up to the input limit only.
 #[test]
 fn importing_dev_zero_is_bounded() {
     if !std::path::Path::new("/dev/zero").exists() {
@@ -102,6 +103,11 @@ fn importing_dev_zero_is_bounded() {
     std::fs::write(&design, "import \"/dev/zero\"\nsystem s {\n  client u\n}\n").unwrap();
     let mut command = hld();
     command.args(["check", "--max-size", "1000000", design.to_str().unwrap()]);
+    let outcome = run_bounded(command, None);
+    assert_eq!(outcome.code, 2);
+    assert!(outcome.stderr.contains("not a regular file"), "{}", outcome.stderr);
+    let mut command = hld();
+    command.args(["check", "--max-size", "1000000", "/dev/zero"]);
     let outcome = run_bounded(command, None);
     assert_eq!(outcome.code, 2);
     assert!(

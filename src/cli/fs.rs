@@ -11,7 +11,16 @@ use crate::model::load::{ReadFile, SourceLoader};
 pub struct FsLoader;
 
 impl SourceLoader for FsLoader {
+    /// Imports are regular files: a pipe would block, a device (`/dev/zero`)
+    /// would be read to the size limit for nothing.
     fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, String> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => return Err("it is a directory, not a file".to_string()),
+            Ok(meta) if !meta.is_file() => {
+                return Err("it is not a regular file (a pipe or a device)".to_string());
+            }
+            _ => {}
+        }
         let bytes = read_bounded(path, max_size)?;
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(ReadFile { key, bytes })

@@ -295,6 +295,8 @@ pub fn fails(diagnostics: &[Diagnostic], fail_on: Severity) -> bool {
 /// Prints `text` to stdout, or writes it to `output` (atomically, never over
 /// a file hld did not write unless `force`).
 pub fn emit_text(text: &str, output: Option<&Path>, force: bool) -> Exit {
+    // `-o -` is standard output, as `-` is standard input for designs.
+    let output = output.filter(|path| path.as_os_str() != "-");
     match output {
         None => {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());

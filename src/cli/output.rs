@@ -21,6 +21,12 @@ pub fn write_file(path: &Path, contents: &[u8], force: bool) -> Result<(), Strin
             return Err(format!("{shown} is a symbolic link; hld does not write through links"));
         }
         Ok(meta) if meta.is_dir() => return Err(format!("{shown} is a directory")),
+        // A device, a pipe or a socket: replacing it (even with --force)
+        // would destroy it (`-o /dev/null` as root), and reading it to look
+        // for the marker could block forever.
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!("{shown} is not a regular file; hld writes only regular files"));
+        }
         Ok(_) if !force && !written_by_hld(path) => {
             return Err(format!(
                 "{shown} exists and was not written by hld; pass --force to replace it"
@@ -128,12 +134,29 @@ fn write_exclusive(path: &Path, contents: &[u8]) -> Result<(), CreateError> {
 }
 
 /// Whether an existing file carries hld's marker near its start or end.
+/// Reads only the first and the last 4 KB, and only of a regular file: a
+/// multi-gigabyte file costs nothing, a pipe is never opened.
 pub fn written_by_hld(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
+    use std::io::{Read, Seek, SeekFrom};
+    const WINDOW: u64 = 4096;
+    let Ok(meta) = std::fs::metadata(path) else {
         return false;
     };
-    let head = &bytes[..bytes.len().min(4096)];
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    if !meta.is_file() {
+        return false;
+    }
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut read_window = |from: SeekFrom| -> Vec<u8> {
+        let mut buffer = Vec::new();
+        if file.seek(from).is_ok() {
+            let _ = (&mut file).take(WINDOW).read_to_end(&mut buffer);
+        }
+        buffer
+    };
+    let head = read_window(SeekFrom::Start(0));
+    let tail = read_window(SeekFrom::Start(meta.len().saturating_sub(WINDOW)));
     [head, tail].iter().any(|part| {
         let text = String::from_utf8_lossy(part);
         text.contains(GENERATED_MARKER) || text.contains(GENERATED_JSON_MARKER)
@@ -143,6 +166,23 @@ pub fn written_by_hld(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn never_replaces_a_device_or_a_pipe() {
+        let dir = std::env::temp_dir().join(format!("hld-output-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            let error = write_file(&fifo, b"x", true).unwrap_err();
+            assert!(error.contains("not a regular file"), "{error}");
+            assert!(!written_by_hld(&fifo), "a pipe is never read");
+        }
+        if std::path::Path::new("/dev/null").exists() {
+            assert!(write_file(std::path::Path::new("/dev/null"), b"x", true).is_err());
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn refuses_foreign_files_and_replaces_its_own() {

@@ -273,6 +273,13 @@ impl Loading<'_> {
         let read = match self.loader.read(&path, self.limits.max_file_size) {
             Ok(read) => read,
             Err(message) => {
+                let help = if message == "no such file" {
+                    "import paths are relative to the importing file"
+                } else if message.contains("input limit") {
+                    "an imported design is bounded like the root one; raise --max-size if the file is a design"
+                } else {
+                    "import a design file (`.hld`)"
+                };
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::IMPORT_ERROR,
@@ -280,7 +287,7 @@ impl Loading<'_> {
                     )
                     .at(import.path.span)
                     .with_label("imported here")
-                    .with_help("import paths are relative to the importing file"),
+                    .with_help(help),
                 );
                 return;
             }
