@@ -131,3 +131,28 @@ fn output_is_byte_identical_run_to_run() {
     let second = run(&["check", path.to_str().unwrap()]);
     assert_eq!(first.stderr, second.stderr);
 }
+
+/// `--config` naming a missing file is a wrong command line for every
+/// command that takes it, whether or not the command runs rules.
+#[test]
+fn a_missing_config_is_exit_2_everywhere() {
+    let design = repo().join("tests/fixtures/imports/root.hld");
+    let design = design.to_str().unwrap();
+    let out = std::env::temp_dir().join(format!("hld-config-{}", std::process::id()));
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["check", design],
+        vec!["estimate", design],
+        vec!["diagram", design],
+        vec!["explain", design],
+        vec!["what-if", design, "--fail", "api"],
+        vec!["compose", design, "-o", out],
+    ] {
+        let mut full = args.clone();
+        full.extend(["--config", "/does/not/exist.yaml"]);
+        let outcome = run(&full);
+        assert_eq!(outcome.code, 2, "{args:?}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains("/does/not/exist.yaml"), "{args:?}: {}", outcome.stderr);
+    }
+    assert!(!std::path::Path::new(out).exists(), "compose wrote nothing");
+}

@@ -60,6 +60,8 @@ pub fn run(args: &CheckArgs) -> Exit {
                     );
                 }
                 summary.merge(Summary::of(&file.diagnostics));
+                // Past the cap are input errors only: counted, not shown.
+                summary.errors += file.suppressed;
             }
             let files = if checked.len() == 1 {
                 checked[0].name.clone()
@@ -75,6 +77,7 @@ pub fn run(args: &CheckArgs) -> Exit {
                     name: &file.name,
                     sources: &file.sources,
                     diagnostics: &file.diagnostics,
+                    truncated: file.suppressed,
                 })
                 .collect();
             let report = match args.format {

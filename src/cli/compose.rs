@@ -37,6 +37,11 @@ pub fn run(args: &ComposeArgs) -> Exit {
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);
     };
+    // The configuration only tunes rules, but a wrong `--config` (or a
+    // broken hld.yaml beside the design) is still a wrong input: exit 2.
+    if let Err(exit) = super::validate_config(&args.file, &args.input) {
+        return exit;
+    }
     if !compilation.diagnostics.is_empty() {
         super::print_human(&compilation.diagnostics, &compilation.sources);
         super::print_suppressed(&compilation);

@@ -261,6 +261,14 @@ pub fn load_config(design_path: &str, args: &InputArgs) -> Result<Config, (Sourc
     Config::parse(file, &text).map_err(|errors| (sources, errors))
 }
 
+/// Loads the configuration only to report its errors (exit 2).
+pub fn validate_config(design_path: &str, args: &InputArgs) -> Result<Config, Exit> {
+    load_config(design_path, args).map_err(|(sources, errors)| {
+        print_human(&errors, &sources);
+        Exit::InputError
+    })
+}
+
 /// Prints diagnostics in the human format to stderr.
 pub fn print_human(diagnostics: &[Diagnostic], sources: &SourceMap) {
     let style = stderr_style();

@@ -10,7 +10,22 @@ use crate::source::SourceMap;
 struct CheckReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: Summary,
+    summary: JsonSummary,
+}
+
+/// The counts of cli.md, with every diagnostic counted, including those past
+/// the per-file cap; `truncated` says how many of them are not listed.
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    truncated: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[derive(Serialize)]
@@ -57,22 +72,32 @@ pub struct CheckedFile<'a> {
     pub name: &'a str,
     pub sources: &'a SourceMap,
     pub diagnostics: &'a [Diagnostic],
+    /// Errors past the per-file cap of 100, counted but not listed (the
+    /// cap applies to input errors only, which are all errors).
+    pub truncated: usize,
 }
 
 /// The whole JSON document for one `hld check` run over several files.
 pub fn check_report(files: &[CheckedFile<'_>]) -> String {
     let mut diagnostics = Vec::new();
     let mut summary = Summary::default();
+    let mut truncated = 0;
     for file in files {
         for diagnostic in file.diagnostics {
             summary.add(diagnostic.severity);
             diagnostics.push(JsonDiagnostic::new(diagnostic, file.sources, file.name));
         }
+        truncated += file.truncated;
     }
     let report = CheckReport {
         version: 1,
         diagnostics,
-        summary,
+        summary: JsonSummary {
+            errors: summary.errors + truncated,
+            warnings: summary.warnings,
+            infos: summary.infos,
+            truncated,
+        },
     };
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
     out.push('\n');
