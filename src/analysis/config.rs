@@ -123,47 +123,79 @@ impl Config {
                 );
                 continue;
             };
-            let mut rule_config = RuleConfig::default();
-            let (severity, table) = match setting {
-                RawRule::Switch(false) => (Some("off".to_string()), None),
-                RawRule::Switch(true) => (None, None),
-                RawRule::Word(word) => (Some(word), None),
-                RawRule::Table(table) => (table.severity.clone(), Some(table)),
-            };
-            match severity.as_deref() {
-                None => {}
-                Some("off") => rule_config.off = true,
-                Some(word) => match Severity::parse(word) {
-                    Some(severity) => rule_config.severity = Some(severity),
-                    None => errors.push(
-                        Diagnostic::error(
-                            codes::CONFIG_ERROR,
-                            format!("unknown setting `{word}` for rule `{}`", rule.name),
-                        )
-                        .at(span)
-                        .with_help("a rule is `off`, `error`, `warning` or `info`, or a table { severity: ..., ... }"),
-                    ),
-                },
+            let value_span = span_of(file, text, &setting);
+            let rule_config = rule_setting(rule.name, &setting.value, value_span, &mut errors);
+            config.rules.insert(rule.name.to_string(), rule_config);
+        }
+        if errors.is_empty() { Ok(config) } else { Err(errors) }
+    }
+}
+
+/// One rule's entry: `off`, a severity, or a table of `severity` and the
+/// rule's thresholds. Checked by hand, so a typo gets a did-you-mean and its
+/// own span rather than a serde message.
+fn rule_setting(rule: &str, value: &serde_json::Value, span: Span, errors: &mut Vec<Diagnostic>) -> RuleConfig {
+    use serde_json::Value;
+    let mut config = RuleConfig::default();
+    let severity = |word: &str, config: &mut RuleConfig, errors: &mut Vec<Diagnostic>| {
+        if word == "off" {
+            config.off = true;
+            return;
+        }
+        match Severity::parse(word) {
+            Some(severity) => config.severity = Some(severity),
+            None => {
+                let words = ["off", "error", "warning", "info"];
+                let help = match did_you_mean_help(word, words) {
+                    Some(suggestion) => format!("{suggestion} a rule is `off`, `error`, `warning` or `info`"),
+                    None => "a rule is `off`, `error`, `warning` or `info`".to_string(),
+                };
+                errors.push(
+                    Diagnostic::error(
+                        codes::CONFIG_ERROR,
+                        format!("unknown setting `{word}` for rule `{rule}`"),
+                    )
+                    .at(span)
+                    .with_label("not a severity")
+                    .with_help(help),
+                );
             }
-            if let Some(table) = table {
-                let allowed: Vec<&str> = THRESHOLDS
-                    .iter()
-                    .filter(|(rule_name, _)| *rule_name == rule.name)
-                    .map(|(_, key)| *key)
-                    .collect();
-                if let Some(max_hops) = table.max_hops {
-                    if allowed.contains(&"max_hops") {
-                        rule_config.max_hops = Some(max_hops);
-                    } else {
-                        errors.push(threshold_error(span, rule.name, "max_hops", &allowed));
+        }
+    };
+    match value {
+        // `off` and `no` may reach us as YAML 1.1 booleans.
+        Value::Bool(false) => config.off = true,
+        Value::Bool(true) | Value::Null => {}
+        Value::String(word) => severity(word, &mut config, errors),
+        Value::Object(table) => {
+            let thresholds: Vec<&str> = THRESHOLDS
+                .iter()
+                .filter(|(name, _)| *name == rule)
+                .map(|(_, key)| *key)
+                .collect();
+            for (key, entry) in table {
+                match (key.as_str(), entry) {
+                    ("severity", Value::String(word)) => severity(word, &mut config, errors),
+                    ("severity", Value::Bool(false)) => config.off = true,
+                    ("max_hops", _) if thresholds.contains(&"max_hops") => {
+                        match entry.as_u64().and_then(|hops| u32::try_from(hops).ok()) {
+                            Some(hops) => config.max_hops = Some(hops),
+                            None => errors.push(
+                                Diagnostic::error(codes::CONFIG_ERROR, "`max_hops` must be a whole number such as 4")
+                                    .at(span)
+                                    .with_help("write `max_hops: 4`"),
+                            ),
+                        }
                     }
-                }
-                if let Some(min_size) = table.min_size {
-                    if !allowed.contains(&"min_size") {
-                        errors.push(threshold_error(span, rule.name, "min_size", &allowed));
-                    } else {
-                        match min_size.bytes() {
-                            Some(bytes) => rule_config.min_size = Some(bytes),
+                    ("min_size", _) if thresholds.contains(&"min_size") => {
+                        let bytes = match entry {
+                            Value::Number(number) => number.as_f64().map(SizeSetting::Bytes),
+                            Value::String(text) => Some(SizeSetting::Text(text.clone())),
+                            _ => None,
+                        }
+                        .and_then(|setting| setting.bytes());
+                        match bytes {
+                            Some(bytes) => config.min_size = Some(bytes),
                             None => errors.push(
                                 Diagnostic::error(codes::CONFIG_ERROR, "`min_size` must be a size such as 1TB")
                                     .at(span)
@@ -171,12 +203,35 @@ impl Config {
                             ),
                         }
                     }
+                    ("severity", _) => errors.push(
+                        Diagnostic::error(codes::CONFIG_ERROR, format!("`severity` of `{rule}` must be a word"))
+                            .at(span)
+                            .with_help("write `severity: warning` (or `off`, `error`, `info`)"),
+                    ),
+                    (other, _) => {
+                        let mut allowed = vec!["severity"];
+                        allowed.extend(&thresholds);
+                        let help = did_you_mean_help(other, allowed.iter().copied())
+                            .map(|suggestion| format!("{suggestion} "))
+                            .unwrap_or_default();
+                        errors.push(
+                            threshold_error(span, rule, other, &thresholds)
+                                .with_help(format!("{help}`{rule}` takes {}", crate::diagnostics::one_of(&allowed))),
+                        );
+                    }
                 }
             }
-            config.rules.insert(rule.name.to_string(), rule_config);
         }
-        if errors.is_empty() { Ok(config) } else { Err(errors) }
+        _ => errors.push(
+            Diagnostic::error(
+                codes::CONFIG_ERROR,
+                format!("`{rule}` takes `off`, a severity or a table"),
+            )
+            .at(span)
+            .with_help("write `off`, `warning`, or `{ severity: error, ... }`"),
+        ),
     }
+    config
 }
 
 fn threshold_error(span: Span, rule: &str, key: &str, allowed: &[&str]) -> Diagnostic {
@@ -194,25 +249,8 @@ fn threshold_error(span: Span, rule: &str, key: &str, allowed: &[&str]) -> Diagn
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    rules: HashMap<Spanned<String>, RawRule>,
+    rules: HashMap<Spanned<String>, Spanned<serde_json::Value>>,
     fail_on: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawRule {
-    /// `off` (and `no`, `false`), which YAML readers may take as a boolean.
-    Switch(bool),
-    Word(String),
-    Table(RawRuleTable),
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRuleTable {
-    severity: Option<String>,
-    max_hops: Option<u32>,
-    min_size: Option<SizeSetting>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -282,5 +320,54 @@ mod tests {
         assert_eq!(errors[0].help.as_deref(), Some("did you mean `unknown-technology`?"));
         let span = errors[0].span.unwrap();
         assert_eq!(span.start, 9);
+    }
+}
+
+#[cfg(test)]
+mod setting_tests {
+    use super::*;
+
+    fn errors(yaml: &str) -> Vec<(String, Option<String>)> {
+        Config::parse(FileId(0), yaml)
+            .unwrap_err()
+            .into_iter()
+            .map(|error| (error.message, error.help))
+            .collect()
+    }
+
+    #[test]
+    fn typos_in_settings_get_a_did_you_mean() {
+        let found = errors("rules:\n  deep-sync-chain: { max_hop: 3 }\n");
+        assert_eq!(found[0].0, "`deep-sync-chain` has no threshold `max_hop`");
+        assert!(
+            found[0].1.as_deref().unwrap().starts_with("did you mean `max_hops`?"),
+            "{found:?}"
+        );
+        let found = errors("rules:\n  deep-sync-chain: { severity: eror }\n");
+        assert_eq!(found[0].0, "unknown setting `eror` for rule `deep-sync-chain`");
+        assert!(
+            found[0].1.as_deref().unwrap().starts_with("did you mean `error`?"),
+            "{found:?}"
+        );
+        let found = errors("rules:\n  premature-sharding: { min_size: big }\n");
+        assert_eq!(found[0].0, "`min_size` must be a size such as 1TB");
+        let found = errors("rules:\n  shared-database: [1, 2]\n");
+        assert_eq!(found[0].0, "`shared-database` takes `off`, a severity or a table");
+    }
+
+    #[test]
+    fn thresholds_apply() {
+        let config = Config::parse(
+            FileId(0),
+            "rules:\n  deep-sync-chain: { severity: error, max_hops: 4 }\n  premature-sharding: { min_size: 2TB }\n  shared-database: off\n",
+        )
+        .unwrap();
+        assert_eq!(config.max_hops(), 4);
+        assert_eq!(config.min_shard_size(), 2e12);
+        assert_eq!(
+            config.severity("deep-sync-chain", Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(config.severity("shared-database", Severity::Warning), None);
     }
 }
