@@ -152,7 +152,11 @@ fn a_missing_config_is_exit_2_everywhere() {
         full.extend(["--config", "/does/not/exist.yaml"]);
         let outcome = run(&full);
         assert_eq!(outcome.code, 2, "{args:?}: {}", outcome.stderr);
-        assert!(outcome.stderr.contains("/does/not/exist.yaml"), "{args:?}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("/does/not/exist.yaml"),
+            "{args:?}: {}",
+            outcome.stderr
+        );
     }
     assert!(!std::path::Path::new(out).exists(), "compose wrote nothing");
 }

@@ -172,7 +172,10 @@ fn at_most_100_errors_per_file() {
     assert_eq!(code, 2);
     assert_eq!(stderr.matches("must be at least 1").count(), 100, "{stderr}");
     assert!(stderr.contains("and 50 more diagnostics"), "{stderr}");
-    assert!(stderr.contains("150 errors"), "the summary counts every error: {stderr}");
+    assert!(
+        stderr.contains("150 errors"),
+        "the summary counts every error: {stderr}"
+    );
     let json = common::run_with_stdin(&["check", "--format", "json", "-"], text.as_bytes());
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 100);

@@ -586,12 +586,22 @@ impl<'t> Ctx<'t> {
             None
         };
         let words = expected.words();
-        let message = if words.is_empty() {
+        let mut message = if words.is_empty() {
             format!("unexpected {}", found.text)
         } else {
             format!("expected {words}, found {}", found.text)
         };
-        let help = expected.help(&found.text, property.as_deref());
+        let mut help = expected.help(&found.text, property.as_deref());
+        // `import` alone parses as far as a component kind would: say what an
+        // import takes instead.
+        let first_word = input
+            .trim_start()
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next();
+        if first_word == Some("import") && expected.string {
+            message = format!("expected a quoted path after `import`, found {}", found.text);
+            help = Some("write `import \"common.hld\"` (relative to this file)".to_string());
+        }
         let at = start + pos;
         SyntaxError {
             span: self.span(at, at + found.len),
@@ -871,6 +881,18 @@ impl Expected {
         }
         if self.end && found.starts_with('`') {
             return Some("one declaration per line: start the next one on a new line".to_string());
+        }
+        if self.name || self.arrow || self.double_arrow {
+            return Some(
+                "a name starts with a letter or `_`, then letters, digits or `_` (`api`, `users_db`); links are `a -> b`, round trips `rtt a <-> b = 75ms`"
+                    .to_string(),
+            );
+        }
+        if self.block_open || self.colon || self.string {
+            return Some(
+                "a component is `KIND ID [\"label\"] [: technology] [{ properties }]`, e.g. `cache sessions : redis { ttl = 1h }`"
+                    .to_string(),
+            );
         }
         None
     }
