@@ -154,3 +154,22 @@ fn a_design_too_big_for_the_svg_layout_is_a_limit_error() {
     assert!(run.stderr.contains("limit-exceeded"), "{}", run.stderr);
     assert!(run.stderr.contains("--format dot"), "{}", run.stderr);
 }
+
+/// `--group region`: one node per region, links between groups counted.
+#[test]
+fn grouped_by_region() {
+    let design = repo().join("examples/global_redirects.hld");
+    let grouped = run(&["diagram", design.to_str().unwrap(), "--group", "region"]);
+    assert_eq!(grouped.code, 0, "{}", grouped.stderr);
+    assert!(grouped.stdout.contains("r_us_east[["), "{}", grouped.stdout);
+    insta::assert_snapshot!("own_global_redirects_grouped", grouped.stdout);
+    let dot = run(&[
+        "diagram",
+        design.to_str().unwrap(),
+        "--group",
+        "region",
+        "--format",
+        "dot",
+    ]);
+    assert_eq!(dot.code, 2);
+}

@@ -53,6 +53,11 @@ fn every_diagram_renders_with_the_real_mermaid() {
         assert_eq!(chart.code, 0, "{}: {}", design.display(), chart.stderr);
         let file = out.join(format!("{idx}-flowchart.mmd"));
         std::fs::write(&file, &chart.stdout).unwrap();
+        let grouped = run(&["diagram", design.to_str().unwrap(), "--group", "region"]);
+        assert_eq!(grouped.code, 0, "{}: {}", design.display(), grouped.stderr);
+        let grouped_file = out.join(format!("{idx}-grouped.mmd"));
+        std::fs::write(&grouped_file, &grouped.stdout).unwrap();
+        manifest.push(serde_json::json!({ "file": grouped_file, "kind": "grouped", "design": design }));
         let json = export(design);
         manifest.push(serde_json::json!({
             "file": file, "kind": "flowchart", "components": json["components"].as_array().unwrap().len(),

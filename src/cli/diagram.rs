@@ -19,6 +19,9 @@ pub struct DiagramArgs {
     /// Draw this flow as a Mermaid sequence diagram instead
     #[arg(long, value_name = "NAME")]
     flow: Option<String>,
+    /// A smaller view: one node per region (Mermaid)
+    #[arg(long, value_enum, value_name = "BY")]
+    group: Option<GroupBy>,
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "OUT")]
     output: Option<std::path::PathBuf>,
@@ -27,6 +30,12 @@ pub struct DiagramArgs {
     force: bool,
     #[command(flatten)]
     input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum GroupBy {
+    /// Each region as one node
+    Region,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -82,6 +91,14 @@ pub fn run(args: &DiagramArgs) -> Exit {
         return super::emit_text(&text, args.output.as_deref(), args.force);
     }
     let highlights = Highlights::from_findings(design, &analysis.findings);
+    if args.group == Some(GroupBy::Region) {
+        if args.format != DiagramFormat::Mermaid {
+            eprintln!("error: --group draws a Mermaid flowchart\n  help: leave out --format, or use --format mermaid");
+            return Exit::InputError;
+        }
+        let text = mermaid::flowchart_by_region(design, &highlights);
+        return super::emit_text(&text, args.output.as_deref(), args.force);
+    }
     let text = match args.format {
         DiagramFormat::Mermaid => mermaid::flowchart(design, &highlights),
         DiagramFormat::Dot => dot::graph(design, &highlights),

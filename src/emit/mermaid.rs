@@ -240,6 +240,123 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
     ensure_newline(text)
 }
 
+/// The design seen by region (`--group region`): one node per region with
+/// its component count, the components outside every region as themselves,
+/// and one edge per pair of groups a link joins (labelled with the count;
+/// dashed when every such link is async). A region holding a single point
+/// of failure is styled as one.
+pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> String {
+    use std::collections::BTreeMap;
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    enum Group {
+        Region(usize),
+        Component(usize),
+    }
+    let group_of = |id: crate::model::ComponentId| match design.component(id).region {
+        Some(region) => Group::Region(region.index()),
+        None => Group::Component(id.index()),
+    };
+    let group_id = |group: Group| match group {
+        Group::Region(index) => format!("r_{}", design.regions[index].id),
+        Group::Component(index) => node_id(&design.components[index].id),
+    };
+    let mut counts = vec![0usize; design.regions.len()];
+    for component in &design.components {
+        if let Some(region) = component.region {
+            counts[region.index()] += 1;
+        }
+    }
+    let mut nodes = Vec::new();
+    for (index, region) in design.regions.iter().enumerate() {
+        if counts[index] == 0 {
+            continue;
+        }
+        let plural = if counts[index] == 1 { "" } else { "s" };
+        let lines = match &region.label {
+            Some(label) => vec![
+                label.clone(),
+                format!("region {} · {} component{plural}", region.id, counts[index]),
+            ],
+            None => vec![
+                format!("region {}", region.id),
+                format!("{} component{plural}", counts[index]),
+            ],
+        };
+        nodes.push(NodeView {
+            id: group_id(Group::Region(index)),
+            open: "[[",
+            close: "]]",
+            lines,
+        });
+    }
+    for id in design.component_ids() {
+        let component = design.component(id);
+        if component.region.is_none() {
+            let (open, close) = shape(component.kind);
+            nodes.push(NodeView {
+                id: node_id(&component.id),
+                open,
+                close,
+                lines: component_lines(component),
+            });
+        }
+    }
+    // (links, all async) per pair of groups, in a fixed order.
+    let mut joined: BTreeMap<(Group, Group), (usize, bool)> = BTreeMap::new();
+    for link in &design.links {
+        let (from, to) = (group_of(link.from), group_of(link.to));
+        if from == to {
+            continue;
+        }
+        let entry = joined.entry((from, to)).or_insert((0, true));
+        entry.0 += 1;
+        entry.1 &= link.mode == LinkMode::Async;
+    }
+    let edges = joined
+        .into_iter()
+        .map(|((from, to), (count, all_async))| EdgeView {
+            from: group_id(from),
+            arrow: if all_async { "-.->" } else { "-->" },
+            label: (count > 1).then(|| format!("{count} links")),
+            to: group_id(to),
+        })
+        .collect();
+    let mut marked: Vec<String> = highlights
+        .single_points_of_failure
+        .iter()
+        .map(|id| group_id(group_of(*id)))
+        .collect();
+    marked.sort();
+    marked.dedup();
+    let (legend, class_defs, classes) = if marked.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            vec![LegendEntry {
+                id: "legend_spof",
+                text: "holds a single point of failure",
+                class: SPOF_CLASS.name,
+            }],
+            vec![SPOF_CLASS],
+            vec![ClassAssignment {
+                ids: marked.join(","),
+                class: SPOF_CLASS.name,
+            }],
+        )
+    };
+    let chart = Flowchart {
+        init: None,
+        regions: Vec::new(),
+        nodes,
+        edges,
+        legend,
+        class_defs,
+        classes,
+        link_styles: Vec::new(),
+    };
+    ensure_newline(chart.render().unwrap_or_default())
+}
+
 fn join_ids(design: &Design, ids: impl Iterator<Item = crate::model::ComponentId>) -> String {
     ids.map(|id| node_id(&design.component(id).id))
         .collect::<Vec<_>>()
