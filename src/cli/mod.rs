@@ -69,9 +69,9 @@ enum Command {
         after_help = "Examples:\n  hld compose design.hld -o stack\n  hld compose design.hld -o stack --force\n\nExit codes: 0 written, 2 input errors or a directory hld will not write into (nothing is written)."
     )]
     Compose(compose::ComposeArgs),
-    /// Draw the design: a Mermaid flowchart, Graphviz DOT, or the resolved graph as JSON
+    /// Draw the design: a Mermaid flowchart or sequence diagram, Graphviz DOT, SVG, or the resolved design as JSON
     #[command(
-        after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
+        after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format svg -o design.svg\n  hld diagram design.hld --flow read_timeline\n  hld diagram design.hld --group region\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
     )]
     Diagram(diagram::DiagramArgs),
     /// Latency, availability and load figures per flow and component

@@ -76,7 +76,8 @@ pub fn shared_examples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        skip_here("../shared/examples is not present beside the repository");
+        // CI has ../shared; there a missing folder fails the test.
+        skip("../shared/examples is not present beside the repository");
         None
     }
 }
