@@ -5,8 +5,9 @@
 //! weights split 3:1).
 //!
 //! Each test skips, saying why, when its tool is missing (so `cargo test`
-//! passes with only Rust); with `HLD_CI_TOOLS=1` (set by
-//! `.ci/compose-check.sh`, which installs the tools) a missing tool fails.
+//! passes with only Rust); with `HLD_CI_TOOLS=1` (set by `.ci/run` and
+//! `.ci/compose-check.sh`, after `.ci/install-compose-tools` installs the
+//! tools) a missing tool fails.
 //! The nginx checks run in their own mount namespace, with an /etc/hosts
 //! naming every compose service (nginx resolves upstream hosts at start),
 //! and the live test in its own network namespace too, so it owns port 80
@@ -48,11 +49,14 @@ fn is_root() -> bool {
         .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
 }
 
-/// Compose v2: `HLD_DOCKER_COMPOSE`, else a `docker-compose` on PATH that
-/// says v2 (Debian's v1 rejects current compose-spec keys).
+/// Compose v2: `HLD_DOCKER_COMPOSE`, else the pinned binary
+/// `.ci/install-compose-tools` keeps in `target/ci-tools`, else a
+/// `docker-compose` on PATH that says v2 (Debian's v1 rejects current
+/// compose-spec keys).
 fn docker_compose() -> Option<PathBuf> {
     let candidate = std::env::var_os("HLD_DOCKER_COMPOSE")
         .map(PathBuf::from)
+        .or_else(pinned_docker_compose)
         .or_else(|| find_program("docker-compose"))?;
     // The checks run it from each stack's directory.
     let candidate = std::fs::canonicalize(&candidate).ok()?;
@@ -60,6 +64,22 @@ fn docker_compose() -> Option<PathBuf> {
     String::from_utf8_lossy(&output.stdout)
         .contains("version v2")
         .then_some(candidate)
+}
+
+/// The newest `docker-compose-<version>` in `target/ci-tools` (a
+/// `.partial` download is not one).
+fn pinned_docker_compose() -> Option<PathBuf> {
+    let mut binaries: Vec<PathBuf> = std::fs::read_dir(repo().join("target/ci-tools"))
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("docker-compose-") && !name.ends_with(".partial"))
+        })
+        .collect();
+    binaries.sort();
+    binaries.pop()
 }
 
 fn compile(path: &Path) -> Design {
@@ -139,7 +159,7 @@ fn write_stack(dir: &Path, stack: &Stack) {
 #[test]
 fn docker_compose_accepts_every_stack() {
     let Some(binary) = docker_compose() else {
-        return skip("no Compose v2 binary (set HLD_DOCKER_COMPOSE, or run .ci/compose-check.sh)");
+        return skip("no Compose v2 binary (set HLD_DOCKER_COMPOSE, or run .ci/install-compose-tools)");
     };
     let root = scratch("compose");
     let mut checked = 0;
