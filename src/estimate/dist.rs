@@ -52,10 +52,23 @@ impl Law {
         }
     }
 
-    fn params(&self) -> (f64, f64, u32) {
+    /// (μ, σ, n): the log of one draw is N(μ, σ²); the law is the maximum
+    /// of n draws (1 for a plain log-normal).
+    pub fn params(&self) -> (f64, f64, u32) {
         match *self {
             Law::LogNormal { mu, sigma } => (mu, sigma, 1),
             Law::MaxOf { mu, sigma, n } => (mu, sigma, n),
+        }
+    }
+
+    /// P(X > e^(μ + σz)), the upper tail at the level z of one draw: 1 − Φ(z)
+    /// for a log-normal, 1 − Φ(z)ⁿ for the maximum of n, accurate when small.
+    pub fn sf_at_level(&self, z: f64) -> f64 {
+        let (_, _, n) = self.params();
+        if n == 1 {
+            norm_sf(z)
+        } else {
+            -(f64::from(n) * log_cdf(z)).exp_m1()
         }
     }
 

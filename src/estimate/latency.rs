@@ -10,8 +10,8 @@
 //! fixed designs come out exact.
 
 use super::dist::{Law, LawCache, tilt_base};
-use super::math::fast_norm_cdf;
-use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId};
+use super::math::{fast_norm_cdf, norm_isf};
+use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
 #[derive(Clone, Debug, PartialEq)]
@@ -639,4 +639,245 @@ pub fn figures(model: &PathModel, cache: &mut LawCache) -> LatencyFigures {
         p95_ms: quantile(0.95),
         p99_ms: quantile(0.99),
     }
+}
+
+// ---------------------------------------------------------------- screening
+
+/// The SLO rules compare the lattice's quantiles, which are within 1% of the
+/// exact ones (tests/estimate.rs), with their targets: the bound proves a
+/// quantile at most target / (1 + this), so that whatever the lattice says
+/// is at most the target too.
+pub const SCREEN_MARGIN: f64 = 0.01;
+
+/// Relative slack for round-off in the bound itself (its terms are accurate
+/// to about 1e-14).
+const BOUND_SLACK: f64 = 1e-9;
+
+/// Tail probability at which the log-normal that stands for a maximum of n
+/// draws in the split matches it (see [`sum_exceedance_bound`]).
+const FANOUT_LEVEL: f64 = 1e-3;
+
+/// An upper bound on P(S > s) for S the sum of independent `laws`, without
+/// the lattice (docs/estimate.md, "How the SLO rules stay fast").
+///
+/// If amounts a_j add up to at most s, S > s needs some X_j > a_j, so
+/// P(S > s) <= Σ P(X_j > a_j) (the union bound) for any such split. The
+/// split used is the one that makes the bound smallest for log-normals: the
+/// densities at the a_j are equal (a Lagrange condition), which for the
+/// log-normal f_j(a) = φ(z)/(σ_j a), z = (ln a − μ_j)/σ_j, has the closed
+/// form z_j(L) = −σ_j + √(σ_j² − 2(L + μ_j + ln(σ_j √(2π)))) at density
+/// e^L. L is found by a safeguarded Newton iteration on Σ a_j(L) = s, then
+/// the amounts are checked to add up to at most s in floating point with
+/// room for round-off. A maximum of n draws is split as the log-normal whose
+/// tail matches its own at 1e-3 (its level shifted by d_n), and its tail at
+/// the amount is its own, 1 − Φ(z)ⁿ. Any split gives a valid bound; the
+/// choice only decides how tight it is.
+pub fn sum_exceedance_bound(laws: &[Law], s: f64) -> f64 {
+    if laws.is_empty() {
+        // S = 0.
+        return if s >= 0.0 { 0.0 } else { 1.0 };
+    }
+    if s.is_nan() || s <= 0.0 {
+        return 1.0;
+    }
+    if s == f64::INFINITY {
+        return 0.0;
+    }
+    let mut stack = [Split::default(); 16];
+    let mut heap = Vec::new();
+    let splits: &mut [Split] = if laws.len() <= stack.len() {
+        &mut stack[..laws.len()]
+    } else {
+        heap.resize(laws.len(), Split::default());
+        &mut heap
+    };
+    for (split, law) in splits.iter_mut().zip(laws) {
+        let (mu, sigma, n) = law.params();
+        if !(sigma > 0.0) || !mu.is_finite() || !sigma.is_finite() {
+            return 1.0;
+        }
+        let shift = if n > 1 {
+            norm_isf(FANOUT_LEVEL / f64::from(n)) - norm_isf(FANOUT_LEVEL)
+        } else {
+            0.0
+        };
+        let mu = mu + sigma * shift;
+        *split = Split {
+            mu,
+            sigma,
+            shift,
+            c: mu + (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln(),
+        };
+    }
+    let target = s * (1.0 - 1e-12);
+    let ln_s = s.ln();
+    // Σ a_j(L) and its derivative (Σ a_j is decreasing in L).
+    let amounts = |l: f64| -> (f64, f64) {
+        splits.iter().fold((0.0, 0.0), |(sum, slope), split| {
+            let (a, da) = split.amount(l);
+            (sum + a, slope + da)
+        })
+    };
+    // Above `top` every law sits at its mode; the amounts must fit there.
+    let top = splits
+        .iter()
+        .map(|split| 0.5 * split.sigma * split.sigma - split.c)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !(amounts(top).0 <= target) {
+        return 1.0;
+    }
+    // Below `low` one law alone reaches s: the root is above.
+    let low = splits
+        .iter()
+        .map(|split| {
+            let u = ((ln_s - split.mu) / split.sigma + split.sigma).max(0.0);
+            0.5 * (split.sigma * split.sigma - u * u) - split.c
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
+        .min(top);
+    // Bracket [lo, hi]: amounts(lo) > target >= amounts(hi).
+    let (mut lo, mut hi) = (low, top);
+    let mut l = low;
+    for _ in 0..100 {
+        let (sum, slope) = amounts(l);
+        if sum <= target {
+            hi = l;
+        } else {
+            lo = l;
+        }
+        if hi - lo <= 1e-12 * (1.0 + hi.abs()) {
+            break;
+        }
+        let newton = l - (sum - target) / slope;
+        l = if newton > lo && newton < hi && newton.is_finite() {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+    }
+    splits
+        .iter()
+        .zip(laws)
+        .map(|(split, law)| law.sf_at_level(split.level(hi)))
+        .sum()
+}
+
+/// One law's place in the split of [`sum_exceedance_bound`].
+#[derive(Clone, Copy, Default)]
+struct Split {
+    /// μ of the log-normal that stands for the law (shifted for a maximum).
+    mu: f64,
+    sigma: f64,
+    /// d_n: its level minus the underlying draw's.
+    shift: f64,
+    /// μ + ln(σ √(2π)).
+    c: f64,
+}
+
+impl Split {
+    /// √(σ² − 2(L + c)), 0 past the mode.
+    fn root(&self, l: f64) -> f64 {
+        (self.sigma * self.sigma - 2.0 * (l + self.c)).max(0.0).sqrt()
+    }
+
+    /// a(L) and da/dL.
+    fn amount(&self, l: f64) -> (f64, f64) {
+        let u = self.root(l);
+        let a = (self.mu + self.sigma * (u - self.sigma)).exp();
+        let slope = if u > 0.0 { -a * self.sigma / u } else { 0.0 };
+        (a, slope)
+    }
+
+    /// The level of the underlying draw at a(L): z + d_n.
+    fn level(&self, l: f64) -> f64 {
+        self.root(l) - self.sigma + self.shift
+    }
+}
+
+/// Cantelli's inequality, P(S >= mean + λ) <= var / (var + λ²) for λ > 0:
+/// an upper bound on P(S > s) from the exact mean and variance of S. Far
+/// tighter than the union bound for a long chain of alike laws, whose sum
+/// is concentrated; looser for one dominant heavy tail.
+pub fn cantelli_bound(mean: f64, variance: f64, s: f64) -> f64 {
+    let excess = s - mean;
+    if !(excess > 0.0) || !(variance >= 0.0) || !variance.is_finite() {
+        return 1.0;
+    }
+    variance / (variance + excess * excess)
+}
+
+/// Exact mean and variance of the random part up to each stop, while its
+/// laws are log-normals (closed forms); `None` from the first maximum of n
+/// on (its moments are not in closed form).
+fn prefix_moments(model: &PathModel) -> Vec<Option<(f64, f64)>> {
+    let mut moments = Vec::with_capacity(model.laws.len() + 1);
+    let mut running = Some((0.0, 0.0));
+    moments.push(running);
+    for law in &model.laws {
+        running = running.and_then(|(mean, variance)| match *law {
+            Law::LogNormal { mu, sigma } => {
+                let m = (mu + 0.5 * sigma * sigma).exp();
+                Some((mean + m, variance + (sigma * sigma).exp_m1() * m * m))
+            }
+            Law::MaxOf { .. } => None,
+        });
+        moments.push(running);
+    }
+    moments
+}
+
+/// Cantelli's bound for one stop at t (1 when it has no closed form).
+fn stop_cantelli(moments: &[Option<(f64, f64)>], stop: &Stop, t: f64) -> f64 {
+    let s = t - stop.fixed_ms;
+    if stop.law_count == 0 {
+        return if s >= 0.0 { 0.0 } else { 1.0 };
+    }
+    match moments.get(stop.law_count).copied().flatten() {
+        // Room for round-off in the moments: a relative 1e-12.
+        Some((mean, variance)) => cantelli_bound(mean * (1.0 + 1e-12), variance * (1.0 + 1e-12), s),
+        None => 1.0,
+    }
+}
+
+/// An upper bound on P(T > t) for the path's latency T: Σ over stops of
+/// P(stop) × the smallest of 1, [`sum_exceedance_bound`] and (when every law
+/// of the stop is a log-normal, whose mean and variance are exact in closed
+/// form) [`cantelli_bound`], at t minus the stop's fixed part.
+pub fn exceedance_bound(model: &PathModel, t: f64) -> f64 {
+    let moments = prefix_moments(model);
+    model
+        .stops
+        .iter()
+        .map(|stop| {
+            let laws = model.laws.get(..stop.law_count).unwrap_or(&[]);
+            let cantelli = stop_cantelli(&moments, stop, t);
+            stop.probability * sum_exceedance_bound(laws, t - stop.fixed_ms).min(cantelli).min(1.0)
+        })
+        .sum()
+}
+
+/// Whether the q-quantile of the path's latency is surely at most t:
+/// P(T > t) <= 1 − q by [`exceedance_bound`] (Cantelli's bounds alone
+/// first, which cost no iteration).
+pub fn quantile_surely_at_most(model: &PathModel, q: f64, t: f64) -> bool {
+    let budget = (1.0 - q) * (1.0 - BOUND_SLACK);
+    let moments = prefix_moments(model);
+    let cheap: f64 = model
+        .stops
+        .iter()
+        .map(|stop| stop.probability * stop_cantelli(&moments, stop, t).min(1.0))
+        .sum();
+    cheap <= budget || exceedance_bound(model, t) <= budget
+}
+
+/// Whether every latency percentile the SLO sets is surely met, with the
+/// margin for the lattice's accuracy: then `latency-above-slo` has nothing
+/// to say and the flow needs no lattice. False means "maybe not": compute.
+pub fn slo_surely_met(model: &PathModel, slo: &Slo) -> bool {
+    [(0.5, slo.p50_ms), (0.95, slo.p95_ms), (0.99, slo.p99_ms)]
+        .into_iter()
+        .all(|(q, target)| match target {
+            None => true,
+            Some(target) => target > 0.0 && quantile_surely_at_most(model, q, target / (1.0 + SCREEN_MARGIN)),
+        })
 }

@@ -232,6 +232,21 @@ impl<'a> Estimator<'a> {
         }
     }
 
+    /// Of these flows, the ones whose latency SLO the bound of
+    /// [`latency::slo_surely_met`] cannot prove met (in parallel, in the
+    /// order given): only they need their quantiles computed.
+    pub fn latency_slo_suspects(&self, ids: &[FlowId]) -> Vec<FlowId> {
+        let suspect = parallel_map(ids, |_, id| {
+            let flow = self.design.flow(id);
+            let model = PathModel::new(self.design, flow, LatencyOptions::default());
+            !latency::slo_surely_met(&model, &flow.slo)
+        });
+        ids.iter()
+            .zip(suspect)
+            .filter_map(|(id, suspect)| suspect.then_some(*id))
+            .collect()
+    }
+
     /// The latency figures of a flow, with the model's defaults.
     pub fn latency(&self, id: FlowId) -> Option<&LatencyFigures> {
         let cell = self.latency.get(id.index())?;
