@@ -9,7 +9,7 @@
 //! incrementally, and the fixed part of each stop is an exact shift, so
 //! fixed designs come out exact.
 
-use super::dist::{Law, LawCache, tilt_base};
+use super::dist::{Law, LawCache, Scratch, tilt_base};
 use super::math::{fast_norm_cdf, norm_isf};
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId, Slo};
 
@@ -557,9 +557,14 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
     let n = len.max(2).next_power_of_two();
     let len = len.min(n);
     let theta = tilt_base(n);
-    let mut product: Vec<(f64, f64)> = Vec::new();
+    // The running product of spectra and the inverse transform's output,
+    // reused from flow to flow.
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    let mut started = false;
     let mut added = 0;
-    let mut snapshot: Option<(usize, Vec<f64>)> = None;
+    // The last stop's cumulative masses, shared by the next stop if it adds
+    // no law.
+    let mut previous: Option<(usize, usize)> = None;
     let mut upper = f64::NEG_INFINITY;
     for stop in &model.stops {
         if stop.law_count == 0 || len == 0 {
@@ -572,42 +577,39 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
             upper = upper.max(stop.fixed_ms);
             continue;
         }
-        if product.is_empty() {
+        if !started {
             // The transform of "all mass at 0".
-            product = vec![(1.0, 0.0); n];
+            product.ones(n / 2 + 1);
+            started = true;
         }
         while added < stop.law_count {
             if let Some(law) = model.laws.get(added) {
-                let spectrum = cache.spectrum(law, h, len, n);
-                for (acc, factor) in product.iter_mut().zip(spectrum) {
-                    *acc = (acc.0 * factor.0 - acc.1 * factor.1, acc.0 * factor.1 + acc.1 * factor.0);
-                }
+                product.multiply(cache.spectrum(law, h, len, n));
             }
             added += 1;
         }
-        let cumulative = match &snapshot {
-            Some((count, cumulative)) if *count == stop.law_count => cumulative.clone(),
+        let cumulative = match previous {
+            Some((count, index)) if count == stop.law_count => stops
+                .get(index)
+                .and_then(|shared: &StopCdf| shared.cumulative.clone())
+                .unwrap_or_default(),
             _ => {
-                let mut data = product.clone();
-                cache.plan(n).run(&mut data, true);
-                let scale = 1.0 / n as f64;
+                cache.plan(n).inverse(&product, &mut data);
                 let inverse_theta = 1.0 / theta;
                 let mut untilt = 1.0;
                 let mut total = 0.0;
-                let cumulative: Vec<f64> = data
-                    .iter()
+                data.iter()
                     .take(len)
                     .map(|value| {
                         // Round-off leaves tiny negative masses where there is none.
-                        total += (value.0 * scale * untilt).max(0.0);
+                        total += (value * untilt).max(0.0);
                         untilt *= inverse_theta;
                         total.min(1.0)
                     })
-                    .collect();
-                snapshot = Some((stop.law_count, cumulative.clone()));
-                cumulative
+                    .collect()
             }
         };
+        previous = Some((stop.law_count, stops.len()));
         stops.push(StopCdf {
             probability: stop.probability,
             shift: stop.fixed_ms,
@@ -616,6 +618,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         });
         upper = upper.max(stop.fixed_ms + (len as f64 - 0.5) * h);
     }
+    cache.scratch = Scratch { product, data };
     Mixture { stops, upper }
 }
 

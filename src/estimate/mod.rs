@@ -14,6 +14,7 @@ pub mod availability;
 pub mod capacity;
 pub mod dist;
 pub mod explain;
+pub mod fft;
 pub mod latency;
 pub mod math;
 pub mod number;
