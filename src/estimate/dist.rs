@@ -370,6 +370,8 @@ pub struct LawCache {
     /// transform size).
     spectra: HashMap<SpectrumKey, Spectrum>,
     plans: HashMap<usize, RealFft>,
+    /// θ^(−k) for k < n, by transform length n.
+    untilts: HashMap<usize, Vec<f64>>,
     /// Working space of `latency::build`, kept between flows.
     pub(crate) scratch: Scratch,
 }
@@ -422,6 +424,23 @@ impl LawCache {
     /// The real transform of length `n` (a power of two).
     pub fn plan(&mut self, n: usize) -> &mut RealFft {
         self.plans.entry(n).or_insert_with(|| RealFft::new(n))
+    }
+
+    /// θ^(−k) for k < n with θ^n = TILT: what undoes the tilt of a
+    /// transform of length n (each power from the one before, by one
+    /// multiplication, as the masses are read in order).
+    pub fn untilt(&mut self, n: usize) -> &[f64] {
+        self.untilts.entry(n).or_insert_with(|| {
+            let inverse_theta = 1.0 / tilt_base(n);
+            let mut untilt = 1.0;
+            (0..n)
+                .map(|_| {
+                    let value = untilt;
+                    untilt *= inverse_theta;
+                    value
+                })
+                .collect()
+        })
     }
 
     /// The tilted transform (length `n`, half spectrum) of the law's masses

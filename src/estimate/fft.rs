@@ -51,12 +51,9 @@ pub struct RealFft {
     m: usize,
     /// Bit reversal of 0..m.
     reversed: Vec<u32>,
-    /// Twiddles of the complex stages of half-width 4, 8, ...: e^(−iπk/half)
-    /// for k < half, stage after stage (half-width 1 and 2 need none).
-    twiddle_re: Vec<f64>,
-    twiddle_im: Vec<f64>,
-    /// The imaginary parts of the inverse's twiddles (conjugates).
-    inverse_im: Vec<f64>,
+    /// The passes after the first two stages, each of two stages at once
+    /// (radix 4) but a last single one (radix 2) when their count is odd.
+    passes: Vec<Pass>,
     /// e^(−2πik/n) for k < m, to split and join the half spectrum.
     split_re: Vec<f64>,
     split_im: Vec<f64>,
@@ -79,15 +76,24 @@ impl RealFft {
                 }
             })
             .collect();
-        let (mut twiddle_re, mut twiddle_im) = (Vec::new(), Vec::new());
+        let mut passes = Vec::new();
         let mut half = 4;
         while half < m {
+            let radix4 = 4 * half <= m;
+            // w = e^(−iπk/(2 half)) for a pass of two stages (half and 2 half),
+            // e^(−iπk/half) for a single stage.
+            let step = if radix4 { 2 * half } else { half };
+            let mut twiddles = [(); 3].map(|_| (Vec::with_capacity(half), Vec::with_capacity(half)));
             for k in 0..half {
-                let (sin, cos) = (-PI * k as f64 / half as f64).sin_cos();
-                twiddle_re.push(cos);
-                twiddle_im.push(sin);
+                for (power, (re, im)) in twiddles.iter_mut().enumerate() {
+                    let angle = -PI * ((power + 1) * k) as f64 / step as f64;
+                    let (sin, cos) = angle.sin_cos();
+                    re.push(cos);
+                    im.push(sin);
+                }
             }
-            half *= 2;
+            passes.push(Pass { half, radix4, twiddles });
+            half *= if radix4 { 4 } else { 2 };
         }
         let (split_re, split_im) = (0..m)
             .map(|k| {
@@ -95,14 +101,11 @@ impl RealFft {
                 (cos, sin)
             })
             .unzip();
-        let inverse_im = twiddle_im.iter().map(|v: &f64| -v).collect();
         RealFft {
             n,
             m,
             reversed,
-            twiddle_re,
-            twiddle_im,
-            inverse_im,
+            passes,
             split_re,
             split_im,
             work_re: vec![0.0; m],
@@ -128,7 +131,7 @@ impl RealFft {
             self.work_re[k] = input.get(2 * k).copied().unwrap_or(0.0);
             self.work_im[k] = input.get(2 * k + 1).copied().unwrap_or(0.0);
         }
-        self.complex(false);
+        self.complex();
         out.re.clear();
         out.im.clear();
         out.re.resize(m + 1, 0.0);
@@ -175,22 +178,23 @@ impl RealFft {
             // times conj(w^k)
             let (w_re, w_im) = (self.split_re[k], -self.split_im[k]);
             let (o_re, o_im) = (d_re * w_re - d_im * w_im, d_re * w_im + d_im * w_re);
+            // Conjugated, for the forward transform to invert.
             z_re[k] = e_re - o_im;
-            z_im[k] = e_im + o_re;
+            z_im[k] = -(e_im + o_re);
         }
-        self.complex(true);
+        self.complex();
         let scale = 1.0 / m as f64;
         out.clear();
         out.reserve(self.n);
         for (re, im) in self.work_re.iter().zip(&self.work_im) {
             out.push(re * scale);
-            out.push(im * scale);
+            out.push(-im * scale);
         }
     }
 
-    /// The complex transform of the working arrays, in place (the inverse
-    /// without its 1/m).
-    fn complex(&mut self, inverse: bool) {
+    /// The forward complex transform of the working arrays, in place. (The
+    /// inverse runs it on conjugates: F⁻¹(Z) = conj(F(conj Z))/m.)
+    fn complex(&mut self) {
         let m = self.m;
         let (re, im) = (&mut self.work_re[..m], &mut self.work_im[..m]);
         for (i, &j) in self.reversed.iter().enumerate() {
@@ -211,15 +215,15 @@ impl RealFft {
             }
         }
         if m >= 4 {
-            // Half-width 2: twiddles 1 and ∓i.
+            // Half-width 2: twiddles 1 and −i.
             for (r, i) in re.chunks_exact_mut(4).zip(im.chunks_exact_mut(4)) {
                 let (a_re, a_im, b_re, b_im) = (r[0], i[0], r[2], i[2]);
                 r[0] = a_re + b_re;
                 i[0] = a_im + b_im;
                 r[2] = a_re - b_re;
                 i[2] = a_im - b_im;
-                // b × (∓i): forward −i (b_im, −b_re), inverse +i (−b_im, b_re).
-                let (b_re, b_im) = if inverse { (-i[3], r[3]) } else { (i[3], -r[3]) };
+                // b × (−i) = (b_im, −b_re).
+                let (b_re, b_im) = (i[3], -r[3]);
                 let (a_re, a_im) = (r[1], i[1]);
                 r[1] = a_re + b_re;
                 i[1] = a_im + b_im;
@@ -227,35 +231,96 @@ impl RealFft {
                 i[3] = a_im - b_im;
             }
         }
-        let mut half = 4;
-        let mut offset = 0;
-        while half < m {
-            let w_re = &self.twiddle_re[offset..offset + half];
-            let w_im = if inverse {
-                &self.inverse_im[offset..offset + half]
+        for pass in &self.passes {
+            if pass.radix4 {
+                pass.radix4(re, im);
             } else {
-                &self.twiddle_im[offset..offset + half]
-            };
-            for (r, i) in re.chunks_exact_mut(2 * half).zip(im.chunks_exact_mut(2 * half)) {
-                let (lo_re, hi_re) = r.split_at_mut(half);
-                let (lo_im, hi_im) = i.split_at_mut(half);
-                let lanes = lo_re
-                    .iter_mut()
-                    .zip(lo_im.iter_mut())
-                    .zip(hi_re.iter_mut().zip(hi_im.iter_mut()))
-                    .zip(w_re.iter().zip(w_im));
-                for (((u_re, u_im), (x_re, x_im)), (t_re, t_im)) in lanes {
-                    let v_re = *x_re * t_re - *x_im * t_im;
-                    let v_im = *x_re * t_im + *x_im * t_re;
-                    let (a_re, a_im) = (*u_re, *u_im);
-                    *u_re = a_re + v_re;
-                    *u_im = a_im + v_im;
-                    *x_re = a_re - v_re;
-                    *x_im = a_im - v_im;
-                }
+                pass.radix2(re, im);
             }
-            offset += half;
-            half *= 2;
+        }
+    }
+}
+
+/// One pass of the complex transform over blocks of 4 half (two stages) or
+/// 2 half (one stage).
+struct Pass {
+    half: usize,
+    radix4: bool,
+    /// w, w², w³ (real and imaginary parts) for k < half: w = e^(−iπk/(2
+    /// half)) for two stages, e^(−iπk/half) for one (only w used).
+    twiddles: [(Vec<f64>, Vec<f64>); 3],
+}
+
+impl Pass {
+    /// Stages of half-width h and 2h at once. With a0..a3 the points k, k +
+    /// h, k + 2h, k + 3h of a block (bit-reversed order) and w = e^(−iπk/2h):
+    /// b = a1 w², c = a2 w, d = a3 w³; the block becomes a0 + b + (c + d),
+    /// a0 − b − i(c − d), a0 + b − (c + d), a0 − b + i(c − d).
+    fn radix4(&self, re: &mut [f64], im: &mut [f64]) {
+        let h = self.half;
+        let [(w1_re, w1_im), (w2_re, w2_im), (w3_re, w3_im)] = &self.twiddles;
+        // Every slice exactly h long, so the loop runs without bounds checks.
+        let (w1_re, w1_im, w2_re, w2_im, w3_re, w3_im) = (
+            &w1_re[..h],
+            &w1_im[..h],
+            &w2_re[..h],
+            &w2_im[..h],
+            &w3_re[..h],
+            &w3_im[..h],
+        );
+        for (r, i) in re.chunks_exact_mut(4 * h).zip(im.chunks_exact_mut(4 * h)) {
+            let (r01, r23) = r.split_at_mut(2 * h);
+            let (r0, r1) = r01.split_at_mut(h);
+            let (r2, r3) = r23.split_at_mut(h);
+            let (i01, i23) = i.split_at_mut(2 * h);
+            let (i0, i1) = i01.split_at_mut(h);
+            let (i2, i3) = i23.split_at_mut(h);
+            let (r0, r1, r2, r3) = (&mut r0[..h], &mut r1[..h], &mut r2[..h], &mut r3[..h]);
+            let (i0, i1, i2, i3) = (&mut i0[..h], &mut i1[..h], &mut i2[..h], &mut i3[..h]);
+            for k in 0..h {
+                let (a0_re, a0_im) = (r0[k], i0[k]);
+                let (x_re, x_im) = (r1[k], i1[k]);
+                let (b_re, b_im) = (x_re * w2_re[k] - x_im * w2_im[k], x_re * w2_im[k] + x_im * w2_re[k]);
+                let (x_re, x_im) = (r2[k], i2[k]);
+                let (c_re, c_im) = (x_re * w1_re[k] - x_im * w1_im[k], x_re * w1_im[k] + x_im * w1_re[k]);
+                let (x_re, x_im) = (r3[k], i3[k]);
+                let (d_re, d_im) = (x_re * w3_re[k] - x_im * w3_im[k], x_re * w3_im[k] + x_im * w3_re[k]);
+                let (s_re, s_im) = (a0_re + b_re, a0_im + b_im);
+                let (t_re, t_im) = (a0_re - b_re, a0_im - b_im);
+                let (u_re, u_im) = (c_re + d_re, c_im + d_im);
+                let (v_re, v_im) = (c_re - d_re, c_im - d_im);
+                r0[k] = s_re + u_re;
+                i0[k] = s_im + u_im;
+                r2[k] = s_re - u_re;
+                i2[k] = s_im - u_im;
+                // −i(c − d) = (v_im, −v_re)
+                r1[k] = t_re + v_im;
+                i1[k] = t_im - v_re;
+                r3[k] = t_re - v_im;
+                i3[k] = t_im + v_re;
+            }
+        }
+    }
+
+    /// One stage of half-width h: a0 ± a1 w, w = e^(−iπk/h).
+    fn radix2(&self, re: &mut [f64], im: &mut [f64]) {
+        let h = self.half;
+        let (w_re, w_im) = &self.twiddles[0];
+        let (w_re, w_im) = (&w_re[..h], &w_im[..h]);
+        for (r, i) in re.chunks_exact_mut(2 * h).zip(im.chunks_exact_mut(2 * h)) {
+            let (lo_re, hi_re) = r.split_at_mut(h);
+            let (lo_im, hi_im) = i.split_at_mut(h);
+            let (lo_re, hi_re, lo_im, hi_im) = (&mut lo_re[..h], &mut hi_re[..h], &mut lo_im[..h], &mut hi_im[..h]);
+            for k in 0..h {
+                let (x_re, x_im) = (hi_re[k], hi_im[k]);
+                let v_re = x_re * w_re[k] - x_im * w_im[k];
+                let v_im = x_re * w_im[k] + x_im * w_re[k];
+                let (u_re, u_im) = (lo_re[k], lo_im[k]);
+                lo_re[k] = u_re + v_re;
+                lo_im[k] = u_im + v_im;
+                hi_re[k] = u_re - v_re;
+                hi_im[k] = u_im - v_im;
+            }
         }
     }
 }

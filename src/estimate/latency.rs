@@ -9,8 +9,8 @@
 //! incrementally, and the fixed part of each stop is an exact shift, so
 //! fixed designs come out exact.
 
-use super::dist::{Law, LawCache, Scratch, tilt_base};
-use super::math::{fast_norm_cdf, norm_isf};
+use super::dist::{Law, LawCache, Scratch};
+use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
@@ -324,6 +324,19 @@ struct StopCdf {
 }
 
 impl StopCdf {
+    /// The lattice cell t falls in, as [`StopCdf::cdf`] reads it: −1 before
+    /// the first, `len` past the last.
+    fn cell(&self, t: f64, len: usize) -> i64 {
+        let u = (t - self.shift) / self.h + 0.5;
+        if u <= 0.0 {
+            -1
+        } else if u >= len as f64 {
+            len as i64
+        } else {
+            u as i64
+        }
+    }
+
     fn cdf(&self, t: f64) -> f64 {
         let x = t - self.shift;
         let Some(cumulative) = &self.cumulative else {
@@ -335,9 +348,9 @@ impl StopCdf {
         if u <= 0.0 {
             return 0.0;
         }
-        let idx = u.floor();
-        let frac = u - idx;
-        let idx = idx as usize;
+        // u > 0: truncation is the floor.
+        let idx = u as usize;
+        let frac = u - idx as f64;
         let len = cumulative.len();
         if idx >= len {
             return cumulative.last().copied().unwrap_or(0.0);
@@ -352,6 +365,9 @@ pub struct Mixture {
     stops: Vec<StopCdf>,
     /// The largest t the lattices describe.
     upper: f64,
+    /// Quantiles already found (by q's bits), so that asking twice costs
+    /// nothing.
+    known: Vec<(u64, Option<f64>)>,
 }
 
 impl Mixture {
@@ -360,7 +376,13 @@ impl Mixture {
     }
 
     /// The smallest t with F(t) >= q (within 1e-9), if within the lattice.
+    /// Bisection on t until F is linear between the ends (no cell boundary
+    /// of a lattice and no step of a fixed stop in between), then the
+    /// linear equation; steps of fixed stops are landed on exactly.
     pub fn quantile(&self, q: f64) -> Option<f64> {
+        if let Some((_, known)) = self.known.iter().find(|(asked, _)| *asked == q.to_bits()) {
+            return *known;
+        }
         let target = q - TIE;
         let mut lo = self
             .stops
@@ -371,18 +393,26 @@ impl Mixture {
         if !lo.is_finite() || !hi.is_finite() || self.cdf(hi) < target {
             return None;
         }
-        if self.cdf(lo) >= target {
+        let (mut f_lo, mut f_hi) = (self.cdf(lo), self.cdf(hi));
+        if f_lo >= target {
             return Some(lo.max(0.0));
         }
         for _ in 0..200 {
+            if self.linear_between(lo, hi) && f_hi > f_lo {
+                let t = lo + (target - f_lo) / (f_hi - f_lo) * (hi - lo);
+                return Some(t.clamp(lo, hi));
+            }
             let mid = 0.5 * (lo + hi);
             if mid <= lo || mid >= hi {
                 break;
             }
-            if self.cdf(mid) >= target {
+            let f_mid = self.cdf(mid);
+            if f_mid >= target {
                 hi = mid;
+                f_hi = f_mid;
             } else {
                 lo = mid;
+                f_lo = f_mid;
             }
             if hi - lo <= 1e-12 * hi.abs().max(1e-9) {
                 break;
@@ -396,6 +426,15 @@ impl Mixture {
             .map(|stop| stop.shift)
             .find(|shift| self.cdf(*shift) >= target);
         Some(snapped.unwrap_or(hi))
+    }
+
+    /// Whether F is linear on [lo, hi]: every lattice in one cell (or past
+    /// an end) at both ends, and no fixed stop's step in (lo, hi].
+    fn linear_between(&self, lo: f64, hi: f64) -> bool {
+        self.stops.iter().all(|stop| match &stop.cumulative {
+            None => !(lo < stop.shift && stop.shift <= hi),
+            Some(cumulative) => stop.cell(lo, cumulative.len()) == stop.cell(hi, cumulative.len()),
+        })
     }
 
     /// Mean of what the lattices hold (mass past their end left out): the
@@ -423,62 +462,115 @@ impl Mixture {
 /// The approximate law of each stop, to size the lattice: the fixed part
 /// plus a log-normal with the random part's mean and variance
 /// (Fenton–Wilkinson).
-fn approximate_cdf(model: &PathModel) -> impl Fn(f64) -> f64 + '_ {
-    let mut prefix = Vec::with_capacity(model.laws.len() + 1);
-    let (mut mean, mut var) = (0.0, 0.0);
-    prefix.push((0.0, 0.0));
-    for law in &model.laws {
-        let (m, v) = law.approx_moments();
-        mean += m;
-        var += v;
-        prefix.push((mean, var));
-    }
-    type StopApproximation = (f64, f64, Option<(f64, f64)>);
-    let stops: Vec<StopApproximation> = model
-        .stops
-        .iter()
-        .map(|stop| {
-            let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
-            let law = (stop.law_count > 0 && m > 0.0).then(|| {
-                let s2 = (v / (m * m)).ln_1p();
-                (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
-            });
-            (stop.probability, stop.fixed_ms, law)
-        })
-        .collect();
-    move |t: f64| {
-        stops
-            .iter()
-            .map(|(p, shift, law)| {
-                let x = t - shift;
-                p * match law {
-                    None => f64::from(u8::from(x >= 0.0)),
-                    Some(_) if x <= 0.0 => 0.0,
-                    Some((mu, sigma)) => fast_norm_cdf((x.ln() - mu) / sigma),
-                }
-            })
-            .sum()
-    }
+struct Approximation {
+    /// (P(stop), fixed part, (μ, σ) of the random part if any).
+    stops: Vec<(f64, f64, Option<(f64, f64)>)>,
 }
 
-/// Bisection on an approximate CDF.
-fn approximate_quantile(cdf: &impl Fn(f64) -> f64, q: f64, lo: f64, scale: f64) -> f64 {
-    let mut hi = lo + scale.max(1e-6);
-    let mut guard = 0;
-    while cdf(hi) < q && guard < 200 {
-        hi = lo + (hi - lo) * 2.0;
-        guard += 1;
-    }
-    let mut lo = lo;
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if cdf(mid) >= q {
-            hi = mid;
-        } else {
-            lo = mid;
+impl Approximation {
+    fn new(model: &PathModel) -> Approximation {
+        let mut prefix = Vec::with_capacity(model.laws.len() + 1);
+        let (mut mean, mut var) = (0.0, 0.0);
+        prefix.push((0.0, 0.0));
+        for law in &model.laws {
+            let (m, v) = law.approx_moments();
+            mean += m;
+            var += v;
+            prefix.push((mean, var));
         }
+        let stops = model
+            .stops
+            .iter()
+            .map(|stop| {
+                let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
+                let law = (stop.law_count > 0 && m > 0.0).then(|| {
+                    let s2 = (v / (m * m)).ln_1p();
+                    (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
+                });
+                (stop.probability, stop.fixed_ms, law)
+            })
+            .collect();
+        Approximation { stops }
     }
-    hi
+
+    /// The approximate CDF at t, and its density (0 at the steps of fixed
+    /// stops).
+    fn cdf(&self, t: f64) -> (f64, f64) {
+        self.stops.iter().fold((0.0, 0.0), |(cdf, density), (p, shift, law)| {
+            let x = t - shift;
+            match law {
+                None => (cdf + p * f64::from(u8::from(x >= 0.0)), density),
+                Some(_) if x <= 0.0 => (cdf, density),
+                Some((mu, sigma)) => {
+                    let z = (x.ln() - mu) / sigma;
+                    (cdf + p * fast_norm_cdf(z), density + p * norm_pdf(z) / (sigma * x))
+                }
+            }
+        })
+    }
+
+    /// The q-quantile, to a few units in the last place: bracketed by
+    /// doubling from `lo` (the lowest fixed part), then Newton's method
+    /// kept inside the bracket (bisection when a step would leave it),
+    /// until the step is below 2 ulp; the answer is the smallest point
+    /// found with F >= q, as bisection would give. Only the lattice's
+    /// spacing and length depend on it, by coarse buckets.
+    fn quantile(&self, q: f64, lo: f64, scale: f64) -> f64 {
+        let cdf = |t: f64| self.cdf(t).0;
+        let mut hi = lo + scale.max(1e-6);
+        let mut guard = 0;
+        while cdf(hi) < q && guard < 200 {
+            hi = lo + (hi - lo) * 2.0;
+            guard += 1;
+        }
+        let (mut a, mut b) = (lo, hi);
+        if cdf(a) >= q || cdf(b) < q {
+            // Not bracketed (a fixed stop at the lowest point holds q
+            // already, or nothing reaches q): bisection.
+            for _ in 0..60 {
+                let mid = 0.5 * (a + b);
+                if cdf(mid) >= q {
+                    b = mid;
+                } else {
+                    a = mid;
+                }
+            }
+            return b;
+        }
+        let mut t = 0.5 * (a + b);
+        for _ in 0..100 {
+            let (f, density) = self.cdf(t);
+            if f >= q {
+                b = t;
+            } else {
+                a = t;
+            }
+            let newton = t - (f - q) / density;
+            let next = if newton > a && newton < b {
+                newton
+            } else {
+                0.5 * (a + b)
+            };
+            let converged = (next - t).abs() <= 2.0 * f64::EPSILON * t.abs();
+            t = next;
+            if converged || b - a <= 2.0 * f64::EPSILON * b.abs() {
+                break;
+            }
+        }
+        // The smallest point with F >= q near where Newton stopped (it may
+        // have come from below), else the bracket's upper end.
+        let mut probe = t;
+        for _ in 0..8 {
+            if probe >= b {
+                break;
+            }
+            if cdf(probe) >= q {
+                return probe;
+            }
+            probe = probe.next_up();
+        }
+        b
+    }
 }
 
 /// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
@@ -503,15 +595,15 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         .filter(|stop| stop.law_count > 0)
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
-    let approx = approximate_cdf(model);
+    let approx = Approximation::new(model);
     let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum();
     let lowest = model
         .stops
         .iter()
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
-    let t_lo = approximate_quantile(&approx, q_min, lowest, scale);
-    let t_hi = approximate_quantile(&approx, q_max, lowest, scale).max(t_lo);
+    let t_lo = approx.quantile(q_min, lowest, scale);
+    let t_hi = approx.quantile(q_max, lowest, scale).max(t_lo);
     let mut smallest = t_lo.max(1e-6);
     let mut range = (2.0 * (t_hi - base)).max(scale.max(1e-6));
     let mut result = None;
@@ -524,9 +616,10 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         }
         // A power of two, so flows on the same spacing share spectra.
         let len = len.next_power_of_two();
-        let mixture = build(model, h, len, cache);
+        let mut mixture = build(model, h, len, cache);
         let found_hi = mixture.quantile(q_max);
         let found_lo = mixture.quantile(q_min);
+        mixture.known = vec![(q_max.to_bits(), found_hi), (q_min.to_bits(), found_lo)];
         match (found_lo, found_hi) {
             (Some(lo_value), Some(_)) => {
                 // Fine enough at the smallest quantile?
@@ -556,7 +649,6 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
     // (dist.rs), and the mass past a lattice sized for the p99 is small.
     let n = len.max(2).next_power_of_two();
     let len = len.min(n);
-    let theta = tilt_base(n);
     // The running product of spectra and the inverse transform's output,
     // reused from flow to flow.
     let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
@@ -595,15 +687,16 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
                 .unwrap_or_default(),
             _ => {
                 cache.plan(n).inverse(&product, &mut data);
-                let inverse_theta = 1.0 / theta;
-                let mut untilt = 1.0;
+                let masses = &mut data[..len];
+                for (value, untilt) in masses.iter_mut().zip(cache.untilt(n)) {
+                    // Round-off leaves tiny negative masses where there is none.
+                    *value = (*value * untilt).max(0.0);
+                }
                 let mut total = 0.0;
-                data.iter()
-                    .take(len)
-                    .map(|value| {
-                        // Round-off leaves tiny negative masses where there is none.
-                        total += (value * untilt).max(0.0);
-                        untilt *= inverse_theta;
+                masses
+                    .iter()
+                    .map(|mass| {
+                        total += mass;
                         total.min(1.0)
                     })
                     .collect()
@@ -619,7 +712,11 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         upper = upper.max(stop.fixed_ms + (len as f64 - 0.5) * h);
     }
     cache.scratch = Scratch { product, data };
-    Mixture { stops, upper }
+    Mixture {
+        stops,
+        upper,
+        known: Vec::new(),
+    }
 }
 
 /// The figures of one flow's latency.
