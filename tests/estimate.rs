@@ -103,6 +103,44 @@ fn quorum_two_of_three() {
     assert!((estimates.flows[1].availability - 0.970_299).abs() < 1e-12);
 }
 
+/// The value-only availability (what `hld estimate` and the SLO rule use)
+/// is the value of the factor-by-factor one (what `--explain` and the
+/// rule's message use), to the bit, on every example and rule fixture.
+#[test]
+fn availability_value_matches_its_factors() {
+    let mut dirs = vec![common::repo().join("examples")];
+    let rules = common::repo().join("tests/fixtures/rules");
+    if let Ok(entries) = std::fs::read_dir(&rules) {
+        dirs.extend(entries.flatten().map(|entry| entry.path()).filter(|path| path.is_dir()));
+    }
+    dirs.extend(common::shared_examples());
+    let mut flows = 0;
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.extension().is_none_or(|ext| ext != "hld") {
+                continue;
+            }
+            let input = Input {
+                name: path.display().to_string(),
+                path: None,
+                key: None,
+                bytes: std::fs::read(&path).unwrap(),
+            };
+            let Some(design) = compile(input, &MemoryLoader::default(), &Limits::default()).design else {
+                continue;
+            };
+            for flow in &design.flows {
+                let full = hld::estimate::flow_availability(&design, flow).value;
+                let value = hld::estimate::flow_availability_value(&design, flow);
+                assert_eq!(value.to_bits(), full.to_bits(), "{} flow {}", path.display(), flow.id);
+                flows += 1;
+            }
+        }
+    }
+    assert!(flows > 20, "only {flows} flows checked");
+}
+
 // ---------------------------------------------------------------- fan-out
 
 /// The Tail at Scale (Dean & Barroso 2013, knowledge.md §3.3): with a

@@ -21,7 +21,7 @@ pub mod number;
 
 use std::sync::{Mutex, OnceLock};
 
-pub use availability::{FlowAvailability, flow_availability};
+pub use availability::{FlowAvailability, flow_availability, flow_availability_value};
 pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity};
 use dist::LawCache;
 pub use latency::{LatencyFigures, LatencyOptions, PathModel};
@@ -126,7 +126,7 @@ fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstim
     let flow = design.flow(id);
     let model = PathModel::new(design, flow, LatencyOptions::default());
     let latency = latency::figures(&model, cache);
-    let availability = flow_availability(design, flow).value;
+    let availability = flow_availability_value(design, flow);
     let outcomes = outcomes(&model);
     let slo = (!flow.slo.is_empty()).then(|| {
         let mut misses = latency_misses(&flow.slo, &latency);
@@ -268,7 +268,7 @@ impl<'a> Estimator<'a> {
                 self.design
                     .flows
                     .iter()
-                    .map(|flow| flow_availability(self.design, flow).value)
+                    .map(|flow| flow_availability_value(self.design, flow))
                     .collect()
             })
             .get(id.index())
