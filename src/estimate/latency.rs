@@ -463,9 +463,11 @@ impl Mixture {
 /// plus a log-normal with the random part's mean and variance
 /// (Fenton–Wilkinson).
 struct Approximation {
-    /// (P(stop), fixed part, (μ, σ) of the random part if any).
-    stops: Vec<(f64, f64, Option<(f64, f64)>)>,
+    stops: Vec<StopApproximation>,
 }
+
+/// (P(stop), fixed part, (μ, σ) of the random part if any).
+type StopApproximation = (f64, f64, Option<(f64, f64)>);
 
 impl Approximation {
     fn new(model: &PathModel) -> Approximation {
@@ -793,7 +795,7 @@ pub fn sum_exceedance_bound(laws: &[Law], s: f64) -> f64 {
     };
     for (split, law) in splits.iter_mut().zip(laws) {
         let (mu, sigma, n) = law.params();
-        if !(sigma > 0.0) || !mu.is_finite() || !sigma.is_finite() {
+        if sigma.is_nan() || sigma <= 0.0 || !mu.is_finite() || !sigma.is_finite() {
             return 1.0;
         }
         let shift = if n > 1 {
@@ -823,7 +825,8 @@ pub fn sum_exceedance_bound(laws: &[Law], s: f64) -> f64 {
         .iter()
         .map(|split| 0.5 * split.sigma * split.sigma - split.c)
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(amounts(top).0 <= target) {
+    let at_top = amounts(top).0;
+    if at_top.is_nan() || at_top > target {
         return 1.0;
     }
     // Below `low` one law alone reaches s: the root is above.
@@ -900,7 +903,7 @@ impl Split {
 /// is concentrated; looser for one dominant heavy tail.
 pub fn cantelli_bound(mean: f64, variance: f64, s: f64) -> f64 {
     let excess = s - mean;
-    if !(excess > 0.0) || !(variance >= 0.0) || !variance.is_finite() {
+    if excess.is_nan() || excess <= 0.0 || variance.is_nan() || variance < 0.0 || !variance.is_finite() {
         return 1.0;
     }
     variance / (variance + excess * excess)

@@ -79,7 +79,7 @@ fn chebyshev(coefficients: &[f64], y: f64) -> f64 {
 /// erf(x)/x = Σ_n c_n x^(2n): c_n = (2/√π) (−1)ⁿ / (n! (2n + 1)).
 #[allow(clippy::excessive_precision)]
 const ERF_TAYLOR: [f64; 13] = [
-    1.1283791670955126,
+    std::f64::consts::FRAC_2_SQRT_PI,
     -0.37612638903183754,
     0.11283791670955126,
     -0.026866170645131252,
