@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn rounding_matches_the_decimal_string() {
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..200_000 {
+        for _ in 0..40_000 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
