@@ -103,6 +103,44 @@ fn quorum_two_of_three() {
     assert!((estimates.flows[1].availability - 0.970_299).abs() < 1e-12);
 }
 
+/// The value-only availability (what `hld estimate` and the SLO rule use)
+/// is the value of the factor-by-factor one (what `--explain` and the
+/// rule's message use), to the bit, on every example and rule fixture.
+#[test]
+fn availability_value_matches_its_factors() {
+    let mut dirs = vec![common::repo().join("examples")];
+    let rules = common::repo().join("tests/fixtures/rules");
+    if let Ok(entries) = std::fs::read_dir(&rules) {
+        dirs.extend(entries.flatten().map(|entry| entry.path()).filter(|path| path.is_dir()));
+    }
+    dirs.extend(common::shared_examples());
+    let mut flows = 0;
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.extension().is_none_or(|ext| ext != "hld") {
+                continue;
+            }
+            let input = Input {
+                name: path.display().to_string(),
+                path: None,
+                key: None,
+                bytes: std::fs::read(&path).unwrap(),
+            };
+            let Some(design) = compile(input, &MemoryLoader::default(), &Limits::default()).design else {
+                continue;
+            };
+            for flow in &design.flows {
+                let full = hld::estimate::flow_availability(&design, flow).value;
+                let value = hld::estimate::flow_availability_value(&design, flow);
+                assert_eq!(value.to_bits(), full.to_bits(), "{} flow {}", path.display(), flow.id);
+                flows += 1;
+            }
+        }
+    }
+    assert!(flows > 20, "only {flows} flows checked");
+}
+
 // ---------------------------------------------------------------- fan-out
 
 /// The Tail at Scale (Dean & Barroso 2013, knowledge.md §3.3): with a
@@ -279,6 +317,100 @@ proptest! {
         let figures = latency::figures(&model, &mut cache);
         prop_assert!(figures.p50_ms <= figures.p95_ms && figures.p95_ms <= figures.p99_ms, "{figures:?}");
         prop_assert!(figures.p99_ms.is_finite());
+    }
+}
+
+// ---------------------------------------------------------------- SLO screening
+
+/// The bound of the SLO rules (docs/estimate.md, "How the SLO rules stay
+/// fast") against exact tails: one log-normal's bound is its own tail; the
+/// sum of two is bounded above its directly integrated tail.
+#[test]
+fn exceedance_bound_holds_against_exact_tails() {
+    use hld::estimate::latency::sum_exceedance_bound;
+    let law = Law::fit(10.0, 50.0);
+    for s in [2.0, 5.0, 10.0, 50.0, 200.0] {
+        let bound = sum_exceedance_bound(&[law], s);
+        let exact = 1.0 - law.cdf(s);
+        assert!(bound >= exact, "{s}: {bound} vs {exact}");
+        // Above the mode (6.2 ms), the split is the whole of s: exact.
+        if s > 6.3 {
+            assert!(bound <= exact * (1.0 + 1e-6), "{s}: {bound} vs {exact}");
+        }
+    }
+    for ((a50, a99), (b50, b99)) in [((10.0, 50.0), (5.0, 50.0)), ((2.0, 3.0), (40.0, 400.0))] {
+        let (x, y) = (Law::fit(a50, a99), Law::fit(b50, b99));
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            let t = sum_quantile(&x, &y, q);
+            let bound = sum_exceedance_bound(&[x, y], t);
+            assert!(
+                bound >= 1.0 - q,
+                "q={q}: bound {bound} below the exact tail {}",
+                1.0 - q
+            );
+            // Useful: within a small factor of the exact tail (the union
+            // bound is loose by up to about 5 at these quantiles).
+            assert!(
+                bound <= 10.0 * (1.0 - q),
+                "({a50},{a99}) + ({b50},{b99}) at {t}, q={q}: bound {bound}"
+            );
+        }
+    }
+    // A maximum of n draws: exact tail 1 − F(t)ⁿ.
+    let max = law.max_of(16);
+    let t = max.quantile(0.99);
+    let bound = sum_exceedance_bound(&[max], t);
+    assert!((0.01..=0.0101).contains(&bound), "{bound}");
+    // Degenerate inputs are conservative.
+    assert_eq!(sum_exceedance_bound(&[law], 0.0), 1.0);
+    assert_eq!(sum_exceedance_bound(&[law], f64::NAN), 1.0);
+    assert_eq!(sum_exceedance_bound(&[], 1.0), 0.0);
+    assert_eq!(sum_exceedance_bound(&[], -1.0), 1.0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Whenever the bound says a latency SLO is met, the exact computation
+    /// agrees (no miss), and the bound is above the lattice's own tail.
+    #[test]
+    fn slo_screen_agrees_with_the_exact_figures(
+        parts in prop::collection::vec(
+            (0u8..6, 0.1f64..50.0, 1.0f64..12.0, 0.0f64..0.99, 0.0f64..20.0),
+            1..9,
+        ),
+        fanout in prop::option::of(2u32..40),
+        factors in (0.8f64..2.5, 0.8f64..2.5, 0.8f64..2.5),
+    ) {
+        use hld::estimate::latency::{exceedance_bound, slo_surely_met};
+        use hld::model::Slo;
+        let design = random_design(&parts, fanout);
+        let model = PathModel::new(&design, &design.flows[0], LatencyOptions::default());
+        let mut cache = hld::estimate::dist::LawCache::new();
+        let figures = latency::figures(&model, &mut cache);
+        let slos = [
+            Slo { p99_ms: Some(figures.p99_ms * factors.0), ..Slo::default() },
+            Slo { p95_ms: Some(figures.p95_ms * factors.1), ..Slo::default() },
+            Slo { p50_ms: Some(figures.p50_ms * factors.2), ..Slo::default() },
+            Slo {
+                p50_ms: Some(figures.p50_ms * factors.2),
+                p95_ms: Some(figures.p95_ms * factors.1),
+                p99_ms: Some(figures.p99_ms * factors.0),
+                ..Slo::default()
+            },
+        ];
+        for slo in &slos {
+            if slo_surely_met(&model, slo) {
+                let misses = hld::estimate::latency_misses(slo, &figures);
+                prop_assert!(misses.is_empty(), "bound says met, exact says {misses:?} ({figures:?})");
+            }
+        }
+        let mixture = latency::mixture(&model, &[0.5, 1.0 - 1e-5], &mut cache);
+        for t in [figures.p50_ms, figures.p95_ms, figures.p99_ms, 2.0 * figures.p99_ms] {
+            let bound = exceedance_bound(&model, t);
+            let tail = 1.0 - mixture.cdf(t);
+            prop_assert!(bound >= tail - 2e-3 * tail - 1e-9, "t={t}: bound {bound} < lattice tail {tail}");
+        }
     }
 }
 

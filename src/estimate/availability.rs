@@ -52,31 +52,57 @@ pub fn node_factor(design: &Design, id: ComponentId, op: Op, incoming: Option<&L
             component.cache_pattern
         ));
     }
-    let (mut value, mut formula, mut reason) = if component.kind == Kind::Database {
-        database_factor(component, op, incoming)
+    let (mut formula, mut reason) = if component.kind == Kind::Database {
+        database_text(component, op, incoming)
     } else {
-        instances_factor(component)
+        instances_text(component)
     };
-    let shards = incoming
-        .filter(|link| link.fanout == Fanout::All)
-        .and(component.shard.as_ref())
-        .map(|shard| shard.count);
-    if let Some(count) = shards {
-        let per_shard = value;
-        value = per_shard.powf(f64::from(count));
+    if let Some(count) = fanout_shards(component, incoming) {
         formula = format!("({formula})^{count}");
         reason = format!("{reason}; fanout = all needs every one of the {count} shards");
     }
     Factor {
         component: id,
-        value,
+        value: node_value(design, id, op, incoming).unwrap_or(1.0),
         counted: true,
         formula,
         reason,
     }
 }
 
-fn instances_factor(component: &Component) -> (f64, String, String) {
+/// The factor's value alone (`None`: not counted), without the words of
+/// [`node_factor`], which takes its value from here.
+pub fn node_value(design: &Design, id: ComponentId, op: Op, incoming: Option<&Link>) -> Option<f64> {
+    let component = design.component(id);
+    if component.kind == Kind::Client || component.is_optional_cache() {
+        return None;
+    }
+    let value = if component.kind == Kind::Database {
+        database_value(component, op, incoming)
+    } else {
+        instances_value(component)
+    };
+    Some(match fanout_shards(component, incoming) {
+        Some(count) => value.powf(f64::from(count)),
+        None => value,
+    })
+}
+
+/// The shard count a `fanout = all` hop needs every one of.
+fn fanout_shards(component: &Component, incoming: Option<&Link>) -> Option<u32> {
+    incoming
+        .filter(|link| link.fanout == Fanout::All)
+        .and(component.shard.as_ref())
+        .map(|shard| shard.count)
+}
+
+fn instances_value(component: &Component) -> f64 {
+    let a = component.availability;
+    let n = component.replicas.max(1);
+    if n == 1 { a } else { any_of(n, a) }
+}
+
+fn instances_text(component: &Component) -> (String, String) {
     let a = component.availability;
     let n = component.replicas.max(1);
     if n == 1 {
@@ -85,48 +111,75 @@ fn instances_factor(component: &Component) -> (f64, String, String) {
         } else {
             "one instance"
         };
-        return (a, fmt(a), reason.to_string());
+        return (fmt(a), reason.to_string());
     }
     let mode = match component.ha_mode {
         Some(HaMode::ActivePassive) => " (active_passive: the standby takes over, so it counts)",
         _ => "",
     };
     (
-        any_of(n, a),
         format!("1 − (1 − {})^{n}", fmt(a)),
         format!("{n} replicas, any one suffices{mode}"),
     )
 }
 
-fn database_factor(component: &Component, op: Op, incoming: Option<&Link>) -> (f64, String, String) {
+/// How a database serves the operation: the nodes of which any one
+/// suffices, or k of n.
+enum DatabaseRule {
+    One,
+    AnyOf(u32),
+    KOfN(u32, u32),
+}
+
+fn database_rule(component: &Component, op: Op, incoming: Option<&Link>) -> DatabaseRule {
+    let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
+    let is_read = op == Op::Read;
+    match &component.replication {
+        Replication::None => DatabaseRule::One,
+        Replication::PrimaryReplica { replicas, failover, .. } => {
+            let nodes = replicas.saturating_add(1);
+            if (is_read && !pinned) || (!is_read && *failover == crate::model::Failover::Auto) {
+                DatabaseRule::AnyOf(nodes)
+            } else {
+                DatabaseRule::One
+            }
+        }
+        Replication::Quorum { n, r, w } => DatabaseRule::KOfN(if is_read { *r } else { *w }, *n),
+        Replication::MultiPrimary { primaries, .. } => DatabaseRule::AnyOf(*primaries),
+    }
+}
+
+fn database_value(component: &Component, op: Op, incoming: Option<&Link>) -> f64 {
+    let a = component.availability;
+    match database_rule(component, op, incoming) {
+        DatabaseRule::One => a,
+        DatabaseRule::AnyOf(nodes) => any_of(nodes, a),
+        DatabaseRule::KOfN(k, n) => k_of_n(k, n, a),
+    }
+}
+
+fn database_text(component: &Component, op: Op, incoming: Option<&Link>) -> (String, String) {
     let a = component.availability;
     let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
     let is_read = op == Op::Read;
     match &component.replication {
-        Replication::None => (a, fmt(a), "one node (replication = none)".to_string()),
+        Replication::None => (fmt(a), "one node (replication = none)".to_string()),
         Replication::PrimaryReplica { replicas, failover, .. } => {
             let nodes = replicas.saturating_add(1);
             if is_read && !pinned {
                 (
-                    any_of(nodes, a),
                     format!("1 − (1 − {})^{nodes}", fmt(a)),
                     format!("a read uses any of the {nodes} nodes"),
                 )
             } else if is_read {
-                (
-                    a,
-                    fmt(a),
-                    "reads pinned to the primary (read_from = primary)".to_string(),
-                )
+                (fmt(a), "reads pinned to the primary (read_from = primary)".to_string())
             } else if *failover == crate::model::Failover::Auto {
                 (
-                    any_of(nodes, a),
                     format!("1 − (1 − {})^{nodes}", fmt(a)),
                     format!("a write needs the primary; with failover = auto any of the {nodes} nodes can become it"),
                 )
             } else {
                 (
-                    a,
                     fmt(a),
                     format!("a write needs the primary alone (failover = {failover})"),
                 )
@@ -135,13 +188,11 @@ fn database_factor(component: &Component, op: Op, incoming: Option<&Link>) -> (f
         Replication::Quorum { n, r, w } => {
             let (k, what) = if is_read { (*r, "read") } else { (*w, "write") };
             (
-                k_of_n(k, *n, a),
                 format!("Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)", fmt(a), fmt(a)),
                 format!("a {what} needs {k} of the {n} quorum nodes"),
             )
         }
         Replication::MultiPrimary { primaries, .. } => (
-            any_of(*primaries, a),
             format!("1 − (1 − {})^{primaries}", fmt(a)),
             format!("any of the {primaries} primaries serves reads and writes"),
         ),
@@ -153,6 +204,22 @@ fn database_factor(component: &Component, op: Op, incoming: Option<&Link>) -> (f
 pub struct FlowAvailability {
     pub value: f64,
     pub factors: Vec<Factor>,
+}
+
+/// A flow's availability alone: the value of [`flow_availability`], without
+/// building the words of its factors.
+pub fn flow_availability_value(design: &Design, flow: &Flow) -> f64 {
+    let sync = flow.sync_part(design);
+    let op = judged_op(flow.op);
+    let mut value = 1.0;
+    for (idx, &id) in sync.nodes.iter().enumerate() {
+        let incoming = idx
+            .checked_sub(1)
+            .and_then(|hop| sync.links.get(hop))
+            .map(|link_id| design.link(*link_id));
+        value *= node_value(design, id, op, incoming).unwrap_or(1.0);
+    }
+    value
 }
 
 /// The product over the synchronous part (language.md §4, "Availability").
@@ -181,7 +248,13 @@ mod tests {
     fn availability(text: &str, flow: &str) -> f64 {
         let design = test_design(text);
         let id = design.flow_id(flow).unwrap();
-        flow_availability(&design, design.flow(id)).value
+        let value = flow_availability(&design, design.flow(id)).value;
+        // The value alone is the same number, to the bit.
+        assert_eq!(
+            flow_availability_value(&design, design.flow(id)).to_bits(),
+            value.to_bits()
+        );
+        value
     }
 
     #[test]

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 
+use super::fft::{RealFft, Spectrum};
 use super::math::{fast_norm_cdf, norm_cdf, norm_isf, norm_ppf, norm_sf};
 
 /// z of the 99th percentile: σ = ln(p99/p50) / 2.3263 (language.md §4).
@@ -52,10 +53,23 @@ impl Law {
         }
     }
 
-    fn params(&self) -> (f64, f64, u32) {
+    /// (μ, σ, n): the log of one draw is N(μ, σ²); the law is the maximum
+    /// of n draws (1 for a plain log-normal).
+    pub fn params(&self) -> (f64, f64, u32) {
         match *self {
             Law::LogNormal { mu, sigma } => (mu, sigma, 1),
             Law::MaxOf { mu, sigma, n } => (mu, sigma, n),
+        }
+    }
+
+    /// P(X > e^(μ + σz)), the upper tail at the level z of one draw: 1 − Φ(z)
+    /// for a log-normal, 1 − Φ(z)ⁿ for the maximum of n, accurate when small.
+    pub fn sf_at_level(&self, z: f64) -> f64 {
+        let (_, _, n) = self.params();
+        if n == 1 {
+            norm_sf(z)
+        } else {
+            -(f64::from(n) * log_cdf(z)).exp_m1()
         }
     }
 
@@ -319,95 +333,23 @@ fn support(mass: &[f64]) -> (usize, usize) {
 fn convolve_fft(a: &[f64], a_lo: usize, part: &PartMasses<'_>, out: &mut [f64]) {
     let len = out.len();
     let b = part.masses;
+    // Zero padded to the full length of the linear convolution.
     let size = (a.len() + b.len()).next_power_of_two();
-    let mut fa: Vec<(f64, f64)> = a.iter().map(|v| (*v, 0.0)).collect();
-    fa.resize(size, (0.0, 0.0));
-    let mut fb: Vec<(f64, f64)> = b.iter().map(|v| (*v, 0.0)).collect();
-    fb.resize(size, (0.0, 0.0));
-    fft(&mut fa, false);
-    fft(&mut fb, false);
-    for (x, y) in fa.iter_mut().zip(&fb) {
-        *x = (x.0 * y.0 - x.1 * y.1, x.0 * y.1 + x.1 * y.0);
-    }
-    fft(&mut fa, true);
-    let scale = 1.0 / size as f64;
-    for (idx, value) in fa.iter().enumerate().take(a.len() + b.len() - 1) {
+    let mut fft = RealFft::new(size);
+    let (mut fa, mut fb) = (Spectrum::default(), Spectrum::default());
+    fft.forward(a, &mut fa);
+    fft.forward(b, &mut fb);
+    fa.multiply(&fb);
+    let mut product = Vec::new();
+    fft.inverse(&fa, &mut product);
+    for (idx, value) in product.iter().enumerate().take(a.len() + b.len() - 1) {
         let target = a_lo + part.offset + idx;
         if target >= len {
             break;
         }
         // Round-off leaves tiny negative values where the mass is zero.
-        out[target] += (value.0 * scale).max(0.0);
+        out[target] += value.max(0.0);
     }
-}
-
-/// A radix-2 FFT of one size, with its twiddle factors and bit reversal
-/// precomputed (Cooley–Tukey, iterative, in place).
-pub struct FftPlan {
-    n: usize,
-    twiddles: Vec<(f64, f64)>,
-    reversed: Vec<u32>,
-}
-
-impl FftPlan {
-    /// `n` is a power of two.
-    pub fn new(n: usize) -> FftPlan {
-        let n = n.max(1).next_power_of_two();
-        let bits = n.trailing_zeros();
-        let reversed = (0..n)
-            .map(|i| {
-                if bits == 0 {
-                    0
-                } else {
-                    (i as u32).reverse_bits() >> (32 - bits)
-                }
-            })
-            .collect();
-        let twiddles = (0..n / 2)
-            .map(|k| {
-                let angle = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
-                let (sin, cos) = angle.sin_cos();
-                (cos, sin)
-            })
-            .collect();
-        FftPlan { n, twiddles, reversed }
-    }
-
-    /// The forward transform, or the inverse without the 1/n factor.
-    pub fn run(&self, data: &mut [(f64, f64)], inverse: bool) {
-        let n = self.n;
-        if data.len() != n || n < 2 {
-            return;
-        }
-        for i in 0..n {
-            let j = self.reversed[i] as usize;
-            if i < j {
-                data.swap(i, j);
-            }
-        }
-        let mut width = 2;
-        while width <= n {
-            let half = width / 2;
-            let stride = n / width;
-            for start in (0..n).step_by(width) {
-                for k in 0..half {
-                    let (w_re, w_im) = self.twiddles[k * stride];
-                    let w_im = if inverse { -w_im } else { w_im };
-                    let (u_re, u_im) = data[start + k];
-                    let (x_re, x_im) = data[start + k + half];
-                    let v_re = x_re * w_re - x_im * w_im;
-                    let v_im = x_re * w_im + x_im * w_re;
-                    data[start + k] = (u_re + v_re, u_im + v_im);
-                    data[start + k + half] = (u_re - v_re, u_im - v_im);
-                }
-            }
-            width <<= 1;
-        }
-    }
-}
-
-fn fft(data: &mut [(f64, f64)], inverse: bool) {
-    FftPlan::new(data.len()).run(data, inverse);
 }
 
 /// One law's masses on a lattice, trimmed to where they are not negligible:
@@ -426,8 +368,19 @@ pub struct LawCache {
     entries: HashMap<((u64, u64, u32), u64), CachedLaw>,
     /// Tilted spectra of laws on a lattice, by (law, h, lattice length,
     /// transform size).
-    spectra: HashMap<SpectrumKey, Vec<(f64, f64)>>,
-    plans: HashMap<usize, FftPlan>,
+    spectra: HashMap<SpectrumKey, Spectrum>,
+    plans: HashMap<usize, RealFft>,
+    /// θ^(−k) for k < n, by transform length n.
+    untilts: HashMap<usize, Vec<f64>>,
+    /// Working space of `latency::build`, kept between flows.
+    pub(crate) scratch: Scratch,
+}
+
+/// Buffers reused from flow to flow (no allocation per flow).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub product: Spectrum,
+    pub data: Vec<f64>,
 }
 
 /// (law, h, lattice length, transform size).
@@ -468,21 +421,39 @@ impl LawCache {
         LawCache::default()
     }
 
-    /// The transform of size `n`.
-    pub fn plan(&mut self, n: usize) -> &FftPlan {
-        self.plans.entry(n).or_insert_with(|| FftPlan::new(n))
+    /// The real transform of length `n` (a power of two).
+    pub fn plan(&mut self, n: usize) -> &mut RealFft {
+        self.plans.entry(n).or_insert_with(|| RealFft::new(n))
     }
 
-    /// The tilted transform (size `n`) of the law's masses on the first
-    /// `len` points of the lattice of spacing h: point k weighted by θ^k.
-    pub fn spectrum(&mut self, law: &Law, h: f64, len: usize, n: usize) -> &[(f64, f64)] {
+    /// θ^(−k) for k < n with θ^n = TILT: what undoes the tilt of a
+    /// transform of length n (each power from the one before, by one
+    /// multiplication, as the masses are read in order).
+    pub fn untilt(&mut self, n: usize) -> &[f64] {
+        self.untilts.entry(n).or_insert_with(|| {
+            let inverse_theta = 1.0 / tilt_base(n);
+            let mut untilt = 1.0;
+            (0..n)
+                .map(|_| {
+                    let value = untilt;
+                    untilt *= inverse_theta;
+                    value
+                })
+                .collect()
+        })
+    }
+
+    /// The tilted transform (length `n`, half spectrum) of the law's masses
+    /// on the first `len` points of the lattice of spacing h: point k
+    /// weighted by θ^k.
+    pub fn spectrum(&mut self, law: &Law, h: f64, len: usize, n: usize) -> &Spectrum {
         let key = (law.key(), h.to_bits(), len, n);
         if !self.spectra.contains_key(&key) {
             if self.spectra.len() >= MAX_SPECTRA {
                 self.spectra.clear();
             }
             let theta = tilt_base(n);
-            let mut data = vec![(0.0, 0.0); n];
+            let mut data = vec![0.0; n];
             {
                 let part = self.masses(law, h, len);
                 let mut weight = theta.powi(part.offset.min(i32::MAX as usize) as i32);
@@ -491,14 +462,15 @@ impl LawCache {
                     if idx >= len.min(n) {
                         break;
                     }
-                    data[idx] = (mass * weight, 0.0);
+                    data[idx] = mass * weight;
                     weight *= theta;
                 }
             }
-            self.plan(n).run(&mut data, false);
-            self.spectra.insert(key, data);
+            let mut spectrum = Spectrum::default();
+            self.plan(n).forward(&data, &mut spectrum);
+            self.spectra.insert(key, spectrum);
         }
-        self.spectra.get(&key).map_or(&[], Vec::as_slice)
+        &self.spectra[&key]
     }
 
     /// The law's masses on the lattice of spacing h, at least `len` points

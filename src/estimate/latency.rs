@@ -9,9 +9,9 @@
 //! incrementally, and the fixed part of each stop is an exact shift, so
 //! fixed designs come out exact.
 
-use super::dist::{Law, LawCache, tilt_base};
-use super::math::fast_norm_cdf;
-use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId};
+use super::dist::{Law, LawCache, Scratch};
+use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
+use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
 #[derive(Clone, Debug, PartialEq)]
@@ -324,6 +324,19 @@ struct StopCdf {
 }
 
 impl StopCdf {
+    /// The lattice cell t falls in, as [`StopCdf::cdf`] reads it: −1 before
+    /// the first, `len` past the last.
+    fn cell(&self, t: f64, len: usize) -> i64 {
+        let u = (t - self.shift) / self.h + 0.5;
+        if u <= 0.0 {
+            -1
+        } else if u >= len as f64 {
+            len as i64
+        } else {
+            u as i64
+        }
+    }
+
     fn cdf(&self, t: f64) -> f64 {
         let x = t - self.shift;
         let Some(cumulative) = &self.cumulative else {
@@ -335,9 +348,9 @@ impl StopCdf {
         if u <= 0.0 {
             return 0.0;
         }
-        let idx = u.floor();
-        let frac = u - idx;
-        let idx = idx as usize;
+        // u > 0: truncation is the floor.
+        let idx = u as usize;
+        let frac = u - idx as f64;
         let len = cumulative.len();
         if idx >= len {
             return cumulative.last().copied().unwrap_or(0.0);
@@ -352,6 +365,9 @@ pub struct Mixture {
     stops: Vec<StopCdf>,
     /// The largest t the lattices describe.
     upper: f64,
+    /// Quantiles already found (by q's bits), so that asking twice costs
+    /// nothing.
+    known: Vec<(u64, Option<f64>)>,
 }
 
 impl Mixture {
@@ -360,7 +376,13 @@ impl Mixture {
     }
 
     /// The smallest t with F(t) >= q (within 1e-9), if within the lattice.
+    /// Bisection on t until F is linear between the ends (no cell boundary
+    /// of a lattice and no step of a fixed stop in between), then the
+    /// linear equation; steps of fixed stops are landed on exactly.
     pub fn quantile(&self, q: f64) -> Option<f64> {
+        if let Some((_, known)) = self.known.iter().find(|(asked, _)| *asked == q.to_bits()) {
+            return *known;
+        }
         let target = q - TIE;
         let mut lo = self
             .stops
@@ -371,18 +393,26 @@ impl Mixture {
         if !lo.is_finite() || !hi.is_finite() || self.cdf(hi) < target {
             return None;
         }
-        if self.cdf(lo) >= target {
+        let (mut f_lo, mut f_hi) = (self.cdf(lo), self.cdf(hi));
+        if f_lo >= target {
             return Some(lo.max(0.0));
         }
         for _ in 0..200 {
+            if self.linear_between(lo, hi) && f_hi > f_lo {
+                let t = lo + (target - f_lo) / (f_hi - f_lo) * (hi - lo);
+                return Some(t.clamp(lo, hi));
+            }
             let mid = 0.5 * (lo + hi);
             if mid <= lo || mid >= hi {
                 break;
             }
-            if self.cdf(mid) >= target {
+            let f_mid = self.cdf(mid);
+            if f_mid >= target {
                 hi = mid;
+                f_hi = f_mid;
             } else {
                 lo = mid;
+                f_lo = f_mid;
             }
             if hi - lo <= 1e-12 * hi.abs().max(1e-9) {
                 break;
@@ -396,6 +426,15 @@ impl Mixture {
             .map(|stop| stop.shift)
             .find(|shift| self.cdf(*shift) >= target);
         Some(snapped.unwrap_or(hi))
+    }
+
+    /// Whether F is linear on [lo, hi]: every lattice in one cell (or past
+    /// an end) at both ends, and no fixed stop's step in (lo, hi].
+    fn linear_between(&self, lo: f64, hi: f64) -> bool {
+        self.stops.iter().all(|stop| match &stop.cumulative {
+            None => !(lo < stop.shift && stop.shift <= hi),
+            Some(cumulative) => stop.cell(lo, cumulative.len()) == stop.cell(hi, cumulative.len()),
+        })
     }
 
     /// Mean of what the lattices hold (mass past their end left out): the
@@ -423,62 +462,117 @@ impl Mixture {
 /// The approximate law of each stop, to size the lattice: the fixed part
 /// plus a log-normal with the random part's mean and variance
 /// (Fenton–Wilkinson).
-fn approximate_cdf(model: &PathModel) -> impl Fn(f64) -> f64 + '_ {
-    let mut prefix = Vec::with_capacity(model.laws.len() + 1);
-    let (mut mean, mut var) = (0.0, 0.0);
-    prefix.push((0.0, 0.0));
-    for law in &model.laws {
-        let (m, v) = law.approx_moments();
-        mean += m;
-        var += v;
-        prefix.push((mean, var));
-    }
-    type StopApproximation = (f64, f64, Option<(f64, f64)>);
-    let stops: Vec<StopApproximation> = model
-        .stops
-        .iter()
-        .map(|stop| {
-            let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
-            let law = (stop.law_count > 0 && m > 0.0).then(|| {
-                let s2 = (v / (m * m)).ln_1p();
-                (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
-            });
-            (stop.probability, stop.fixed_ms, law)
-        })
-        .collect();
-    move |t: f64| {
-        stops
-            .iter()
-            .map(|(p, shift, law)| {
-                let x = t - shift;
-                p * match law {
-                    None => f64::from(u8::from(x >= 0.0)),
-                    Some(_) if x <= 0.0 => 0.0,
-                    Some((mu, sigma)) => fast_norm_cdf((x.ln() - mu) / sigma),
-                }
-            })
-            .sum()
-    }
+struct Approximation {
+    stops: Vec<StopApproximation>,
 }
 
-/// Bisection on an approximate CDF.
-fn approximate_quantile(cdf: &impl Fn(f64) -> f64, q: f64, lo: f64, scale: f64) -> f64 {
-    let mut hi = lo + scale.max(1e-6);
-    let mut guard = 0;
-    while cdf(hi) < q && guard < 200 {
-        hi = lo + (hi - lo) * 2.0;
-        guard += 1;
-    }
-    let mut lo = lo;
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if cdf(mid) >= q {
-            hi = mid;
-        } else {
-            lo = mid;
+/// (P(stop), fixed part, (μ, σ) of the random part if any).
+type StopApproximation = (f64, f64, Option<(f64, f64)>);
+
+impl Approximation {
+    fn new(model: &PathModel) -> Approximation {
+        let mut prefix = Vec::with_capacity(model.laws.len() + 1);
+        let (mut mean, mut var) = (0.0, 0.0);
+        prefix.push((0.0, 0.0));
+        for law in &model.laws {
+            let (m, v) = law.approx_moments();
+            mean += m;
+            var += v;
+            prefix.push((mean, var));
         }
+        let stops = model
+            .stops
+            .iter()
+            .map(|stop| {
+                let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
+                let law = (stop.law_count > 0 && m > 0.0).then(|| {
+                    let s2 = (v / (m * m)).ln_1p();
+                    (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
+                });
+                (stop.probability, stop.fixed_ms, law)
+            })
+            .collect();
+        Approximation { stops }
     }
-    hi
+
+    /// The approximate CDF at t, and its density (0 at the steps of fixed
+    /// stops).
+    fn cdf(&self, t: f64) -> (f64, f64) {
+        self.stops.iter().fold((0.0, 0.0), |(cdf, density), (p, shift, law)| {
+            let x = t - shift;
+            match law {
+                None => (cdf + p * f64::from(u8::from(x >= 0.0)), density),
+                Some(_) if x <= 0.0 => (cdf, density),
+                Some((mu, sigma)) => {
+                    let z = (x.ln() - mu) / sigma;
+                    (cdf + p * fast_norm_cdf(z), density + p * norm_pdf(z) / (sigma * x))
+                }
+            }
+        })
+    }
+
+    /// The q-quantile, to a few units in the last place: bracketed by
+    /// doubling from `lo` (the lowest fixed part), then Newton's method
+    /// kept inside the bracket (bisection when a step would leave it),
+    /// until the step is below 2 ulp; the answer is the smallest point
+    /// found with F >= q, as bisection would give. Only the lattice's
+    /// spacing and length depend on it, by coarse buckets.
+    fn quantile(&self, q: f64, lo: f64, scale: f64) -> f64 {
+        let cdf = |t: f64| self.cdf(t).0;
+        let mut hi = lo + scale.max(1e-6);
+        let mut guard = 0;
+        while cdf(hi) < q && guard < 200 {
+            hi = lo + (hi - lo) * 2.0;
+            guard += 1;
+        }
+        let (mut a, mut b) = (lo, hi);
+        if cdf(a) >= q || cdf(b) < q {
+            // Not bracketed (a fixed stop at the lowest point holds q
+            // already, or nothing reaches q): bisection.
+            for _ in 0..60 {
+                let mid = 0.5 * (a + b);
+                if cdf(mid) >= q {
+                    b = mid;
+                } else {
+                    a = mid;
+                }
+            }
+            return b;
+        }
+        let mut t = 0.5 * (a + b);
+        for _ in 0..100 {
+            let (f, density) = self.cdf(t);
+            if f >= q {
+                b = t;
+            } else {
+                a = t;
+            }
+            let newton = t - (f - q) / density;
+            let next = if newton > a && newton < b {
+                newton
+            } else {
+                0.5 * (a + b)
+            };
+            let converged = (next - t).abs() <= 2.0 * f64::EPSILON * t.abs();
+            t = next;
+            if converged || b - a <= 2.0 * f64::EPSILON * b.abs() {
+                break;
+            }
+        }
+        // The smallest point with F >= q near where Newton stopped (it may
+        // have come from below), else the bracket's upper end.
+        let mut probe = t;
+        for _ in 0..8 {
+            if probe >= b {
+                break;
+            }
+            if cdf(probe) >= q {
+                return probe;
+            }
+            probe = probe.next_up();
+        }
+        b
+    }
 }
 
 /// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
@@ -503,15 +597,15 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         .filter(|stop| stop.law_count > 0)
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
-    let approx = approximate_cdf(model);
+    let approx = Approximation::new(model);
     let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum();
     let lowest = model
         .stops
         .iter()
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
-    let t_lo = approximate_quantile(&approx, q_min, lowest, scale);
-    let t_hi = approximate_quantile(&approx, q_max, lowest, scale).max(t_lo);
+    let t_lo = approx.quantile(q_min, lowest, scale);
+    let t_hi = approx.quantile(q_max, lowest, scale).max(t_lo);
     let mut smallest = t_lo.max(1e-6);
     let mut range = (2.0 * (t_hi - base)).max(scale.max(1e-6));
     let mut result = None;
@@ -524,9 +618,10 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         }
         // A power of two, so flows on the same spacing share spectra.
         let len = len.next_power_of_two();
-        let mixture = build(model, h, len, cache);
+        let mut mixture = build(model, h, len, cache);
         let found_hi = mixture.quantile(q_max);
         let found_lo = mixture.quantile(q_min);
+        mixture.known = vec![(q_max.to_bits(), found_hi), (q_min.to_bits(), found_lo)];
         match (found_lo, found_hi) {
             (Some(lo_value), Some(_)) => {
                 // Fine enough at the smallest quantile?
@@ -556,10 +651,14 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
     // (dist.rs), and the mass past a lattice sized for the p99 is small.
     let n = len.max(2).next_power_of_two();
     let len = len.min(n);
-    let theta = tilt_base(n);
-    let mut product: Vec<(f64, f64)> = Vec::new();
+    // The running product of spectra and the inverse transform's output,
+    // reused from flow to flow.
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    let mut started = false;
     let mut added = 0;
-    let mut snapshot: Option<(usize, Vec<f64>)> = None;
+    // The last stop's cumulative masses, shared by the next stop if it adds
+    // no law.
+    let mut previous: Option<(usize, usize)> = None;
     let mut upper = f64::NEG_INFINITY;
     for stop in &model.stops {
         if stop.law_count == 0 || len == 0 {
@@ -572,42 +671,40 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
             upper = upper.max(stop.fixed_ms);
             continue;
         }
-        if product.is_empty() {
+        if !started {
             // The transform of "all mass at 0".
-            product = vec![(1.0, 0.0); n];
+            product.ones(n / 2 + 1);
+            started = true;
         }
         while added < stop.law_count {
             if let Some(law) = model.laws.get(added) {
-                let spectrum = cache.spectrum(law, h, len, n);
-                for (acc, factor) in product.iter_mut().zip(spectrum) {
-                    *acc = (acc.0 * factor.0 - acc.1 * factor.1, acc.0 * factor.1 + acc.1 * factor.0);
-                }
+                product.multiply(cache.spectrum(law, h, len, n));
             }
             added += 1;
         }
-        let cumulative = match &snapshot {
-            Some((count, cumulative)) if *count == stop.law_count => cumulative.clone(),
+        let cumulative = match previous {
+            Some((count, index)) if count == stop.law_count => stops
+                .get(index)
+                .and_then(|shared: &StopCdf| shared.cumulative.clone())
+                .unwrap_or_default(),
             _ => {
-                let mut data = product.clone();
-                cache.plan(n).run(&mut data, true);
-                let scale = 1.0 / n as f64;
-                let inverse_theta = 1.0 / theta;
-                let mut untilt = 1.0;
+                cache.plan(n).inverse(&product, &mut data);
+                let masses = &mut data[..len];
+                for (value, untilt) in masses.iter_mut().zip(cache.untilt(n)) {
+                    // Round-off leaves tiny negative masses where there is none.
+                    *value = (*value * untilt).max(0.0);
+                }
                 let mut total = 0.0;
-                let cumulative: Vec<f64> = data
+                masses
                     .iter()
-                    .take(len)
-                    .map(|value| {
-                        // Round-off leaves tiny negative masses where there is none.
-                        total += (value.0 * scale * untilt).max(0.0);
-                        untilt *= inverse_theta;
+                    .map(|mass| {
+                        total += mass;
                         total.min(1.0)
                     })
-                    .collect();
-                snapshot = Some((stop.law_count, cumulative.clone()));
-                cumulative
+                    .collect()
             }
         };
+        previous = Some((stop.law_count, stops.len()));
         stops.push(StopCdf {
             probability: stop.probability,
             shift: stop.fixed_ms,
@@ -616,7 +713,12 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         });
         upper = upper.max(stop.fixed_ms + (len as f64 - 0.5) * h);
     }
-    Mixture { stops, upper }
+    cache.scratch = Scratch { product, data };
+    Mixture {
+        stops,
+        upper,
+        known: Vec::new(),
+    }
 }
 
 /// The figures of one flow's latency.
@@ -639,4 +741,246 @@ pub fn figures(model: &PathModel, cache: &mut LawCache) -> LatencyFigures {
         p95_ms: quantile(0.95),
         p99_ms: quantile(0.99),
     }
+}
+
+// ---------------------------------------------------------------- screening
+
+/// The SLO rules compare the lattice's quantiles, which are within 1% of the
+/// exact ones (tests/estimate.rs), with their targets: the bound proves a
+/// quantile at most target / (1 + this), so that whatever the lattice says
+/// is at most the target too.
+pub const SCREEN_MARGIN: f64 = 0.01;
+
+/// Relative slack for round-off in the bound itself (its terms are accurate
+/// to about 1e-14).
+const BOUND_SLACK: f64 = 1e-9;
+
+/// Tail probability at which the log-normal that stands for a maximum of n
+/// draws in the split matches it (see [`sum_exceedance_bound`]).
+const FANOUT_LEVEL: f64 = 1e-3;
+
+/// An upper bound on P(S > s) for S the sum of independent `laws`, without
+/// the lattice (docs/estimate.md, "How the SLO rules stay fast").
+///
+/// If amounts a_j add up to at most s, S > s needs some X_j > a_j, so
+/// P(S > s) <= Σ P(X_j > a_j) (the union bound) for any such split. The
+/// split used is the one that makes the bound smallest for log-normals: the
+/// densities at the a_j are equal (a Lagrange condition), which for the
+/// log-normal f_j(a) = φ(z)/(σ_j a), z = (ln a − μ_j)/σ_j, has the closed
+/// form z_j(L) = −σ_j + √(σ_j² − 2(L + μ_j + ln(σ_j √(2π)))) at density
+/// e^L. L is found by a safeguarded Newton iteration on Σ a_j(L) = s, then
+/// the amounts are checked to add up to at most s in floating point with
+/// room for round-off. A maximum of n draws is split as the log-normal whose
+/// tail matches its own at 1e-3 (its level shifted by d_n), and its tail at
+/// the amount is its own, 1 − Φ(z)ⁿ. Any split gives a valid bound; the
+/// choice only decides how tight it is.
+pub fn sum_exceedance_bound(laws: &[Law], s: f64) -> f64 {
+    if laws.is_empty() {
+        // S = 0.
+        return if s >= 0.0 { 0.0 } else { 1.0 };
+    }
+    if s.is_nan() || s <= 0.0 {
+        return 1.0;
+    }
+    if s == f64::INFINITY {
+        return 0.0;
+    }
+    let mut stack = [Split::default(); 16];
+    let mut heap = Vec::new();
+    let splits: &mut [Split] = if laws.len() <= stack.len() {
+        &mut stack[..laws.len()]
+    } else {
+        heap.resize(laws.len(), Split::default());
+        &mut heap
+    };
+    for (split, law) in splits.iter_mut().zip(laws) {
+        let (mu, sigma, n) = law.params();
+        if sigma.is_nan() || sigma <= 0.0 || !mu.is_finite() || !sigma.is_finite() {
+            return 1.0;
+        }
+        let shift = if n > 1 {
+            norm_isf(FANOUT_LEVEL / f64::from(n)) - norm_isf(FANOUT_LEVEL)
+        } else {
+            0.0
+        };
+        let mu = mu + sigma * shift;
+        *split = Split {
+            mu,
+            sigma,
+            shift,
+            c: mu + (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln(),
+        };
+    }
+    let target = s * (1.0 - 1e-12);
+    let ln_s = s.ln();
+    // Σ a_j(L) and its derivative (Σ a_j is decreasing in L).
+    let amounts = |l: f64| -> (f64, f64) {
+        splits.iter().fold((0.0, 0.0), |(sum, slope), split| {
+            let (a, da) = split.amount(l);
+            (sum + a, slope + da)
+        })
+    };
+    // Above `top` every law sits at its mode; the amounts must fit there.
+    let top = splits
+        .iter()
+        .map(|split| 0.5 * split.sigma * split.sigma - split.c)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let at_top = amounts(top).0;
+    if at_top.is_nan() || at_top > target {
+        return 1.0;
+    }
+    // Below `low` one law alone reaches s: the root is above.
+    let low = splits
+        .iter()
+        .map(|split| {
+            let u = ((ln_s - split.mu) / split.sigma + split.sigma).max(0.0);
+            0.5 * (split.sigma * split.sigma - u * u) - split.c
+        })
+        .fold(f64::NEG_INFINITY, f64::max)
+        .min(top);
+    // Bracket [lo, hi]: amounts(lo) > target >= amounts(hi).
+    let (mut lo, mut hi) = (low, top);
+    let mut l = low;
+    for _ in 0..100 {
+        let (sum, slope) = amounts(l);
+        if sum <= target {
+            hi = l;
+        } else {
+            lo = l;
+        }
+        if hi - lo <= 1e-12 * (1.0 + hi.abs()) {
+            break;
+        }
+        let newton = l - (sum - target) / slope;
+        l = if newton > lo && newton < hi && newton.is_finite() {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+    }
+    splits
+        .iter()
+        .zip(laws)
+        .map(|(split, law)| law.sf_at_level(split.level(hi)))
+        .sum()
+}
+
+/// One law's place in the split of [`sum_exceedance_bound`].
+#[derive(Clone, Copy, Default)]
+struct Split {
+    /// μ of the log-normal that stands for the law (shifted for a maximum).
+    mu: f64,
+    sigma: f64,
+    /// d_n: its level minus the underlying draw's.
+    shift: f64,
+    /// μ + ln(σ √(2π)).
+    c: f64,
+}
+
+impl Split {
+    /// √(σ² − 2(L + c)), 0 past the mode.
+    fn root(&self, l: f64) -> f64 {
+        (self.sigma * self.sigma - 2.0 * (l + self.c)).max(0.0).sqrt()
+    }
+
+    /// a(L) and da/dL.
+    fn amount(&self, l: f64) -> (f64, f64) {
+        let u = self.root(l);
+        let a = (self.mu + self.sigma * (u - self.sigma)).exp();
+        let slope = if u > 0.0 { -a * self.sigma / u } else { 0.0 };
+        (a, slope)
+    }
+
+    /// The level of the underlying draw at a(L): z + d_n.
+    fn level(&self, l: f64) -> f64 {
+        self.root(l) - self.sigma + self.shift
+    }
+}
+
+/// Cantelli's inequality, P(S >= mean + λ) <= var / (var + λ²) for λ > 0:
+/// an upper bound on P(S > s) from the exact mean and variance of S. Far
+/// tighter than the union bound for a long chain of alike laws, whose sum
+/// is concentrated; looser for one dominant heavy tail.
+pub fn cantelli_bound(mean: f64, variance: f64, s: f64) -> f64 {
+    let excess = s - mean;
+    if excess.is_nan() || excess <= 0.0 || variance.is_nan() || variance < 0.0 || !variance.is_finite() {
+        return 1.0;
+    }
+    variance / (variance + excess * excess)
+}
+
+/// Exact mean and variance of the random part up to each stop, while its
+/// laws are log-normals (closed forms); `None` from the first maximum of n
+/// on (its moments are not in closed form).
+fn prefix_moments(model: &PathModel) -> Vec<Option<(f64, f64)>> {
+    let mut moments = Vec::with_capacity(model.laws.len() + 1);
+    let mut running = Some((0.0, 0.0));
+    moments.push(running);
+    for law in &model.laws {
+        running = running.and_then(|(mean, variance)| match *law {
+            Law::LogNormal { mu, sigma } => {
+                let m = (mu + 0.5 * sigma * sigma).exp();
+                Some((mean + m, variance + (sigma * sigma).exp_m1() * m * m))
+            }
+            Law::MaxOf { .. } => None,
+        });
+        moments.push(running);
+    }
+    moments
+}
+
+/// Cantelli's bound for one stop at t (1 when it has no closed form).
+fn stop_cantelli(moments: &[Option<(f64, f64)>], stop: &Stop, t: f64) -> f64 {
+    let s = t - stop.fixed_ms;
+    if stop.law_count == 0 {
+        return if s >= 0.0 { 0.0 } else { 1.0 };
+    }
+    match moments.get(stop.law_count).copied().flatten() {
+        // Room for round-off in the moments: a relative 1e-12.
+        Some((mean, variance)) => cantelli_bound(mean * (1.0 + 1e-12), variance * (1.0 + 1e-12), s),
+        None => 1.0,
+    }
+}
+
+/// An upper bound on P(T > t) for the path's latency T: Σ over stops of
+/// P(stop) × the smallest of 1, [`sum_exceedance_bound`] and (when every law
+/// of the stop is a log-normal, whose mean and variance are exact in closed
+/// form) [`cantelli_bound`], at t minus the stop's fixed part.
+pub fn exceedance_bound(model: &PathModel, t: f64) -> f64 {
+    let moments = prefix_moments(model);
+    model
+        .stops
+        .iter()
+        .map(|stop| {
+            let laws = model.laws.get(..stop.law_count).unwrap_or(&[]);
+            let cantelli = stop_cantelli(&moments, stop, t);
+            stop.probability * sum_exceedance_bound(laws, t - stop.fixed_ms).min(cantelli).min(1.0)
+        })
+        .sum()
+}
+
+/// Whether the q-quantile of the path's latency is surely at most t:
+/// P(T > t) <= 1 − q by [`exceedance_bound`] (Cantelli's bounds alone
+/// first, which cost no iteration).
+pub fn quantile_surely_at_most(model: &PathModel, q: f64, t: f64) -> bool {
+    let budget = (1.0 - q) * (1.0 - BOUND_SLACK);
+    let moments = prefix_moments(model);
+    let cheap: f64 = model
+        .stops
+        .iter()
+        .map(|stop| stop.probability * stop_cantelli(&moments, stop, t).min(1.0))
+        .sum();
+    cheap <= budget || exceedance_bound(model, t) <= budget
+}
+
+/// Whether every latency percentile the SLO sets is surely met, with the
+/// margin for the lattice's accuracy: then `latency-above-slo` has nothing
+/// to say and the flow needs no lattice. False means "maybe not": compute.
+pub fn slo_surely_met(model: &PathModel, slo: &Slo) -> bool {
+    [(0.5, slo.p50_ms), (0.95, slo.p95_ms), (0.99, slo.p99_ms)]
+        .into_iter()
+        .all(|(q, target)| match target {
+            None => true,
+            Some(target) => target > 0.0 && quantile_surely_at_most(model, q, target / (1.0 + SCREEN_MARGIN)),
+        })
 }

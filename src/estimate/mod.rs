@@ -14,6 +14,7 @@ pub mod availability;
 pub mod capacity;
 pub mod dist;
 pub mod explain;
+pub mod fft;
 pub mod latency;
 pub mod math;
 pub mod number;
@@ -21,7 +22,7 @@ pub mod what_if;
 
 use std::sync::{Mutex, OnceLock};
 
-pub use availability::{FlowAvailability, flow_availability};
+pub use availability::{FlowAvailability, flow_availability, flow_availability_value};
 pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity, capacity_with};
 use dist::LawCache;
 pub use latency::{LatencyFigures, LatencyOptions, PathModel};
@@ -133,7 +134,7 @@ pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowE
     let flow = design.flow(id);
     let model = PathModel::new(design, flow, LatencyOptions::default());
     let latency = latency::figures(&model, cache);
-    let availability = flow_availability(design, flow).value;
+    let availability = flow_availability_value(design, flow);
     let outcomes = outcomes(&model);
     let slo = (!flow.slo.is_empty()).then(|| {
         let mut misses = latency_misses(&flow.slo, &latency);
@@ -240,6 +241,21 @@ impl<'a> Estimator<'a> {
         }
     }
 
+    /// Of these flows, the ones whose latency SLO the bound of
+    /// [`latency::slo_surely_met`] cannot prove met (in parallel, in the
+    /// order given): only they need their quantiles computed.
+    pub fn latency_slo_suspects(&self, ids: &[FlowId]) -> Vec<FlowId> {
+        let suspect = parallel_map(ids, |_, id| {
+            let flow = self.design.flow(id);
+            let model = PathModel::new(self.design, flow, LatencyOptions::default());
+            !latency::slo_surely_met(&model, &flow.slo)
+        });
+        ids.iter()
+            .zip(suspect)
+            .filter_map(|(id, suspect)| suspect.then_some(*id))
+            .collect()
+    }
+
     /// The latency figures of a flow, with the model's defaults.
     pub fn latency(&self, id: FlowId) -> Option<&LatencyFigures> {
         let cell = self.latency.get(id.index())?;
@@ -260,7 +276,7 @@ impl<'a> Estimator<'a> {
                 self.design
                     .flows
                     .iter()
-                    .map(|flow| flow_availability(self.design, flow).value)
+                    .map(|flow| flow_availability_value(self.design, flow))
                     .collect()
             })
             .get(id.index())

@@ -72,6 +72,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     if flows.is_empty() {
         return;
     }
+    // Only flows that might miss need their quantiles (docs/estimate.md,
+    // "How the SLO rules stay fast").
+    let flows = cx.estimates.latency_slo_suspects(&flows);
     cx.estimates.prefetch_latency(&flows);
     for id in flows {
         let flow = cx.design.flow(id);
