@@ -80,13 +80,23 @@ impl SourceFile {
         }
     }
 
+    /// Byte offset where each line starts (the first is 0).
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
+    /// 0-based index of the line holding a byte offset.
+    pub fn line_index(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(idx) => idx,
+            Err(idx) => idx.saturating_sub(1),
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = offset.min(clamp_u32(self.text.len()));
-        let line_idx = match self.line_starts.binary_search(&offset) {
-            Ok(idx) => idx,
-            Err(idx) => idx.saturating_sub(1),
-        };
+        let line_idx = self.line_index(offset);
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
         let mut end = offset as usize;
         while end > line_start && !self.text.is_char_boundary(end) {

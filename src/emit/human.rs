@@ -5,13 +5,15 @@
 //! This is the only module that knows miette; every stage hands it our own
 //! [`Diagnostic`].
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceSpan, SpanContents,
+};
 
 use crate::diagnostics::{Diagnostic, Severity, Summary};
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 /// How reports are drawn.
 #[derive(Clone, Copy, Debug)]
@@ -34,6 +36,9 @@ impl Default for Style {
 /// that a 1 MB line never floods the terminal.
 const MAX_SHOWN_LINE: usize = 400;
 
+/// Lines shown before and after each labelled line.
+const CONTEXT_LINES: usize = 1;
+
 /// Renders one diagnostic as miette draws it.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
     let report = Report::new(diagnostic, sources);
@@ -45,6 +50,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> Str
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
+        .with_context_lines(CONTEXT_LINES)
         .without_syntax_highlighting();
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -76,37 +82,37 @@ fn plural(count: usize, word: &str) -> String {
 }
 
 /// A diagnostic in miette's terms, with its source excerpt.
-struct Report {
+struct Report<'s> {
     message: String,
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Excerpt<'s>>,
     labels: Vec<LabeledSpan>,
 }
 
-impl Report {
-    fn new(diagnostic: &Diagnostic, sources: &SourceMap) -> Report {
+impl<'s> Report<'s> {
+    fn new(diagnostic: &Diagnostic, sources: &'s SourceMap) -> Report<'s> {
         let mut help_lines: Vec<String> = diagnostic.help.iter().cloned().collect();
         let mut labels = Vec::new();
         let mut source = None;
         if let Some(span) = diagnostic.span
             && let Some(file) = sources.get(span.file)
         {
-            let (text, shift) = excerpt(&file.text, span);
+            let excerpt = Excerpt::around(file, span);
             let primary = LabeledSpan::new_primary_with_span(
                 diagnostic.label.clone(),
-                SourceSpan::new((span.start as usize - shift).into(), span.len()),
+                SourceSpan::new((span.start as usize - excerpt.shift).into(), span.len()),
             );
             labels.push(primary);
             for label in &diagnostic.secondary {
                 let same_window = label.span.file == span.file
-                    && label.span.start as usize >= shift
-                    && (label.span.end as usize) <= shift + text.len();
+                    && label.span.start as usize >= excerpt.shift
+                    && (label.span.end as usize) <= excerpt.shift + excerpt.text.len();
                 if same_window {
                     labels.push(LabeledSpan::new_with_span(
                         Some(label.message.clone()),
-                        SourceSpan::new((label.span.start as usize - shift).into(), label.span.len()),
+                        SourceSpan::new((label.span.start as usize - excerpt.shift).into(), label.span.len()),
                     ));
                 } else {
                     let location = sources.location(label.span);
@@ -119,7 +125,7 @@ impl Report {
                     ));
                 }
             }
-            source = Some(NamedSource::new(file.name.clone(), text));
+            source = Some(excerpt);
         }
         help_lines.extend(diagnostic.notes.iter().map(|note| format!("note: {note}")));
         let help = (!help_lines.is_empty()).then(|| help_lines.join("\n"));
@@ -138,52 +144,110 @@ impl Report {
     }
 }
 
-/// The file's text, or for a very long line a window of it around the span
-/// with the same line numbers (earlier lines are kept, the long line is cut).
-/// Returns the text and how many bytes were cut before the span's line part.
-fn excerpt(text: &Arc<str>, span: Span) -> (Arc<str>, usize) {
-    let start = span.start as usize;
-    let line_start = text
-        .get(..start)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |idx| idx + 1);
-    let line_end = text
-        .get(start..)
-        .and_then(|after| after.find('\n'))
-        .map_or(text.len(), |idx| start + idx);
-    if line_end - line_start <= MAX_SHOWN_LINE {
-        return (Arc::clone(text), 0);
-    }
-    // Keep the lines before (for line numbers), then a window of the long line.
-    let mut window_start = start.saturating_sub(MAX_SHOWN_LINE / 2).max(line_start);
-    while !text.is_char_boundary(window_start) {
-        window_start -= 1;
-    }
-    let mut window_end = (start + span.len().max(1) + MAX_SHOWN_LINE / 2).min(line_end);
-    while !text.is_char_boundary(window_end) {
-        window_end += 1;
-    }
-    let mut cut = String::with_capacity(line_start + (window_end - window_start));
-    cut.push_str(text.get(..line_start).unwrap_or(""));
-    cut.push_str(text.get(window_start..window_end).unwrap_or(""));
-    (Arc::from(cut), window_start - line_start)
+/// The source miette reads a report's snippets from: the whole file with
+/// its line index, or, when the span sits on a very long line, a window of
+/// that line (its line number kept), so that a 1 MB line never floods the
+/// terminal.
+///
+/// miette's own `SourceCode` for text counts lines from the start of the
+/// file on every snippet, which over thousands of findings in a large file
+/// is quadratic; this one finds the snippet's first line in the line index
+/// and lets miette scan only the snippet.
+struct Excerpt<'s> {
+    name: &'s str,
+    text: Cow<'s, str>,
+    /// Where each line of `text` starts.
+    line_starts: Cow<'s, [u32]>,
+    /// The 0-based line number of `text`'s first line.
+    first_line: usize,
+    /// How many bytes of the file come before `text`.
+    shift: usize,
 }
 
-impl fmt::Debug for Report {
+impl<'s> Excerpt<'s> {
+    fn around(file: &'s SourceFile, span: Span) -> Excerpt<'s> {
+        let text: &'s str = &file.text;
+        let line = file.line_index(span.start);
+        let line_start = file.line_starts()[line] as usize;
+        let line_end = file
+            .line_starts()
+            .get(line + 1)
+            .map_or(text.len(), |next| *next as usize - 1);
+        if line_end - line_start <= MAX_SHOWN_LINE {
+            return Excerpt {
+                name: &file.name,
+                text: Cow::Borrowed(text),
+                line_starts: Cow::Borrowed(file.line_starts()),
+                first_line: 0,
+                shift: 0,
+            };
+        }
+        let start = span.start as usize;
+        let mut window_start = start.saturating_sub(MAX_SHOWN_LINE / 2).max(line_start);
+        while !text.is_char_boundary(window_start) {
+            window_start -= 1;
+        }
+        let mut window_end = (start + span.len().max(1) + MAX_SHOWN_LINE / 2).min(line_end);
+        while !text.is_char_boundary(window_end) {
+            window_end += 1;
+        }
+        Excerpt {
+            name: &file.name,
+            text: Cow::Owned(text[window_start..window_end].to_string()),
+            line_starts: Cow::Owned(vec![0]),
+            first_line: line,
+            shift: window_start,
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpt<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let offset = u32::try_from(span.offset()).map_err(|_| MietteError::OutOfBounds)?;
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(idx) => idx,
+            Err(idx) => idx.saturating_sub(1),
+        };
+        let first = line.saturating_sub(context_lines_before);
+        let window_start = self.line_starts[first] as usize;
+        let window = self
+            .text
+            .as_bytes()
+            .get(window_start..)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((span.offset() - window_start).into(), span.len());
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            contents.data(),
+            SourceSpan::new((contents.span().offset() + window_start).into(), contents.span().len()),
+            contents.line() + first + self.first_line,
+            contents.column(),
+            contents.line_count() + first + self.first_line,
+        )))
+    }
+}
+
+impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(&self.code))
     }
@@ -236,5 +300,50 @@ mod tests {
         let out = render(&diagnostic, &sources, Style::default());
         assert!(out.len() < 5_000, "{}", out.len());
         assert!(out.contains("big.hld:1:"), "{out}");
+    }
+
+    /// The indexed excerpt gives miette exactly the snippet miette's own
+    /// whole-text scan gives, for every span and the context sizes we ask
+    /// for (`CONTEXT_LINES`; with no context at all, miette's scan takes an
+    /// empty span at a line start for an empty snippet, the excerpt for the
+    /// line's first character).
+    #[test]
+    fn excerpt_snippets_match_miettes_whole_text_scan() {
+        let text = "system s {\n  service a\r\n\n  cache c : redis { ttl = 5m }\n  a -> c\n}\nlast";
+        let mut sources = SourceMap::new();
+        let id = sources.add("a.hld", text);
+        let file = sources.get(id).unwrap();
+        let excerpt = Excerpt::around(file, Span::new(id, 0, 1));
+        for start in 0..text.len() {
+            for len in 0..4.min(text.len() - start) {
+                for context in 1..4 {
+                    let span = SourceSpan::new(start.into(), len);
+                    let ours = miette::SourceCode::read_span(&excerpt, &span, context, context).unwrap();
+                    let theirs = miette::SourceCode::read_span(text, &span, context, context).unwrap();
+                    let at = format!("span {start}+{len}, context {context}");
+                    assert_eq!(ours.data(), theirs.data(), "{at}");
+                    assert_eq!(ours.span(), theirs.span(), "{at}");
+                    assert_eq!(ours.line(), theirs.line(), "{at}");
+                    assert_eq!(ours.column(), theirs.column(), "{at}");
+                    assert_eq!(ours.line_count(), theirs.line_count(), "{at}");
+                }
+            }
+        }
+    }
+
+    /// A finding deep in a large file is drawn with its own line number.
+    #[test]
+    fn late_spans_keep_their_line_numbers() {
+        let mut text = String::new();
+        for idx in 0..5_000 {
+            text.push_str(&format!("  service s{idx}\n"));
+        }
+        let mut sources = SourceMap::new();
+        let start = text.find("s4321").unwrap();
+        let file = sources.add("big.hld", text);
+        let diagnostic = Diagnostic::error(codes::SYNTAX_ERROR, "late").at(Span::new(file, start, start + 5));
+        let out = render(&diagnostic, &sources, Style::default());
+        assert!(out.contains("big.hld:4322:11"), "{out}");
+        assert!(out.contains("4321 │   service s4320"), "{out}");
     }
 }
