@@ -31,7 +31,9 @@ pub fn design(components: usize) -> String {
         "// generated: {components} components, {regions} regions of {cells} cells"
     );
     let _ = writeln!(out, "system generated \"Generated benchmark design\" {{");
-    let _ = writeln!(out, "  slo {{ availability = 99.9%, p99 = 500ms }}");
+    // 99.8%: a flow through the cdn (99.9% by default) can meet it, so the
+    // availability findings are the deliberate weak spots, not every flow.
+    let _ = writeln!(out, "  slo {{ availability = 99.8%, p99 = 500ms }}");
     let _ = writeln!(out, "  external payments \"Payment processor\" {{ latency = 120ms }}");
     for region in 0..regions {
         write_region(&mut out, region, cells);
