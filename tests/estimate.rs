@@ -372,7 +372,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Whenever the bound says a latency SLO is met, the exact computation
-    /// agrees (no miss), and the bound is above the lattice's own tail.
+    /// agrees (no miss), and the bound is above the lattice's own tail
+    /// (within the lattice's 1%).
     #[test]
     fn slo_screen_agrees_with_the_exact_figures(
         parts in prop::collection::vec(
@@ -405,11 +406,16 @@ proptest! {
                 prop_assert!(misses.is_empty(), "bound says met, exact says {misses:?} ({figures:?})");
             }
         }
+        // The lattice's quantiles are within 1% of the exact ones (its
+        // contract), so its tail at t·1.01 is at most the exact tail at t,
+        // which the bound is above. (At t itself the lattice may be above
+        // the bound: a fixed 19 ms plus a 0.1 ms law has its lattice median
+        // 5% off in the law's own scale, 0.5% in the flow's.)
         let mixture = latency::mixture(&model, &[0.5, 1.0 - 1e-5], &mut cache);
         for t in [figures.p50_ms, figures.p95_ms, figures.p99_ms, 2.0 * figures.p99_ms] {
             let bound = exceedance_bound(&model, t);
-            let tail = 1.0 - mixture.cdf(t);
-            prop_assert!(bound >= tail - 2e-3 * tail - 1e-9, "t={t}: bound {bound} < lattice tail {tail}");
+            let tail = 1.0 - mixture.cdf(t * 1.01);
+            prop_assert!(bound >= tail - 2e-3 * tail - 1e-9, "t={t}: bound {bound} < lattice tail at t·1.01 {tail}");
         }
     }
 }

@@ -228,7 +228,13 @@ impl miette::SourceCode for Excerpt<'_> {
             SourceSpan::new((contents.span().offset() + window_start).into(), contents.span().len()),
             contents.line() + first + self.first_line,
             contents.column(),
-            contents.line_count() + first + self.first_line,
+            // The lines the snippet covers, as `SpanContents` documents it.
+            // miette's own scan counts every line from the file's start
+            // instead, so its renderer, which merges two labels' snippets
+            // when the first's `line + line_count` reaches the second's
+            // line, drew one snippet of thousands of lines for two labels
+            // far apart in a large file.
+            contents.line_count(),
         )))
     }
 }
@@ -325,10 +331,36 @@ mod tests {
                     assert_eq!(ours.span(), theirs.span(), "{at}");
                     assert_eq!(ours.line(), theirs.line(), "{at}");
                     assert_eq!(ours.column(), theirs.column(), "{at}");
-                    assert_eq!(ours.line_count(), theirs.line_count(), "{at}");
+                    // miette counts lines from the file's start; ours are
+                    // the snippet's own.
+                    let before = text[..theirs.span().offset()].matches('\n').count();
+                    assert_eq!(ours.line_count(), theirs.line_count() - before, "{at}");
                 }
             }
         }
+    }
+
+    /// Two labels far apart get a snippet each, not one snippet of every
+    /// line between them.
+    #[test]
+    fn distant_labels_get_a_snippet_each() {
+        let mut text = String::new();
+        for idx in 0..3_000 {
+            text.push_str(&format!("  service s{idx}\n"));
+        }
+        let mut sources = SourceMap::new();
+        let first = text.find("s1000\n").unwrap();
+        let second = text.find("s1700\n").unwrap();
+        let file = sources.add("big.hld", text);
+        let diagnostic = Diagnostic::error(codes::SYNTAX_ERROR, "far apart")
+            .at(Span::new(file, first, first + 5))
+            .with_label("here")
+            .with_secondary(Span::new(file, second, second + 5), "and there");
+        let out = render(&diagnostic, &sources, Style::default());
+        assert!(out.lines().count() < 30, "{out}");
+        assert!(out.contains("1001 │   service s1000"), "{out}");
+        assert!(out.contains("1701 │   service s1700"), "{out}");
+        assert!(!out.contains("service s1400"), "{out}");
     }
 
     /// A finding deep in a large file is drawn with its own line number.
