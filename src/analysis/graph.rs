@@ -10,8 +10,8 @@
 //! 100,000 services cannot overflow the stack, and iterates in declaration
 //! order, so results are deterministic.
 
-use std::cell::OnceCell;
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -44,7 +44,7 @@ pub struct Graph<'a> {
     flows_through: Vec<Vec<FlowId>>,
     /// Strongly connected components over waited-for hops, computed on
     /// first use and shared by every `sync_reaches` question.
-    sync_sccs: OnceCell<Sccs>,
+    sync_sccs: OnceLock<Sccs>,
 }
 
 /// Strongly connected components, successors first, and each node's.
@@ -108,7 +108,7 @@ impl<'a> Graph<'a> {
             waits,
             sync_parts,
             flows_through,
-            sync_sccs: OnceCell::new(),
+            sync_sccs: OnceLock::new(),
         }
     }
 

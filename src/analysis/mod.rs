@@ -128,6 +128,41 @@ pub struct Analysis {
 }
 
 /// Runs every enabled rule over the design.
+/// The rule that costs about as much as all the others together on large
+/// designs (one dominator tree per group of sources; docs/performance.md):
+/// it runs on a thread of its own beside the rest.
+const HEAVY_RULE: &str = "single-point-of-failure";
+
+/// Below this many components a second thread costs more than it saves.
+const PARALLEL_RULES_FROM: usize = 2_000;
+
+/// Each enabled rule's findings, in the order of `enabled`, whatever thread
+/// ran it (so the output does not depend on scheduling).
+fn run_rules(cx: &Context<'_>, enabled: &[(&rules::Rule, Severity)]) -> Vec<Vec<Finding>> {
+    let run = |rule: &rules::Rule| {
+        let mut findings = Vec::new();
+        (rule.check)(cx, &mut findings);
+        findings
+    };
+    let heavy = enabled.iter().position(|(rule, _)| rule.name == HEAVY_RULE);
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        && cx.design.components.len() >= PARALLEL_RULES_FROM;
+    let Some(heavy) = heavy.filter(|_| parallel) else {
+        return enabled.iter().map(|(rule, _)| run(rule)).collect();
+    };
+    std::thread::scope(|scope| {
+        let heavy_findings = scope.spawn(|| run(enabled[heavy].0));
+        let mut results: Vec<Vec<Finding>> = enabled
+            .iter()
+            .enumerate()
+            .map(|(idx, (rule, _))| if idx == heavy { Vec::new() } else { run(rule) })
+            .collect();
+        // A panic in the rule is a bug; rerun it here so it surfaces as one.
+        results[heavy] = heavy_findings.join().unwrap_or_else(|_| run(enabled[heavy].0));
+        results
+    })
+}
+
 pub fn check(design: &Design, config: &Config) -> Analysis {
     let errors = unknown_allowed_rules(design);
     let mut diagnostics = Vec::new();
@@ -138,22 +173,19 @@ pub fn check(design: &Design, config: &Config) -> Analysis {
         graph: &graph,
         estimates: crate::estimate::Estimator::new(design),
     };
-    for rule in rules::RULES {
-        let Some(severity) = config.severity(rule.name, rule.severity) else {
-            continue;
-        };
-        let mut findings = Vec::new();
-        (rule.check)(&cx, &mut findings);
+    let enabled: Vec<(&rules::Rule, Severity)> = rules::RULES
+        .iter()
+        .filter_map(|rule| Some((*rule, config.severity(rule.name, rule.severity)?)))
+        .collect();
+    for ((rule, severity), findings) in enabled.iter().zip(run_rules(&cx, &enabled)) {
         for finding in findings {
             if is_allowed(design, finding.target, rule.name) {
                 continue;
             }
-            // A rule that picks its own severity (warning instead of error)
-            // keeps it unless hld.yaml sets one.
             let severity = match (config.severity_override(rule.name), finding.severity) {
                 (Some(configured), _) => configured,
                 (None, Some(own)) => own,
-                (None, None) => severity,
+                (None, None) => *severity,
             };
             let mut diagnostic = Diagnostic::new(rule.name, severity, finding.message)
                 .at(finding.span)

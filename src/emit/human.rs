@@ -39,6 +39,9 @@ const MAX_SHOWN_LINE: usize = 400;
 /// Lines shown before and after each labelled line.
 const CONTEXT_LINES: usize = 1;
 
+/// Labels whose snippets are at most this many lines apart share one.
+const NEARBY_LINES: usize = 4;
+
 /// Renders one diagnostic as miette draws it.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, style: Style) -> String {
     let report = Report::new(diagnostic, sources);
@@ -228,13 +231,14 @@ impl miette::SourceCode for Excerpt<'_> {
             SourceSpan::new((contents.span().offset() + window_start).into(), contents.span().len()),
             contents.line() + first + self.first_line,
             contents.column(),
-            // The lines the snippet covers, as `SpanContents` documents it.
-            // miette's own scan counts every line from the file's start
-            // instead, so its renderer, which merges two labels' snippets
-            // when the first's `line + line_count` reaches the second's
-            // line, drew one snippet of thousands of lines for two labels
-            // far apart in a large file.
-            contents.line_count(),
+            // miette reads `line_count` only to decide whether two labels
+            // share a snippet (when the first's `line + line_count` reaches
+            // the second's line). Its own scan counts every line from the
+            // file's start, which in a large file drew one snippet of
+            // thousands of lines for two labels far apart; we give the
+            // lines the snippet covers plus `NEARBY_LINES`, so labels a few
+            // lines apart still share one snippet.
+            contents.line_count() + NEARBY_LINES,
         )))
     }
 }
@@ -332,9 +336,9 @@ mod tests {
                     assert_eq!(ours.line(), theirs.line(), "{at}");
                     assert_eq!(ours.column(), theirs.column(), "{at}");
                     // miette counts lines from the file's start; ours are
-                    // the snippet's own.
+                    // the snippet's own, plus the merging distance.
                     let before = text[..theirs.span().offset()].matches('\n').count();
-                    assert_eq!(ours.line_count(), theirs.line_count() - before, "{at}");
+                    assert_eq!(ours.line_count(), theirs.line_count() - before + NEARBY_LINES, "{at}");
                 }
             }
         }
