@@ -171,6 +171,13 @@ pub fn stderr_style() -> Style {
 /// Reads a design (a path, or `-` for standard input) and compiles it.
 /// An unreadable input is a compilation with one error and no design.
 pub fn compile(path: &str, args: &InputArgs) -> Compilation {
+    // The knowledge base (a YAML document parsed once, about 4 ms) is first
+    // needed when resolving; parsing it on another thread meanwhile hides
+    // it behind reading and parsing the design. `get` waits for it if the
+    // design is resolved first.
+    std::thread::spawn(|| {
+        crate::knowledge::KnowledgeBase::get();
+    });
     let limits = Limits {
         max_file_size: args.max_size,
         // HLD_THREADS=1 parses on one thread (for measurements).
