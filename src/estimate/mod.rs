@@ -12,6 +12,8 @@
 
 pub mod availability;
 pub mod capacity;
+#[cfg(test)]
+pub(crate) mod corpus;
 pub mod dist;
 pub mod explain;
 pub mod fft;
@@ -129,8 +131,16 @@ pub fn estimate(design: &Design, flows: Option<&[FlowId]>) -> Estimates {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Flow estimates computed on this thread, for tests that bound the work.
+    pub(crate) static FLOW_ESTIMATES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The estimate of one flow (latency, availability, outcomes, SLO verdict).
 pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
+    #[cfg(test)]
+    FLOW_ESTIMATES.with(|count| count.set(count.get() + 1));
     let flow = design.flow(id);
     let model = PathModel::new(design, flow, LatencyOptions::default());
     let latency = latency::figures(&model, cache);

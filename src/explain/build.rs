@@ -1580,18 +1580,19 @@ impl<'a> Builder<'a> {
             )));
         }
         let mut engine = WhatIfEngine::with_baseline(design, self.baseline.clone());
+        let total: f64 = design.flows.iter().map(|flow| flow.rps).sum();
         let mut items = Vec::new();
         for id in design.component_ids() {
             let component = self.component(id);
             if component.kind == Kind::Client {
                 continue;
             }
-            let what_if = engine.run(&Scenario::fail([id]));
+            let what_if = engine.run_changes(&Scenario::fail([id]));
             items.push(
                 Text::new()
                     .code(component.id.clone())
                     .rich(" fails: ")
-                    .rich(&self.what_if_text(&what_if)),
+                    .rich(&self.what_if_text(&what_if, total)),
             );
         }
         if items.is_empty() {
@@ -1620,12 +1621,12 @@ impl<'a> Builder<'a> {
             let items = regions
                 .into_iter()
                 .map(|region| {
-                    let what_if = engine.run(&Scenario::partition(region));
+                    let what_if = engine.run_changes(&Scenario::partition(region));
                     Text::new()
                         .rich("region ")
                         .code(design.region(region).id.clone())
                         .rich(" cut off: ")
-                        .rich(&self.what_if_text(&what_if))
+                        .rich(&self.what_if_text(&what_if, total))
                 })
                 .collect();
             blocks.push(Block::Bullets(items));
@@ -1633,13 +1634,13 @@ impl<'a> Builder<'a> {
         blocks
     }
 
-    /// One sentence group per what-if: failed flows, slower flows, moved
+    /// One sentence group per what-if (as `WhatIfEngine::run_changes`
+    /// reports it: only what can change): failed flows, slower flows, moved
     /// load, growing queues.
-    fn what_if_text(&self, what_if: &WhatIf) -> String {
+    fn what_if_text(&self, what_if: &WhatIf, total: f64) -> String {
         let design = self.design;
         let mut parts = Vec::new();
         let failed: Vec<FlowId> = what_if.failed_flows().map(|flow| flow.flow).collect();
-        let total: f64 = design.flows.iter().map(|flow| flow.rps).sum();
         if failed.is_empty() {
             parts.push("no flow fails".to_string());
         } else {

@@ -2,18 +2,21 @@
 //! what they buy. For each finding whose fix hld can apply mechanically
 //! (replicate a load balancer, turn on failover, add the replicas an
 //! overloaded service needs, route a scatter-gather hop to one shard, ...)
-//! the fix is applied to a copy of the design and the copy re-estimated with
-//! the same models: the gain in availability (failed requests per second
-//! avoided), in p99, and in headroom (utilization, queue growth) is model
-//! output, not text. Findings without such a fix follow, most severe first.
+//! the fix is applied to a working copy of the design and what it reaches
+//! re-estimated with the same models: the gain in availability (failed
+//! requests per second avoided), in p99, and in headroom (utilization,
+//! queue growth) is model output, not text. Findings without such a fix
+//! follow, most severe first.
 
 use std::cmp::Ordering;
 
 use crate::analysis::rules::overloaded_component::WARN_AT;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::estimate::availability::{flow_availability, judged_op};
+use crate::estimate::availability::{flow_availability, flow_availability_value, judged_op};
+use crate::estimate::capacity::{CapacityBase, Stalled};
 use crate::estimate::dist::LawCache;
-use crate::estimate::{Estimates, capacity, flow_estimate};
+use crate::estimate::latency::{same_latency_inputs, same_link_latency_inputs};
+use crate::estimate::{Estimates, flow_estimate};
 use crate::model::{
     ComponentId, Design, Failover, Fanout, FlowId, HaMode, Kind, LinkId, Op, QueuePattern, Replication, ReplicationMode,
 };
@@ -76,11 +79,11 @@ struct Touched {
 
 /// Every finding with its fix and effects, best first.
 pub fn rank(design: &Design, findings: &[Diagnostic], baseline: &Estimates) -> Vec<Improvement> {
-    let mut cache = LawCache::new();
+    let mut ranker = Ranker::new(design, baseline);
     let mut improvements: Vec<(usize, Improvement)> = findings
         .iter()
         .enumerate()
-        .map(|(idx, finding)| (idx, improvement(design, finding, baseline, &mut cache)))
+        .map(|(idx, finding)| (idx, ranker.improvement(finding)))
         .collect();
     improvements.sort_by(|(a_idx, a), (b_idx, b)| {
         let computed = b.change.is_some().cmp(&a.change.is_some());
@@ -106,79 +109,157 @@ fn severity_rank(severity: Severity) -> u8 {
     }
 }
 
-fn improvement(design: &Design, finding: &Diagnostic, baseline: &Estimates, cache: &mut LawCache) -> Improvement {
-    let mut out = Improvement {
-        finding: finding.clone(),
-        change: None,
-        effects: Vec::new(),
-        availability_gain: 0.0,
-        p99_gain_ms: 0.0,
-        headroom_gain: 0.0,
-    };
-    let mut changed = design.clone();
-    let Some((change, touched)) = apply_fix(&mut changed, finding, baseline) else {
-        return out;
-    };
-    out.change = Some(change);
-    let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
-    for (id, before) in design.flow_ids().zip(&baseline.flows) {
-        let after = flow_availability(&changed, changed.flow(id)).value;
-        if after > before.availability + 1e-15 {
-            let gain = after - before.availability;
-            out.availability_gain += if total_rps > 0.0 {
-                gain * before.rps.max(0.0)
-            } else {
-                gain
-            };
-            out.effects.push(Effect::Availability {
-                flow: id,
-                before: before.availability,
-                after,
-                rps: before.rps,
-            });
+/// Applies fixes one at a time to a working copy of the design and
+/// re-estimates only what each fix reaches: the flows through the
+/// components and links it changed (availability, and p99 where their
+/// synchronous part changed) and the capacity model re-run on those flows
+/// ([`CapacityBase::recompute`]). Each fix is undone before the next, so a
+/// finding costs what its fix reaches, not a copy and a pass over the
+/// whole design.
+struct Ranker<'a> {
+    design: &'a Design,
+    baseline: &'a Estimates,
+    base: CapacityBase,
+    work: Design,
+    cache: LawCache,
+    total_rps: f64,
+}
+
+impl<'a> Ranker<'a> {
+    fn new(design: &'a Design, baseline: &'a Estimates) -> Ranker<'a> {
+        Ranker {
+            design,
+            baseline,
+            base: CapacityBase::new(design),
+            work: design.clone(),
+            cache: LawCache::new(),
+            total_rps: design.flows.iter().map(|flow| flow.rps.max(0.0)).sum(),
         }
-        let part = changed.flow(id).sync_part(&changed);
-        let affected = part.nodes.iter().any(|c| touched.components.contains(c))
-            || part.links.iter().any(|l| touched.links.contains(l));
-        if affected {
-            let after = flow_estimate(&changed, id, cache).latency.p99_ms;
-            if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
-                out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
-                out.effects.push(Effect::P99 {
+    }
+
+    fn improvement(&mut self, finding: &Diagnostic) -> Improvement {
+        let fixed = apply_fix(&mut self.work, finding, self.baseline);
+        let out = match &fixed {
+            Some((change, touched)) => self.effects(finding, change.clone(), touched),
+            None => Improvement {
+                finding: finding.clone(),
+                change: None,
+                effects: Vec::new(),
+                availability_gain: 0.0,
+                p99_gain_ms: 0.0,
+                headroom_gain: 0.0,
+            },
+        };
+        // Undo the fix: the working copy is the design again.
+        if let Some((_, touched)) = &fixed {
+            for id in &touched.components {
+                self.work.components[id.index()].clone_from(self.design.component(*id));
+            }
+            for id in &touched.links {
+                self.work.links[id.index()].clone_from(self.design.link(*id));
+            }
+        }
+        out
+    }
+
+    /// The figures of the working copy (the fix applied) against the
+    /// baseline's.
+    fn effects(&mut self, finding: &Diagnostic, change: Change, touched: &Touched) -> Improvement {
+        let (design, baseline) = (self.design, self.baseline);
+        let mut out = Improvement {
+            finding: finding.clone(),
+            change: Some(change),
+            effects: Vec::new(),
+            availability_gain: 0.0,
+            p99_gain_ms: 0.0,
+            headroom_gain: 0.0,
+        };
+        // The components the fix changed, and both ends of the links.
+        let mut seeds = touched.components.clone();
+        for link in &touched.links {
+            let link = design.link(*link);
+            seeds.extend([link.from, link.to]);
+        }
+        // Only the flows through them can change: the others keep their
+        // availability and p99 to the bit.
+        let mut flows: Vec<FlowId> = seeds.iter().flat_map(|id| self.base.flows_through(*id)).collect();
+        flows.sort_unstable();
+        flows.dedup();
+        let changed = &self.work;
+        // Most fixes add redundancy, which the latency model does not read:
+        // then no p99 moves, and none is re-run.
+        let same_latency = touched
+            .components
+            .iter()
+            .all(|id| same_latency_inputs(design.component(*id), changed.component(*id)))
+            && touched
+                .links
+                .iter()
+                .all(|id| same_link_latency_inputs(design.link(*id), changed.link(*id)));
+        for id in flows {
+            let before = &baseline.flows[id.index()];
+            let after = flow_availability_value(changed, changed.flow(id));
+            if after > before.availability + 1e-15 {
+                let gain = after - before.availability;
+                out.availability_gain += if self.total_rps > 0.0 {
+                    gain * before.rps.max(0.0)
+                } else {
+                    gain
+                };
+                out.effects.push(Effect::Availability {
                     flow: id,
-                    before: before.latency.p99_ms,
+                    before: before.availability,
                     after,
+                    rps: before.rps,
+                });
+            }
+            let part = changed.flow(id).sync_part(changed);
+            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+                || part.links.iter().any(|l| touched.links.contains(l));
+            if affected && !same_latency {
+                let after = flow_estimate(changed, id, &mut self.cache).latency.p99_ms;
+                if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
+                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.effects.push(Effect::P99 {
+                        flow: id,
+                        before: before.latency.p99_ms,
+                        after,
+                    });
+                }
+            }
+        }
+        let after = self.base.recompute(changed, &Stalled::new(), &seeds);
+        for id in &touched.components {
+            let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
+                continue;
+            };
+            if let (Some(b), Some(a)) = (before.utilization, now.utilization)
+                && a < b - 1e-12
+            {
+                out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
+                out.effects.push(Effect::Utilization {
+                    component: *id,
+                    before: b,
+                    after: a,
                 });
             }
         }
-    }
-    let after = capacity(&changed);
-    for id in &touched.components {
-        let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
-            continue;
-        };
-        if let (Some(b), Some(a)) = (before.utilization, now.utilization)
-            && a < b - 1e-12
-        {
-            out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
-            out.effects.push(Effect::Utilization {
-                component: *id,
-                before: b,
-                after: a,
-            });
+        // Queues the fix does not reach keep their growth.
+        for now in &after.queues {
+            let Some(before) = baseline.capacity.queue(now.queue) else {
+                continue;
+            };
+            if now.growth_per_hour < before.growth_per_hour - 1e-9 {
+                out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
+                out.effects.push(Effect::QueueGrowth {
+                    queue: before.queue,
+                    before: before.growth_per_hour,
+                    after: now.growth_per_hour,
+                });
+            }
         }
+        out
     }
-    for (before, now) in baseline.capacity.queues.iter().zip(&after.queues) {
-        if now.growth_per_hour < before.growth_per_hour - 1e-9 {
-            out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
-            out.effects.push(Effect::QueueGrowth {
-                queue: before.queue,
-                before: before.growth_per_hour,
-                after: now.growth_per_hour,
-            });
-        }
-    }
-    out
 }
 
 /// Applies the finding's fix to `design`, as its help says; the change in
@@ -365,7 +446,110 @@ fn strengthen(component: &mut crate::model::Component, op: Op) -> String {
 mod tests {
     use super::*;
     use crate::analysis::{Config, check};
-    use crate::estimate::{estimate, test_design};
+    use crate::estimate::{capacity, corpus, estimate, test_design};
+
+    /// The plain computation the ranker replaces: the fix applied to a copy
+    /// of the design, every flow and the whole capacity model re-run.
+    fn reference(design: &Design, finding: &Diagnostic, baseline: &Estimates, cache: &mut LawCache) -> Improvement {
+        let mut out = Improvement {
+            finding: finding.clone(),
+            change: None,
+            effects: Vec::new(),
+            availability_gain: 0.0,
+            p99_gain_ms: 0.0,
+            headroom_gain: 0.0,
+        };
+        let mut changed = design.clone();
+        let Some((change, touched)) = apply_fix(&mut changed, finding, baseline) else {
+            return out;
+        };
+        out.change = Some(change);
+        let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
+        for (id, before) in design.flow_ids().zip(&baseline.flows) {
+            let after = flow_availability(&changed, changed.flow(id)).value;
+            if after > before.availability + 1e-15 {
+                let gain = after - before.availability;
+                out.availability_gain += if total_rps > 0.0 {
+                    gain * before.rps.max(0.0)
+                } else {
+                    gain
+                };
+                out.effects.push(Effect::Availability {
+                    flow: id,
+                    before: before.availability,
+                    after,
+                    rps: before.rps,
+                });
+            }
+            let part = changed.flow(id).sync_part(&changed);
+            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+                || part.links.iter().any(|l| touched.links.contains(l));
+            if affected {
+                let after = flow_estimate(&changed, id, cache).latency.p99_ms;
+                if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
+                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.effects.push(Effect::P99 {
+                        flow: id,
+                        before: before.latency.p99_ms,
+                        after,
+                    });
+                }
+            }
+        }
+        let after = capacity(&changed);
+        for id in &touched.components {
+            let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
+                continue;
+            };
+            if let (Some(b), Some(a)) = (before.utilization, now.utilization)
+                && a < b - 1e-12
+            {
+                out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
+                out.effects.push(Effect::Utilization {
+                    component: *id,
+                    before: b,
+                    after: a,
+                });
+            }
+        }
+        for (before, now) in baseline.capacity.queues.iter().zip(&after.queues) {
+            if now.growth_per_hour < before.growth_per_hour - 1e-9 {
+                out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
+                out.effects.push(Effect::QueueGrowth {
+                    queue: before.queue,
+                    before: before.growth_per_hour,
+                    after: now.growth_per_hour,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn each_fix_re_estimated_where_it_reaches_matches_the_whole_design_re_run() {
+        let mut checked = 0;
+        let mut with_effects = 0;
+        for (name, design) in corpus::designs(&[100, 300], 200) {
+            let findings = check(&design, &Config::default()).findings;
+            let baseline = estimate(&design, None);
+            let mut ranker = Ranker::new(&design, &baseline);
+            let mut cache = LawCache::new();
+            for finding in &findings {
+                let expected = reference(&design, finding, &baseline, &mut cache);
+                let got = ranker.improvement(finding);
+                assert!(
+                    format!("{got:?}") == format!("{expected:?}"),
+                    "{name}: {}\n{got:?}\n{expected:?}",
+                    finding.message
+                );
+                checked += 1;
+                with_effects += usize::from(!got.effects.is_empty());
+            }
+            // Every fix was undone.
+            assert!(format!("{:?}", ranker.work) == format!("{design:?}"), "{name}");
+        }
+        assert!(checked > 1000 && with_effects > 300, "{checked} {with_effects}");
+    }
 
     fn ranked(text: &str) -> (Design, Vec<Improvement>) {
         let design = test_design(text);
