@@ -180,8 +180,9 @@ pub fn outcomes(model: &PathModel) -> Vec<Outcome> {
         .collect()
 }
 
-/// Runs `work` over `ids` on up to two threads (the machine has two cores),
-/// each with its own cache of laws; results keep the order of `ids`.
+/// Runs `work` over `ids` on as many threads as the machine has cores, at
+/// most four (one thread under 64 flows), each with its own cache of laws;
+/// results keep the order of `ids`.
 fn parallel_map<T: Send>(ids: &[FlowId], work: impl Fn(&mut LawCache, FlowId) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     if ids.len() < 64 || threads < 2 {
