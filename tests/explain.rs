@@ -363,6 +363,44 @@ fn improvements_are_ranked_by_their_computed_effect() {
 }
 
 #[test]
+fn each_change_is_listed_once_with_every_finding_it_fixes() {
+    for path in examples() {
+        let file = path.display().to_string();
+        let markdown = run(&["explain", path.to_str().unwrap()]);
+        let improvements = md_section(&markdown.stdout, SectionKind::Improvements);
+        let changes: Vec<&str> = improvements
+            .lines()
+            .filter(|line| line.starts_with("**") && line.contains("** Set `"))
+            .map(|line| {
+                line.split(" — fixes ")
+                    .next()
+                    .unwrap_or(line)
+                    .split("** ")
+                    .nth(1)
+                    .unwrap_or(line)
+            })
+            .collect();
+        let unique: std::collections::BTreeSet<&str> = changes.iter().copied().collect();
+        assert_eq!(unique.len(), changes.len(), "{file}: {changes:#?}");
+    }
+    // twitter.hld: the balancer's fix is asked for by its own rule and by
+    // both flows' availability SLOs.
+    if let Some(dir) = shared_examples() {
+        let markdown = run(&["explain", dir.join("twitter.hld").to_str().unwrap()]).stdout;
+        let improvements = md_section(&markdown, SectionKind::Improvements);
+        assert_eq!(improvements.matches("on `lb` — fixes").count(), 1, "{improvements}");
+        assert!(
+            improvements.contains(
+                "Set `replicas = 2, mode = active_passive` on `lb` — fixes 3 findings: `unreplicated-load-balancer` on `lb`: "
+            ),
+            "{improvements}"
+        );
+        assert!(improvements.contains("; `availability-below-slo` on `flow read_timeline`: "));
+        assert!(improvements.contains("; `availability-below-slo` on `flow post_tweet`: "));
+    }
+}
+
+#[test]
 fn html_is_self_contained_and_draws_every_component() {
     for path in examples() {
         let file = path.to_str().unwrap();

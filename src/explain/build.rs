@@ -1772,7 +1772,6 @@ impl<'a> Builder<'a> {
                 "The fixes hld can apply to a copy of the design and re-estimate, ranked by what they buy: availability first (failed requests per second avoided), then p99, then headroom.",
             )));
             for (rank, item) in computed.iter().enumerate() {
-                let finding = &item.finding;
                 let Some(change) = &item.change else {
                     continue;
                 };
@@ -1782,12 +1781,21 @@ impl<'a> Builder<'a> {
                     .code(change.what.clone())
                     .rich(" on ")
                     .code(change.on.clone())
-                    .rich(" — fixes ")
-                    .code(finding.code.clone());
-                if let Some(subject) = &finding.subject {
-                    text = text.rich(" on ").code(subject.clone());
+                    .rich(" — fixes ");
+                if let [finding] = item.findings.as_slice() {
+                    text = fixed_finding(text, finding).rich(".");
+                } else {
+                    // One change, several findings asking for it (or for
+                    // part of it): listed once, with each finding.
+                    text = text.rich(&format!("{} findings: ", item.findings.len()));
+                    for (idx, finding) in item.findings.iter().enumerate() {
+                        if idx > 0 {
+                            text = text.rich("; ");
+                        }
+                        text = fixed_finding(text, finding);
+                    }
+                    text = text.rich(".");
                 }
-                text = text.rich(&format!(": {}.", finding.message));
                 blocks.push(Block::Paragraph(text));
                 let effects: Vec<Text> = item.effects.iter().map(|effect| self.effect_text(effect)).collect();
                 if effects.is_empty() {
@@ -1803,7 +1811,10 @@ impl<'a> Builder<'a> {
             blocks.push(Block::Paragraph(
                 Text::new().rich("Fixes with no computed effect, most severe first:"),
             ));
-            let items = rest.iter().map(|item| finding_text(&item.finding)).collect();
+            let items = rest
+                .iter()
+                .flat_map(|item| item.findings.iter().map(finding_text))
+                .collect();
             blocks.push(Block::Bullets(items));
         }
         blocks
@@ -1848,6 +1859,15 @@ impl<'a> Builder<'a> {
             )),
         }
     }
+}
+
+/// "`rule` on `subject`: message", after `text`.
+fn fixed_finding(mut text: Text, finding: &Diagnostic) -> Text {
+    text = text.code(finding.code.clone());
+    if let Some(subject) = &finding.subject {
+        text = text.rich(" on ").code(subject.clone());
+    }
+    text.rich(&format!(": {}", finding.message))
 }
 
 fn finding_text(finding: &Diagnostic) -> Text {
