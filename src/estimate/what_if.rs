@@ -93,6 +93,41 @@ pub struct BackgroundStop {
     pub stalled_consumer: Option<ComponentId>,
 }
 
+/// A flow's SLO verdict before the scenario and under it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SloChange {
+    /// Met before, met under the scenario.
+    StillMet,
+    /// Met before, missed under the scenario (a flow that fails misses it).
+    NowMissed,
+    /// Missed before, and still missed.
+    StillMissed,
+    /// Missed before, met under the scenario (a failed cdn or cache no
+    /// longer counts towards availability).
+    NowMet,
+}
+
+impl SloChange {
+    pub fn new(met_before: bool, met_after: bool) -> SloChange {
+        match (met_before, met_after) {
+            (true, true) => SloChange::StillMet,
+            (true, false) => SloChange::NowMissed,
+            (false, false) => SloChange::StillMissed,
+            (false, true) => SloChange::NowMet,
+        }
+    }
+
+    /// `still_met`, `now_missed`, `still_missed`, `now_met`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloChange::StillMet => "still_met",
+            SloChange::NowMissed => "now_missed",
+            SloChange::StillMissed => "still_missed",
+            SloChange::NowMet => "now_met",
+        }
+    }
+}
+
 /// One flow under the scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowWhatIf {
@@ -106,15 +141,26 @@ pub struct FlowWhatIf {
     /// Failed cdns and caches its requests now go past on the miss path.
     pub bypassed: Vec<ComponentId>,
     pub background: Option<BackgroundStop>,
+    /// Whether it met its SLO before and meets it under the scenario;
+    /// `None` when it has no SLO.
+    pub slo: Option<SloChange>,
 }
 
 impl FlowWhatIf {
     fn new(flow: FlowId, before: &FlowEstimate, after: Option<FlowEstimate>, trace: Trace) -> FlowWhatIf {
+        let slo = before.slo.as_ref().map(|verdict| {
+            let met_after = after
+                .as_ref()
+                .and_then(|after| after.slo.as_ref())
+                .is_some_and(|verdict| verdict.met);
+            SloChange::new(verdict.met, met_after)
+        });
         FlowWhatIf {
             flow,
             rps: before.rps,
             before: before.clone(),
             after,
+            slo,
             failed_at: trace.failed_at,
             bypassed: trace.bypassed,
             background: trace.background,
@@ -693,6 +739,56 @@ mod tests {
         let db_load = what_if.components.iter().find(|c| c.component == db).unwrap();
         assert!((db_load.before.load_rps - 20.0).abs() < 1e-9);
         assert!((db_load.after.as_ref().unwrap().load_rps - 200.0).abs() < 1e-9);
+    }
+
+    /// LATENCY_MATH with three flows on its path: one whose SLO a failed
+    /// cache breaks, one already over its p99, one held back by the cdn's
+    /// own availability.
+    const SLO_FLOWS: &str = r#"system s {
+      client browser { rps = 1k }
+      cdn edge { hit_ratio = 0.8, ttl = 1h, latency = { p50 = 5ms, p99 = 5ms }, availability = 99% }
+      service app { replicas = 2, latency = { p50 = 10ms, p99 = 10ms } }
+      cache redis_cache : redis {
+        pattern = cache_aside, hit_ratio = 0.9, ttl = 10m, replicas = 2
+        latency = { p50 = 1ms, p99 = 1ms }
+      }
+      database db : postgres {
+        latency = { p50 = 100ms, p99 = 100ms }
+        replication = primary_replica { replicas = 1, mode = sync, failover = auto }
+      }
+      browser -> edge { latency = 20ms }
+      edge -> app { latency = 80ms }
+      app -> redis_cache { latency = 1ms }
+      redis_cache -> db { latency = 1ms }
+      flow met { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p95 = 120ms } }
+      flow missed { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p99 = 100ms } }
+      flow held { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { availability = 99.9% } }
+      flow free { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 100 }
+    }"#;
+
+    #[test]
+    fn the_slo_verdict_is_compared_before_and_after() {
+        let slo = |what_if: &WhatIf| -> Vec<Option<SloChange>> { what_if.flows.iter().map(|flow| flow.slo).collect() };
+        // A failed cache: every request past the edge reaches the database,
+        // p95 117 ms → 218 ms.
+        let (_, what_if) = run(SLO_FLOWS, &["redis_cache"]);
+        assert_eq!(
+            slo(&what_if),
+            vec![
+                Some(SloChange::NowMissed),
+                Some(SloChange::StillMissed),
+                Some(SloChange::StillMissed),
+                None
+            ]
+        );
+        // A failed cdn no longer counts: 99% was all that held `held` back.
+        let (_, what_if) = run(SLO_FLOWS, &["edge"]);
+        assert_eq!(what_if.flows[2].slo, Some(SloChange::NowMet));
+        // A failed flow misses its SLO.
+        let (_, what_if) = run(SLO_FLOWS, &["db"]);
+        assert!(what_if.flows[0].failed());
+        assert_eq!(what_if.flows[0].slo, Some(SloChange::NowMissed));
+        assert_eq!(what_if.flows[1].slo, Some(SloChange::StillMissed));
     }
 
     #[test]
