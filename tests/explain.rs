@@ -455,6 +455,75 @@ fn hostile_labels_are_escaped_in_both_formats() {
 }
 
 #[test]
+fn the_users_words_are_text_not_markup() {
+    // Backticks in labels and descriptions are the user's, not code spans.
+    let text = r#"system s "the `core` system" {
+  region eu "EU `west` & <b>more</b>" {
+    client users { rps = 10 }
+    service api "API" { replicas = 2, description = "calls `db` & friends", rate_limit = token_bucket { capacity = 10, refill = 1/s, per = ip } }
+  }
+  users -> api
+  flow f "GET `/x`" { path = users -> api }
+}"#;
+    let markdown = run_with_stdin(&["explain", "-"], text.as_bytes());
+    assert_eq!(markdown.code, 0, "{}", markdown.stderr);
+    let out = &markdown.stdout;
+    for written in [
+        "the \\`core\\` system has 1 client",
+        "eu (EU \\`west\\` \\& \\<b>more\\</b>)",
+        "The design says: \"calls \\`db\\` \\& friends\".",
+        "(GET \\`/x\\`)",
+    ] {
+        assert!(out.contains(written), "{written}\n{out}");
+    }
+    for code in ["`core`", "`west`", "`db` &", "`/x`"] {
+        assert!(!out.contains(code), "{code} became code\n{out}");
+    }
+    let html = run_with_stdin(&["explain", "-", "--format", "html"], text.as_bytes()).stdout;
+    for code in [
+        "<code>core</code>",
+        "<code>west</code>",
+        "<code>db</code>",
+        "<code>/x</code>",
+    ] {
+        assert!(!html.contains(code), "{code}");
+    }
+    assert!(
+        html.contains("The design says: &#34;calls `db` &#38; friends&#34;."),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_cdn_or_cache_with_nothing_behind_it_says_a_miss_ends_there() {
+    let text = r#"system s {
+  client users { rps = 10 }
+  cdn edge { hit_ratio = 0.9 }
+  cache c : redis { pattern = cache_aside, hit_ratio = 0.9, ttl = 1m, replicas = 2 }
+  service api { replicas = 2, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = ip } }
+  users -> edge
+  users -> api -> c
+  flow a { path = users -> edge }
+  flow b { path = users -> api -> c }
+}"#;
+    let markdown = run_with_stdin(&["explain", "-"], text.as_bytes());
+    assert_eq!(markdown.code, 0, "{}", markdown.stderr);
+    let out = &markdown.stdout;
+    assert!(
+        !out.contains("to nothing") && !out.contains("front of nothing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Answers cacheable requests at the edge, close to users; no origin is linked behind it, so a miss ends here."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Keeps hot data in memory for api: a hit is answered here; nothing is linked behind it, so a miss ends here too."),
+        "{out}"
+    );
+}
+
+#[test]
 fn snapshots() {
     let mut files = vec![repo().join("examples/url_shortener.hld")];
     if let Some(dir) = shared_examples() {

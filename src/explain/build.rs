@@ -235,18 +235,18 @@ impl<'a> Builder<'a> {
             .filter_map(|id| self.component(*id).rps)
             .filter(|rps| rps.is_finite())
             .sum();
-        let mut intro = Text::new().rich(&format!(
-            "{} has {} ({}) offering {} requests per second in all, and declares {}.",
-            self.title(),
+        // The title is the system's label, the user's words: plain text,
+        // whatever backticks it has.
+        let mut intro = Text::new().plain(self.title()).rich(&format!(
+            " has {} ({}) offering {} requests per second in all, and declares {}.",
             count(clients.len(), "client"),
             names(design, &clients),
             grouped(offered),
             count(design.flows.len(), "flow")
         ));
         if clients.is_empty() {
-            intro = Text::new().rich(&format!(
-                "{} declares no client, so no load reaches it, and {}.",
-                self.title(),
+            intro = Text::new().plain(self.title()).rich(&format!(
+                " declares no client, so no load reaches it, and {}.",
                 count(design.flows.len(), "flow")
             ));
         }
@@ -382,7 +382,7 @@ impl<'a> Builder<'a> {
             );
         }
         blocks.push(Block::Paragraph(Text::new().rich(&text)));
-        let used_regions: Vec<String> = design
+        let used_regions: Vec<&crate::model::Region> = design
             .regions
             .iter()
             .enumerate()
@@ -392,14 +392,24 @@ impl<'a> Builder<'a> {
                     .iter()
                     .any(|c| c.region.map(|r| r.index()) == Some(*idx))
             })
-            .map(|(_, region)| match &region.label {
-                Some(label) => format!("{} ({label})", region.id),
-                None => region.id.clone(),
-            })
+            .map(|(_, region)| region)
             .collect();
-        blocks.push(Block::Paragraph(Text::new().rich(&match used_regions.len() {
-            0 => "It runs in one place: no component names a region.".to_string(),
-            1 => format!("It runs in one region, {}.", used_regions.join("")),
+        // Region labels are the user's words: plain text.
+        let region_list = |mut text: Text| {
+            for (idx, region) in used_regions.iter().enumerate() {
+                if idx > 0 {
+                    text = text.plain(if idx + 1 == used_regions.len() { " and " } else { ", " });
+                }
+                text = text.plain(region.id.clone());
+                if let Some(label) = &region.label {
+                    text = text.plain(format!(" ({label})"));
+                }
+            }
+            text
+        };
+        blocks.push(Block::Paragraph(match used_regions.len() {
+            0 => Text::new().rich("It runs in one place: no component names a region."),
+            1 => region_list(Text::new().rich("It runs in one region, ")).rich("."),
             n => {
                 let rtts: Vec<String> = design
                     .rtts
@@ -413,13 +423,13 @@ impl<'a> Builder<'a> {
                         )
                     })
                     .collect();
-                let mut text = format!("It spans {n} regions: {}.", join(&used_regions));
+                let mut text = region_list(Text::new().rich(&format!("It spans {n} regions: "))).rich(".");
                 if !rtts.is_empty() {
-                    text.push_str(&format!(" Round trips: {}.", rtts.join(", ")));
+                    text = text.rich(&format!(" Round trips: {}.", rtts.join(", ")));
                 }
                 text
             }
-        })));
+        }));
         blocks.push(Block::Diagram);
         if !design.flows.is_empty() {
             blocks.push(Block::Paragraph(
@@ -433,7 +443,8 @@ impl<'a> Builder<'a> {
                     let sync: Vec<String> = part.nodes.iter().map(|c| self.component(*c).id.clone()).collect();
                     let mut text = Text::new().code(flow.id.clone());
                     if let Some(label) = &flow.label {
-                        text = text.rich(&format!(" ({label})"));
+                        // The user's words: plain text.
+                        text = text.plain(format!(" ({label})"));
                     }
                     text = text.rich(&format!(", {} at {}: ", flow.op, rate(flow.rps)));
                     text = text.rich(&sync.join(" → "));
@@ -512,7 +523,18 @@ impl<'a> Builder<'a> {
                 None => format!("Where requests start (it declares no rps); it calls {to}."),
             },
             Kind::Dns => format!("Resolves names and routes clients to {to}."),
-            Kind::Cdn => format!("Answers cacheable requests at the edge, close to {from}; a miss goes on to {to}."),
+            Kind::Cdn => {
+                let at = if callers.is_empty() {
+                    "at the edge".to_string()
+                } else {
+                    format!("at the edge, close to {from}")
+                };
+                if callees.is_empty() {
+                    format!("Answers cacheable requests {at}; no origin is linked behind it, so a miss ends here.")
+                } else {
+                    format!("Answers cacheable requests {at}; a miss goes on to {to}.")
+                }
+            }
             Kind::LoadBalancer => format!("Spreads the requests of {from} over the instances of {to}."),
             Kind::Gateway => format!(
                 "The front door of the API: {from} {} {to} through it; it routes, authenticates and rate-limits.",
@@ -534,6 +556,9 @@ impl<'a> Builder<'a> {
                     )
                 }
             }
+            Kind::Cache if callees.is_empty() => format!(
+                "Keeps hot data in memory for {from}: a hit is answered here; nothing is linked behind it, so a miss ends here too."
+            ),
             Kind::Cache => format!("Keeps hot data in memory for {from}, in front of {to}: a hit is answered here."),
             Kind::Database => format!(
                 "A system of record that {from} {}.",
@@ -546,8 +571,11 @@ impl<'a> Builder<'a> {
             Kind::Search => format!("A search index that {from} {}.", verb("queries", "query")),
             Kind::External => format!("A third-party API outside the system, called by {from}."),
         };
+        let mut out = Text::new().rich(&text);
+        text.clear();
         if let Some(description) = &component.description {
-            text.push_str(&format!(" The design says: \"{description}\"."));
+            // The user's words: plain text, whatever backticks it has.
+            out = out.plain(format!(" The design says: \"{description}\"."));
         }
         let sync = self.graph.flows_through(id).to_vec();
         let background = self.background_flows(id);
@@ -577,7 +605,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Text::new().rich(&text)
+        out.rich(&text)
     }
 
     /// The component's declared choices and figures.
