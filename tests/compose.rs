@@ -447,6 +447,31 @@ fn dollar_signs_in_labels_are_escaped() {
 }
 
 #[test]
+fn labels_are_markdown_text_in_the_readme() {
+    let design = compile_text(
+        "html.hld",
+        "system s \"<b>bold</b> & `tick`\" {\n  client u { rps = 1 }\n  service api \"<i>it</i> | a\\\\b *star*\"\n  u -> api\n}\n",
+        None,
+    );
+    let stack = compose::build(&design).unwrap();
+    let readme = file(&stack, "README.md");
+    for tag in ["<b>", "<i>", "</b>", "</i>"] {
+        for (idx, _) in readme.match_indices(tag) {
+            assert!(readme[..idx].ends_with('\\'), "unescaped {tag}: {readme}");
+        }
+    }
+    assert!(
+        readme.starts_with("# \\<b>bold\\</b> \\& \\`tick\\`: a local stack\n"),
+        "{readme}"
+    );
+    // In its table row: escaped, the `|` kept inside the cell.
+    assert!(readme.contains("\"\\<i>it\\</i> \\| a\\\\b \\*star\\*\"."), "{readme}");
+    let row = readme.lines().find(|line| line.starts_with("| `api` |")).unwrap();
+    assert_eq!(row.matches(" | ").count() + 1, 7, "{row}");
+    check_stack("html", &design, &stack, &schema_validator());
+}
+
+#[test]
 fn replicas_and_entry_points_follow_the_design() {
     let path = repo().join("tests/fixtures/compose/gateway_routes.hld");
     let design = compile_file(&path);

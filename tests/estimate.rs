@@ -495,6 +495,34 @@ fn estimate_output_snapshots() {
     insta::assert_snapshot!("twitter_explain", explain.stdout);
 }
 
+/// The SLO lines of `--explain` read "figure, needs ≤ target: verdict".
+#[test]
+fn explain_states_what_each_slo_field_needs() {
+    let design = b"system s {\n client c { rps = 10 }\n service a { latency = { p50 = 20ms, p99 = 20ms }, availability = 99.9% }\n c -> a { latency = 1ms }\n flow f { path = c -> a, slo = { p99 = 100ms, p50 = 5ms, availability = 99.99% } }\n}\n";
+    let run = common::run_with_stdin(&["estimate", "-", "--explain", "--flow", "f"], design);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("  p50 21 ms, needs ≤ 5 ms: missed\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  p99 21 ms, needs ≤ 100 ms: met\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  availability 99.9%, needs ≥ 99.99%: missed\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("% >= ") && !run.stdout.contains("ms <= "),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Input errors: diagnostics on stderr, nothing on stdout, exit 2.
 #[test]
 fn estimate_input_errors_exit_2() {

@@ -265,6 +265,59 @@ fn a_failed_consumer_makes_its_queue_grow() {
     assert_eq!(report["queues"][0]["after"]["growth_per_hour"], 36_000_000.0);
 }
 
+/// Three flows on one path, one SLO each: a failed cache breaks the p95 of
+/// `met`; `missed` was over its p99 before; only the cdn's own 99% held
+/// `held` under its availability SLO.
+const SLO_FLOWS: &str = r#"system s {
+  client browser { rps = 1k }
+  cdn edge { hit_ratio = 0.8, ttl = 1h, latency = { p50 = 5ms, p99 = 5ms }, availability = 99% }
+  service app { replicas = 2, latency = { p50 = 10ms, p99 = 10ms } }
+  cache redis_cache : redis {
+    pattern = cache_aside, hit_ratio = 0.9, ttl = 10m, replicas = 2
+    latency = { p50 = 1ms, p99 = 1ms }
+  }
+  database db : postgres {
+    latency = { p50 = 100ms, p99 = 100ms }
+    replication = primary_replica { replicas = 1, mode = sync, failover = auto }
+  }
+  browser -> edge { latency = 20ms }
+  edge -> app { latency = 80ms }
+  app -> redis_cache { latency = 1ms }
+  redis_cache -> db { latency = 1ms }
+  flow met { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p95 = 120ms } }
+  flow missed { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p99 = 100ms } }
+  flow held { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { availability = 99.9% } }
+  flow free { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 100 }
+}"#;
+
+#[test]
+fn now_misses_its_slo_only_when_it_met_it_before() {
+    let human = run_with_stdin(&["what-if", "-", "--fail", "redis_cache"], SLO_FLOWS.as_bytes());
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    let notes: Vec<&str> = human.stdout.lines().filter(|line| line.starts_with("  - ")).collect();
+    assert!(notes.contains(&"  - met now misses its SLO"), "{}", human.stdout);
+    assert!(
+        notes.contains(&"  - missed still misses its SLO, as before"),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("missed now misses"), "{}", human.stdout);
+    assert!(!human.stdout.contains("held now misses"), "{}", human.stdout);
+    assert!(!human.stdout.contains("free now"), "{}", human.stdout);
+    let report = json_stdin(SLO_FLOWS, &["--fail", "redis_cache"]);
+    assert_eq!(flow(&report, "met")["slo_change"], "now_missed");
+    assert_eq!(flow(&report, "missed")["slo_change"], "still_missed");
+    assert_eq!(flow(&report, "held")["slo_change"], "still_missed");
+    assert!(flow(&report, "free")["slo_change"].is_null());
+    // Without the cdn, which no longer counts, `held` meets its SLO.
+    let edge = run_with_stdin(&["what-if", "-", "--fail", "edge"], SLO_FLOWS.as_bytes());
+    assert!(edge.stdout.contains("  - held now meets its SLO\n"), "{}", edge.stdout);
+    assert_eq!(
+        json_stdin(SLO_FLOWS, &["--fail", "edge"])["flows"][2]["slo_change"],
+        "now_met"
+    );
+}
+
 #[test]
 fn the_json_document_has_the_documented_shape() {
     let report = json(&["examples/url_shortener.hld", "--fail", "url_cache"]);
@@ -281,6 +334,7 @@ fn the_json_document_has_the_documented_shape() {
             "background_stopped",
             "before",
             "after",
+            "slo_change",
         ] {
             assert!(flow.get(key).is_some(), "flow lacks {key}");
         }

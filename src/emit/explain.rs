@@ -24,12 +24,23 @@ fn sources_text(sources: &[String]) -> String {
 // Markdown
 
 /// Escapes text for Markdown: what CommonMark would read as markup.
-fn md_escape(text: &str, in_table: bool) -> String {
+/// `<` (HTML, autolinks) and `&` (entity references: `&amp;` would print
+/// `&`) everywhere; `>` (a block quote) and `#` (a heading) where they could
+/// start a line: at the start of the text (a piece of a paragraph may start
+/// its block), not inside, where `a -> b` stays readable.
+pub(crate) fn md_escape(text: &str, in_table: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
+    let mut at_start = true;
     for (idx, c) in chars.iter().enumerate() {
+        let starts = at_start;
+        at_start &= c.is_whitespace();
         match c {
-            '\\' | '`' | '*' | '[' | '<' => {
+            '\\' | '`' | '*' | '[' | '<' | '&' => {
+                out.push('\\');
+                out.push(*c);
+            }
+            '>' | '#' if starts => {
                 out.push('\\');
                 out.push(*c);
             }
@@ -290,5 +301,17 @@ mod tests {
         assert_eq!(md_escape("_x_ *y* <b>", false), "\\_x\\_ \\*y\\* \\<b>");
         assert_eq!(md_escape("a | b", true), "a \\| b");
         assert_eq!(md_code("a`b", false), "`` a`b ``");
+    }
+
+    #[test]
+    fn ampersands_and_line_starts_are_escaped() {
+        // `&amp;` would print `&`, `&lt;` a `<`.
+        assert_eq!(md_escape("R&D &amp; &lt;", false), "R\\&D \\&amp; \\&lt;");
+        // A `>` or `#` that could start a line would quote or head it;
+        // inside a line they are plain.
+        assert_eq!(md_escape("> quoted", false), "\\> quoted");
+        assert_eq!(md_escape("  # heading", false), "  \\# heading");
+        assert_eq!(md_escape("api -> db, #1", false), "api -> db, #1");
+        assert_eq!(md_escape("a > b", true), "a > b");
     }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::estimate::number::{self, figure, fraction, grouped, ms, percent};
-use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, WhatIf};
+use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{FlowEstimate, LatencyFigures};
 use crate::model::Design;
 
@@ -68,6 +68,9 @@ struct JsonFlow<'a> {
     background_stopped: Option<JsonBackground>,
     before: JsonFigures,
     after: Option<JsonFigures>,
+    /// `still_met`, `now_missed`, `still_missed` or `now_met`; null without
+    /// an SLO. A flow that fails misses its SLO.
+    slo_change: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -195,6 +198,7 @@ pub fn json(design: &Design, what_if: &WhatIf) -> String {
                 }),
                 before: json_figures(&flow.before),
                 after: flow.after.as_ref().map(json_figures),
+                slo_change: flow.slo.map(SloChange::as_str),
             })
             .collect(),
         components: what_if
@@ -352,15 +356,17 @@ pub fn human(design: &Design, what_if: &WhatIf) -> String {
                     None => format!("{name}: background work is lost at {}", break_text(design, stop.at)),
                 });
             }
-            if let (Some(after), Some(false)) = (
-                &flow.after,
-                flow.after
-                    .as_ref()
-                    .and_then(|after| after.slo.as_ref())
-                    .map(|verdict| verdict.met),
-            ) {
-                let _ = after;
-                notes.push(format!("{name} now misses its SLO"));
+            // A failed flow's note says more; an unchanged flow's verdict
+            // is the baseline's, nothing the scenario did.
+            if !flow.failed() {
+                match flow.slo {
+                    Some(SloChange::NowMissed) => notes.push(format!("{name} now misses its SLO")),
+                    Some(SloChange::NowMet) => notes.push(format!("{name} now meets its SLO")),
+                    Some(SloChange::StillMissed) if !flow.unchanged() => {
+                        notes.push(format!("{name} still misses its SLO, as before"));
+                    }
+                    _ => {}
+                }
             }
         }
         for note in notes {

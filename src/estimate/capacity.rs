@@ -15,70 +15,118 @@
 
 use std::collections::BTreeSet;
 
+use rustc_hash::FxHashMap;
+
 use super::availability::judged_op;
 use crate::model::{
-    Component, ComponentId, Design, Fanout, HaMode, Kind, Link, Op, QueuePattern, ReadFrom, Replication,
+    Component, ComponentId, Design, Fanout, Flow, FlowId, HaMode, Kind, Link, Op, QueuePattern, ReadFrom, Replication,
 };
 
 /// c·μ for a hop into `component` by operation `op` over `incoming`: the
 /// rate it can take, or `None` without a `capacity`.
 pub fn hop_capacity(component: &Component, op: Op, incoming: Option<&Link>) -> Option<f64> {
     let per_instance = component.capacity?;
-    let (c, _) = instances(component, op, incoming);
-    Some(c * per_instance)
+    Some(instance_count(component, op, incoming) * per_instance)
 }
 
 /// c (language.md §4, "Capacity") and why.
 pub fn instances(component: &Component, op: Op, incoming: Option<&Link>) -> (f64, String) {
-    let op = judged_op(op);
-    let is_read = op == Op::Read;
-    let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
-    let fanout_all = incoming.is_some_and(|link| link.fanout == Fanout::All);
-    let shards = component.shard.as_ref().map_or(1, |shard| shard.count.max(1));
-    let (per_shard, why) = match component.kind {
+    (
+        instance_count(component, op, incoming),
+        instances_reason(component, op, incoming),
+    )
+}
+
+/// How a hop into a component is served: what `c` counts.
+struct Serving {
+    is_read: bool,
+    pinned: bool,
+    fanout_all: bool,
+    shards: u32,
+}
+
+impl Serving {
+    fn new(component: &Component, op: Op, incoming: Option<&Link>) -> Serving {
+        Serving {
+            is_read: judged_op(op) == Op::Read,
+            pinned: incoming.is_some_and(|link| link.read_from == ReadFrom::Primary),
+            fanout_all: incoming.is_some_and(|link| link.fanout == Fanout::All),
+            shards: component.shard.as_ref().map_or(1, |shard| shard.count.max(1)),
+        }
+    }
+
+    fn sharded(&self, component: &Component) -> bool {
+        matches!(component.kind, Kind::Database | Kind::Search) && self.shards > 1
+    }
+}
+
+/// c alone, without the words of [`instances`] (the capacity model asks for
+/// it at every hop of every flow).
+fn instance_count(component: &Component, op: Op, incoming: Option<&Link>) -> f64 {
+    let serving = Serving::new(component, op, incoming);
+    let is_read = serving.is_read;
+    let per_shard = match component.kind {
         Kind::Database => match &component.replication {
-            Replication::None => (1.0, "one node".to_string()),
-            Replication::PrimaryReplica { replicas, .. } if is_read && !pinned => {
-                let nodes = f64::from(replicas.saturating_add(1));
-                (nodes, format!("reads on any of {nodes} nodes"))
+            Replication::None => 1.0,
+            Replication::PrimaryReplica { replicas, .. } if is_read && !serving.pinned => {
+                f64::from(replicas.saturating_add(1))
             }
-            Replication::PrimaryReplica { .. } if is_read => (1.0, "reads pinned to the primary".to_string()),
-            Replication::PrimaryReplica { .. } => (1.0, "writes on the primary".to_string()),
+            Replication::PrimaryReplica { .. } => 1.0,
             Replication::Quorum { n, r, w } => {
                 let k = if is_read { *r } else { *w };
-                let c = f64::from(*n) / f64::from(k.max(1));
+                f64::from(*n) / f64::from(k.max(1))
+            }
+            Replication::MultiPrimary { primaries, .. } if is_read => f64::from(*primaries),
+            Replication::MultiPrimary { .. } => 1.0,
+        },
+        Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(HaMode::ActivePassive) => 1.0,
+        _ => f64::from(component.replicas.max(1)),
+    };
+    if serving.sharded(component) && !serving.fanout_all {
+        per_shard * f64::from(serving.shards)
+    } else {
+        per_shard
+    }
+}
+
+/// Why c is what [`instance_count`] says.
+fn instances_reason(component: &Component, op: Op, incoming: Option<&Link>) -> String {
+    let serving = Serving::new(component, op, incoming);
+    let is_read = serving.is_read;
+    let why = match component.kind {
+        Kind::Database => match &component.replication {
+            Replication::None => "one node".to_string(),
+            Replication::PrimaryReplica { replicas, .. } if is_read && !serving.pinned => {
+                let nodes = f64::from(replicas.saturating_add(1));
+                format!("reads on any of {nodes} nodes")
+            }
+            Replication::PrimaryReplica { .. } if is_read => "reads pinned to the primary".to_string(),
+            Replication::PrimaryReplica { .. } => "writes on the primary".to_string(),
+            Replication::Quorum { n, r, w } => {
+                let k = if is_read { *r } else { *w };
                 let what = if is_read { "reads" } else { "writes" };
-                (
-                    c,
-                    format!("{what}: n / {} = {n} / {k}", if is_read { "r" } else { "w" }),
-                )
+                format!("{what}: n / {} = {n} / {k}", if is_read { "r" } else { "w" })
             }
             Replication::MultiPrimary { primaries, .. } if is_read => {
-                (f64::from(*primaries), format!("reads on any of {primaries} primaries"))
+                format!("reads on any of {primaries} primaries")
             }
-            Replication::MultiPrimary { .. } => (1.0, "every primary applies every write".to_string()),
+            Replication::MultiPrimary { .. } => "every primary applies every write".to_string(),
         },
         Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(HaMode::ActivePassive) => {
-            (1.0, "active_passive: one instance serves".to_string())
+            "active_passive: one instance serves".to_string()
         }
         _ => {
             let n = component.replicas.max(1);
-            (f64::from(n), format!("{n} replica{}", if n == 1 { "" } else { "s" }))
+            format!("{n} replica{}", if n == 1 { "" } else { "s" })
         }
     };
-    let sharded = matches!(component.kind, Kind::Database | Kind::Search) && shards > 1;
-    if sharded && !fanout_all {
-        (
-            per_shard * f64::from(shards),
-            format!("{why} per shard, × {shards} shards"),
-        )
-    } else if sharded {
-        (
-            per_shard,
-            format!("{why} per shard; fanout = all sends the full rate to every shard"),
-        )
+    let shards = serving.shards;
+    if serving.sharded(component) && !serving.fanout_all {
+        format!("{why} per shard, × {shards} shards")
+    } else if serving.sharded(component) {
+        format!("{why} per shard; fanout = all sends the full rate to every shard")
     } else {
-        (per_shard, why)
+        why
     }
 }
 
@@ -128,6 +176,13 @@ impl Capacity {
             .ok()
             .and_then(|idx| self.components.get(idx))
     }
+
+    pub fn queue(&self, id: ComponentId) -> Option<&QueueLoad> {
+        self.queues
+            .binary_search_by_key(&id, |load| load.queue)
+            .ok()
+            .and_then(|idx| self.queues.get(idx))
+    }
 }
 
 /// (queue, consumer) pairs whose consumer takes nothing from the queue: it
@@ -170,17 +225,73 @@ pub fn capacity(design: &Design) -> Capacity {
 
 /// The capacity model with some consumers taking nothing from some queues.
 pub fn capacity_with(design: &Design, stalled: &Stalled) -> Capacity {
-    let n = design.components.len();
     let consumers = consumers(design, stalled);
+    let settled = settle(design, &consumers, stalled, false);
+    finish(design, &consumers, &settled.ratio, stalled, &settled.round)
+}
+
+/// Consumer lists by queue: the design's, or a few patched over them.
+trait Lists {
+    fn of(&self, queue: ComponentId) -> &[ComponentId];
+}
+
+impl Lists for [Vec<ComponentId>] {
+    fn of(&self, queue: ComponentId) -> &[ComponentId] {
+        self.get(queue.index()).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The design's lists with the stalled consumers of some work queues left
+/// out (what [`consumers`] computes, for the few queues a change reaches).
+struct Patched<'a> {
+    base: &'a [Vec<ComponentId>],
+    patched: FxHashMap<ComponentId, Vec<ComponentId>>,
+}
+
+impl Lists for Patched<'_> {
+    fn of(&self, queue: ComponentId) -> &[ComponentId] {
+        match self.patched.get(&queue) {
+            Some(list) => list,
+            None => self.base.of(queue),
+        }
+    }
+}
+
+/// The fixed point of the consumers' take ratios, the sums of the round
+/// that reached it, and (when asked) what each flow added where in it.
+struct Settled {
+    ratio: Vec<f64>,
+    round: Round,
+    visits: Vec<Vec<Visit>>,
+}
+
+fn settle(design: &Design, consumers: &[Vec<ComponentId>], stalled: &Stalled, record: bool) -> Settled {
+    let n = design.components.len();
     // take / intake of each consumer; starts at 1 and is refined until the
     // queue inflows stop changing (each round settles one more queue level).
     let mut ratio = vec![1.0_f64; n];
     let mut state = Round::new(n);
-    let queue_count = design.components.iter().filter(|c| c.kind == Kind::Queue).count();
-    for _ in 0..queue_count + 2 {
+    let mut visits: Vec<Vec<Visit>> = if record {
+        vec![Vec::new(); design.flows.len()]
+    } else {
+        Vec::new()
+    };
+    for _ in 0..rounds(design) {
         state = Round::new(n);
-        for flow in &design.flows {
-            walk_flow(design, flow, &consumers, &ratio, stalled, &mut state);
+        let ratio_of = |id: ComponentId| ratio[id.index()];
+        for (flow_idx, flow) in design.flows.iter().enumerate() {
+            if record {
+                let list = &mut visits[flow_idx];
+                list.clear();
+                walk_flow(design, flow, consumers, &ratio_of, stalled, &mut |visit| {
+                    state.add(&visit);
+                    list.push(visit);
+                });
+            } else {
+                walk_flow(design, flow, consumers, &ratio_of, stalled, &mut |visit| {
+                    state.add(&visit)
+                });
+            }
         }
         // Each consumer's intake from the queues, and what it takes.
         let mut intake = vec![0.0_f64; n];
@@ -201,15 +312,7 @@ pub fn capacity_with(design: &Design, stalled: &Stalled) -> Capacity {
             if intake[idx] <= 0.0 {
                 continue;
             }
-            let component = &design.components[idx];
-            let take = match hop_capacity(component, Op::Write, None) {
-                Some(capacity) if capacity.is_finite() => {
-                    let spare = (1.0 - state.utilization[idx]).max(0.0) * capacity;
-                    intake[idx].min(spare)
-                }
-                _ => intake[idx],
-            };
-            next[idx] = take / intake[idx];
+            next[idx] = take(&design.components[idx], intake[idx], state.utilization[idx]) / intake[idx];
             state.intake[idx] = intake[idx];
         }
         if next == ratio {
@@ -217,7 +320,28 @@ pub fn capacity_with(design: &Design, stalled: &Stalled) -> Capacity {
         }
         ratio = next;
     }
-    finish(design, &consumers, &ratio, stalled, state)
+    Settled {
+        ratio,
+        round: state,
+        visits,
+    }
+}
+
+/// Rounds the ratios get to settle: one per queue level, and two more.
+fn rounds(design: &Design) -> usize {
+    design.components.iter().filter(|c| c.kind == Kind::Queue).count() + 2
+}
+
+/// What a consumer takes of what its queues offer it: all of it, or what
+/// its capacity has to spare after its direct load.
+fn take(component: &Component, intake: f64, utilization: f64) -> f64 {
+    match hop_capacity(component, Op::Write, None) {
+        Some(capacity) if capacity.is_finite() => {
+            let spare = (1.0 - utilization).max(0.0) * capacity;
+            intake.min(spare)
+        }
+        _ => intake,
+    }
 }
 
 /// Accumulators of one pass over the flows.
@@ -225,7 +349,6 @@ struct Round {
     direct: Vec<f64>,
     /// Σ λ / (c·μ) of the direct load.
     utilization: Vec<f64>,
-    /// Whether some direct hop had no capacity figure.
     inflow: Vec<f64>,
     intake: Vec<f64>,
 }
@@ -239,16 +362,85 @@ impl Round {
             intake: vec![0.0; n],
         }
     }
+
+    fn add(&mut self, visit: &Visit) {
+        let idx = visit.component.index();
+        visit.add_to(&mut self.direct[idx], &mut self.utilization[idx], &mut self.inflow[idx]);
+    }
 }
 
-fn walk_flow(
+/// What one flow adds at one node of its path in a round of the model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Visit {
+    component: ComponentId,
+    /// The rate reaching it other than from a queue, and what that adds to
+    /// its utilization.
+    direct: Option<(f64, Added)>,
+    /// The rate into it, when it is a queue.
+    inflow: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Added {
+    /// No `capacity`: no utilization.
+    Nothing,
+    /// λ / (c·μ).
+    Share(f64),
+    /// A rate into no capacity at all.
+    Saturates,
+}
+
+impl Visit {
+    /// Adds the visit to a component's sums, as every round does (the one
+    /// place the sums are written, so a sum re-run over the same visits in
+    /// the same order is the same number to the bit).
+    fn add_to(&self, direct: &mut f64, utilization: &mut f64, inflow: &mut f64) {
+        if let Some((rate, added)) = self.direct {
+            *direct += rate;
+            match added {
+                Added::Nothing => {}
+                Added::Share(share) => *utilization += share,
+                Added::Saturates => *utilization = f64::INFINITY,
+            }
+        }
+        if let Some(rate) = self.inflow {
+            *inflow += rate;
+        }
+    }
+}
+
+/// One component's sums, for the few a change reaches.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    direct: f64,
+    utilization: f64,
+    inflow: f64,
+}
+
+impl Sums {
+    fn add(&mut self, visit: &Visit) {
+        visit.add_to(&mut self.direct, &mut self.utilization, &mut self.inflow);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Flows walked on this thread, for tests that bound the work.
+    pub(crate) static WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Walks one flow's path, telling `visit` what it adds at each node (one
+/// call per node, in path order).
+fn walk_flow<L: Lists + ?Sized>(
     design: &Design,
-    flow: &crate::model::Flow,
-    consumers: &[Vec<ComponentId>],
-    ratio: &[f64],
+    flow: &Flow,
+    consumers: &L,
+    ratio: &impl Fn(ComponentId) -> f64,
     stalled: &Stalled,
-    round: &mut Round,
+    visit: &mut impl FnMut(Visit),
 ) {
+    #[cfg(test)]
+    WALKS.with(|walks| walks.set(walks.get() + 1));
     let mut rate = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
     let last = flow.path.len().saturating_sub(1);
     for (idx, &id) in flow.path.iter().enumerate() {
@@ -258,39 +450,49 @@ fn walk_flow(
             .checked_sub(1)
             .and_then(|hop| flow.hops.get(hop))
             .map(|link| design.link(*link));
+        let mut here = Visit {
+            component: id,
+            direct: None,
+            inflow: None,
+        };
         match previous {
             Some(queue) if design.component(queue).kind == Kind::Queue => {
                 // A consumer: its intake comes from the queue's totals; what
                 // it passes on is this flow's share of what it takes.
-                let list = &consumers[queue.index()];
+                let list = consumers.of(queue);
                 if stalled.contains(&(queue, id)) || !list.contains(&id) {
                     rate = 0.0;
                 } else {
-                    rate *= share(design, queue, list.len()) * ratio[id.index()];
+                    rate *= share(design, queue, list.len()) * ratio(id);
                 }
             }
             _ if component.kind == Kind::Client => {}
             _ => {
-                round.direct[id.index()] += rate;
-                if let Some(capacity) = hop_capacity(component, flow.op, incoming) {
-                    if capacity > 0.0 {
-                        round.utilization[id.index()] += rate / capacity;
-                    } else if rate > 0.0 {
-                        round.utilization[id.index()] = f64::INFINITY;
-                    }
-                }
+                let added = match hop_capacity(component, flow.op, incoming) {
+                    Some(capacity) if capacity > 0.0 => Added::Share(rate / capacity),
+                    Some(_) if rate > 0.0 => Added::Saturates,
+                    _ => Added::Nothing,
+                };
+                here.direct = Some((rate, added));
             }
         }
         if component.kind == Kind::Queue {
-            round.inflow[id.index()] += rate;
+            here.inflow = Some(rate);
         }
+        visit(here);
         if component.kind.is_cache_like() && idx < last {
             rate *= 1.0 - component.hit_ratio().clamp(0.0, 1.0);
         }
     }
 }
 
-fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], stalled: &Stalled, round: Round) -> Capacity {
+fn finish(
+    design: &Design,
+    consumers: &[Vec<ComponentId>],
+    ratio: &[f64],
+    stalled: &Stalled,
+    round: &Round,
+) -> Capacity {
     let mut components = Vec::new();
     for id in design.component_ids() {
         let component = design.component(id);
@@ -298,68 +500,568 @@ fn finish(design: &Design, consumers: &[Vec<ComponentId>], ratio: &[f64], stalle
             continue;
         }
         let idx = id.index();
-        let consumed = round.intake[idx] * ratio[idx];
-        let direct = round.direct[idx];
-        let load = direct + consumed;
-        let nominal = hop_capacity(component, Op::Write, None);
-        let utilization = nominal.map(|capacity| {
-            let from_queues = if capacity > 0.0 { consumed / capacity } else { 0.0 };
-            round.utilization[idx] + from_queues
-        });
-        let capacity_rps = match utilization {
-            Some(rho) if rho > 0.0 && rho.is_finite() && load > 0.0 => Some(load / rho),
-            _ => nominal,
-        };
-        components.push(ComponentLoad {
-            component: id,
-            load_rps: load,
-            direct_rps: direct,
-            consumed_rps: consumed,
-            offered_rps: round.intake[idx],
-            capacity_rps,
-            utilization,
-        });
+        components.push(component_load(
+            design,
+            id,
+            round.direct[idx],
+            round.utilization[idx],
+            round.intake[idx],
+            ratio[idx],
+        ));
     }
     let mut queues = Vec::new();
     for id in design.component_ids() {
-        let component = design.component(id);
-        if component.kind != Kind::Queue {
+        if design.component(id).kind != Kind::Queue {
             continue;
         }
-        let list = &consumers[id.index()];
-        let in_rps = round.inflow[id.index()];
-        let each = in_rps * share(design, id, list.len());
-        let taken = list.iter().map(|consumer| {
-            if stalled.contains(&(id, *consumer)) {
-                0.0
-            } else {
-                each * ratio[consumer.index()]
-            }
-        });
-        let out_rps = if list.is_empty() {
-            0.0
-        } else {
-            match component.queue_pattern {
-                QueuePattern::WorkQueue => taken.sum(),
-                QueuePattern::PubSub => taken.fold(f64::INFINITY, f64::min),
-            }
-        };
-        let out_rps = out_rps.min(in_rps);
-        queues.push(QueueLoad {
-            queue: id,
-            in_rps,
-            out_rps,
-            growth_per_hour: ((in_rps - out_rps) * 3600.0).max(0.0),
-            consumers: list.clone(),
-        });
+        queues.push(queue_load(
+            design,
+            id,
+            round.inflow[id.index()],
+            consumers.of(id),
+            |consumer| ratio[consumer.index()],
+            stalled,
+        ));
     }
     Capacity { components, queues }
+}
+
+/// A component's figures from its sums: direct load, its utilization, what
+/// its queues offer it and the share of that it takes.
+fn component_load(
+    design: &Design,
+    id: ComponentId,
+    direct: f64,
+    direct_utilization: f64,
+    intake: f64,
+    ratio: f64,
+) -> ComponentLoad {
+    let component = design.component(id);
+    let consumed = intake * ratio;
+    let load = direct + consumed;
+    let nominal = hop_capacity(component, Op::Write, None);
+    let utilization = nominal.map(|capacity| {
+        let from_queues = if capacity > 0.0 { consumed / capacity } else { 0.0 };
+        direct_utilization + from_queues
+    });
+    let capacity_rps = match utilization {
+        Some(rho) if rho > 0.0 && rho.is_finite() && load > 0.0 => Some(load / rho),
+        _ => nominal,
+    };
+    ComponentLoad {
+        component: id,
+        load_rps: load,
+        direct_rps: direct,
+        consumed_rps: consumed,
+        offered_rps: intake,
+        capacity_rps,
+        utilization,
+    }
+}
+
+fn queue_load(
+    design: &Design,
+    id: ComponentId,
+    in_rps: f64,
+    list: &[ComponentId],
+    ratio: impl Fn(ComponentId) -> f64,
+    stalled: &Stalled,
+) -> QueueLoad {
+    let each = in_rps * share(design, id, list.len());
+    let taken = list.iter().map(|consumer| {
+        if stalled.contains(&(id, *consumer)) {
+            0.0
+        } else {
+            each * ratio(*consumer)
+        }
+    });
+    let out_rps = if list.is_empty() {
+        0.0
+    } else {
+        match design.component(id).queue_pattern {
+            QueuePattern::WorkQueue => taken.sum(),
+            QueuePattern::PubSub => taken.fold(f64::INFINITY, f64::min),
+        }
+    };
+    let out_rps = out_rps.min(in_rps);
+    QueueLoad {
+        queue: id,
+        in_rps,
+        out_rps,
+        growth_per_hour: ((in_rps - out_rps) * 3600.0).max(0.0),
+        consumers: list.to_vec(),
+    }
+}
+
+// ----------------------------------------------------------------------
+// Re-running a change
+
+/// The capacity model of a design, kept with what each flow added where,
+/// so that a change to a few components (a failure, a fix) is re-run on
+/// the flows it can reach instead of the whole design: `hld explain` asks
+/// that question once per component and once per finding.
+///
+/// Flows interact only through the consumers of queues (a consumer's take
+/// ratio depends on every flow that feeds its queues or calls it
+/// directly), so the flows fall into groups that settle independently. A
+/// change re-runs the groups of the flows through the components it
+/// touches, then re-adds, for each component those flows reach, what every
+/// flow through it adds there, in declaration order: the same additions in
+/// the same order as [`capacity_with`] on the changed design, so the same
+/// figures to the bit (the tests compare the two on every example and on
+/// random designs).
+pub struct CapacityBase {
+    pub capacity: Capacity,
+    /// Consumers by queue, with nothing stalled.
+    consumers: Vec<Vec<ComponentId>>,
+    /// The queues each component consumes from.
+    feeds: Vec<Vec<ComponentId>>,
+    ratio: Vec<f64>,
+    intake: Vec<f64>,
+    /// Per flow, what it adds at each node of its path.
+    visits: Vec<Vec<Visit>>,
+    /// Per component, every (flow, position) at which a flow's path passes
+    /// it, in the order the model adds them.
+    at: Vec<Vec<(FlowId, u32)>>,
+    /// Per flow, its group; per component, its group when it is a consumer.
+    flow_group: Vec<u32>,
+    consumer_group: Vec<Option<u32>>,
+    group_flows: Vec<Vec<FlowId>>,
+    group_consumers: Vec<Vec<ComponentId>>,
+}
+
+/// The figures a change can move: every component and queue its flows
+/// reach, in declaration order, after the change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityChange {
+    /// Clients aside.
+    pub components: Vec<ComponentLoad>,
+    pub queues: Vec<QueueLoad>,
+}
+
+impl CapacityChange {
+    pub fn component(&self, id: ComponentId) -> Option<&ComponentLoad> {
+        self.components
+            .binary_search_by_key(&id, |load| load.component)
+            .ok()
+            .and_then(|idx| self.components.get(idx))
+    }
+
+    pub fn queue(&self, id: ComponentId) -> Option<&QueueLoad> {
+        self.queues
+            .binary_search_by_key(&id, |load| load.queue)
+            .ok()
+            .and_then(|idx| self.queues.get(idx))
+    }
+}
+
+impl CapacityBase {
+    pub fn new(design: &Design) -> CapacityBase {
+        let stalled = Stalled::new();
+        let consumers = consumers(design, &stalled);
+        let settled = settle(design, &consumers, &stalled, true);
+        let capacity = finish(design, &consumers, &settled.ratio, &stalled, &settled.round);
+        let n = design.components.len();
+        let mut feeds = vec![Vec::new(); n];
+        for (queue_idx, list) in consumers.iter().enumerate() {
+            for consumer in list {
+                feeds[consumer.index()].push(ComponentId(queue_idx as u32));
+            }
+        }
+        let mut at: Vec<Vec<(FlowId, u32)>> = vec![Vec::new(); n];
+        for (flow_id, flow) in design.flow_ids().zip(&design.flows) {
+            for (position, id) in flow.path.iter().enumerate() {
+                at[id.index()].push((flow_id, position as u32));
+            }
+        }
+        // Groups: a flow joins every consumer it calls or steps into and
+        // every consumer of the queues it passes.
+        let n_flows = design.flows.len();
+        let mut sets = DisjointSets::new(n_flows + n);
+        for (flow_idx, flow) in design.flows.iter().enumerate() {
+            for id in &flow.path {
+                if !feeds[id.index()].is_empty() {
+                    sets.union(flow_idx, n_flows + id.index());
+                }
+                for consumer in &consumers[id.index()] {
+                    sets.union(flow_idx, n_flows + consumer.index());
+                }
+            }
+        }
+        let mut group_of_root: FxHashMap<usize, u32> = FxHashMap::default();
+        let mut group_flows: Vec<Vec<FlowId>> = Vec::new();
+        let mut group_consumers: Vec<Vec<ComponentId>> = Vec::new();
+        let mut group = |root: usize| -> u32 {
+            *group_of_root.entry(root).or_insert_with(|| {
+                group_flows.push(Vec::new());
+                group_consumers.push(Vec::new());
+                (group_flows.len() - 1) as u32
+            })
+        };
+        let mut flow_group = Vec::with_capacity(n_flows);
+        for flow_idx in 0..n_flows {
+            let id = group(sets.find(flow_idx));
+            flow_group.push(id);
+        }
+        let mut consumer_group = vec![None; n];
+        for idx in 0..n {
+            if !feeds[idx].is_empty() {
+                consumer_group[idx] = Some(group(sets.find(n_flows + idx)));
+            }
+        }
+        for (flow_idx, id) in flow_group.iter().enumerate() {
+            group_flows[*id as usize].push(FlowId(flow_idx as u32));
+        }
+        for (idx, id) in consumer_group.iter().enumerate() {
+            if let Some(id) = id {
+                group_consumers[*id as usize].push(ComponentId(idx as u32));
+            }
+        }
+        CapacityBase {
+            capacity,
+            consumers,
+            feeds,
+            ratio: settled.ratio,
+            intake: settled.round.intake,
+            visits: settled.visits,
+            at,
+            flow_group,
+            consumer_group,
+            group_flows,
+            group_consumers,
+        }
+    }
+
+    /// The flows whose path passes `id`, in declaration order, each once.
+    pub fn flows_through(&self, id: ComponentId) -> impl Iterator<Item = FlowId> + '_ {
+        let at = self.at.get(id.index()).map_or(&[][..], Vec::as_slice);
+        at.iter()
+            .enumerate()
+            .filter(move |(idx, (flow, _))| *idx == 0 || at[idx - 1].0 != *flow)
+            .map(|(_, (flow, _))| *flow)
+    }
+
+    /// The queues `id` consumes from.
+    pub fn feeds(&self, id: ComponentId) -> &[ComponentId] {
+        self.feeds.get(id.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The figures after a change: `design` is the changed design (the same
+    /// components, links and flows, with some properties changed and some
+    /// paths cut short), `stalled` its stalled consumers, and `seeds` every
+    /// component whose properties, paths through it or consumers changed
+    /// (both ends of a changed link). Only what the flows through the seeds
+    /// reach is recomputed and returned; everything else is as in
+    /// [`CapacityBase::capacity`].
+    pub fn recompute(&self, design: &Design, stalled: &Stalled, seeds: &[ComponentId]) -> CapacityChange {
+        let mut groups: Vec<u32> = Vec::new();
+        for seed in seeds {
+            groups.extend(self.flows_through(*seed).map(|flow| self.flow_group[flow.index()]));
+            groups.extend(self.consumer_group.get(seed.index()).copied().flatten());
+        }
+        for (queue, consumer) in stalled {
+            for id in [queue, consumer] {
+                groups.extend(self.flows_through(*id).map(|flow| self.flow_group[flow.index()]));
+                groups.extend(self.consumer_group.get(id.index()).copied().flatten());
+            }
+        }
+        groups.sort_unstable();
+        groups.dedup();
+        let mut flows: Vec<FlowId> = groups
+            .iter()
+            .flat_map(|group| self.group_flows[*group as usize].iter().copied())
+            .collect();
+        flows.sort_unstable();
+        let mut group_consumers: Vec<ComponentId> = groups
+            .iter()
+            .flat_map(|group| self.group_consumers[*group as usize].iter().copied())
+            .collect();
+        group_consumers.sort_unstable();
+        let mut patched = FxHashMap::default();
+        for (queue, _) in stalled {
+            if design.component(*queue).queue_pattern == QueuePattern::WorkQueue && !patched.contains_key(queue) {
+                let list: Vec<ComponentId> = self
+                    .consumers
+                    .of(*queue)
+                    .iter()
+                    .copied()
+                    .filter(|consumer| !stalled.contains(&(*queue, *consumer)))
+                    .collect();
+                patched.insert(*queue, list);
+            }
+        }
+        let lists = Patched {
+            base: &self.consumers,
+            patched,
+        };
+        let settled = self.settle_groups(design, &lists, stalled, &flows, &group_consumers);
+
+        // Every component the re-run flows pass (on their paths before the
+        // change), the seeds and the groups' consumers.
+        let mut reach: Vec<ComponentId> = flows
+            .iter()
+            .flat_map(|flow| self.visits[flow.index()].iter().map(|visit| visit.component))
+            .chain(seeds.iter().copied())
+            .chain(stalled.iter().flat_map(|(queue, consumer)| [*queue, *consumer]))
+            .chain(group_consumers.iter().copied())
+            .filter(|id| id.index() < design.components.len())
+            .collect();
+        reach.sort_unstable();
+        reach.dedup();
+        let ratio_of = |id: ComponentId| match settled.ratio.get(&id) {
+            Some(ratio) => *ratio,
+            None => self.ratio[id.index()],
+        };
+        let mut change = CapacityChange::default();
+        for id in reach {
+            if design.component(id).kind == Kind::Client {
+                continue;
+            }
+            let mut sums = Sums::default();
+            for (flow, position) in &self.at[id.index()] {
+                let visit = match flows.binary_search(flow) {
+                    Ok(slot) => settled.visits[slot].get(*position as usize),
+                    Err(_) => self.visits[flow.index()].get(*position as usize),
+                };
+                if let Some(visit) = visit {
+                    sums.add(visit);
+                }
+            }
+            let intake = if group_consumers.binary_search(&id).is_ok() {
+                settled.intake.get(&id).copied().unwrap_or(0.0)
+            } else {
+                self.intake[id.index()]
+            };
+            change.components.push(component_load(
+                design,
+                id,
+                sums.direct,
+                sums.utilization,
+                intake,
+                ratio_of(id),
+            ));
+            if design.component(id).kind == Kind::Queue {
+                change
+                    .queues
+                    .push(queue_load(design, id, sums.inflow, lists.of(id), ratio_of, stalled));
+            }
+        }
+        change
+    }
+
+    /// [`settle`] over some groups of flows only.
+    fn settle_groups(
+        &self,
+        design: &Design,
+        lists: &Patched<'_>,
+        stalled: &Stalled,
+        flows: &[FlowId],
+        consumers: &[ComponentId],
+    ) -> SettledGroups {
+        let mut ratio: FxHashMap<ComponentId, f64> = consumers.iter().map(|id| (*id, 1.0)).collect();
+        let mut visits: Vec<Vec<Visit>> = vec![Vec::new(); flows.len()];
+        let mut state_intake: FxHashMap<ComponentId, f64> = FxHashMap::default();
+        for _ in 0..rounds(design) {
+            let mut sums: FxHashMap<ComponentId, Sums> = FxHashMap::default();
+            state_intake.clear();
+            {
+                let ratio_of = |id: ComponentId| ratio.get(&id).copied().unwrap_or(1.0);
+                for (slot, flow) in flows.iter().enumerate() {
+                    let list = &mut visits[slot];
+                    list.clear();
+                    walk_flow(design, design.flow(*flow), lists, &ratio_of, stalled, &mut |visit| {
+                        sums.entry(visit.component).or_default().add(&visit);
+                        list.push(visit);
+                    });
+                }
+            }
+            // The intake of the groups' consumers: their queues in
+            // declaration order, as `settle` adds them (a queue no flow of
+            // these groups passes offers them nothing).
+            let mut queues: Vec<ComponentId> = sums
+                .keys()
+                .copied()
+                .filter(|id| design.component(*id).kind == Kind::Queue)
+                .collect();
+            queues.sort_unstable();
+            let mut intake: FxHashMap<ComponentId, f64> = FxHashMap::default();
+            for queue in queues {
+                let list = lists.of(queue);
+                if list.is_empty() {
+                    continue;
+                }
+                let each = sums[&queue].inflow * share(design, queue, list.len());
+                for consumer in list {
+                    if !stalled.contains(&(queue, *consumer)) {
+                        *intake.entry(*consumer).or_insert(0.0) += each;
+                    }
+                }
+            }
+            let mut next: FxHashMap<ComponentId, f64> = FxHashMap::default();
+            let mut settled = true;
+            for id in consumers {
+                let offered = intake.get(id).copied().unwrap_or(0.0);
+                let value = if offered <= 0.0 {
+                    1.0
+                } else {
+                    let utilization = sums.get(id).map_or(0.0, |sums| sums.utilization);
+                    state_intake.insert(*id, offered);
+                    take(design.component(*id), offered, utilization) / offered
+                };
+                // `==`, as `settle` compares its vectors.
+                if ratio.get(id).copied() != Some(value) {
+                    settled = false;
+                }
+                next.insert(*id, value);
+            }
+            if settled {
+                break;
+            }
+            ratio = next;
+        }
+        SettledGroups {
+            ratio,
+            intake: state_intake,
+            visits,
+        }
+    }
+}
+
+#[cfg(test)]
+impl CapacityBase {
+    /// The whole model after a change: the baseline with what the change
+    /// recomputed put in.
+    fn merged(&self, change: &CapacityChange) -> Capacity {
+        Capacity {
+            components: self
+                .capacity
+                .components
+                .iter()
+                .map(|load| change.component(load.component).unwrap_or(load).clone())
+                .collect(),
+            queues: self
+                .capacity
+                .queues
+                .iter()
+                .map(|load| change.queue(load.queue).unwrap_or(load).clone())
+                .collect(),
+        }
+    }
+}
+
+struct SettledGroups {
+    ratio: FxHashMap<ComponentId, f64>,
+    intake: FxHashMap<ComponentId, f64>,
+    /// Per flow re-run, in the order given.
+    visits: Vec<Vec<Visit>>,
+}
+
+/// Union-find over flows and components, for the groups of
+/// [`CapacityBase`].
+struct DisjointSets {
+    parent: Vec<usize>,
+}
+
+impl DisjointSets {
+    fn new(n: usize) -> DisjointSets {
+        DisjointSets {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.parent[a.max(b)] = a.min(b);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimate::corpus;
     use crate::estimate::test_design;
+
+    /// Bitwise equality, NaN included.
+    fn same(a: &Capacity, b: &Capacity) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    /// Changes a component the way a fix or a failure does.
+    fn change(component: &mut Component, how: usize) {
+        match how % 5 {
+            0 => component.replicas = component.replicas.saturating_add(3),
+            1 => component.capacity = Some(component.capacity.unwrap_or(50.0) * 0.25),
+            2 => component.hit_ratio_declared = Some(0.0),
+            3 => {
+                component.ha_mode = Some(HaMode::ActiveActive);
+                component.replication = match component.replication {
+                    Replication::None => Replication::PrimaryReplica {
+                        replicas: 2,
+                        mode: crate::model::ReplicationMode::Sync,
+                        failover: crate::model::Failover::Auto,
+                    },
+                    ref other => other.clone(),
+                };
+            }
+            _ => component.capacity = None,
+        }
+    }
+
+    #[test]
+    fn a_change_re_run_on_the_flows_it_reaches_matches_the_whole_model() {
+        let mut checked = 0;
+        for (name, design) in corpus::designs(&[100, 300], 300) {
+            let base = CapacityBase::new(&design);
+            assert!(same(&base.capacity, &capacity(&design)), "{name}: baseline");
+            let n = design.components.len();
+            // Every component of small designs, a sample of big ones.
+            let step = (n / 60).max(1);
+            for (round, idx) in (0..n).step_by(step).enumerate() {
+                let id = ComponentId(idx as u32);
+                let mut changed = design.clone();
+                change(&mut changed.components[idx], round + idx);
+                let mut seeds = vec![id];
+                // Now and then, cut a flow through it short, as a failure does.
+                if round % 3 == 0
+                    && let Some(flow) = base.flows_through(id).next()
+                {
+                    let path = &mut changed.flows[flow.index()].path;
+                    let keep = path.iter().position(|c| *c == id).unwrap_or(0);
+                    path.truncate(keep);
+                    let hops = &mut changed.flows[flow.index()].hops;
+                    hops.truncate(keep.saturating_sub(1));
+                }
+                // And stall it as a consumer of its queues.
+                let mut stalled = Stalled::new();
+                if round % 2 == 1 {
+                    for queue in base.feeds(id) {
+                        stalled.insert((*queue, id));
+                    }
+                    seeds.extend(base.feeds(id));
+                }
+                let whole = capacity_with(&changed, &stalled);
+                let change = base.recompute(&changed, &stalled, &seeds);
+                assert!(
+                    same(&base.merged(&change), &whole),
+                    "{name}: change {} of {}",
+                    round + idx,
+                    design.component(id).id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 3000, "{checked}");
+    }
 
     #[test]
     fn black_friday_queue_grows_540k_an_hour() {

@@ -361,7 +361,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
                 } else {
                     "met"
                 };
-                let _ = writeln!(out, "  {label} {} <= {}: {verdict}", ms(value), ms(target));
+                let _ = writeln!(out, "  {label} {}, needs ≤ {}: {verdict}", ms(value), ms(target));
             }
         }
         if let Some(target) = flow.slo.availability {
@@ -372,7 +372,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
             };
             let _ = writeln!(
                 out,
-                "  availability {} >= {}: {verdict}",
+                "  availability {}, needs ≥ {}: {verdict}",
                 percent(availability.value),
                 number::slo_percent(target)
             );

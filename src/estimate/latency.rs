@@ -11,7 +11,7 @@
 
 use super::dist::{Law, LawCache, Scratch};
 use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
-use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId, Origin, RegionId, Slo};
+use crate::model::{Component, ComponentId, Design, Fanout, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
 #[derive(Clone, Debug, PartialEq)]
@@ -171,6 +171,28 @@ pub fn node_latency(p50: f64, p99: f64) -> NodeLatency {
         law: Law::fit(p50, p99),
         shards: 1,
     }
+}
+
+/// Whether the latency model sees the same component in `a` and `b` (one
+/// component before and after a change): [`PathModel::new`] and
+/// [`link_round_trip`] read nothing else of a component, so every flow
+/// through it keeps its latency figures to the bit. `false` when unsure
+/// (a NaN figure).
+pub fn same_latency_inputs(a: &Component, b: &Component) -> bool {
+    a.kind == b.kind
+        && a.latency == b.latency
+        && a.shard.as_ref().map(|shard| shard.count) == b.shard.as_ref().map(|shard| shard.count)
+        && a.hit_ratio().to_bits() == b.hit_ratio().to_bits()
+        && a.region == b.region
+}
+
+/// [`same_latency_inputs`] for a link.
+pub fn same_link_latency_inputs(a: &Link, b: &Link) -> bool {
+    a.from == b.from
+        && a.to == b.to
+        && a.mode == b.mode
+        && a.fanout == b.fanout
+        && a.latency_ms.map(f64::to_bits) == b.latency_ms.map(f64::to_bits)
 }
 
 impl PathModel {

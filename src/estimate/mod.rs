@@ -12,6 +12,8 @@
 
 pub mod availability;
 pub mod capacity;
+#[cfg(test)]
+pub(crate) mod corpus;
 pub mod dist;
 pub mod explain;
 pub mod fft;
@@ -129,8 +131,16 @@ pub fn estimate(design: &Design, flows: Option<&[FlowId]>) -> Estimates {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Flow estimates computed on this thread, for tests that bound the work.
+    pub(crate) static FLOW_ESTIMATES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The estimate of one flow (latency, availability, outcomes, SLO verdict).
 pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
+    #[cfg(test)]
+    FLOW_ESTIMATES.with(|count| count.set(count.get() + 1));
     let flow = design.flow(id);
     let model = PathModel::new(design, flow, LatencyOptions::default());
     let latency = latency::figures(&model, cache);
@@ -170,8 +180,9 @@ pub fn outcomes(model: &PathModel) -> Vec<Outcome> {
         .collect()
 }
 
-/// Runs `work` over `ids` on up to two threads (the machine has two cores),
-/// each with its own cache of laws; results keep the order of `ids`.
+/// Runs `work` over `ids` on as many threads as the machine has cores, at
+/// most four (one thread under 64 flows), each with its own cache of laws;
+/// results keep the order of `ids`.
 fn parallel_map<T: Send>(ids: &[FlowId], work: impl Fn(&mut LawCache, FlowId) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     if ids.len() < 64 || threads < 2 {

@@ -19,11 +19,15 @@
 //! New figures come from the estimate engine itself, run on a copy of the
 //! design with the failure applied (paths cut where requests stop, bypassed
 //! caches at hit ratio 0, stalled consumers taking nothing), so no formula
-//! is written twice. Pure: no IO, no findings.
+//! is written twice. Only what the failure reaches is re-run: the flows
+//! through the failed components (every flow for a partition) and the
+//! capacity model on the flows that share queue consumers with them
+//! (`CapacityBase::recompute`), the same figures as a whole re-run to the
+//! bit; `hld explain` asks once per component. Pure: no IO, no findings.
 
 use std::collections::BTreeSet;
 
-use super::capacity::{Capacity, ComponentLoad, QueueLoad, Stalled, capacity_with};
+use super::capacity::{CapacityBase, ComponentLoad, QueueLoad, Stalled};
 use super::dist::LawCache;
 use super::{Estimates, FlowEstimate, estimate, flow_estimate};
 use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId};
@@ -89,6 +93,41 @@ pub struct BackgroundStop {
     pub stalled_consumer: Option<ComponentId>,
 }
 
+/// A flow's SLO verdict before the scenario and under it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SloChange {
+    /// Met before, met under the scenario.
+    StillMet,
+    /// Met before, missed under the scenario (a flow that fails misses it).
+    NowMissed,
+    /// Missed before, and still missed.
+    StillMissed,
+    /// Missed before, met under the scenario (a failed cdn or cache no
+    /// longer counts towards availability).
+    NowMet,
+}
+
+impl SloChange {
+    pub fn new(met_before: bool, met_after: bool) -> SloChange {
+        match (met_before, met_after) {
+            (true, true) => SloChange::StillMet,
+            (true, false) => SloChange::NowMissed,
+            (false, false) => SloChange::StillMissed,
+            (false, true) => SloChange::NowMet,
+        }
+    }
+
+    /// `still_met`, `now_missed`, `still_missed`, `now_met`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloChange::StillMet => "still_met",
+            SloChange::NowMissed => "now_missed",
+            SloChange::StillMissed => "still_missed",
+            SloChange::NowMet => "now_met",
+        }
+    }
+}
+
 /// One flow under the scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowWhatIf {
@@ -102,9 +141,32 @@ pub struct FlowWhatIf {
     /// Failed cdns and caches its requests now go past on the miss path.
     pub bypassed: Vec<ComponentId>,
     pub background: Option<BackgroundStop>,
+    /// Whether it met its SLO before and meets it under the scenario;
+    /// `None` when it has no SLO.
+    pub slo: Option<SloChange>,
 }
 
 impl FlowWhatIf {
+    fn new(flow: FlowId, before: &FlowEstimate, after: Option<FlowEstimate>, trace: Trace) -> FlowWhatIf {
+        let slo = before.slo.as_ref().map(|verdict| {
+            let met_after = after
+                .as_ref()
+                .and_then(|after| after.slo.as_ref())
+                .is_some_and(|verdict| verdict.met);
+            SloChange::new(verdict.met, met_after)
+        });
+        FlowWhatIf {
+            flow,
+            rps: before.rps,
+            before: before.clone(),
+            after,
+            slo,
+            failed_at: trace.failed_at,
+            bypassed: trace.bypassed,
+            background: trace.background,
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.after.is_none()
     }
@@ -271,16 +333,16 @@ fn trace(design: &Design, flow: FlowId, scenario: &Scenario) -> Trace {
 pub struct WhatIfEngine<'a> {
     design: &'a Design,
     baseline: Estimates,
+    base: CapacityBase,
+    /// A copy of the design that each run changes and puts back, so that a
+    /// run costs what the scenario reaches, not a copy of the design.
+    work: Design,
     cache: LawCache,
 }
 
 impl<'a> WhatIfEngine<'a> {
     pub fn new(design: &'a Design) -> WhatIfEngine<'a> {
-        WhatIfEngine {
-            design,
-            baseline: estimate(design, None),
-            cache: LawCache::new(),
-        }
+        WhatIfEngine::with_baseline(design, estimate(design, None))
     }
 
     /// With a baseline already computed (`estimate(design, None)`).
@@ -288,6 +350,8 @@ impl<'a> WhatIfEngine<'a> {
         WhatIfEngine {
             design,
             baseline,
+            base: CapacityBase::new(design),
+            work: design.clone(),
             cache: LawCache::new(),
         }
     }
@@ -296,11 +360,204 @@ impl<'a> WhatIfEngine<'a> {
         &self.baseline
     }
 
-    /// The design under the scenario. Costs a copy of the design and one
-    /// pass of the capacity model; latency is recomputed only for flows
-    /// that now miss a failed cache.
+    /// The design under the scenario: every flow, every component but
+    /// clients and every queue, as `hld what-if` prints them.
     pub fn run(&mut self, scenario: &Scenario) -> WhatIf {
+        let changes = self.run_changes(scenario);
+        let mut flows = Vec::with_capacity(self.design.flows.len());
+        let mut changed_flows = changes.flows.into_iter().peekable();
+        for (id, before) in self.design.flow_ids().zip(&self.baseline.flows) {
+            match changed_flows.next_if(|flow| flow.flow == id) {
+                Some(flow) => flows.push(flow),
+                None => flows.push(FlowWhatIf::new(id, before, Some(before.clone()), Trace::default())),
+            }
+        }
+        let mut changed_components = changes.components.into_iter().peekable();
+        let components = self
+            .baseline
+            .capacity
+            .components
+            .iter()
+            .map(
+                |load| match changed_components.next_if(|c| c.component == load.component) {
+                    Some(component) => component,
+                    None => ComponentWhatIf {
+                        component: load.component,
+                        down: scenario.is_down(load.component),
+                        before: load.clone(),
+                        after: (!scenario.is_down(load.component)).then(|| load.clone()),
+                    },
+                },
+            )
+            .collect();
+        let mut changed_queues = changes.queues.into_iter().peekable();
+        let queues = self
+            .baseline
+            .capacity
+            .queues
+            .iter()
+            .map(|load| match changed_queues.next_if(|q| q.queue == load.queue) {
+                Some(queue) => queue,
+                None => QueueWhatIf {
+                    queue: load.queue,
+                    down: scenario.is_down(load.queue),
+                    before: load.clone(),
+                    after: load.clone(),
+                },
+            })
+            .collect();
+        WhatIf {
+            scenario: scenario.clone(),
+            flows,
+            components,
+            queues,
+        }
+    }
+
+    /// The design under the scenario, keeping only what it can change: the
+    /// flows that fail, bypass a cache or lose background work, and the
+    /// components and queues their flows reach (the others are as in the
+    /// baseline), each list in declaration order. Costs what the scenario
+    /// reaches: the flows through the failed components (every flow for a
+    /// partition), the capacity model re-run on the flows that share queue
+    /// consumers with them, latency only for flows that now miss a cache.
+    pub fn run_changes(&mut self, scenario: &Scenario) -> WhatIf {
         let design = self.design;
+        let candidates: Vec<FlowId> = if scenario.partition.is_some() {
+            design.flow_ids().collect()
+        } else {
+            let mut flows: Vec<FlowId> = scenario
+                .failed
+                .iter()
+                .flat_map(|id| self.base.flows_through(*id))
+                .collect();
+            flows.sort_unstable();
+            flows.dedup();
+            flows
+        };
+        let traces: Vec<(FlowId, Trace)> = candidates
+            .into_iter()
+            .map(|id| (id, trace(design, id, scenario)))
+            .filter(|(_, trace)| *trace != Trace::default())
+            .collect();
+        let mut stalled = Stalled::new();
+        let mut seeds: Vec<ComponentId> = scenario.failed.clone();
+        for (id, trace) in &traces {
+            if let Some(keep) = trace.keep {
+                let flow = &mut self.work.flows[id.index()];
+                flow.path.truncate(keep);
+                flow.hops.truncate(keep.saturating_sub(1));
+            }
+            if let Some(BackgroundStop {
+                held_by: Some(queue),
+                stalled_consumer: Some(consumer),
+                ..
+            }) = &trace.background
+            {
+                stalled.insert((*queue, *consumer));
+            }
+        }
+        if scenario.partition.is_some() {
+            // A consumer cut off from its queue takes nothing from it,
+            // whether or not a flow names the hop.
+            for link_id in design.link_ids() {
+                if scenario.cuts(design, link_id) {
+                    let link = design.link(link_id);
+                    seeds.extend([link.from, link.to]);
+                    if design.component(link.from).kind == Kind::Queue {
+                        stalled.insert((link.from, link.to));
+                    }
+                }
+            }
+        }
+        for &id in &scenario.failed {
+            // A consumer that is down takes nothing from any of its queues.
+            for queue in self.base.feeds(id) {
+                stalled.insert((*queue, id));
+            }
+            // Bypassed where it is on the way: every lookup misses, and it
+            // no longer counts towards availability.
+            let component = &mut self.work.components[id.index()];
+            if component.kind == Kind::Cdn || component.is_optional_cache() {
+                component.hit_ratio_declared = Some(0.0);
+                component.availability = 1.0;
+            }
+        }
+        let capacity = self.base.recompute(&self.work, &stalled, &seeds);
+        let mut flows = Vec::with_capacity(traces.len());
+        for (id, trace) in traces {
+            let before = &self.baseline.flows[id.index()];
+            let after = if trace.failed_at.is_some() {
+                None
+            } else if trace.bypassed.is_empty() {
+                Some(before.clone())
+            } else {
+                let mut after = flow_estimate(&self.work, id, &mut self.cache);
+                // The copy's paths may be cut in the background: report the
+                // background the design declares.
+                after.background.clone_from(&before.background);
+                Some(after)
+            };
+            flows.push(FlowWhatIf::new(id, before, after, trace));
+        }
+        // Put the copy back as it was.
+        for flow in &flows {
+            let (work, original) = (&mut self.work.flows[flow.flow.index()], design.flow(flow.flow));
+            work.path.clone_from(&original.path);
+            work.hops.clone_from(&original.hops);
+        }
+        for &id in &scenario.failed {
+            let (work, original) = (&mut self.work.components[id.index()], design.component(id));
+            work.hit_ratio_declared = original.hit_ratio_declared;
+            work.availability = original.availability;
+        }
+        let before = &self.baseline.capacity;
+        let components = capacity
+            .components
+            .into_iter()
+            .filter_map(|after| {
+                let id = after.component;
+                let down = scenario.is_down(id);
+                Some(ComponentWhatIf {
+                    component: id,
+                    down,
+                    before: before.component(id)?.clone(),
+                    after: (!down).then_some(after),
+                })
+            })
+            .collect();
+        let queues = capacity
+            .queues
+            .into_iter()
+            .filter_map(|after| {
+                let id = after.queue;
+                Some(QueueWhatIf {
+                    queue: id,
+                    down: scenario.is_down(id),
+                    before: before.queue(id)?.clone(),
+                    after,
+                })
+            })
+            .collect();
+        WhatIf {
+            scenario: scenario.clone(),
+            flows,
+            components,
+            queues,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::capacity::{Capacity, capacity_with};
+    use crate::estimate::{corpus, test_design};
+
+    /// The plain computation `run` replaces: the scenario applied to a copy
+    /// of the whole design, the capacity model run over all of it.
+    fn reference(design: &Design, baseline: &Estimates, scenario: &Scenario) -> WhatIf {
+        let mut cache = LawCache::new();
         let traces: Vec<Trace> = design.flow_ids().map(|id| trace(design, id, scenario)).collect();
         let mut changed = design.clone();
         let mut stalled = Stalled::new();
@@ -318,8 +575,6 @@ impl<'a> WhatIfEngine<'a> {
                 stalled.insert((*queue, *consumer));
             }
         }
-        // A consumer cut off from its queue takes nothing from it, whether
-        // or not a flow names the hop.
         for link_id in design.link_ids() {
             let link = design.link(link_id);
             if scenario.cuts(design, link_id) && design.component(link.from).kind == Kind::Queue {
@@ -327,98 +582,121 @@ impl<'a> WhatIfEngine<'a> {
             }
         }
         for &id in &scenario.failed {
-            // A consumer that is down takes nothing from any of its queues.
             for link in &design.links {
                 if link.to == id && design.component(link.from).kind == Kind::Queue {
                     stalled.insert((link.from, id));
                 }
             }
-            // Bypassed where it is on the way: every lookup misses, and it
-            // no longer counts towards availability.
             let component = &mut changed.components[id.index()];
             if component.kind == Kind::Cdn || component.is_optional_cache() {
                 component.hit_ratio_declared = Some(0.0);
                 component.availability = 1.0;
             }
         }
-        let capacity = capacity_with(&changed, &stalled);
-        let mut flows = Vec::with_capacity(design.flows.len());
-        for ((id, trace), before) in design.flow_ids().zip(traces).zip(&self.baseline.flows) {
+        let capacity: Capacity = capacity_with(&changed, &stalled);
+        let mut flows = Vec::new();
+        for ((id, trace), before) in design.flow_ids().zip(traces).zip(&baseline.flows) {
             let after = if trace.failed_at.is_some() {
                 None
             } else if trace.bypassed.is_empty() {
                 Some(before.clone())
             } else {
-                let mut after = flow_estimate(&changed, id, &mut self.cache);
-                // The copy's paths may be cut in the background: report the
-                // background the design declares.
+                let mut after = flow_estimate(&changed, id, &mut cache);
                 after.background.clone_from(&before.background);
                 Some(after)
             };
-            flows.push(FlowWhatIf {
-                flow: id,
-                rps: before.rps,
-                before: before.clone(),
-                after,
-                failed_at: trace.failed_at,
-                bypassed: trace.bypassed,
-                background: trace.background,
-            });
+            flows.push(FlowWhatIf::new(id, before, after, trace));
         }
-        WhatIf {
-            scenario: scenario.clone(),
-            flows,
-            components: components(&self.baseline.capacity, &capacity, scenario),
-            queues: queues(&self.baseline.capacity, &capacity, scenario),
-        }
-    }
-}
-
-fn components(before: &Capacity, after: &Capacity, scenario: &Scenario) -> Vec<ComponentWhatIf> {
-    before
-        .components
-        .iter()
-        .map(|load| {
-            let down = scenario.is_down(load.component);
-            ComponentWhatIf {
-                component: load.component,
-                down,
-                before: load.clone(),
-                after: if down {
-                    None
-                } else {
-                    after.component(load.component).cloned()
-                },
-            }
-        })
-        .collect()
-}
-
-fn queues(before: &Capacity, after: &Capacity, scenario: &Scenario) -> Vec<QueueWhatIf> {
-    before
-        .queues
-        .iter()
-        .map(|load| {
-            let after = after
-                .queues
-                .iter()
-                .find(|queue| queue.queue == load.queue)
-                .cloned()
-                .unwrap_or_else(|| load.clone());
-            QueueWhatIf {
+        let components = baseline
+            .capacity
+            .components
+            .iter()
+            .map(|load| {
+                let down = scenario.is_down(load.component);
+                ComponentWhatIf {
+                    component: load.component,
+                    down,
+                    before: load.clone(),
+                    after: if down {
+                        None
+                    } else {
+                        capacity.component(load.component).cloned()
+                    },
+                }
+            })
+            .collect();
+        let queues = baseline
+            .capacity
+            .queues
+            .iter()
+            .map(|load| QueueWhatIf {
                 queue: load.queue,
                 down: scenario.is_down(load.queue),
                 before: load.clone(),
-                after,
-            }
-        })
-        .collect()
-}
+                after: capacity
+                    .queues
+                    .iter()
+                    .find(|queue| queue.queue == load.queue)
+                    .cloned()
+                    .unwrap_or_else(|| load.clone()),
+            })
+            .collect();
+        WhatIf {
+            scenario: scenario.clone(),
+            flows,
+            components,
+            queues,
+        }
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::estimate::test_design;
+    #[test]
+    fn every_scenario_matches_the_whole_design_re_run() {
+        let mut checked = 0;
+        for (name, design) in corpus::designs(&[100], 200) {
+            let mut engine = WhatIfEngine::new(&design);
+            let baseline = engine.baseline().clone();
+            let mut scenarios: Vec<Scenario> = design.component_ids().map(|id| Scenario::fail([id])).collect();
+            let n = design.components.len() as u32;
+            if n > 3 {
+                scenarios.push(Scenario::fail([ComponentId(1), ComponentId(n / 2), ComponentId(n - 1)]));
+            }
+            for region in 0..design.regions.len() {
+                scenarios.push(Scenario::partition(RegionId(region as u32)));
+                let mut both = Scenario::fail([ComponentId(n / 3)]);
+                both.partition = Some(RegionId(region as u32));
+                scenarios.push(both);
+            }
+            for scenario in &scenarios {
+                let expected = reference(&design, &baseline, scenario);
+                let full = engine.run(scenario);
+                // Debug text compares NaN too, bit for bit in what is printed.
+                assert!(format!("{full:?}") == format!("{expected:?}"), "{name}: {scenario:?}");
+                // What `run_changes` leaves out is unchanged.
+                let changes = engine.run_changes(scenario);
+                for flow in &full.flows {
+                    if let Some(changed) = changes.flows.iter().find(|f| f.flow == flow.flow) {
+                        assert_eq!(changed, flow);
+                    } else {
+                        assert!(flow.unchanged() && !flow.slower(), "{name}: {scenario:?}");
+                    }
+                }
+                for component in &full.components {
+                    match changes.components.iter().find(|c| c.component == component.component) {
+                        Some(changed) => assert_eq!(format!("{changed:?}"), format!("{component:?}")),
+                        None => assert!(!component.changed() && !component.down, "{name}"),
+                    }
+                }
+                for queue in &full.queues {
+                    match changes.queues.iter().find(|q| q.queue == queue.queue) {
+                        Some(changed) => assert_eq!(format!("{changed:?}"), format!("{queue:?}")),
+                        None => assert!(!queue.starts_to_grow() && queue.before == queue.after, "{name}"),
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 3000, "{checked}");
+    }
 
     fn run(text: &str, failed: &[&str]) -> (Design, WhatIf) {
         let design = test_design(text);
@@ -461,6 +739,56 @@ mod tests {
         let db_load = what_if.components.iter().find(|c| c.component == db).unwrap();
         assert!((db_load.before.load_rps - 20.0).abs() < 1e-9);
         assert!((db_load.after.as_ref().unwrap().load_rps - 200.0).abs() < 1e-9);
+    }
+
+    /// LATENCY_MATH with three flows on its path: one whose SLO a failed
+    /// cache breaks, one already over its p99, one held back by the cdn's
+    /// own availability.
+    const SLO_FLOWS: &str = r#"system s {
+      client browser { rps = 1k }
+      cdn edge { hit_ratio = 0.8, ttl = 1h, latency = { p50 = 5ms, p99 = 5ms }, availability = 99% }
+      service app { replicas = 2, latency = { p50 = 10ms, p99 = 10ms } }
+      cache redis_cache : redis {
+        pattern = cache_aside, hit_ratio = 0.9, ttl = 10m, replicas = 2
+        latency = { p50 = 1ms, p99 = 1ms }
+      }
+      database db : postgres {
+        latency = { p50 = 100ms, p99 = 100ms }
+        replication = primary_replica { replicas = 1, mode = sync, failover = auto }
+      }
+      browser -> edge { latency = 20ms }
+      edge -> app { latency = 80ms }
+      app -> redis_cache { latency = 1ms }
+      redis_cache -> db { latency = 1ms }
+      flow met { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p95 = 120ms } }
+      flow missed { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { p99 = 100ms } }
+      flow held { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 300, slo = { availability = 99.9% } }
+      flow free { path = browser -> edge -> app -> redis_cache -> db, op = read, rps = 100 }
+    }"#;
+
+    #[test]
+    fn the_slo_verdict_is_compared_before_and_after() {
+        let slo = |what_if: &WhatIf| -> Vec<Option<SloChange>> { what_if.flows.iter().map(|flow| flow.slo).collect() };
+        // A failed cache: every request past the edge reaches the database,
+        // p95 117 ms → 218 ms.
+        let (_, what_if) = run(SLO_FLOWS, &["redis_cache"]);
+        assert_eq!(
+            slo(&what_if),
+            vec![
+                Some(SloChange::NowMissed),
+                Some(SloChange::StillMissed),
+                Some(SloChange::StillMissed),
+                None
+            ]
+        );
+        // A failed cdn no longer counts: 99% was all that held `held` back.
+        let (_, what_if) = run(SLO_FLOWS, &["edge"]);
+        assert_eq!(what_if.flows[2].slo, Some(SloChange::NowMet));
+        // A failed flow misses its SLO.
+        let (_, what_if) = run(SLO_FLOWS, &["db"]);
+        assert!(what_if.flows[0].failed());
+        assert_eq!(what_if.flows[0].slo, Some(SloChange::NowMissed));
+        assert_eq!(what_if.flows[1].slo, Some(SloChange::StillMissed));
     }
 
     #[test]

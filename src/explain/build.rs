@@ -235,18 +235,18 @@ impl<'a> Builder<'a> {
             .filter_map(|id| self.component(*id).rps)
             .filter(|rps| rps.is_finite())
             .sum();
-        let mut intro = Text::new().rich(&format!(
-            "{} has {} ({}) offering {} requests per second in all, and declares {}.",
-            self.title(),
+        // The title is the system's label, the user's words: plain text,
+        // whatever backticks it has.
+        let mut intro = Text::new().plain(self.title()).rich(&format!(
+            " has {} ({}) offering {} requests per second in all, and declares {}.",
             count(clients.len(), "client"),
             names(design, &clients),
             grouped(offered),
             count(design.flows.len(), "flow")
         ));
         if clients.is_empty() {
-            intro = Text::new().rich(&format!(
-                "{} declares no client, so no load reaches it, and {}.",
-                self.title(),
+            intro = Text::new().plain(self.title()).rich(&format!(
+                " declares no client, so no load reaches it, and {}.",
                 count(design.flows.len(), "flow")
             ));
         }
@@ -382,7 +382,7 @@ impl<'a> Builder<'a> {
             );
         }
         blocks.push(Block::Paragraph(Text::new().rich(&text)));
-        let used_regions: Vec<String> = design
+        let used_regions: Vec<&crate::model::Region> = design
             .regions
             .iter()
             .enumerate()
@@ -392,14 +392,24 @@ impl<'a> Builder<'a> {
                     .iter()
                     .any(|c| c.region.map(|r| r.index()) == Some(*idx))
             })
-            .map(|(_, region)| match &region.label {
-                Some(label) => format!("{} ({label})", region.id),
-                None => region.id.clone(),
-            })
+            .map(|(_, region)| region)
             .collect();
-        blocks.push(Block::Paragraph(Text::new().rich(&match used_regions.len() {
-            0 => "It runs in one place: no component names a region.".to_string(),
-            1 => format!("It runs in one region, {}.", used_regions.join("")),
+        // Region labels are the user's words: plain text.
+        let region_list = |mut text: Text| {
+            for (idx, region) in used_regions.iter().enumerate() {
+                if idx > 0 {
+                    text = text.plain(if idx + 1 == used_regions.len() { " and " } else { ", " });
+                }
+                text = text.plain(region.id.clone());
+                if let Some(label) = &region.label {
+                    text = text.plain(format!(" ({label})"));
+                }
+            }
+            text
+        };
+        blocks.push(Block::Paragraph(match used_regions.len() {
+            0 => Text::new().rich("It runs in one place: no component names a region."),
+            1 => region_list(Text::new().rich("It runs in one region, ")).rich("."),
             n => {
                 let rtts: Vec<String> = design
                     .rtts
@@ -413,13 +423,13 @@ impl<'a> Builder<'a> {
                         )
                     })
                     .collect();
-                let mut text = format!("It spans {n} regions: {}.", join(&used_regions));
+                let mut text = region_list(Text::new().rich(&format!("It spans {n} regions: "))).rich(".");
                 if !rtts.is_empty() {
-                    text.push_str(&format!(" Round trips: {}.", rtts.join(", ")));
+                    text = text.rich(&format!(" Round trips: {}.", rtts.join(", ")));
                 }
                 text
             }
-        })));
+        }));
         blocks.push(Block::Diagram);
         if !design.flows.is_empty() {
             blocks.push(Block::Paragraph(
@@ -433,7 +443,8 @@ impl<'a> Builder<'a> {
                     let sync: Vec<String> = part.nodes.iter().map(|c| self.component(*c).id.clone()).collect();
                     let mut text = Text::new().code(flow.id.clone());
                     if let Some(label) = &flow.label {
-                        text = text.rich(&format!(" ({label})"));
+                        // The user's words: plain text.
+                        text = text.plain(format!(" ({label})"));
                     }
                     text = text.rich(&format!(", {} at {}: ", flow.op, rate(flow.rps)));
                     text = text.rich(&sync.join(" → "));
@@ -512,7 +523,18 @@ impl<'a> Builder<'a> {
                 None => format!("Where requests start (it declares no rps); it calls {to}."),
             },
             Kind::Dns => format!("Resolves names and routes clients to {to}."),
-            Kind::Cdn => format!("Answers cacheable requests at the edge, close to {from}; a miss goes on to {to}."),
+            Kind::Cdn => {
+                let at = if callers.is_empty() {
+                    "at the edge".to_string()
+                } else {
+                    format!("at the edge, close to {from}")
+                };
+                if callees.is_empty() {
+                    format!("Answers cacheable requests {at}; no origin is linked behind it, so a miss ends here.")
+                } else {
+                    format!("Answers cacheable requests {at}; a miss goes on to {to}.")
+                }
+            }
             Kind::LoadBalancer => format!("Spreads the requests of {from} over the instances of {to}."),
             Kind::Gateway => format!(
                 "The front door of the API: {from} {} {to} through it; it routes, authenticates and rate-limits.",
@@ -534,6 +556,9 @@ impl<'a> Builder<'a> {
                     )
                 }
             }
+            Kind::Cache if callees.is_empty() => format!(
+                "Keeps hot data in memory for {from}: a hit is answered here; nothing is linked behind it, so a miss ends here too."
+            ),
             Kind::Cache => format!("Keeps hot data in memory for {from}, in front of {to}: a hit is answered here."),
             Kind::Database => format!(
                 "A system of record that {from} {}.",
@@ -546,8 +571,11 @@ impl<'a> Builder<'a> {
             Kind::Search => format!("A search index that {from} {}.", verb("queries", "query")),
             Kind::External => format!("A third-party API outside the system, called by {from}."),
         };
+        let mut out = Text::new().rich(&text);
+        text.clear();
         if let Some(description) = &component.description {
-            text.push_str(&format!(" The design says: \"{description}\"."));
+            // The user's words: plain text, whatever backticks it has.
+            out = out.plain(format!(" The design says: \"{description}\"."));
         }
         let sync = self.graph.flows_through(id).to_vec();
         let background = self.background_flows(id);
@@ -577,7 +605,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        Text::new().rich(&text)
+        out.rich(&text)
     }
 
     /// The component's declared choices and figures.
@@ -1580,18 +1608,19 @@ impl<'a> Builder<'a> {
             )));
         }
         let mut engine = WhatIfEngine::with_baseline(design, self.baseline.clone());
+        let total: f64 = design.flows.iter().map(|flow| flow.rps).sum();
         let mut items = Vec::new();
         for id in design.component_ids() {
             let component = self.component(id);
             if component.kind == Kind::Client {
                 continue;
             }
-            let what_if = engine.run(&Scenario::fail([id]));
+            let what_if = engine.run_changes(&Scenario::fail([id]));
             items.push(
                 Text::new()
                     .code(component.id.clone())
                     .rich(" fails: ")
-                    .rich(&self.what_if_text(&what_if)),
+                    .rich(&self.what_if_text(&what_if, total)),
             );
         }
         if items.is_empty() {
@@ -1620,12 +1649,12 @@ impl<'a> Builder<'a> {
             let items = regions
                 .into_iter()
                 .map(|region| {
-                    let what_if = engine.run(&Scenario::partition(region));
+                    let what_if = engine.run_changes(&Scenario::partition(region));
                     Text::new()
                         .rich("region ")
                         .code(design.region(region).id.clone())
                         .rich(" cut off: ")
-                        .rich(&self.what_if_text(&what_if))
+                        .rich(&self.what_if_text(&what_if, total))
                 })
                 .collect();
             blocks.push(Block::Bullets(items));
@@ -1633,13 +1662,13 @@ impl<'a> Builder<'a> {
         blocks
     }
 
-    /// One sentence group per what-if: failed flows, slower flows, moved
+    /// One sentence group per what-if (as `WhatIfEngine::run_changes`
+    /// reports it: only what can change): failed flows, slower flows, moved
     /// load, growing queues.
-    fn what_if_text(&self, what_if: &WhatIf) -> String {
+    fn what_if_text(&self, what_if: &WhatIf, total: f64) -> String {
         let design = self.design;
         let mut parts = Vec::new();
         let failed: Vec<FlowId> = what_if.failed_flows().map(|flow| flow.flow).collect();
-        let total: f64 = design.flows.iter().map(|flow| flow.rps).sum();
         if failed.is_empty() {
             parts.push("no flow fails".to_string());
         } else {
@@ -1771,7 +1800,6 @@ impl<'a> Builder<'a> {
                 "The fixes hld can apply to a copy of the design and re-estimate, ranked by what they buy: availability first (failed requests per second avoided), then p99, then headroom.",
             )));
             for (rank, item) in computed.iter().enumerate() {
-                let finding = &item.finding;
                 let Some(change) = &item.change else {
                     continue;
                 };
@@ -1781,12 +1809,21 @@ impl<'a> Builder<'a> {
                     .code(change.what.clone())
                     .rich(" on ")
                     .code(change.on.clone())
-                    .rich(" — fixes ")
-                    .code(finding.code.clone());
-                if let Some(subject) = &finding.subject {
-                    text = text.rich(" on ").code(subject.clone());
+                    .rich(" — fixes ");
+                if let [finding] = item.findings.as_slice() {
+                    text = fixed_finding(text, finding).rich(".");
+                } else {
+                    // One change, several findings asking for it (or for
+                    // part of it): listed once, with each finding.
+                    text = text.rich(&format!("{} findings: ", item.findings.len()));
+                    for (idx, finding) in item.findings.iter().enumerate() {
+                        if idx > 0 {
+                            text = text.rich("; ");
+                        }
+                        text = fixed_finding(text, finding);
+                    }
+                    text = text.rich(".");
                 }
-                text = text.rich(&format!(": {}.", finding.message));
                 blocks.push(Block::Paragraph(text));
                 let effects: Vec<Text> = item.effects.iter().map(|effect| self.effect_text(effect)).collect();
                 if effects.is_empty() {
@@ -1802,7 +1839,10 @@ impl<'a> Builder<'a> {
             blocks.push(Block::Paragraph(
                 Text::new().rich("Fixes with no computed effect, most severe first:"),
             ));
-            let items = rest.iter().map(|item| finding_text(&item.finding)).collect();
+            let items = rest
+                .iter()
+                .flat_map(|item| item.findings.iter().map(finding_text))
+                .collect();
             blocks.push(Block::Bullets(items));
         }
         blocks
@@ -1847,6 +1887,15 @@ impl<'a> Builder<'a> {
             )),
         }
     }
+}
+
+/// "`rule` on `subject`: message", after `text`.
+fn fixed_finding(mut text: Text, finding: &Diagnostic) -> Text {
+    text = text.code(finding.code.clone());
+    if let Some(subject) = &finding.subject {
+        text = text.rich(" on ").code(subject.clone());
+    }
+    text.rich(&format!(": {}", finding.message))
 }
 
 fn finding_text(finding: &Diagnostic) -> Text {

@@ -2,18 +2,21 @@
 //! what they buy. For each finding whose fix hld can apply mechanically
 //! (replicate a load balancer, turn on failover, add the replicas an
 //! overloaded service needs, route a scatter-gather hop to one shard, ...)
-//! the fix is applied to a copy of the design and the copy re-estimated with
-//! the same models: the gain in availability (failed requests per second
-//! avoided), in p99, and in headroom (utilization, queue growth) is model
-//! output, not text. Findings without such a fix follow, most severe first.
+//! the fix is applied to a working copy of the design and what it reaches
+//! re-estimated with the same models: the gain in availability (failed
+//! requests per second avoided), in p99, and in headroom (utilization,
+//! queue growth) is model output, not text. Findings without such a fix
+//! follow, most severe first.
 
 use std::cmp::Ordering;
 
 use crate::analysis::rules::overloaded_component::WARN_AT;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::estimate::availability::{flow_availability, judged_op};
+use crate::estimate::availability::{flow_availability, flow_availability_value, judged_op};
+use crate::estimate::capacity::{CapacityBase, Stalled};
 use crate::estimate::dist::LawCache;
-use crate::estimate::{Estimates, capacity, flow_estimate};
+use crate::estimate::latency::{same_latency_inputs, same_link_latency_inputs};
+use crate::estimate::{Estimates, flow_estimate};
 use crate::model::{
     ComponentId, Design, Failover, Fanout, FlowId, HaMode, Kind, LinkId, Op, QueuePattern, Replication, ReplicationMode,
 };
@@ -47,14 +50,80 @@ pub enum Effect {
 /// A fix in hld syntax and what it applies to: `replicas = 2` on `lb`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Change {
+    /// The settings in hld syntax, `, `-separated.
     pub what: String,
     pub on: String,
+    pub settings: Vec<Setting>,
 }
 
-/// One finding and, when hld can apply its fix, the fix and its effects.
+/// One property a fix sets: `replicas = 2`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// Which property (`replicas`, `mode`, `replication.replicas`, ...).
+    pub key: &'static str,
+    /// The setting in hld syntax.
+    pub text: String,
+    /// For a count where more is at least as good (replicas, nodes,
+    /// primaries), the count.
+    pub count: Option<u32>,
+}
+
+impl Setting {
+    fn new(key: &'static str, text: impl Into<String>) -> Setting {
+        Setting {
+            key,
+            text: text.into(),
+            count: None,
+        }
+    }
+
+    fn count(key: &'static str, text: impl Into<String>, count: u32) -> Setting {
+        Setting {
+            key,
+            text: text.into(),
+            count: Some(count),
+        }
+    }
+
+    /// Setting `self` does at least what setting `other` does.
+    fn covers(&self, other: &Setting) -> bool {
+        self.key == other.key
+            && (self.text == other.text || matches!((self.count, other.count), (Some(a), Some(b)) if a >= b))
+    }
+}
+
+impl Change {
+    fn new(on: &str, settings: Vec<Setting>) -> Change {
+        Change {
+            what: settings
+                .iter()
+                .map(|setting| setting.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            on: on.to_string(),
+            settings,
+        }
+    }
+
+    /// Applying `self` applies `other` too: the same target, and each of
+    /// `other`'s settings made by one of `self`'s (the same, or a count at
+    /// least as large).
+    fn covers(&self, other: &Change) -> bool {
+        self.on == other.on
+            && other
+                .settings
+                .iter()
+                .all(|theirs| self.settings.iter().any(|ours| ours.covers(theirs)))
+    }
+}
+
+/// One change and the findings it fixes (several findings can ask for the
+/// same change, or for one another change includes: it is listed once),
+/// or one finding hld cannot fix mechanically.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Improvement {
-    pub finding: Diagnostic,
+    /// In report order; one when `change` is `None`.
+    pub findings: Vec<Diagnostic>,
     /// `None` when hld cannot apply the fix mechanically.
     pub change: Option<Change>,
     pub effects: Vec<Effect>,
@@ -74,24 +143,84 @@ struct Touched {
     links: Vec<LinkId>,
 }
 
-/// Every finding with its fix and effects, best first.
+/// Every change with the findings it fixes and its effects, best first,
+/// then the findings without a mechanical fix.
 pub fn rank(design: &Design, findings: &[Diagnostic], baseline: &Estimates) -> Vec<Improvement> {
-    let mut cache = LawCache::new();
-    let mut improvements: Vec<(usize, Improvement)> = findings
-        .iter()
-        .enumerate()
-        .map(|(idx, finding)| (idx, improvement(design, finding, baseline, &mut cache)))
-        .collect();
+    let mut ranker = Ranker::new(design, baseline);
+    let candidates: Vec<Improvement> = findings.iter().map(|finding| ranker.improvement(finding)).collect();
+    let mut improvements = group(candidates);
     improvements.sort_by(|(a_idx, a), (b_idx, b)| {
         let computed = b.change.is_some().cmp(&a.change.is_some());
         computed
             .then_with(|| desc(a.availability_gain, b.availability_gain))
             .then_with(|| desc(a.p99_gain_ms, b.p99_gain_ms))
             .then_with(|| desc(a.headroom_gain, b.headroom_gain))
-            .then_with(|| severity_rank(a.finding.severity).cmp(&severity_rank(b.finding.severity)))
+            .then_with(|| severity(a).cmp(&severity(b)))
             .then_with(|| a_idx.cmp(b_idx))
     });
     improvements.into_iter().map(|(_, improvement)| improvement).collect()
+}
+
+/// One entry per change: a candidate whose change another candidate's
+/// covers (the same change, or one that includes it) joins that one with
+/// its findings, so the change that covers the others is listed once with
+/// all their findings. Each entry keeps the index of its first finding, for
+/// the ranking's last tie-break.
+fn group(candidates: Vec<Improvement>) -> Vec<(usize, Improvement)> {
+    let n = candidates.len();
+    let covers = |a: usize, b: usize| match (&candidates[a].change, &candidates[b].change) {
+        (Some(a), Some(b)) => a.covers(b),
+        _ => false,
+    };
+    // Each candidate points to the first one whose change strictly covers
+    // its own, else to the first earlier one with the same change.
+    let next: Vec<usize> = (0..n)
+        .map(|b| {
+            (0..n)
+                .find(|a| covers(*a, b) && !covers(b, *a))
+                .or_else(|| (0..b).find(|a| covers(*a, b)))
+                .unwrap_or(b)
+        })
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for idx in 0..n {
+        // Strict covering only climbs and equal changes only point back, so
+        // the chain ends; bounded all the same.
+        let mut root = idx;
+        for _ in 0..n {
+            if next[root] == root {
+                break;
+            }
+            root = next[root];
+        }
+        members[root].push(idx);
+    }
+    let mut candidates: Vec<Option<Improvement>> = candidates.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for (root, group) in members.iter().enumerate() {
+        let Some(&first) = group.first() else {
+            continue;
+        };
+        let findings: Vec<Diagnostic> = group
+            .iter()
+            .filter_map(|idx| candidates[*idx].as_ref())
+            .flat_map(|item| item.findings.iter().cloned())
+            .collect();
+        if let Some(mut entry) = candidates[root].take() {
+            entry.findings = findings;
+            out.push((first, entry));
+        }
+    }
+    out
+}
+
+/// The most severe of an entry's findings.
+fn severity(item: &Improvement) -> u8 {
+    item.findings
+        .iter()
+        .map(|finding| severity_rank(finding.severity))
+        .min()
+        .unwrap_or(u8::MAX)
 }
 
 fn desc(a: f64, b: f64) -> Ordering {
@@ -106,79 +235,157 @@ fn severity_rank(severity: Severity) -> u8 {
     }
 }
 
-fn improvement(design: &Design, finding: &Diagnostic, baseline: &Estimates, cache: &mut LawCache) -> Improvement {
-    let mut out = Improvement {
-        finding: finding.clone(),
-        change: None,
-        effects: Vec::new(),
-        availability_gain: 0.0,
-        p99_gain_ms: 0.0,
-        headroom_gain: 0.0,
-    };
-    let mut changed = design.clone();
-    let Some((change, touched)) = apply_fix(&mut changed, finding, baseline) else {
-        return out;
-    };
-    out.change = Some(change);
-    let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
-    for (id, before) in design.flow_ids().zip(&baseline.flows) {
-        let after = flow_availability(&changed, changed.flow(id)).value;
-        if after > before.availability + 1e-15 {
-            let gain = after - before.availability;
-            out.availability_gain += if total_rps > 0.0 {
-                gain * before.rps.max(0.0)
-            } else {
-                gain
-            };
-            out.effects.push(Effect::Availability {
-                flow: id,
-                before: before.availability,
-                after,
-                rps: before.rps,
-            });
+/// Applies fixes one at a time to a working copy of the design and
+/// re-estimates only what each fix reaches: the flows through the
+/// components and links it changed (availability, and p99 where their
+/// synchronous part changed) and the capacity model re-run on those flows
+/// ([`CapacityBase::recompute`]). Each fix is undone before the next, so a
+/// finding costs what its fix reaches, not a copy and a pass over the
+/// whole design.
+struct Ranker<'a> {
+    design: &'a Design,
+    baseline: &'a Estimates,
+    base: CapacityBase,
+    work: Design,
+    cache: LawCache,
+    total_rps: f64,
+}
+
+impl<'a> Ranker<'a> {
+    fn new(design: &'a Design, baseline: &'a Estimates) -> Ranker<'a> {
+        Ranker {
+            design,
+            baseline,
+            base: CapacityBase::new(design),
+            work: design.clone(),
+            cache: LawCache::new(),
+            total_rps: design.flows.iter().map(|flow| flow.rps.max(0.0)).sum(),
         }
-        let part = changed.flow(id).sync_part(&changed);
-        let affected = part.nodes.iter().any(|c| touched.components.contains(c))
-            || part.links.iter().any(|l| touched.links.contains(l));
-        if affected {
-            let after = flow_estimate(&changed, id, cache).latency.p99_ms;
-            if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
-                out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
-                out.effects.push(Effect::P99 {
+    }
+
+    fn improvement(&mut self, finding: &Diagnostic) -> Improvement {
+        let fixed = apply_fix(&mut self.work, finding, self.baseline);
+        let out = match &fixed {
+            Some((change, touched)) => self.effects(finding, change.clone(), touched),
+            None => Improvement {
+                findings: vec![finding.clone()],
+                change: None,
+                effects: Vec::new(),
+                availability_gain: 0.0,
+                p99_gain_ms: 0.0,
+                headroom_gain: 0.0,
+            },
+        };
+        // Undo the fix: the working copy is the design again.
+        if let Some((_, touched)) = &fixed {
+            for id in &touched.components {
+                self.work.components[id.index()].clone_from(self.design.component(*id));
+            }
+            for id in &touched.links {
+                self.work.links[id.index()].clone_from(self.design.link(*id));
+            }
+        }
+        out
+    }
+
+    /// The figures of the working copy (the fix applied) against the
+    /// baseline's.
+    fn effects(&mut self, finding: &Diagnostic, change: Change, touched: &Touched) -> Improvement {
+        let (design, baseline) = (self.design, self.baseline);
+        let mut out = Improvement {
+            findings: vec![finding.clone()],
+            change: Some(change),
+            effects: Vec::new(),
+            availability_gain: 0.0,
+            p99_gain_ms: 0.0,
+            headroom_gain: 0.0,
+        };
+        // The components the fix changed, and both ends of the links.
+        let mut seeds = touched.components.clone();
+        for link in &touched.links {
+            let link = design.link(*link);
+            seeds.extend([link.from, link.to]);
+        }
+        // Only the flows through them can change: the others keep their
+        // availability and p99 to the bit.
+        let mut flows: Vec<FlowId> = seeds.iter().flat_map(|id| self.base.flows_through(*id)).collect();
+        flows.sort_unstable();
+        flows.dedup();
+        let changed = &self.work;
+        // Most fixes add redundancy, which the latency model does not read:
+        // then no p99 moves, and none is re-run.
+        let same_latency = touched
+            .components
+            .iter()
+            .all(|id| same_latency_inputs(design.component(*id), changed.component(*id)))
+            && touched
+                .links
+                .iter()
+                .all(|id| same_link_latency_inputs(design.link(*id), changed.link(*id)));
+        for id in flows {
+            let before = &baseline.flows[id.index()];
+            let after = flow_availability_value(changed, changed.flow(id));
+            if after > before.availability + 1e-15 {
+                let gain = after - before.availability;
+                out.availability_gain += if self.total_rps > 0.0 {
+                    gain * before.rps.max(0.0)
+                } else {
+                    gain
+                };
+                out.effects.push(Effect::Availability {
                     flow: id,
-                    before: before.latency.p99_ms,
+                    before: before.availability,
                     after,
+                    rps: before.rps,
+                });
+            }
+            let part = changed.flow(id).sync_part(changed);
+            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+                || part.links.iter().any(|l| touched.links.contains(l));
+            if affected && !same_latency {
+                let after = flow_estimate(changed, id, &mut self.cache).latency.p99_ms;
+                if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
+                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.effects.push(Effect::P99 {
+                        flow: id,
+                        before: before.latency.p99_ms,
+                        after,
+                    });
+                }
+            }
+        }
+        let after = self.base.recompute(changed, &Stalled::new(), &seeds);
+        for id in &touched.components {
+            let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
+                continue;
+            };
+            if let (Some(b), Some(a)) = (before.utilization, now.utilization)
+                && a < b - 1e-12
+            {
+                out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
+                out.effects.push(Effect::Utilization {
+                    component: *id,
+                    before: b,
+                    after: a,
                 });
             }
         }
-    }
-    let after = capacity(&changed);
-    for id in &touched.components {
-        let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
-            continue;
-        };
-        if let (Some(b), Some(a)) = (before.utilization, now.utilization)
-            && a < b - 1e-12
-        {
-            out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
-            out.effects.push(Effect::Utilization {
-                component: *id,
-                before: b,
-                after: a,
-            });
+        // Queues the fix does not reach keep their growth.
+        for now in &after.queues {
+            let Some(before) = baseline.capacity.queue(now.queue) else {
+                continue;
+            };
+            if now.growth_per_hour < before.growth_per_hour - 1e-9 {
+                out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
+                out.effects.push(Effect::QueueGrowth {
+                    queue: before.queue,
+                    before: before.growth_per_hour,
+                    after: now.growth_per_hour,
+                });
+            }
         }
+        out
     }
-    for (before, now) in baseline.capacity.queues.iter().zip(&after.queues) {
-        if now.growth_per_hour < before.growth_per_hour - 1e-9 {
-            out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
-            out.effects.push(Effect::QueueGrowth {
-                queue: before.queue,
-                before: before.growth_per_hour,
-                after: now.growth_per_hour,
-            });
-        }
-    }
-    out
 }
 
 /// Applies the finding's fix to `design`, as its help says; the change in
@@ -186,10 +393,7 @@ fn improvement(design: &Design, finding: &Diagnostic, baseline: &Estimates, cach
 fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) -> Option<(Change, Touched)> {
     let subject = finding.subject.as_deref()?;
     let component_id = design.component_id(subject);
-    let on = |what: String, id: &str| Change {
-        what,
-        on: id.to_string(),
-    };
+    let replicas = |count: u32| Setting::count("replicas", format!("replicas = {count}"), count);
     let touched = |id: ComponentId| Touched {
         components: vec![id],
         links: Vec::new(),
@@ -202,7 +406,10 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
             component.replicas_declared = true;
             component.ha_mode = Some(HaMode::ActivePassive);
             Some((
-                on("replicas = 2, mode = active_passive".to_string(), subject),
+                Change::new(
+                    subject,
+                    vec![replicas(2), Setting::new("mode", "mode = active_passive")],
+                ),
                 touched(id),
             ))
         }
@@ -216,11 +423,14 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                     failover: Failover::Auto,
                 };
                 let what = "replication = primary_replica { replicas = 1, mode = sync, failover = auto }";
-                return Some((on(what.to_string(), subject), touched(id)));
+                return Some((
+                    Change::new(subject, vec![Setting::new("replication", what)]),
+                    touched(id),
+                ));
             }
             component.replicas = 2;
             component.replicas_declared = true;
-            Some((on("replicas = 2".to_string(), subject), touched(id)))
+            Some((Change::new(subject, vec![replicas(2)]), touched(id)))
         }
         "primary-without-failover" => {
             let id = component_id?;
@@ -228,7 +438,10 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 return None;
             };
             *failover = Failover::Auto;
-            Some((on("failover = auto".to_string(), subject), touched(id)))
+            Some((
+                Change::new(subject, vec![Setting::new("failover", "failover = auto")]),
+                touched(id),
+            ))
         }
         "availability-below-slo" => {
             let flow_id = design.flow_id(subject.strip_prefix("flow ")?)?;
@@ -241,8 +454,8 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 .min_by(|a, b| a.value.total_cmp(&b.value))?;
             let id = weakest.component;
             let name = design.component(id).id.clone();
-            let what = strengthen(&mut design.components[id.index()], op);
-            Some((on(what, &name), touched(id)))
+            let setting = strengthen(&mut design.components[id.index()], op);
+            Some((Change::new(&name, vec![setting]), touched(id)))
         }
         "overloaded-component" => {
             let id = component_id?;
@@ -252,21 +465,24 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 Kind::Database => None,
                 Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(HaMode::ActivePassive) => {
                     component.ha_mode = Some(HaMode::ActiveActive);
-                    Some((on("mode = active_active".to_string(), subject), touched(id)))
+                    Some((
+                        Change::new(subject, vec![Setting::new("mode", "mode = active_active")]),
+                        touched(id),
+                    ))
                 }
                 _ => {
                     let per_instance = component.capacity.filter(|c| *c > 0.0)?;
                     // The rule's threshold: under it, the finding goes away.
-                    let replicas = needed_replicas(load / (WARN_AT * per_instance), component.replicas)?;
-                    component.replicas = replicas;
+                    let count = needed_replicas(load / (WARN_AT * per_instance), component.replicas)?;
+                    component.replicas = count;
                     component.replicas_declared = true;
-                    Some((on(format!("replicas = {replicas}"), subject), touched(id)))
+                    Some((Change::new(subject, vec![replicas(count)]), touched(id)))
                 }
             }
         }
         "queue-backlog-growth" => {
             let queue_id = component_id?;
-            let queue = baseline.capacity.queues.iter().find(|queue| queue.queue == queue_id)?;
+            let queue = baseline.capacity.queue(queue_id)?;
             let share = match design.component(queue_id).queue_pattern {
                 QueuePattern::PubSub => queue.in_rps,
                 QueuePattern::WorkQueue => queue.in_rps / queue.consumers.len().max(1) as f64,
@@ -280,12 +496,12 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
             let consumer = slowest.component;
             let component = &mut design.components[consumer.index()];
             let per_instance = component.capacity.filter(|c| *c > 0.0)?;
-            let replicas = needed_replicas(share / per_instance, component.replicas)?;
-            component.replicas = replicas;
+            let count = needed_replicas(share / per_instance, component.replicas)?;
+            component.replicas = count;
             component.replicas_declared = true;
             let name = component.id.clone();
             Some((
-                on(format!("replicas = {replicas}"), &name),
+                Change::new(&name, vec![replicas(count)]),
                 Touched {
                     components: vec![consumer, queue_id],
                     links: Vec::new(),
@@ -307,7 +523,7 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 return None;
             }
             Some((
-                on("fanout = one".to_string(), subject),
+                Change::new(subject, vec![Setting::new("fanout", "fanout = one")]),
                 Touched {
                     components: Vec::new(),
                     links,
@@ -326,7 +542,7 @@ fn needed_replicas(needed: f64, current: u32) -> Option<u32> {
 
 /// More redundancy for the weakest factor of a flow, as the
 /// `availability-below-slo` help says.
-fn strengthen(component: &mut crate::model::Component, op: Op) -> String {
+fn strengthen(component: &mut crate::model::Component, op: Op) -> Setting {
     if component.kind == Kind::Database {
         return match &mut component.replication {
             Replication::None => {
@@ -335,37 +551,147 @@ fn strengthen(component: &mut crate::model::Component, op: Op) -> String {
                     mode: ReplicationMode::Async,
                     failover: Failover::Auto,
                 };
-                "replication = primary_replica { replicas = 2, failover = auto }".to_string()
+                Setting::new(
+                    "replication",
+                    "replication = primary_replica { replicas = 2, failover = auto }",
+                )
             }
             Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
                 *failover = Failover::Auto;
-                "failover = auto".to_string()
+                Setting::new("failover", "failover = auto")
             }
             Replication::PrimaryReplica { replicas, .. } => {
                 *replicas = replicas.saturating_add(1);
-                format!("replicas = {replicas} (in its replication)")
+                Setting::count(
+                    "replication.replicas",
+                    format!("replicas = {replicas} (in its replication)"),
+                    *replicas,
+                )
             }
             Replication::Quorum { n, .. } => {
                 *n = n.saturating_add(2);
-                format!("n = {n} (in its quorum)")
+                Setting::count("quorum.n", format!("n = {n} (in its quorum)"), *n)
             }
             Replication::MultiPrimary { primaries, .. } => {
                 *primaries = primaries.saturating_add(1);
-                format!("primaries = {primaries}")
+                Setting::count("primaries", format!("primaries = {primaries}"), *primaries)
             }
         };
     }
     let replicas = component.replicas.saturating_add(1).max(2);
     component.replicas = replicas;
     component.replicas_declared = true;
-    format!("replicas = {replicas}")
+    Setting::count("replicas", format!("replicas = {replicas}"), replicas)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::{Config, check};
-    use crate::estimate::{estimate, test_design};
+    use crate::estimate::{capacity, corpus, estimate, test_design};
+
+    /// The plain computation the ranker replaces: the fix applied to a copy
+    /// of the design, every flow and the whole capacity model re-run.
+    fn reference(design: &Design, finding: &Diagnostic, baseline: &Estimates, cache: &mut LawCache) -> Improvement {
+        let mut out = Improvement {
+            findings: vec![finding.clone()],
+            change: None,
+            effects: Vec::new(),
+            availability_gain: 0.0,
+            p99_gain_ms: 0.0,
+            headroom_gain: 0.0,
+        };
+        let mut changed = design.clone();
+        let Some((change, touched)) = apply_fix(&mut changed, finding, baseline) else {
+            return out;
+        };
+        out.change = Some(change);
+        let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
+        for (id, before) in design.flow_ids().zip(&baseline.flows) {
+            let after = flow_availability(&changed, changed.flow(id)).value;
+            if after > before.availability + 1e-15 {
+                let gain = after - before.availability;
+                out.availability_gain += if total_rps > 0.0 {
+                    gain * before.rps.max(0.0)
+                } else {
+                    gain
+                };
+                out.effects.push(Effect::Availability {
+                    flow: id,
+                    before: before.availability,
+                    after,
+                    rps: before.rps,
+                });
+            }
+            let part = changed.flow(id).sync_part(&changed);
+            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+                || part.links.iter().any(|l| touched.links.contains(l));
+            if affected {
+                let after = flow_estimate(&changed, id, cache).latency.p99_ms;
+                if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
+                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.effects.push(Effect::P99 {
+                        flow: id,
+                        before: before.latency.p99_ms,
+                        after,
+                    });
+                }
+            }
+        }
+        let after = capacity(&changed);
+        for id in &touched.components {
+            let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
+                continue;
+            };
+            if let (Some(b), Some(a)) = (before.utilization, now.utilization)
+                && a < b - 1e-12
+            {
+                out.headroom_gain += if b.is_finite() { b - a } else { 1.0 };
+                out.effects.push(Effect::Utilization {
+                    component: *id,
+                    before: b,
+                    after: a,
+                });
+            }
+        }
+        for (before, now) in baseline.capacity.queues.iter().zip(&after.queues) {
+            if now.growth_per_hour < before.growth_per_hour - 1e-9 {
+                out.headroom_gain += (before.growth_per_hour - now.growth_per_hour) / before.growth_per_hour.max(1.0);
+                out.effects.push(Effect::QueueGrowth {
+                    queue: before.queue,
+                    before: before.growth_per_hour,
+                    after: now.growth_per_hour,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn each_fix_re_estimated_where_it_reaches_matches_the_whole_design_re_run() {
+        let mut checked = 0;
+        let mut with_effects = 0;
+        for (name, design) in corpus::designs(&[100, 300], 200) {
+            let findings = check(&design, &Config::default()).findings;
+            let baseline = estimate(&design, None);
+            let mut ranker = Ranker::new(&design, &baseline);
+            let mut cache = LawCache::new();
+            for finding in &findings {
+                let expected = reference(&design, finding, &baseline, &mut cache);
+                let got = ranker.improvement(finding);
+                assert!(
+                    format!("{got:?}") == format!("{expected:?}"),
+                    "{name}: {}\n{got:?}\n{expected:?}",
+                    finding.message
+                );
+                checked += 1;
+                with_effects += usize::from(!got.effects.is_empty());
+            }
+            // Every fix was undone.
+            assert!(format!("{:?}", ranker.work) == format!("{design:?}"), "{name}");
+        }
+        assert!(checked > 1000 && with_effects > 300, "{checked} {with_effects}");
+    }
 
     fn ranked(text: &str) -> (Design, Vec<Improvement>) {
         let design = test_design(text);
@@ -376,7 +702,7 @@ mod tests {
     }
 
     fn of<'a>(ranked: &'a [Improvement], rule: &str) -> &'a Improvement {
-        ranked.iter().find(|item| item.finding.code == rule).unwrap()
+        ranked.iter().find(|item| item.findings[0].code == rule).unwrap()
     }
 
     #[test]
@@ -439,6 +765,64 @@ mod tests {
     }
 
     #[test]
+    fn one_change_asked_for_by_several_findings_is_listed_once_with_all_of_them() {
+        // lb is unreplicated, and the weakest factor of both flows, which
+        // miss their availability SLO: three findings, one change (the
+        // balancer's fix includes the `replicas = 2` the SLO findings ask for).
+        let (_, ranked) = ranked(
+            r#"system s {
+              slo { availability = 99.9% }
+              client u { rps = 1k }
+              load_balancer lb
+              service api { replicas = 3, rate_limit = token_bucket { capacity = 10, refill = 1/s, per = user } }
+              database db : cassandra { replication = quorum { n = 3, r = 1, w = 1 } }
+              u -> lb -> api -> db
+              flow read { path = u -> lb -> api -> db, op = read }
+              flow write { path = u -> lb -> api -> db, op = write }
+            }"#,
+        );
+        let lb: Vec<&Improvement> = ranked
+            .iter()
+            .filter(|item| item.change.as_ref().is_some_and(|change| change.on == "lb"))
+            .collect();
+        assert_eq!(lb.len(), 1, "{ranked:#?}");
+        let change = lb[0].change.as_ref().unwrap();
+        assert_eq!(change.what, "replicas = 2, mode = active_passive");
+        let mut fixes: Vec<(&str, Option<&str>)> = lb[0]
+            .findings
+            .iter()
+            .map(|finding| (finding.code.as_str(), finding.subject.as_deref()))
+            .collect();
+        fixes.sort_unstable();
+        assert_eq!(
+            fixes,
+            vec![
+                ("availability-below-slo", Some("flow read")),
+                ("availability-below-slo", Some("flow write")),
+                ("unreplicated-load-balancer", Some("lb")),
+            ]
+        );
+        // The effects are the change's, once.
+        let availability = lb[0]
+            .effects
+            .iter()
+            .filter(|effect| matches!(effect, Effect::Availability { .. }))
+            .count();
+        assert_eq!(availability, 2);
+    }
+
+    #[test]
+    fn a_larger_replica_count_covers_a_smaller_one_on_the_same_component() {
+        let two = Change::new("api", vec![Setting::count("replicas", "replicas = 2", 2)]);
+        let four = Change::new("api", vec![Setting::count("replicas", "replicas = 4", 4)]);
+        let elsewhere = Change::new("web", vec![Setting::count("replicas", "replicas = 4", 4)]);
+        assert!(four.covers(&two) && !two.covers(&four));
+        assert!(!elsewhere.covers(&two));
+        let failover = Change::new("db", vec![Setting::new("failover", "failover = auto")]);
+        assert!(failover.covers(&failover.clone()));
+    }
+
+    #[test]
     fn findings_without_a_fix_come_last_by_severity() {
         let (_, ranked) = ranked(
             r#"system s {
@@ -453,9 +837,9 @@ mod tests {
         assert!(ranked[..first_unfixed].iter().all(|item| item.change.is_some()));
         let severities: Vec<u8> = ranked[first_unfixed..]
             .iter()
-            .map(|item| severity_rank(item.finding.severity))
+            .map(|item| severity_rank(item.findings[0].severity))
             .collect();
         assert!(severities.windows(2).all(|pair| pair[0] <= pair[1]), "{severities:?}");
-        assert_eq!(ranked[0].finding.code, "unreplicated-load-balancer");
+        assert_eq!(ranked[0].findings[0].code, "unreplicated-load-balancer");
     }
 }

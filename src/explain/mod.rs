@@ -13,11 +13,11 @@
 //! HTML and decides nothing. Every number comes from the models through
 //! `estimate::number`; every trade-off sentence from `tradeoffs.yaml`.
 //!
-//! Cost: one what-if run per component (and per region), each a copy of the
-//! design and a pass of the capacity model, so O(components × (components +
-//! flows × path)) with latency recomputed only for flows that lose a
-//! cache: fine for interview-sized designs, not meant for 10,000
-//! components.
+//! Cost: one what-if run per component (and per region) and one
+//! re-estimate per fixable finding, each re-running only what its change
+//! reaches (`WhatIfEngine::run_changes`, `CapacityBase::recompute`): the
+//! flows through the changed components and the queue consumers they
+//! share, not the whole design (docs/performance.md, "hld explain").
 
 mod build;
 pub mod improve;
@@ -298,6 +298,43 @@ fn block_plain(block: &Block, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::{Config, check};
+    use crate::estimate::capacity::WALKS;
+    use crate::estimate::{FLOW_ESTIMATES, corpus};
+
+    /// Flows walked by the capacity model and flow estimates computed (on
+    /// this thread) while building the walkthrough of a generated design.
+    fn work(components: usize) -> (usize, usize, usize) {
+        let (_, design) = corpus::designs(&[components], 0).pop().unwrap();
+        let findings = check(&design, &Config::default()).findings;
+        WALKS.with(|walks| walks.set(0));
+        FLOW_ESTIMATES.with(|count| count.set(0));
+        let walkthrough = build(&design, &findings);
+        assert_eq!(walkthrough.sections.len(), SectionKind::ALL.len());
+        (
+            WALKS.with(std::cell::Cell::get),
+            FLOW_ESTIMATES.with(std::cell::Cell::get),
+            design.flows.len(),
+        )
+    }
+
+    #[test]
+    fn explain_work_grows_with_the_design_not_its_square() {
+        let (walks_small, estimates_small, flows_small) = work(500);
+        let (walks, estimates, flows) = work(1000);
+        // Twice the design, about twice the work: 884 → 2,302 flows walked
+        // and 122 → 130 flow estimates for 56 → 110 flows. A capacity pass
+        // over every flow per what-if run and per fix (as before) walked
+        // each flow about twice per component, four times as much for
+        // twice the design.
+        assert!(flows >= 2 * flows_small - 2);
+        assert!(walks < 7 * walks_small / 2, "{walks_small} → {walks}");
+        assert!(estimates < 7 * estimates_small / 2, "{estimates_small} → {estimates}");
+        assert!(
+            walks < 40 * flows && estimates < 4 * flows,
+            "{walks} {estimates} {flows}"
+        );
+    }
 
     #[test]
     fn rich_text_makes_backticked_parts_code() {

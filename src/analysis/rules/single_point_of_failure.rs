@@ -2,7 +2,7 @@ use super::{primary_without_failover, unreplicated_load_balancer};
 use crate::analysis::spof::{SinglePoint, single_points_of_failure};
 use crate::analysis::{Context, Finding, wording};
 use crate::diagnostics::Severity;
-use crate::model::{Component, Kind, Replication};
+use crate::model::{Component, ComponentId, Kind, Replication};
 
 declare_rule! {
     /// ## What it checks
@@ -107,8 +107,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::component(design, point.component, message(cx, &point))
             .label("1 instance")
             .help(help(component));
-        let only_itself = point.n_targets == 1 && point.targets == [point.component];
-        if (!point.flows.is_empty() || !point.background_flows.is_empty()) && !only_itself {
+        if (!point.flows.is_empty() || !point.background_flows.is_empty()) && !only_itself(&point) {
             finding = finding.note(format!(
                 "every synchronous path from {} to {} passes through it",
                 wording::components(design, &point.sources),
@@ -143,6 +142,23 @@ fn message(cx: &Context<'_>, point: &SinglePoint) -> String {
             "{id} has 1 instance and is on every path of the background work of {}",
             wording::flows(design, &point.background_flows)
         )
+    } else if only_itself(point) {
+        // "on every path from notifier to it" says nothing: a component is
+        // on every path to itself. Say who needs it.
+        let sources: Vec<ComponentId> = point
+            .sources
+            .iter()
+            .copied()
+            .filter(|source| *source != point.component)
+            .collect();
+        if sources.is_empty() {
+            format!("{id} has 1 instance and every flow that starts at it depends on it")
+        } else {
+            format!(
+                "{id} has 1 instance and the synchronous calls of {} need it",
+                wording::components(design, &sources)
+            )
+        }
     } else {
         format!(
             "{id} has 1 instance and is on every synchronous path from {} to {}",
@@ -152,13 +168,14 @@ fn message(cx: &Context<'_>, point: &SinglePoint) -> String {
     }
 }
 
-/// The targets it cuts off, `it` when that is only itself.
+/// The only target it cuts off is itself.
+fn only_itself(point: &SinglePoint) -> bool {
+    point.n_targets == 1 && point.targets == [point.component]
+}
+
+/// The targets it cuts off (never only itself: see [`message`]).
 fn targets(cx: &Context<'_>, point: &SinglePoint) -> String {
-    if point.n_targets == 1 && point.targets == [point.component] {
-        "it".to_string()
-    } else {
-        wording::components_of(cx.design, &point.targets, point.n_targets)
-    }
+    wording::components_of(cx.design, &point.targets, point.n_targets)
 }
 
 fn help(component: &Component) -> String {
@@ -215,5 +232,34 @@ mod tests {
         );
         assert_eq!(finding.help.as_deref(), Some("set replicas = 2 on app"));
         assert_eq!(finding.severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_store_only_a_worker_calls_is_not_its_own_path() {
+        // No flow: the paths are the worker's own calls, and the only target
+        // is the store itself ("on every path from w to it" says nothing).
+        let text = "system s {\n  client u\n  service app { replicas = 2 }\n  queue q { replicas = 2 }\n  worker w { replicas = 2 }\n  database db\n  u -> app -> q -> w -> db\n}";
+        let all = findings(text);
+        let finding = all.iter().find(|f| f.code == "single-point-of-failure").unwrap();
+        assert_eq!(
+            finding.message,
+            "db has 1 instance and the synchronous calls of w need it"
+        );
+        assert!(
+            finding.notes.iter().all(|note| !note.contains("to it")),
+            "{:?}",
+            finding.notes
+        );
+        // A store behind another one-instance component still names both.
+        let text = "system s {\n  client u\n  service app { replicas = 2 }\n  queue q { replicas = 2 }\n  worker w { replicas = 2 }\n  service helper\n  database db : dynamodb\n  u -> app -> q -> w -> helper -> db\n}";
+        let all = findings(text);
+        let helper = all
+            .iter()
+            .find(|f| f.code == "single-point-of-failure" && f.subject.as_deref() == Some("helper"))
+            .unwrap();
+        assert_eq!(
+            helper.message,
+            "helper has 1 instance and is on every synchronous path from w to db"
+        );
     }
 }

@@ -5,6 +5,7 @@
 use askama::Template;
 
 use super::{FIRST_HOST_PORT, PLACEHOLDER_SECRET, Plan, Role, Runtime};
+use crate::emit::explain::md_escape;
 use crate::knowledge::{KnowledgeBase, ProxyDialect};
 
 pub struct EntryRow {
@@ -55,11 +56,18 @@ struct ReadmeTemplate {
     skipped: Vec<String>,
 }
 
-/// Makes text safe in a Markdown table cell.
+/// Keeps a table cell one cell: hld's own text (which may hold code
+/// spans) with its `|` escaped and on one line. The user's words go
+/// through [`user_text`] first.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// The user's words (a label) as Markdown text: every character CommonMark
+/// would read as markup escaped (`<b>` prints as written, not bold); its
+/// `|` is left to [`cell`].
+fn user_text(text: &str) -> String {
+    md_escape(text, false)
 }
 
 pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
@@ -90,7 +98,7 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
                 };
                 let mut notes: Vec<String> = Vec::new();
                 if let Some(label) = &component.label {
-                    notes.push(format!("\"{label}\"."));
+                    notes.push(format!("\"{}\".", user_text(label)));
                 }
                 if let Some(stand_in) = &run.stand_in {
                     notes.push(stand_in.clone());
@@ -201,7 +209,10 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
         .collect();
     let stub = KnowledgeBase::get().stub.as_ref();
     let template = ReadmeTemplate {
-        title: design.label.clone().unwrap_or_else(|| design.name.clone()),
+        title: design
+            .label
+            .as_deref()
+            .map_or_else(|| design.name.clone(), |label| md_escape(label, false)),
         system: design.name.clone(),
         project: super::project_name(&design.name),
         entries,
