@@ -558,7 +558,8 @@ impl<'t> Ctx<'t> {
             Some(attempts) if attempts.max_position >= pos && attempts.max_position <= input.len() => {
                 pos = attempts.max_position;
                 for token in attempts.expected_tokens() {
-                    expected.add_literal(&token.to_string());
+                    let token = token.to_string();
+                    expected.add_literal(single_char_range(&token).unwrap_or(&token));
                 }
                 for stack in attempts.call_stacks() {
                     // A stack whose deepest entry is a rule means that rule
@@ -678,6 +679,15 @@ fn error_box(error: pest::error::Error<Rule>) -> Box<pest::error::Error<Rule>> {
 struct Found {
     text: String,
     len: usize,
+}
+
+/// The character of a one-character range as pest names it (`{..{`): the
+/// grammar writes single characters as ranges ('{'..'{'), which pest
+/// matches faster than string literals.
+fn single_char_range(token: &str) -> Option<&str> {
+    let first = token.chars().next()?;
+    let (start, rest) = token.split_at(first.len_utf8());
+    (rest.strip_prefix("..")? == start).then_some(start)
 }
 
 fn found_at(input: &str, pos: usize) -> Found {
@@ -978,6 +988,16 @@ system twitter "Twitter-like" {
     fn two_broken_declarations_report_two_errors() {
         let messages = errors("system b {\n  service a { x = }\n  service b { y 2 }\n  service c\n}");
         assert_eq!(messages.len(), 2, "{messages:?}");
+    }
+
+    #[test]
+    fn one_character_ranges_are_named_as_their_character() {
+        assert_eq!(single_char_range("{..{"), Some("{"));
+        assert_eq!(single_char_range("...."), Some("."));
+        assert_eq!(single_char_range("é..é"), Some("é"));
+        assert_eq!(single_char_range("a..z"), None);
+        assert_eq!(single_char_range("->"), None);
+        assert_eq!(single_char_range(""), None);
     }
 
     #[test]
