@@ -3,7 +3,6 @@
 use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
-use crate::analysis;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::emit::diagram::Highlights;
 use crate::emit::{design_json, dot, mermaid, sequence, svg};
@@ -55,18 +54,10 @@ pub fn run(args: &DiagramArgs) -> Exit {
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);
     };
-    let config = match super::load_config(&args.file, &args.input) {
-        Ok(config) => config,
-        Err((sources, errors)) => {
-            super::print_human(&errors, &sources);
-            return Exit::InputError;
-        }
+    let findings = match super::analyze(design, &compilation, &args.file, &args.input) {
+        Ok(findings) => findings,
+        Err(exit) => return exit,
     };
-    let analysis = analysis::check(design, &config);
-    if !analysis.errors.is_empty() {
-        super::print_human(&analysis.errors, &compilation.sources);
-        return Exit::InputError;
-    }
     if let Some(name) = &args.flow {
         let Some(flow_id) = design.flow_id(name) else {
             let help = crate::diagnostics::did_you_mean_help(name, design.flows.iter().map(|flow| flow.id.as_str()))
@@ -90,7 +81,7 @@ pub fn run(args: &DiagramArgs) -> Exit {
         let text = sequence::flow(design, design.flow(flow_id));
         return super::emit_text(&text, args.output.as_deref(), args.force);
     }
-    let highlights = Highlights::from_findings(design, &analysis.findings);
+    let highlights = Highlights::from_findings(design, &findings);
     if args.group == Some(GroupBy::Region) {
         if args.format != DiagramFormat::Mermaid {
             eprintln!("error: --group draws a Mermaid flowchart\n  help: leave out --format, or use --format mermaid");

@@ -5,7 +5,6 @@
 use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
-use crate::analysis;
 use crate::diagnostics;
 use crate::emit::diagram::Highlights;
 use crate::emit::explain as render;
@@ -41,19 +40,10 @@ pub fn run(args: &ExplainArgs) -> Exit {
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);
     };
-    let config = match super::load_config(&args.file, &args.input) {
-        Ok(config) => config,
-        Err((sources, errors)) => {
-            super::print_human(&errors, &sources);
-            return Exit::InputError;
-        }
+    let mut findings = match super::analyze(design, &compilation, &args.file, &args.input) {
+        Ok(findings) => findings,
+        Err(exit) => return exit,
     };
-    let analysis = analysis::check(design, &config);
-    if !analysis.errors.is_empty() {
-        super::print_human(&analysis.errors, &compilation.sources);
-        return Exit::InputError;
-    }
-    let mut findings = analysis.findings;
     diagnostics::sort(&mut findings, &compilation.sources);
     let walkthrough = crate::explain::build(design, &findings);
     let highlights = Highlights::from_findings(design, &findings);

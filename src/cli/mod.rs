@@ -25,6 +25,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::analysis::Config;
 use crate::diagnostics::{Diagnostic, Severity, codes};
 use crate::emit::human::{self, Style};
+use crate::model::Design;
 use crate::model::load::{self, Compilation, Input, Limits};
 use crate::source::SourceMap;
 
@@ -274,6 +275,24 @@ pub fn validate_config(design_path: &str, args: &InputArgs) -> Result<Config, Ex
         print_human(&errors, &sources);
         Exit::InputError
     })
+}
+
+/// Runs every rule on a compiled design, with the configuration beside it.
+/// A broken configuration or an unknown rule in `allow` is an input error
+/// (printed; exit 2).
+pub fn analyze(
+    design: &Design,
+    compilation: &Compilation,
+    path: &str,
+    input: &InputArgs,
+) -> Result<Vec<Diagnostic>, Exit> {
+    let config = validate_config(path, input)?;
+    let analysis = crate::analysis::check(design, &config);
+    if !analysis.errors.is_empty() {
+        print_human(&analysis.errors, &compilation.sources);
+        return Err(Exit::InputError);
+    }
+    Ok(analysis.findings)
 }
 
 /// Prints diagnostics in the human format to stderr.

@@ -142,8 +142,8 @@ pub fn json(design: &Design, estimates: &Estimates) -> String {
     out
 }
 
-/// Left-aligned columns, two spaces apart.
-fn table(rows: &[Vec<String>], indent: &str) -> String {
+/// Left-aligned columns, two spaces apart (also `hld what-if`'s tables).
+pub(super) fn table(rows: &[Vec<String>], indent: &str) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|col| {
@@ -160,7 +160,7 @@ fn table(rows: &[Vec<String>], indent: &str) -> String {
         for (col, cell) in row.iter().enumerate() {
             line.push_str(cell);
             if col + 1 < row.len() {
-                let pad = widths[col] - cell.chars().count() + 2;
+                let pad = widths.get(col).copied().unwrap_or(0) - cell.chars().count() + 2;
                 line.push_str(&" ".repeat(pad));
             }
         }

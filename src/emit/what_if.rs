@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::estimate::table;
 use crate::estimate::number::{self, figure, fraction, grouped, ms, percent};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{FlowEstimate, LatencyFigures};
@@ -244,34 +245,6 @@ pub fn json(design: &Design, what_if: &WhatIf) -> String {
 
 // ----------------------------------------------------------------------
 // Human
-
-/// Left-aligned columns, two spaces apart.
-fn table(rows: &[Vec<String>], indent: &str) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|col| {
-            rows.iter()
-                .filter_map(|row| row.get(col))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::from(indent);
-        for (col, cell) in row.iter().enumerate() {
-            line.push_str(cell);
-            if col + 1 < row.len() {
-                let pad = widths.get(col).copied().unwrap_or(0) - cell.chars().count() + 2;
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 fn change(before: String, after: String) -> String {
     if before == after {

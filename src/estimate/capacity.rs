@@ -630,30 +630,10 @@ pub struct CapacityBase {
     group_consumers: Vec<Vec<ComponentId>>,
 }
 
-/// The figures a change can move: every component and queue its flows
-/// reach, in declaration order, after the change.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapacityChange {
-    /// Clients aside.
-    pub components: Vec<ComponentLoad>,
-    pub queues: Vec<QueueLoad>,
-}
-
-impl CapacityChange {
-    pub fn component(&self, id: ComponentId) -> Option<&ComponentLoad> {
-        self.components
-            .binary_search_by_key(&id, |load| load.component)
-            .ok()
-            .and_then(|idx| self.components.get(idx))
-    }
-
-    pub fn queue(&self, id: ComponentId) -> Option<&QueueLoad> {
-        self.queues
-            .binary_search_by_key(&id, |load| load.queue)
-            .ok()
-            .and_then(|idx| self.queues.get(idx))
-    }
-}
+/// The figures a change can move: every component (clients aside) and
+/// queue its flows reach, in declaration order, after the change. A
+/// [`Capacity`] of only those, so it has the same lookups.
+pub type CapacityChange = Capacity;
 
 impl CapacityBase {
     pub fn new(design: &Design) -> CapacityBase {

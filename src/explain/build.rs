@@ -186,25 +186,12 @@ impl<'a> Builder<'a> {
 
     /// Distinct sources of the links into a component, in link order.
     fn callers(&self, id: ComponentId) -> Vec<ComponentId> {
-        let mut out = Vec::new();
-        for link in self.graph.incoming(id) {
-            let from = self.design.link(*link).from;
-            if !out.contains(&from) {
-                out.push(from);
-            }
-        }
-        out
+        distinct(self.graph.incoming(id).iter().map(|link| self.design.link(*link).from))
     }
 
+    /// Distinct targets of the links out of a component, in link order.
     fn callees(&self, id: ComponentId) -> Vec<ComponentId> {
-        let mut out = Vec::new();
-        for link in self.graph.outgoing(id) {
-            let to = self.design.link(*link).to;
-            if !out.contains(&to) {
-                out.push(to);
-            }
-        }
-        out
+        distinct(self.graph.outgoing(id).iter().map(|link| self.design.link(*link).to))
     }
 
     /// Flows whose background part visits the component.
@@ -1971,4 +1958,16 @@ fn dead_letter_text(design: &Design, dead_letter: &DeadLetter) -> String {
         DeadLetter::Enabled => "its own dead-letter queue".to_string(),
         DeadLetter::Queue(id) => format!("queue {}", design.component(*id).id),
     }
+}
+
+/// The ids in first-seen order, each once. (A component has a handful of
+/// links, so a scan beats a set.)
+fn distinct(ids: impl Iterator<Item = ComponentId>) -> Vec<ComponentId> {
+    let mut out = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
 }
