@@ -215,7 +215,8 @@ fn rule_setting(rule: &str, value: &serde_json::Value, span: Span, errors: &mut 
                             .map(|suggestion| format!("{suggestion} "))
                             .unwrap_or_default();
                         errors.push(
-                            threshold_error(span, rule, other, &thresholds)
+                            Diagnostic::error(codes::CONFIG_ERROR, format!("`{rule}` has no threshold `{other}`"))
+                                .at(span)
                                 .with_help(format!("{help}`{rule}` takes {}", crate::diagnostics::one_of(&allowed))),
                         );
                     }
@@ -232,17 +233,6 @@ fn rule_setting(rule: &str, value: &serde_json::Value, span: Span, errors: &mut 
         ),
     }
     config
-}
-
-fn threshold_error(span: Span, rule: &str, key: &str, allowed: &[&str]) -> Diagnostic {
-    let help = if allowed.is_empty() {
-        format!("`{rule}` takes only `severity`")
-    } else {
-        format!("`{rule}` takes `severity` and {}", crate::diagnostics::one_of(allowed))
-    };
-    Diagnostic::error(codes::CONFIG_ERROR, format!("`{rule}` has no threshold `{key}`"))
-        .at(span)
-        .with_help(help)
 }
 
 #[derive(Deserialize)]

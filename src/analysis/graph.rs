@@ -15,19 +15,7 @@ use std::sync::OnceLock;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{ComponentId, Consistency, Design, FlowId, Kind, LinkId, LinkMode, Op, SyncPart};
-
-/// What an edge of [`Graph::graph`] carries: the link and what the rules ask
-/// of it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Edge {
-    pub link: LinkId,
-    pub mode: LinkMode,
-    pub op: Op,
-    pub requires: Option<Consistency>,
-    /// The caller waits for this hop (see [`Graph::waits`]).
-    pub waits: bool,
-}
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, SyncPart};
 
 pub struct Graph<'a> {
     pub design: &'a Design,
@@ -35,8 +23,9 @@ pub struct Graph<'a> {
     /// the (large) component records, which at 100,000 components no longer
     /// fit the caches.
     kinds: Vec<Kind>,
-    /// Components as nodes (node index = component index), links as edges.
-    pub graph: DiGraph<ComponentId, Edge>,
+    /// Components as nodes (node index = component index), links as edges
+    /// (each edge carries its link's id).
+    pub graph: DiGraph<ComponentId, LinkId>,
     outgoing: Vec<Vec<LinkId>>,
     incoming: Vec<Vec<LinkId>>,
     waits: Vec<bool>,
@@ -66,19 +55,8 @@ impl<'a> Graph<'a> {
         let mut waits = Vec::with_capacity(design.links.len());
         for link_id in design.link_ids() {
             let link = design.link(link_id);
-            let link_waits = link_waits(design, link_id);
-            waits.push(link_waits);
-            graph.add_edge(
-                node(link.from),
-                node(link.to),
-                Edge {
-                    link: link_id,
-                    mode: link.mode,
-                    op: link.op,
-                    requires: link.requires,
-                    waits: link_waits,
-                },
-            );
+            waits.push(design.link_waits(link_id));
+            graph.add_edge(node(link.from), node(link.to), link_id);
             if let Some(list) = outgoing.get_mut(link.from.index()) {
                 list.push(link_id);
             }
@@ -216,8 +194,8 @@ impl<'a> Graph<'a> {
 
     fn compute_sync_sccs(&self) -> Sccs {
         let sync_only =
-            petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, Edge>| {
-                edge.weight().waits
+            petgraph::visit::EdgeFiltered::from_fn(&self.graph, |edge: petgraph::graph::EdgeReference<'_, LinkId>| {
+                self.waits(*edge.weight())
             });
         // kosaraju_scc is iterative (tarjan_scc recurses) and lists the
         // components in reverse topological order: successors first.
@@ -298,10 +276,6 @@ pub fn node(id: ComponentId) -> NodeIndex {
 /// from them and never reports them.
 pub fn is_source_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Client | Kind::Worker)
-}
-
-fn link_waits(design: &Design, link_id: LinkId) -> bool {
-    design.link_waits(link_id)
 }
 
 /// Marks a component as seen; false when it already was.

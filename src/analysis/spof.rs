@@ -162,12 +162,7 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
         }
     }
 
-    let is_target_kind = |id: ComponentId| {
-        matches!(
-            design.component(id).kind,
-            Kind::Database | Kind::ObjectStore | Kind::Search | Kind::External | Kind::Queue
-        )
-    };
+    let is_target_kind = |id: ComponentId| is_target_kind(graph.kind(id));
     let candidate: Vec<bool> = design.components.iter().map(has_one_instance).collect();
     let is_candidate = |node: NodeIndex| -> Option<ComponentId> {
         match analysis.node_weight(node) {
@@ -260,7 +255,9 @@ pub fn single_points_of_failure(graph: &Graph<'_>) -> Vec<SinglePoint> {
             entry.flows.dedup();
             entry.background_flows.sort_unstable();
             entry.background_flows.dedup();
-            entry.background_flows.retain(|flow| !entry.flows.contains(flow));
+            entry
+                .background_flows
+                .retain(|flow| entry.flows.binary_search(flow).is_err());
             SinglePoint {
                 component: ComponentId(idx as u32),
                 sources: entry.sources,
@@ -350,12 +347,7 @@ fn reach(graph: &DiGraph<Node, ()>, root: NodeIndex, group_idx: usize, stamp: &m
 /// Every stretch of every flow that a source waits for.
 fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
     let design = graph.design;
-    let is_target_kind = |id: ComponentId| {
-        matches!(
-            design.component(id).kind,
-            Kind::Database | Kind::ObjectStore | Kind::Search | Kind::External | Kind::Queue
-        )
-    };
+    let is_target_kind = |id: ComponentId| is_target_kind(graph.kind(id));
     let mut segments = Vec::new();
     for flow_id in design.flow_ids() {
         let flow = design.flow(flow_id);
@@ -513,4 +505,10 @@ mod tests {
         assert_eq!(points[0].sources, vec![ComponentId(0), ComponentId(1)]);
         assert_eq!(points[0].targets, vec![design.component_id("db").unwrap()]);
     }
+}
+
+/// The kinds whose reachability a single point of failure is judged by:
+/// stores, external systems and queues.
+fn is_target_kind(kind: Kind) -> bool {
+    kind.is_store() || matches!(kind, Kind::External | Kind::Queue)
 }

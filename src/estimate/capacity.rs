@@ -161,6 +161,15 @@ pub struct QueueLoad {
     pub consumers: Vec<ComponentId>,
 }
 
+/// The replicas a fix asks for: ⌈needed⌉ (instances' worth of load), and at
+/// least one more than now; `None` when that is no sane count (no capacity
+/// declared, or beyond u32). The rules' help lines and `hld explain`'s
+/// re-estimates use the same count.
+pub fn needed_replicas(needed: f64, current: u32) -> Option<u32> {
+    let needed = needed.ceil();
+    (needed.is_finite() && needed <= f64::from(u32::MAX)).then(|| (needed as u32).max(current.saturating_add(1)))
+}
+
 /// The load on every component and queue.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Capacity {

@@ -473,7 +473,10 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
                 _ => {
                     let per_instance = component.capacity.filter(|c| *c > 0.0)?;
                     // The rule's threshold: under it, the finding goes away.
-                    let count = needed_replicas(load / (WARN_AT * per_instance), component.replicas)?;
+                    let count = crate::estimate::capacity::needed_replicas(
+                        load / (WARN_AT * per_instance),
+                        component.replicas,
+                    )?;
                     component.replicas = count;
                     component.replicas_declared = true;
                     Some((Change::new(subject, vec![replicas(count)]), touched(id)))
@@ -496,7 +499,7 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
             let consumer = slowest.component;
             let component = &mut design.components[consumer.index()];
             let per_instance = component.capacity.filter(|c| *c > 0.0)?;
-            let count = needed_replicas(share / per_instance, component.replicas)?;
+            let count = crate::estimate::capacity::needed_replicas(share / per_instance, component.replicas)?;
             component.replicas = count;
             component.replicas_declared = true;
             let name = component.id.clone();
@@ -532,12 +535,6 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) ->
         }
         _ => None,
     }
-}
-
-/// max(⌈needed⌉, current + 1), when that is a sane count.
-fn needed_replicas(needed: f64, current: u32) -> Option<u32> {
-    let needed = needed.ceil();
-    (needed.is_finite() && needed <= f64::from(u32::MAX)).then(|| (needed as u32).max(current.saturating_add(1)))
 }
 
 /// More redundancy for the weakest factor of a flow, as the

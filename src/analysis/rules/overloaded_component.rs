@@ -1,6 +1,7 @@
 use crate::analysis::{Context, Finding};
 use crate::diagnostics::Severity;
 use crate::estimate::capacity::instances;
+use crate::estimate::capacity::needed_replicas;
 use crate::estimate::number::{grouped, utilization};
 use crate::model::{Kind, Op};
 
@@ -112,18 +113,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 // Replicas that bring ρ under 80%: λ / (0.8 μ).
                 let per_instance = component.capacity.unwrap_or(0.0);
                 let needed = if per_instance > 0.0 {
-                    (load.load_rps / (WARN_AT * per_instance)).ceil()
+                    load.load_rps / (WARN_AT * per_instance)
                 } else {
                     f64::INFINITY
                 };
-                if needed.is_finite() && needed <= f64::from(u32::MAX) {
-                    format!(
-                        "set `replicas = {}` on {} (under 80%), or raise its `capacity`",
-                        (needed as u32).max(component.replicas.saturating_add(1)),
+                match needed_replicas(needed, component.replicas) {
+                    Some(count) => format!(
+                        "set `replicas = {count}` on {} (under 80%), or raise its `capacity`",
                         component.id
-                    )
-                } else {
-                    format!("raise the `capacity` of {}", component.id)
+                    ),
+                    None => format!("raise the `capacity` of {}", component.id),
                 }
             }
         };

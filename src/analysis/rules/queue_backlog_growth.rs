@@ -1,4 +1,5 @@
 use crate::analysis::{Context, Finding};
+use crate::estimate::capacity::needed_replicas;
 use crate::estimate::number::grouped;
 use crate::model::QueuePattern;
 
@@ -113,19 +114,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     grouped(load.consumed_rps)
                 ));
                 match consumer.capacity.filter(|capacity| *capacity > 0.0) {
-                    Some(per_instance) => {
-                        let needed = (share / per_instance).ceil();
-                        if needed.is_finite() && needed <= f64::from(u32::MAX) {
-                            format!(
-                                "set `replicas = {}` on {} to take {}/s, or raise its `capacity`",
-                                (needed as u32).max(consumer.replicas.saturating_add(1)),
-                                consumer.id,
-                                grouped(share)
-                            )
-                        } else {
-                            format!("raise the `capacity` of {}", consumer.id)
-                        }
-                    }
+                    Some(per_instance) => match needed_replicas(share / per_instance, consumer.replicas) {
+                        Some(count) => format!(
+                            "set `replicas = {count}` on {} to take {}/s, or raise its `capacity`",
+                            consumer.id,
+                            grouped(share)
+                        ),
+                        None => format!("raise the `capacity` of {}", consumer.id),
+                    },
                     None => format!("add consumers to {}", component.id),
                 }
             }

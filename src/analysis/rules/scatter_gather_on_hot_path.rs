@@ -72,7 +72,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !(flow.slo.has_latency() || flow.rps > HOT_RPS) {
             continue;
         }
-        let sync = flow.sync_part(cx.design);
+        let sync = cx.graph.sync_part(id);
         for (hop_idx, link_id) in sync.links.iter().enumerate() {
             let link = cx.design.link(*link_id);
             // The target is visited synchronously (not a fire-and-forget hop).
