@@ -401,6 +401,12 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
     segments
 }
 
+/// The kinds whose reachability a single point of failure is judged by:
+/// stores, external systems and queues.
+fn is_target_kind(kind: Kind) -> bool {
+    kind.is_store() || matches!(kind, Kind::External | Kind::Queue)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,10 +511,4 @@ mod tests {
         assert_eq!(points[0].sources, vec![ComponentId(0), ComponentId(1)]);
         assert_eq!(points[0].targets, vec![design.component_id("db").unwrap()]);
     }
-}
-
-/// The kinds whose reachability a single point of failure is judged by:
-/// stores, external systems and queues.
-fn is_target_kind(kind: Kind) -> bool {
-    kind.is_store() || matches!(kind, Kind::External | Kind::Queue)
 }
