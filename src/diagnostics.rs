@@ -57,6 +57,9 @@ pub mod codes {
     pub const IO_ERROR: &str = "io-error";
     pub const CONFIG_ERROR: &str = "config-error";
     pub const INTERNAL_ERROR: &str = "internal-error";
+    /// A wrong command line: conflicting flags, a flow or component that
+    /// is not in the design.
+    pub const USAGE_ERROR: &str = "usage-error";
 }
 
 /// A secondary source location with a short phrase: the declaration that

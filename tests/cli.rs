@@ -160,3 +160,65 @@ fn a_missing_config_is_exit_2_everywhere() {
     }
     assert!(!std::path::Path::new(out).exists(), "compose wrote nothing");
 }
+
+/// An unknown rule in `allow` is a wrong input for every command, not only
+/// those that run the rules.
+#[test]
+fn an_unknown_allowed_rule_is_exit_2_everywhere() {
+    let dir = std::env::temp_dir().join(format!("hld-allow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("allow.hld");
+    std::fs::write(
+        &design,
+        "system s {\n  client users { rps = 10 }\n  service api { replicas = 2, allow = [single-point-of-falure] }\n  users -> api\n  flow f { path = users -> api }\n}\n",
+    )
+    .unwrap();
+    let design = design.to_str().unwrap();
+    let out = dir.join("stack");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["check", design],
+        vec!["estimate", design],
+        vec!["diagram", design],
+        vec!["diagram", design, "--format", "json"],
+        vec!["diagram", design, "--flow", "f"],
+        vec!["explain", design],
+        vec!["what-if", design, "--fail", "api"],
+        vec!["compose", design, "-o", out],
+    ] {
+        let outcome = run(&args);
+        assert_eq!(outcome.code, 2, "{args:?}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("single-point-of-failure"),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+    }
+    assert!(!std::path::Path::new(out).exists(), "compose wrote nothing");
+}
+
+/// Flags that ask for something `--format` does not give are refused
+/// before the design is read.
+#[test]
+fn diagram_flags_that_need_mermaid_are_usage_errors() {
+    for args in [
+        ["diagram", "/does/not/exist.hld", "--flow", "f", "--format", "dot"],
+        ["diagram", "/does/not/exist.hld", "--group", "region", "--format", "svg"],
+    ] {
+        let outcome = run(&args);
+        assert_eq!(outcome.code, 2, "{args:?}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains("usage-error"), "{args:?}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("--format mermaid"),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+    }
+    let outcome = run(&["estimate", "/does/not/exist.hld", "--explain", "--format", "json"]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("--explain prints the arithmetic as text"),
+        "{}",
+        outcome.stderr
+    );
+}

@@ -216,7 +216,7 @@ pub fn is_allowed(design: &Design, target: Target, rule: &str) -> bool {
 }
 
 /// `allow = [name]` with a name no rule has: an error with a did-you-mean.
-fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
+pub fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     // A chain's links share one `allow` list: report each entry once.
     let mut reported = std::collections::HashSet::new();

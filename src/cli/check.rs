@@ -46,7 +46,12 @@ struct Checked {
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
-    let checked: Vec<Checked> = args.files.iter().map(|file| check_file(file, &args.input)).collect();
+    let checked: Vec<Checked> = args
+        .files
+        .iter()
+        .enumerate()
+        .map(|(idx, file)| check_file(file, &args.input, idx + 1 == args.files.len()))
+        .collect();
     let exit = checked.iter().map(|file| file.exit).max().unwrap_or(Exit::Ok);
     match args.format {
         CheckFormat::Human => {
@@ -91,7 +96,9 @@ pub fn run(args: &CheckArgs) -> Exit {
     exit
 }
 
-fn check_file(path: &str, input: &InputArgs) -> Checked {
+/// `last`: no file is checked after this one, so its design can be left to
+/// the OS at exit.
+fn check_file(path: &str, input: &InputArgs, last: bool) -> Checked {
     let name = if path == "-" {
         "<stdin>".to_string()
     } else {
@@ -121,9 +128,15 @@ fn check_file(path: &str, input: &InputArgs) -> Checked {
         }
     };
     let analysis = analysis::check(&design, &config);
-    // The process ends soon after; freeing 100,000 components one by one
-    // took 4% of a check (docs/performance.md). The OS reclaims it at exit.
-    std::mem::forget(design);
+    // After the last file the process ends soon; freeing 100,000
+    // components one by one took 4% of a check (docs/performance.md). The
+    // OS reclaims it at exit. Earlier files' designs are freed, so that
+    // checking many files does not hold them all.
+    if last {
+        std::mem::forget(design);
+    } else {
+        drop(design);
+    }
     let mut all = compilation.diagnostics;
     let has_input_errors = !analysis.errors.is_empty();
     all.extend(analysis.errors);

@@ -39,7 +39,7 @@ pub fn run(args: &ComposeArgs) -> Exit {
     };
     // The configuration only tunes rules, but a wrong `--config` (or a
     // broken hld.yaml beside the design) is still a wrong input: exit 2.
-    if let Err(exit) = super::validate_config(&args.file, &args.input) {
+    if let Err(exit) = super::validate(design, &compilation, &args.file, &args.input) {
         return exit;
     }
     if !compilation.diagnostics.is_empty() {

@@ -50,43 +50,47 @@ enum DiagramFormat {
 }
 
 pub fn run(args: &DiagramArgs) -> Exit {
+    // What the command line asks for is checked before any work.
+    if args.format != DiagramFormat::Mermaid && (args.flow.is_some() || args.group.is_some()) {
+        let (what, draws) = if args.flow.is_some() {
+            ("--flow", "a Mermaid sequence diagram")
+        } else {
+            ("--group", "a Mermaid flowchart")
+        };
+        let error = Diagnostic::error(codes::USAGE_ERROR, format!("{what} draws {draws}"))
+            .with_help("leave out --format, or use --format mermaid");
+        super::print_human(&[error], &crate::source::SourceMap::new());
+        return Exit::InputError;
+    }
     let compilation = super::compile(&args.file, &args.input);
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);
     };
-    let findings = match super::analyze(design, &compilation, &args.file, &args.input) {
-        Ok(findings) => findings,
-        Err(exit) => return exit,
-    };
+    // A sequence diagram and the design's JSON show no findings: they need
+    // a valid configuration, not the rules.
+    if (args.flow.is_some() || args.format == DiagramFormat::Json)
+        && let Err(exit) = super::validate(design, &compilation, &args.file, &args.input)
+    {
+        return exit;
+    }
     if let Some(name) = &args.flow {
         let Some(flow_id) = design.flow_id(name) else {
-            let help = crate::diagnostics::did_you_mean_help(name, design.flows.iter().map(|flow| flow.id.as_str()))
-                .unwrap_or_else(|| {
-                    let names: Vec<&str> = design.flows.iter().map(|flow| flow.id.as_str()).collect();
-                    if names.is_empty() {
-                        "the design declares no flow".to_string()
-                    } else {
-                        format!("the flows are {}", names.join(", "))
-                    }
-                });
-            eprintln!("error: no flow `{name}` in {}\n  help: {help}", args.file);
+            super::print_human(&[super::unknown_flow(design, name)], &compilation.sources);
             return Exit::InputError;
         };
-        if args.format != DiagramFormat::Mermaid {
-            eprintln!(
-                "error: --flow draws a Mermaid sequence diagram\n  help: leave out --format, or use --format mermaid"
-            );
-            return Exit::InputError;
-        }
         let text = sequence::flow(design, design.flow(flow_id));
         return super::emit_text(&text, args.output.as_deref(), args.force);
     }
+    let findings = if args.format == DiagramFormat::Json {
+        Vec::new()
+    } else {
+        match super::analyze(design, &compilation, &args.file, &args.input) {
+            Ok(findings) => findings,
+            Err(exit) => return exit,
+        }
+    };
     let highlights = Highlights::from_findings(design, &findings);
     if args.group == Some(GroupBy::Region) {
-        if args.format != DiagramFormat::Mermaid {
-            eprintln!("error: --group draws a Mermaid flowchart\n  help: leave out --format, or use --format mermaid");
-            return Exit::InputError;
-        }
         let text = mermaid::flowchart_by_region(design, &highlights);
         return super::emit_text(&text, args.output.as_deref(), args.force);
     }

@@ -8,7 +8,7 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use super::{Exit, InputArgs};
-use crate::diagnostics::{Diagnostic, codes, did_you_mean_help};
+use crate::diagnostics::{Diagnostic, codes};
 use crate::emit;
 use crate::estimate::{self, explain};
 use crate::model::{Design, FlowId};
@@ -40,13 +40,19 @@ enum EstimateFormat {
 }
 
 pub fn run(args: &EstimateArgs) -> Exit {
+    if args.explain && args.format == EstimateFormat::Json {
+        let error = Diagnostic::error(codes::USAGE_ERROR, "--explain prints the arithmetic as text")
+            .with_help("leave out --format json, or leave out --explain for the figures as JSON");
+        super::print_human(&[error], &crate::source::SourceMap::new());
+        return Exit::InputError;
+    }
     let compilation = super::compile(&args.file, &args.input);
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);
     };
     // The configuration only tunes rules, but a wrong `--config` (or a
     // broken hld.yaml beside the design) is still a wrong input: exit 2.
-    if let Err(exit) = super::validate_config(&args.file, &args.input) {
+    if let Err(exit) = super::validate(design, &compilation, &args.file, &args.input) {
         return exit;
     }
     let selected = match select_flow(design, args) {
@@ -70,25 +76,15 @@ pub fn run(args: &EstimateArgs) -> Exit {
     Exit::Ok
 }
 
-/// A wrong command line (exit 2), worded like the other diagnostics.
-const USAGE_ERROR: &str = "usage-error";
-
 /// The flow of `--flow` (with a did-you-mean when unknown); with
 /// `--explain` and no `--flow`, the design's only flow.
 fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, Box<Diagnostic>> {
     let names = || design.flows.iter().map(|flow| flow.id.as_str());
     match &args.flow {
-        Some(name) => design.flow_id(name).map(Some).ok_or_else(|| {
-            let help = did_you_mean_help(name, names()).unwrap_or_else(|| {
-                let all: Vec<&str> = names().collect();
-                if all.is_empty() {
-                    "the design declares no flow".to_string()
-                } else {
-                    format!("the flows are: {}", all.join(", "))
-                }
-            });
-            Box::new(Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown flow `{name}`")).with_help(help))
-        }),
+        Some(name) => design
+            .flow_id(name)
+            .map(Some)
+            .ok_or_else(|| Box::new(super::unknown_flow(design, name))),
         None if args.explain => {
             if design.flows.len() == 1 {
                 Ok(Some(FlowId(0)))
@@ -100,7 +96,7 @@ fn select_flow(design: &Design, args: &EstimateArgs) -> Result<Option<FlowId>, B
                     format!("name one with --flow: {}", all.join(", "))
                 };
                 Err(Box::new(
-                    Diagnostic::error(USAGE_ERROR, "--explain needs one flow").with_help(help),
+                    Diagnostic::error(codes::USAGE_ERROR, "--explain needs one flow").with_help(help),
                 ))
             }
         }

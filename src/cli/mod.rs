@@ -277,22 +277,42 @@ pub fn validate_config(design_path: &str, args: &InputArgs) -> Result<Config, Ex
     })
 }
 
-/// Runs every rule on a compiled design, with the configuration beside it.
-/// A broken configuration or an unknown rule in `allow` is an input error
-/// (printed; exit 2).
+/// The configuration of a compiled design, with the design's `allow` lists
+/// checked against the rule names. Either wrong is an input error (printed;
+/// exit 2), for every command, whether or not it runs the rules.
+pub fn validate(design: &Design, compilation: &Compilation, path: &str, input: &InputArgs) -> Result<Config, Exit> {
+    let config = validate_config(path, input)?;
+    let errors = crate::analysis::unknown_allowed_rules(design);
+    if !errors.is_empty() {
+        print_human(&errors, &compilation.sources);
+        return Err(Exit::InputError);
+    }
+    Ok(config)
+}
+
+/// Runs every rule on a compiled design after [`validate`].
 pub fn analyze(
     design: &Design,
     compilation: &Compilation,
     path: &str,
     input: &InputArgs,
 ) -> Result<Vec<Diagnostic>, Exit> {
-    let config = validate_config(path, input)?;
-    let analysis = crate::analysis::check(design, &config);
-    if !analysis.errors.is_empty() {
-        print_human(&analysis.errors, &compilation.sources);
-        return Err(Exit::InputError);
-    }
-    Ok(analysis.findings)
+    let config = validate(design, compilation, path, input)?;
+    Ok(crate::analysis::check(design, &config).findings)
+}
+
+/// `--flow NAME` names no flow of the design.
+pub fn unknown_flow(design: &Design, name: &str) -> Diagnostic {
+    let names = || design.flows.iter().map(|flow| flow.id.as_str());
+    let help = crate::diagnostics::did_you_mean_help(name, names()).unwrap_or_else(|| {
+        let all: Vec<&str> = names().collect();
+        if all.is_empty() {
+            "the design declares no flow".to_string()
+        } else {
+            format!("the flows are: {}", all.join(", "))
+        }
+    });
+    Diagnostic::error(codes::UNKNOWN_REFERENCE, format!("unknown flow `{name}`")).with_help(help)
 }
 
 /// Prints diagnostics in the human format to stderr.

@@ -52,7 +52,7 @@ pub fn run(args: &WhatIfArgs) -> Exit {
     };
     // The configuration only tunes rules, but a wrong `--config` (or a
     // broken hld.yaml beside the design) is still a wrong input: exit 2.
-    if let Err(exit) = super::validate_config(&args.file, &args.input) {
+    if let Err(exit) = super::validate(design, &compilation, &args.file, &args.input) {
         return exit;
     }
     let scenario = match scenario(design, args) {
@@ -120,7 +120,7 @@ fn scenario(design: &Design, args: &WhatIfArgs) -> Result<Scenario, Vec<Diagnost
         return Err(errors);
     }
     if failed.is_empty() && partition.is_none() {
-        return Err(vec![Diagnostic::error("usage-error", "nothing fails").with_help(
+        return Err(vec![Diagnostic::error(codes::USAGE_ERROR, "nothing fails").with_help(
             "name components with --fail ID[,ID...] or a region with --partition REGION",
         )]);
     }
