@@ -62,9 +62,9 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// A size in SI units, as the language writes them: 300GB, 1.5TB.
 pub fn size(bytes: f64) -> String {
-    const UNITS: [(&str, f64); 5] = [("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)];
-    for (unit, scale) in UNITS {
-        if bytes >= scale {
+    // The language's own units, largest first.
+    for (unit, scale) in crate::syntax::lexical::SIZE_UNITS.iter().rev() {
+        if bytes >= *scale {
             return format!("{}{unit}", number(bytes / scale));
         }
     }

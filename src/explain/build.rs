@@ -9,7 +9,8 @@ use super::improve::{self, Effect};
 use super::{Block, Section, SectionKind, Table, Text, TradeOff, Walkthrough};
 use crate::analysis::consistency;
 use crate::analysis::graph::Graph;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::analysis::wording::count;
+use crate::diagnostics::Diagnostic;
 use crate::estimate::availability::node_factor;
 use crate::estimate::number::{grouped, ms, percent, plain, plain_fraction, slo_percent, utilization};
 use crate::estimate::what_if::{Break, Scenario, WhatIf, WhatIfEngine};
@@ -25,12 +26,23 @@ use crate::model::{
 pub fn build(design: &Design, findings: &[Diagnostic]) -> Walkthrough {
     let baseline = estimate::estimate(design, None);
     let graph = Graph::new(design);
+    let mut background_through = vec![Vec::new(); design.components.len()];
+    for flow in design.flow_ids() {
+        for component in &graph.sync_part(flow).background {
+            let list: &mut Vec<FlowId> = &mut background_through[component.index()];
+            // A background part may visit a component twice; list the flow once.
+            if list.last() != Some(&flow) {
+                list.push(flow);
+            }
+        }
+    }
     let mut builder = Builder {
         design,
         graph,
         findings,
         baseline,
         shown: BTreeSet::new(),
+        background_through,
     };
     let sections = SectionKind::ALL
         .iter()
@@ -65,6 +77,9 @@ struct Builder<'a> {
     baseline: Estimates,
     /// Trade-off keys already shown in full in the current section.
     shown: BTreeSet<String>,
+    /// Per component, the flows whose background part visits it, in flow
+    /// order (one pass over the flows, not one per component).
+    background_through: Vec<Vec<FlowId>>,
 }
 
 /// `a, b and c` of component ids.
@@ -140,14 +155,6 @@ fn heading(text: impl Into<String>, anchor: impl Into<String>) -> Block {
     }
 }
 
-fn severity_rank(severity: Severity) -> u8 {
-    match severity {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    }
-}
-
 impl<'a> Builder<'a> {
     fn component(&self, id: ComponentId) -> &'a Component {
         self.design.component(id)
@@ -194,12 +201,9 @@ impl<'a> Builder<'a> {
         distinct(self.graph.outgoing(id).iter().map(|link| self.design.link(*link).to))
     }
 
-    /// Flows whose background part visits the component.
+    /// Flows whose background part visits the component, in flow order.
     fn background_flows(&self, id: ComponentId) -> Vec<FlowId> {
-        self.design
-            .flow_ids()
-            .filter(|flow| self.graph.sync_part(*flow).background.contains(&id))
-            .collect()
+        self.background_through[id.index()].clone()
     }
 
     fn flow_estimate(&self, id: FlowId) -> Option<&estimate::FlowEstimate> {
@@ -1575,7 +1579,8 @@ impl<'a> Builder<'a> {
             count(summary.infos, "info")
         ))));
         let mut ordered: Vec<&Diagnostic> = self.findings.iter().collect();
-        ordered.sort_by_key(|finding| severity_rank(finding.severity));
+        // Most severe first; the sort is stable.
+        ordered.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
         let items = ordered.into_iter().map(finding_text).collect();
         blocks.push(Block::Bullets(items));
         blocks
@@ -1911,10 +1916,6 @@ fn strongest(
         (Some(a), Some(b)) => Some(if b.strength() > a.strength() { b } else { a }),
         (a, b) => a.or(b),
     }
-}
-
-fn count(n: usize, noun: &str) -> String {
-    crate::analysis::wording::count(n, noun)
 }
 
 fn kind_noun(kind: Kind, n: usize) -> String {

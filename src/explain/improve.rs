@@ -155,7 +155,7 @@ pub fn rank(design: &Design, findings: &[Diagnostic], baseline: &Estimates) -> V
             .then_with(|| desc(a.availability_gain, b.availability_gain))
             .then_with(|| desc(a.p99_gain_ms, b.p99_gain_ms))
             .then_with(|| desc(a.headroom_gain, b.headroom_gain))
-            .then_with(|| severity(a).cmp(&severity(b)))
+            .then_with(|| severity(b).cmp(&severity(a)))
             .then_with(|| a_idx.cmp(b_idx))
     });
     improvements.into_iter().map(|(_, improvement)| improvement).collect()
@@ -214,25 +214,13 @@ fn group(candidates: Vec<Improvement>) -> Vec<(usize, Improvement)> {
     out
 }
 
-/// The most severe of an entry's findings.
-fn severity(item: &Improvement) -> u8 {
-    item.findings
-        .iter()
-        .map(|finding| severity_rank(finding.severity))
-        .min()
-        .unwrap_or(u8::MAX)
+/// The most severe of an entry's findings (`None` sorts after any).
+fn severity(item: &Improvement) -> Option<Severity> {
+    item.findings.iter().map(|finding| finding.severity).max()
 }
 
 fn desc(a: f64, b: f64) -> Ordering {
     b.total_cmp(&a)
-}
-
-fn severity_rank(severity: Severity) -> u8 {
-    match severity {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    }
 }
 
 /// Applies fixes one at a time to a working copy of the design and
@@ -339,10 +327,14 @@ impl<'a> Ranker<'a> {
                     rps: before.rps,
                 });
             }
-            let part = changed.flow(id).sync_part(changed);
-            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
-                || part.links.iter().any(|l| touched.links.contains(l));
-            if affected && !same_latency {
+            // Latency moves only when the fix touches what its model reads,
+            // on this flow's synchronous part.
+            let affected = !same_latency && {
+                let part = changed.flow(id).sync_part(changed);
+                part.nodes.iter().any(|c| touched.components.contains(c))
+                    || part.links.iter().any(|l| touched.links.contains(l))
+            };
+            if affected {
                 let after = flow_estimate(changed, id, &mut self.cache).latency.p99_ms;
                 if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
                     out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
@@ -832,11 +824,11 @@ mod tests {
         );
         let first_unfixed = ranked.iter().position(|item| item.change.is_none()).unwrap();
         assert!(ranked[..first_unfixed].iter().all(|item| item.change.is_some()));
-        let severities: Vec<u8> = ranked[first_unfixed..]
+        let severities: Vec<Severity> = ranked[first_unfixed..]
             .iter()
-            .map(|item| severity_rank(item.findings[0].severity))
+            .map(|item| item.findings[0].severity)
             .collect();
-        assert!(severities.windows(2).all(|pair| pair[0] <= pair[1]), "{severities:?}");
+        assert!(severities.windows(2).all(|pair| pair[0] >= pair[1]), "{severities:?}");
         assert_eq!(ranked[0].findings[0].code, "unreplicated-load-balancer");
     }
 }
