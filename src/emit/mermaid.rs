@@ -138,16 +138,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
 
 /// The flowchart of a whole design.
 pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
-    let node = |id: crate::model::ComponentId| {
-        let component = design.component(id);
-        let (open, close) = shape(component.kind);
-        NodeView {
-            id: node_id(&component.id),
-            open,
-            close,
-            lines: component_lines(component),
-        }
-    };
+    let node = |id: crate::model::ComponentId| component_node(design.component(id));
     let mut regions: Vec<RegionView> = design
         .regions
         .iter()
@@ -216,7 +207,7 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
         }
     }
 
-    let mut chart = Flowchart {
+    let chart = Flowchart {
         init: None,
         regions,
         nodes,
@@ -226,9 +217,14 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
         classes,
         link_styles,
     };
+    sized(chart)
+}
+
+/// The chart's text, with Mermaid's limits raised (sized to the diagram)
+/// when it has more edges or text than Mermaid takes by default.
+fn sized(mut chart: Flowchart) -> String {
     let text = chart.render().unwrap_or_default();
-    // Big designs raise Mermaid's limits, sized to the diagram.
-    let edge_count = design.links.len();
+    let edge_count = chart.edges.len();
     if edge_count > MERMAID_MAX_EDGES || text.len() > MERMAID_MAX_TEXT {
         chart.init = Some(format!(
             "%%{{init: {{\"maxEdges\": {}, \"maxTextSize\": {}}}}}%%",
@@ -238,6 +234,17 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
         return ensure_newline(chart.render().unwrap_or_default());
     }
     ensure_newline(text)
+}
+
+/// A component as a node: its shape and its lines.
+fn component_node(component: &crate::model::Component) -> NodeView {
+    let (open, close) = shape(component.kind);
+    NodeView {
+        id: node_id(&component.id),
+        open,
+        close,
+        lines: component_lines(component),
+    }
 }
 
 /// The design seen by region (`--group region`): one node per region with
@@ -292,13 +299,7 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> String {
     for id in design.component_ids() {
         let component = design.component(id);
         if component.region.is_none() {
-            let (open, close) = shape(component.kind);
-            nodes.push(NodeView {
-                id: node_id(&component.id),
-                open,
-                close,
-                lines: component_lines(component),
-            });
+            nodes.push(component_node(component));
         }
     }
     // (links, all async) per pair of groups, in a fixed order.
@@ -344,7 +345,7 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> String {
             }],
         )
     };
-    let chart = Flowchart {
+    sized(Flowchart {
         init: None,
         regions: Vec::new(),
         nodes,
@@ -353,8 +354,7 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> String {
         class_defs,
         classes,
         link_styles: Vec::new(),
-    };
-    ensure_newline(chart.render().unwrap_or_default())
+    })
 }
 
 fn join_ids(design: &Design, ids: impl Iterator<Item = crate::model::ComponentId>) -> String {
@@ -380,5 +380,27 @@ mod tests {
             escape("a \"b\" <c> & #d `e`"),
             "a #quot;b#quot; #lt;c#gt; #amp; #35;d #96;e#96;"
         );
+    }
+
+    /// Both flowcharts raise Mermaid's limits once they pass them: the
+    /// by-region view of a design without regions has an edge per link.
+    #[test]
+    fn big_charts_raise_mermaids_limits_in_both_views() {
+        let mut text = String::from("system s {\n");
+        for idx in 0..700 {
+            text.push_str(&format!("  service s{idx} {{ replicas = 2 }}\n"));
+        }
+        for idx in 0..699 {
+            text.push_str(&format!("  s{idx} -> s{}\n", idx + 1));
+        }
+        text.push('}');
+        let design = crate::estimate::test_design(&text);
+        let highlights = Highlights::default();
+        for chart in [
+            flowchart(&design, &highlights),
+            flowchart_by_region(&design, &highlights),
+        ] {
+            assert!(chart.starts_with("%%{init: {\"maxEdges\": 799, "), "{}", &chart[..80]);
+        }
     }
 }
