@@ -77,7 +77,14 @@ impl Builder<'_> {
 
     /// The synchronous part from node `idx` on (iteratively nested: each
     /// cache opens an `alt` that its miss branch continues).
-    fn sync_part(&mut self, nodes: &[ComponentId], links: &[LinkId], background: &[ComponentId]) {
+    /// `background_hops[i]` is the flow's hop into `background[i]`.
+    fn sync_part(
+        &mut self,
+        nodes: &[ComponentId],
+        links: &[LinkId],
+        background: &[ComponentId],
+        background_hops: &[LinkId],
+    ) {
         let mut depth = 0;
         let mut pending_answers: Vec<(usize, ComponentId, ComponentId, bool)> = Vec::new();
         for (idx, &node) in nodes.iter().enumerate().skip(1) {
@@ -122,45 +129,47 @@ impl Builder<'_> {
                 self.push(answer_depth, "end".to_string(), String::new());
             }
         }
-        self.background(nodes, links, background);
+        self.background(nodes, links, background, background_hops);
     }
 
-    /// Work after the async hop, as async messages along the flow's path.
-    fn background(&mut self, nodes: &[ComponentId], links: &[LinkId], background: &[ComponentId]) {
-        if background.is_empty() {
-            return;
-        }
+    /// Work after the async hop, as async messages along the flow's path,
+    /// each over the flow's own hop.
+    fn background(
+        &mut self,
+        nodes: &[ComponentId],
+        links: &[LinkId],
+        background: &[ComponentId],
+        background_hops: &[LinkId],
+    ) {
         let Some(&last_sync) = nodes.last() else {
             return;
         };
+        // After a fire-and-forget call the first background component is
+        // the call's target, whose message is already drawn.
         let from_caller = links.len() >= nodes.len();
-        let mut previous = last_sync;
-        let mut text = "background work (not in the response time)".to_string();
-        if from_caller {
-            text = "background work after the fire-and-forget call".to_string();
+        let skip = usize::from(from_caller);
+        if background.len() <= skip {
+            return;
         }
-        self.push(0, format!("Note over {}: ", self.id(previous)), text);
-        for &next in background {
-            let link_id = self
-                .design
-                .link_ids()
-                .find(|id| self.design.link(*id).from == previous && self.design.link(*id).to == next);
-            let label = match link_id {
-                Some(link_id) => {
-                    let (ms, _) = link_round_trip(self.design, link_id);
-                    let verb = if self.design.component(previous).kind == Kind::Queue {
-                        "deliver"
-                    } else {
-                        "call"
-                    };
-                    format!(
-                        "{verb} · {} round trip · {}",
-                        number::ms(ms),
-                        latency_text(self.design.component(next))
-                    )
-                }
-                None => latency_text(self.design.component(next)),
+        let mut previous = if from_caller { background[0] } else { last_sync };
+        let text = if from_caller {
+            "background work after the fire-and-forget call"
+        } else {
+            "background work (not in the response time)"
+        };
+        self.push(0, format!("Note over {}: ", self.id(previous)), text.to_string());
+        for (&next, &link_id) in background.iter().zip(background_hops).skip(skip) {
+            let (ms, _) = link_round_trip(self.design, link_id);
+            let verb = if self.design.component(previous).kind == Kind::Queue {
+                "deliver"
+            } else {
+                "call"
             };
+            let label = format!(
+                "{verb} · {} round trip · {}",
+                number::ms(ms),
+                latency_text(self.design.component(next))
+            );
             let head = format!("{}-){}: ", self.id(previous), self.id(next));
             self.push(0, head, label);
             previous = next;
@@ -222,7 +231,12 @@ pub fn flow(design: &Design, flow: &Flow) -> String {
             title,
         );
     }
-    builder.sync_part(&part.nodes, &part.links, &part.background);
+    // The hops into the background components: the path's last hops.
+    let background_hops = flow
+        .hops
+        .get(flow.hops.len().saturating_sub(part.background.len())..)
+        .unwrap_or(&[]);
+    builder.sync_part(&part.nodes, &part.links, &part.background, background_hops);
     let sequence = Sequence {
         participants,
         lines: builder.lines,
@@ -232,4 +246,25 @@ pub fn flow(design: &Design, flow: &Flow) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fire-and-forget call is drawn once, then the work after it along
+    /// the flow's own hops.
+    #[test]
+    fn a_fire_and_forget_call_is_drawn_once() {
+        let design = crate::estimate::test_design(
+            "system s {\n  client u { rps = 10 }\n  service api { replicas = 2 }\n  service mailer { replicas = 2 }\n  external smtp\n  u -> api\n  api -> mailer { mode = async }\n  mailer -> smtp\n  flow f { path = u -> api -> mailer -> smtp }\n}\n",
+        );
+        let text = flow(&design, &design.flows[0]);
+        assert_eq!(text.matches("n_api-)n_mailer").count(), 1, "{text}");
+        assert_eq!(text.matches("n_mailer-)n_smtp").count(), 1, "{text}");
+        assert!(
+            text.contains("Note over n_mailer: background work after the fire-and-forget call"),
+            "{text}"
+        );
+    }
 }
