@@ -319,3 +319,67 @@ fn invalid_utf8_names_the_byte_offset() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("invalid byte at offset 21"), "{}", run.stderr);
 }
+
+/// Syntax errors that get a help line of their own: an import without a
+/// quoted path, a name that starts with a digit, a component cut short.
+#[test]
+fn syntax_errors_with_their_own_help() {
+    for (text, message, help) in [
+        (
+            "system s {\n  import 12\n}\n",
+            "expected a quoted path after `import`, found `12`",
+            "write `import \"common.hld\"` (relative to this file)",
+        ),
+        (
+            "system s {\n  a -> 1b\n}\n",
+            "expected a name, found `1b`",
+            "a name starts with a letter or `_`",
+        ),
+        (
+            "system s {\n  service api \"x\" ;\n}\n",
+            "expected `{` or `: technology`, found `;`",
+            "a component is `KIND ID [\"label\"] [: technology] [{ properties }]`",
+        ),
+    ] {
+        let (code, stderr) = check_text(text);
+        assert_eq!(code, 2, "{text}\n{stderr}");
+        assert!(stderr.contains(message), "{text}\n{stderr}");
+        assert!(stderr.contains(help), "{text}\n{stderr}");
+    }
+}
+
+/// A failed import says why, at the import, with a help line for the cause:
+/// a missing file, a file over the size limit, something that is no design.
+#[test]
+fn import_errors_get_a_help_for_their_cause() {
+    let dir = std::env::temp_dir().join(format!("hld-import-help-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("big.hld"), format!("// {}\n", "x".repeat(4_000))).unwrap();
+    for (import, extra, help) in [
+        (
+            "missing.hld",
+            &[][..],
+            "import paths are relative to the importing file",
+        ),
+        (
+            "big.hld",
+            &["--max-size", "1000"][..],
+            "raise --max-size if the file is a design",
+        ),
+        ("sub", &[][..], "import a design file (`.hld`)"),
+    ] {
+        let root = dir.join(format!("root-{}.hld", import.replace('.', "_")));
+        std::fs::write(&root, format!("import \"{import}\"\nsystem s {{\n  client u\n}}\n")).unwrap();
+        let mut args = vec!["check", root.to_str().unwrap()];
+        args.extend(extra);
+        let outcome = run(&args);
+        assert_eq!(outcome.code, 2, "{import}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains(&format!("cannot import `{import}`")),
+            "{import}: {}",
+            outcome.stderr
+        );
+        assert!(outcome.stderr.contains(help), "{import}: {}", outcome.stderr);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
