@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use crate::model::load::{ReadFile, SourceLoader};
+use crate::model::load::{ReadError, ReadFile, SourceLoader};
 
 /// Reads design files and their imports from disk.
 pub struct FsLoader;
@@ -13,11 +13,13 @@ pub struct FsLoader;
 impl SourceLoader for FsLoader {
     /// Imports are regular files: a pipe would block, a device (`/dev/zero`)
     /// would be read to the size limit for nothing.
-    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, String> {
+    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, ReadError> {
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => return Err("it is a directory, not a file".to_string()),
+            Ok(meta) if meta.is_dir() => return Err(ReadError::Other("it is a directory, not a file".to_string())),
             Ok(meta) if !meta.is_file() => {
-                return Err("it is not a regular file (a pipe or a device)".to_string());
+                return Err(ReadError::Other(
+                    "it is not a regular file (a pipe or a device)".to_string(),
+                ));
             }
             _ => {}
         }
@@ -28,35 +30,32 @@ impl SourceLoader for FsLoader {
 }
 
 /// Reads at most `max_size` bytes; a longer file is an error, not a truncation.
-pub fn read_bounded(path: &Path, max_size: u64) -> Result<Vec<u8>, String> {
+pub fn read_bounded(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
     let file = File::open(path).map_err(|error| describe_io(&error))?;
     if file.metadata().map(|meta| meta.is_dir()).unwrap_or(false) {
-        return Err("it is a directory, not a file".to_string());
+        return Err(ReadError::Other("it is a directory, not a file".to_string()));
     }
     read_limited(file, max_size)
 }
 
-pub fn read_limited(reader: impl Read, max_size: u64) -> Result<Vec<u8>, String> {
+pub fn read_limited(reader: impl Read, max_size: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
     reader
         .take(max_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|error| describe_io(&error))?;
     if bytes.len() as u64 > max_size {
-        return Err(format!(
-            "it is larger than the input limit of {} bytes (raise it with --max-size)",
-            max_size
-        ));
+        return Err(ReadError::TooLarge(max_size));
     }
     Ok(bytes)
 }
 
-fn describe_io(error: &io::Error) -> String {
+fn describe_io(error: &io::Error) -> ReadError {
     match error.kind() {
-        io::ErrorKind::NotFound => "no such file".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ if error.raw_os_error() == Some(21) => "it is a directory, not a file".to_string(),
-        _ => error.to_string(),
+        io::ErrorKind::NotFound => ReadError::NotFound,
+        io::ErrorKind::PermissionDenied => ReadError::Other("permission denied".to_string()),
+        _ if error.raw_os_error() == Some(21) => ReadError::Other("it is a directory, not a file".to_string()),
+        _ => ReadError::Other(error.to_string()),
     }
 }
 

@@ -52,9 +52,35 @@ pub struct ReadFile {
     pub bytes: Vec<u8>,
 }
 
-/// Reads files for imports. Errors are messages ("no such file").
+/// Why a file could not be read. The import error's help depends on the
+/// cause; the message is what `Display` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    NotFound,
+    /// Longer than the input limit (`--max-size`), in bytes.
+    TooLarge(u64),
+    /// A directory, a device, no permission, ...: said in words.
+    Other(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotFound => f.write_str("no such file"),
+            ReadError::TooLarge(limit) => {
+                write!(
+                    f,
+                    "it is larger than the input limit of {limit} bytes (raise it with --max-size)"
+                )
+            }
+            ReadError::Other(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Reads files for imports.
 pub trait SourceLoader {
-    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, String>;
+    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, ReadError>;
 }
 
 /// The design file named on the command line (or standard input).
@@ -273,12 +299,12 @@ impl Loading<'_> {
         let read = match self.loader.read(&path, self.limits.max_file_size) {
             Ok(read) => read,
             Err(message) => {
-                let help = if message == "no such file" {
-                    "import paths are relative to the importing file"
-                } else if message.contains("input limit") {
-                    "an imported design is bounded like the root one; raise --max-size if the file is a design"
-                } else {
-                    "import a design file (`.hld`)"
+                let help = match message {
+                    ReadError::NotFound => "import paths are relative to the importing file",
+                    ReadError::TooLarge(_) => {
+                        "an imported design is bounded like the root one; raise --max-size if the file is a design"
+                    }
+                    ReadError::Other(_) => "import a design file (`.hld`)",
                 };
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -393,7 +419,7 @@ impl MemoryLoader {
 }
 
 impl SourceLoader for MemoryLoader {
-    fn read(&self, path: &Path, _max_size: u64) -> Result<ReadFile, String> {
+    fn read(&self, path: &Path, _max_size: u64) -> Result<ReadFile, ReadError> {
         let key = normalize(path);
         self.files
             .get(&key)
@@ -401,6 +427,6 @@ impl SourceLoader for MemoryLoader {
                 key: key.clone(),
                 bytes: text.as_bytes().to_vec(),
             })
-            .ok_or_else(|| "no such file".to_string())
+            .ok_or(ReadError::NotFound)
     }
 }
