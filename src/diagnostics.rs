@@ -114,6 +114,21 @@ impl Diagnostic {
         self
     }
 
+    /// The message with its help and notes on lines of their own, for the
+    /// formats that carry one text per finding (SARIF, GitHub annotations).
+    pub fn full_text(&self) -> String {
+        let mut text = self.message.clone();
+        if let Some(help) = &self.help {
+            text.push_str("\nhelp: ");
+            text.push_str(help);
+        }
+        for note in &self.notes {
+            text.push_str("\nnote: ");
+            text.push_str(note);
+        }
+        text
+    }
+
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self

@@ -28,12 +28,24 @@ struct JsonFlow<'a> {
     slo: Option<JsonSlo>,
 }
 
+/// A flow's latency in JSON (also `hld what-if`'s), rounded by `figure`.
 #[derive(Serialize)]
-struct JsonLatency {
+pub(super) struct JsonLatency {
     mean_ms: f64,
     p50_ms: f64,
     p95_ms: f64,
     p99_ms: f64,
+}
+
+impl JsonLatency {
+    pub(super) fn of(latency: &crate::estimate::LatencyFigures) -> JsonLatency {
+        JsonLatency {
+            mean_ms: figure(latency.mean_ms),
+            p50_ms: figure(latency.p50_ms),
+            p95_ms: figure(latency.p95_ms),
+            p99_ms: figure(latency.p99_ms),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -74,16 +86,10 @@ struct JsonQueue<'a> {
 
 fn json_flow<'a>(design: &'a Design, estimate: &FlowEstimate) -> JsonFlow<'a> {
     let flow = design.flow(estimate.flow);
-    let latency = &estimate.latency;
     JsonFlow {
         name: &flow.id,
         rps: figure(estimate.rps),
-        latency: JsonLatency {
-            mean_ms: figure(latency.mean_ms),
-            p50_ms: figure(latency.p50_ms),
-            p95_ms: figure(latency.p95_ms),
-            p99_ms: figure(latency.p99_ms),
-        },
+        latency: JsonLatency::of(&estimate.latency),
         availability: estimate.availability,
         outcomes: estimate
             .outcomes

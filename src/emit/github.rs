@@ -50,16 +50,11 @@ pub fn annotation(diagnostic: &Diagnostic, sources: &SourceMap, fallback_file: &
         .into_iter()
         .map(|(key, value)| format!("{key}={}", escape_property(&value)))
         .collect();
-    let mut message = diagnostic.message.clone();
-    if let Some(help) = &diagnostic.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
-    }
-    for note in &diagnostic.notes {
-        message.push_str("\nnote: ");
-        message.push_str(note);
-    }
-    format!("::{command} {}::{}", properties.join(","), escape_data(&message))
+    format!(
+        "::{command} {}::{}",
+        properties.join(","),
+        escape_data(&diagnostic.full_text())
+    )
 }
 
 fn escape_data(text: &str) -> String {

@@ -229,15 +229,7 @@ fn result<'a>(
     sources: &SourceMap,
     fallback_file: &str,
 ) -> SarifResult<'a> {
-    let mut text = diagnostic.message.clone();
-    if let Some(help) = &diagnostic.help {
-        text.push_str("\nhelp: ");
-        text.push_str(help);
-    }
-    for note in &diagnostic.notes {
-        text.push_str("\nnote: ");
-        text.push_str(note);
-    }
+    let text = diagnostic.full_text();
     let file = diagnostic
         .span
         .map_or(fallback_file, |span| sources.name(span.file))

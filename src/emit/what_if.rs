@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::estimate::table;
+use super::estimate::{JsonLatency, table};
 use crate::estimate::number::{self, figure, fraction, grouped, ms, percent};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{FlowEstimate, LatencyFigures};
@@ -96,14 +96,6 @@ struct JsonFigures {
 }
 
 #[derive(Serialize)]
-struct JsonLatency {
-    mean_ms: f64,
-    p50_ms: f64,
-    p95_ms: f64,
-    p99_ms: f64,
-}
-
-#[derive(Serialize)]
 struct JsonComponent<'a> {
     id: &'a str,
     down: bool,
@@ -141,14 +133,8 @@ fn json_break(design: &Design, at: Break) -> JsonBreak {
 }
 
 fn json_figures(estimate: &FlowEstimate) -> JsonFigures {
-    let latency = &estimate.latency;
     JsonFigures {
-        latency: JsonLatency {
-            mean_ms: figure(latency.mean_ms),
-            p50_ms: figure(latency.p50_ms),
-            p95_ms: figure(latency.p95_ms),
-            p99_ms: figure(latency.p99_ms),
-        },
+        latency: JsonLatency::of(&estimate.latency),
         availability: estimate.availability,
         slo_met: estimate.slo.as_ref().map(|verdict| verdict.met),
     }

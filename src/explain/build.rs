@@ -201,6 +201,21 @@ impl<'a> Builder<'a> {
         distinct(self.graph.outgoing(id).iter().map(|link| self.design.link(*link).to))
     }
 
+    /// The regions that hold at least one component, in declaration order
+    /// (one pass over the components).
+    fn used_regions(&self) -> Vec<crate::model::RegionId> {
+        let mut used = vec![false; self.design.regions.len()];
+        for component in &self.design.components {
+            if let Some(region) = component.region {
+                used[region.index()] = true;
+            }
+        }
+        (0..used.len())
+            .filter(|idx| used[*idx])
+            .map(|idx| crate::model::RegionId(idx as u32))
+            .collect()
+    }
+
     /// Flows whose background part visits the component, in flow order.
     fn background_flows(&self, id: ComponentId) -> Vec<FlowId> {
         self.background_through[id.index()].clone()
@@ -373,17 +388,10 @@ impl<'a> Builder<'a> {
             );
         }
         blocks.push(Block::Paragraph(Text::new().rich(&text)));
-        let used_regions: Vec<&crate::model::Region> = design
-            .regions
-            .iter()
-            .enumerate()
-            .filter(|(idx, _)| {
-                design
-                    .components
-                    .iter()
-                    .any(|c| c.region.map(|r| r.index()) == Some(*idx))
-            })
-            .map(|(_, region)| region)
+        let used_regions: Vec<&crate::model::Region> = self
+            .used_regions()
+            .into_iter()
+            .map(|id| &design.regions[id.index()])
             .collect();
         // Region labels are the user's words: plain text.
         let region_list = |mut text: Text| {
@@ -1539,17 +1547,7 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        let regions = design
-            .regions
-            .iter()
-            .enumerate()
-            .filter(|(idx, _)| {
-                design
-                    .components
-                    .iter()
-                    .any(|c| c.region.map(|r| r.index()) == Some(*idx))
-            })
-            .count();
+        let regions = self.used_regions().len();
         if regions > 1 {
             self.push_trade_off(
                 &mut blocks,
@@ -1622,18 +1620,7 @@ impl<'a> Builder<'a> {
         } else {
             blocks.push(Block::Bullets(items));
         }
-        let regions: Vec<_> = design
-            .regions
-            .iter()
-            .enumerate()
-            .filter(|(idx, _)| {
-                design
-                    .components
-                    .iter()
-                    .any(|c| c.region.map(|r| r.index()) == Some(*idx))
-            })
-            .map(|(idx, _)| crate::model::RegionId(idx as u32))
-            .collect();
+        let regions = self.used_regions();
         if !regions.is_empty() {
             blocks.push(Block::Paragraph(Text::new().rich(
                 "And if a region is cut off from the rest (`hld what-if --partition REGION`; components without a region are outside every region):",
