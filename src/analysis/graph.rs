@@ -215,13 +215,15 @@ impl<'a> Graph<'a> {
     /// that `from` reaches over hops it waits for and that satisfies `wanted`,
     /// `from` itself excluded.
     pub fn first_sync(&self, from: ComponentId, wanted: impl Fn(ComponentId) -> bool) -> Option<ComponentId> {
-        let mut seen = vec![false; self.design.components.len()];
+        // Sized by what the walk reaches (usually a few hops), not by the
+        // design: it runs once per client.
+        let mut seen: rustc_hash::FxHashSet<ComponentId> = rustc_hash::FxHashSet::default();
         let mut queue = VecDeque::new();
-        mark(&mut seen, from);
+        seen.insert(from);
         queue.push_back(from);
         while let Some(current) = queue.pop_front() {
             for (_, target) in self.sync_successors(current) {
-                if !mark(&mut seen, target) {
+                if !seen.insert(target) {
                     continue;
                 }
                 if wanted(target) {

@@ -68,17 +68,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     let max_hops = cx.config.max_hops() as usize;
     for flow_id in design.flow_ids() {
-        let chain: Vec<_> = cx
-            .graph
-            .sync_part(flow_id)
-            .nodes
-            .iter()
-            .copied()
-            .filter(|id| design.component(*id).kind.is_app_tier())
-            .collect();
-        if chain.len() <= max_hops {
+        let in_chain = |id: &&crate::model::ComponentId| cx.graph.kind(**id).is_app_tier();
+        let nodes = &cx.graph.sync_part(flow_id).nodes;
+        if nodes.iter().filter(in_chain).count() <= max_hops {
             continue;
         }
+        let chain: Vec<_> = nodes.iter().filter(in_chain).copied().collect();
         let names: Vec<String> = chain.iter().map(|id| design.component(*id).id.clone()).collect();
         out.push(
             Finding::flow(

@@ -140,6 +140,7 @@ pub fn rule_names() -> impl Iterator<Item = &'static str> {
 
 /// The ```hld blocks under a heading of a rule's docs (`## Example`,
 /// `## Fixed`).
+#[cfg(test)]
 pub fn doc_snippets(docs: &str, heading: &str) -> Vec<String> {
     let mut snippets = Vec::new();
     let mut in_section = false;

@@ -95,7 +95,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(home) = component.region else {
             continue;
         };
-        if component.kind == Kind::Client || component.is_optional_cache() {
+        if component.is_optional_cache() {
             continue;
         }
         // Regions the flows through it start in, in first-seen order.
