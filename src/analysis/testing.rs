@@ -4,29 +4,10 @@
 use crate::analysis::{self, Config};
 use crate::diagnostics::Diagnostic;
 use crate::model::Design;
-use crate::model::load::{Compilation, Input, Limits, MemoryLoader, compile};
-
-pub fn compile_text(text: &str) -> Compilation {
-    let input = Input {
-        name: "t.hld".to_string(),
-        path: None,
-        key: None,
-        bytes: text.as_bytes().to_vec(),
-    };
-    compile(input, &MemoryLoader::default(), &Limits::default())
-}
 
 /// The resolved design; panics with the errors when it does not resolve.
 pub fn design(text: &str) -> Design {
-    let compilation = compile_text(text);
-    let messages: Vec<_> = compilation
-        .diagnostics
-        .iter()
-        .map(|diagnostic| diagnostic.message.clone())
-        .collect();
-    compilation
-        .design
-        .unwrap_or_else(|| panic!("the design does not resolve: {messages:?}\n{text}"))
+    crate::model::load::test_design(text)
 }
 
 /// Every finding of every rule, with the default configuration.

@@ -300,19 +300,5 @@ impl<'a> Estimator<'a> {
     }
 }
 
-/// Compiles a design from text, for unit tests.
 #[cfg(test)]
-pub(crate) fn test_design(text: &str) -> Design {
-    use crate::model::load::{Input, Limits, MemoryLoader, compile};
-    let input = Input {
-        name: "test.hld".to_string(),
-        path: None,
-        key: None,
-        bytes: text.as_bytes().to_vec(),
-    };
-    let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
-    match compilation.design {
-        Some(design) => design,
-        None => panic!("test design has errors: {:#?}", compilation.diagnostics),
-    }
-}
+pub(crate) use crate::model::load::test_design;

@@ -430,3 +430,25 @@ impl SourceLoader for MemoryLoader {
             .ok_or(ReadError::NotFound)
     }
 }
+/// Compiles a design from text with no file system (for unit tests).
+#[cfg(test)]
+pub(crate) fn compile_text(text: &str) -> Compilation {
+    let input = Input {
+        name: "t.hld".to_string(),
+        path: None,
+        key: None,
+        bytes: text.as_bytes().to_vec(),
+    };
+    compile(input, &MemoryLoader::default(), &Limits::default())
+}
+
+/// The resolved design of `text`; panics with the errors when it does not
+/// resolve (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_design(text: &str) -> crate::model::Design {
+    let compilation = compile_text(text);
+    let messages: Vec<_> = compilation.diagnostics.iter().map(|d| d.message.clone()).collect();
+    compilation
+        .design
+        .unwrap_or_else(|| panic!("the design does not resolve: {messages:?}\n{text}"))
+}

@@ -1826,27 +1826,11 @@ fn fmt_rate(rate: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::load::{Input, Limits, MemoryLoader, compile};
+    use crate::model::load::{compile_text, test_design as design};
     use crate::model::*;
-
-    fn design(text: &str) -> Design {
-        let compilation = compile_text(text);
-        let messages: Vec<_> = compilation.diagnostics.iter().map(|d| d.message.clone()).collect();
-        compilation.design.unwrap_or_else(|| panic!("errors: {messages:?}"))
-    }
 
     fn errors(text: &str) -> Vec<String> {
         compile_text(text).diagnostics.into_iter().map(|d| d.message).collect()
-    }
-
-    fn compile_text(text: &str) -> crate::model::load::Compilation {
-        let input = Input {
-            name: "t.hld".to_string(),
-            path: None,
-            key: None,
-            bytes: text.as_bytes().to_vec(),
-        };
-        compile(input, &MemoryLoader::default(), &Limits::default())
     }
 
     #[test]
