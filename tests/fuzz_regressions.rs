@@ -1,7 +1,11 @@
 //! Every input in tests/fuzz-regressions goes through parse, resolve and
-//! check without a panic, and every diagnostic points inside its file.
+//! check without a panic, and every diagnostic points inside its file; what
+//! resolves goes through every other command's work too, as in the fuzz
+//! target (`tests/support/every_output.rs`).
 
-use hld::analysis::{self, Config};
+#[path = "support/every_output.rs"]
+mod every_output;
+
 use hld::model::load::{Input, Limits, MemoryLoader, compile};
 
 #[test]
@@ -33,9 +37,7 @@ fn fuzz_regressions_compile_without_panics() {
             assert!(!diagnostic.message.is_empty());
         }
         match &compilation.design {
-            Some(design) => {
-                let _ = analysis::check(design, &Config::default());
-            }
+            Some(_) => every_output::every_output(&compilation),
             None => assert!(
                 !compilation.diagnostics.is_empty(),
                 "{}: no design and no error",
@@ -43,4 +45,50 @@ fn fuzz_regressions_compile_without_panics() {
             ),
         }
     }
+}
+
+/// Every bundled design (examples, `hld init` templates, test fixtures, the
+/// shared examples) goes through every command's work without a panic: the
+/// fuzz target's seeds, run once in the suite.
+#[test]
+fn every_bundled_design_goes_through_every_output() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("examples"), root.join("templates/init")];
+    for fixtures in [
+        "tests/fixtures/rules",
+        "tests/fixtures/compose",
+        "tests/fixtures/formats",
+    ] {
+        dirs.push(root.join(fixtures));
+        if let Ok(entries) = std::fs::read_dir(root.join(fixtures)) {
+            dirs.extend(
+                entries
+                    .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                    .filter(|path| path.is_dir()),
+            );
+        }
+    }
+    let shared = root.join("../shared/examples");
+    dirs.extend([shared.join("."), shared.join("trees")]);
+    let mut designs = 0;
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut paths: Vec<_> = entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "hld"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let input = Input {
+                name: path.display().to_string(),
+                path: None,
+                key: None,
+                bytes: std::fs::read(&path).unwrap(),
+            };
+            let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
+            every_output::every_output(&compilation);
+            designs += 1;
+        }
+    }
+    assert!(designs >= 40, "expected the bundled designs, found {designs}");
 }

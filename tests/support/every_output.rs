@@ -1,0 +1,57 @@
+//! Runs every command's work on one compiled design, the way the CLI does,
+//! without printing: `check` (rules, sorted), `estimate` (figures, text,
+//! JSON, `--explain` of the first flows), `diagram` in every format (the
+//! Mermaid flowchart, the region view, the first flows' sequence diagrams,
+//! DOT, SVG, the design JSON), `explain` (Markdown and HTML), `what-if` of
+//! the first component, and the compose stack.
+//!
+//! Shared by the fuzz target (`fuzz/fuzz_targets/check.rs`) and
+//! `tests/fuzz_regressions.rs`, so both exercise the same outputs.
+
+use hld::analysis::{self, Config};
+use hld::emit::diagram::Highlights;
+use hld::emit::{design_json, dot, mermaid, sequence, svg};
+use hld::estimate::what_if::{Scenario, WhatIfEngine};
+use hld::model::load::Compilation;
+use hld::model::{ComponentId, FlowId};
+
+/// How many flows get an `--explain` and a sequence diagram: enough to
+/// reach every kind of flow a small input holds, few enough to keep each
+/// fuzz input fast.
+const FLOWS_EXERCISED: usize = 4;
+
+pub fn every_output(compilation: &Compilation) {
+    let Some(design) = &compilation.design else {
+        return;
+    };
+    let mut findings = analysis::check(design, &Config::default()).findings;
+    hld::diagnostics::sort(&mut findings, &compilation.sources);
+
+    let estimates = hld::estimate::estimate(design, None);
+    let _ = hld::emit::estimate::human(design, &estimates);
+    let _ = hld::emit::estimate::json(design, &estimates);
+    for index in 0..design.flows.len().min(FLOWS_EXERCISED) {
+        let _ = hld::estimate::explain::explain(design, FlowId(index as u32));
+    }
+
+    let highlights = Highlights::from_findings(design, &findings);
+    let _ = mermaid::flowchart(design, &highlights);
+    let _ = mermaid::flowchart_by_region(design, &highlights);
+    for flow in design.flows.iter().take(FLOWS_EXERCISED) {
+        let _ = sequence::flow(design, flow);
+    }
+    let _ = dot::graph(design, &highlights);
+    let _ = svg::document(design, &highlights);
+    let _ = design_json::export(design);
+
+    let walkthrough = hld::explain::build(design, &findings);
+    let _ = hld::emit::explain::markdown(&walkthrough, design, &highlights);
+    let _ = hld::emit::explain::html(&walkthrough, design, &highlights);
+
+    if !design.components.is_empty() {
+        let what_if = WhatIfEngine::new(design).run(&Scenario::fail([ComponentId(0)]));
+        let _ = hld::emit::what_if::human(design, &what_if);
+        let _ = hld::emit::what_if::json(design, &what_if);
+    }
+    let _ = hld::emit::compose::build(design);
+}
