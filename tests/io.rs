@@ -488,6 +488,21 @@ fn compose_cleans_up_after_a_killed_run() {
                 .into_owned()
         ]
     );
+
+    // Killed while renaming, before the marker (renamed last) was in place:
+    // every file is hld's, with its header, so the directory is hld's.
+    let fresh = dir.join("renamed");
+    assert_eq!(compose(&fixture("gateway_routes.hld"), &fresh, false).code, 0);
+    std::fs::remove_file(fresh.join(".hld-generated")).unwrap();
+    std::fs::write(fresh.join(format!(".hld-generated.hld-tmp-{pid}")), "half").unwrap();
+    let rerun = compose(&fixture("gateway_routes.hld"), &fresh, false);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert!(fresh.join(".hld-generated").is_file());
+    // But not when anything else is there.
+    std::fs::remove_file(fresh.join(".hld-generated")).unwrap();
+    std::fs::write(fresh.join("config/mine.conf"), "mine").unwrap();
+    let refused = compose(&fixture("gateway_routes.hld"), &fresh, false);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

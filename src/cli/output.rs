@@ -107,6 +107,7 @@ pub fn create_new(path: &Path, contents: &[u8]) -> Result<(), CreateError> {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_dead_temporaries(&dir, |name| single_file_temporary(&file_name, name));
     let temp = dir.join(format!(".{file_name}.hld-{}.tmp", std::process::id()));
     let written = (|| -> std::io::Result<()> {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
