@@ -2,8 +2,8 @@
 //! in memory (`emit::compose`), then write it into DIR.
 //!
 //! Writing is careful: nothing is written when the design has errors; a
-//! non-empty DIR must carry hld's marker file (`.hld-generated`) unless
-//! `--force`; no path is followed through a symbolic link, so nothing lands
+//! non-empty DIR must carry hld's marker file (`.hld-generated`), or hold
+//! only hld's own files, unless `--force`; no path is followed through a symbolic link, so nothing lands
 //! outside DIR; every file goes to a temporary name first and is renamed
 //! into place only once all of them are written, so a failure leaves the
 //! previous stack (or nothing) behind, never half of a new one.
@@ -38,10 +38,10 @@ pub struct ComposeArgs {
     /// The design file; `-` reads standard input
     #[arg(value_name = "FILE")]
     file: String,
-    /// Directory to write the stack into (created when missing)
+    /// Directory to write the stack into (created when missing; not `-`)
     #[arg(short = 'o', long = "output", value_name = "DIR", required = true)]
     output: PathBuf,
-    /// Write into a non-empty directory that hld did not generate
+    /// Write into a directory hld did not generate, and replace files hld did not write (it never removes them)
     #[arg(long)]
     force: bool,
     #[command(flatten)]
