@@ -1,11 +1,9 @@
 //! `hld check FILE...`: compile each design, run the rules, print the
 //! diagnostics in the chosen format, exit 0, 1 or 2.
 
-use std::io::Write;
-
 use clap::ValueEnum;
 
-use super::{Exit, InputArgs};
+use super::{Exit, InputArgs, stdio};
 use crate::analysis;
 use crate::analysis::rules::RULES;
 use crate::diagnostics::{self, Diagnostic, Summary};
@@ -59,10 +57,10 @@ pub fn run(args: &CheckArgs) -> Exit {
             for file in &checked {
                 super::print_human(&file.diagnostics, &file.sources);
                 if file.suppressed > 0 {
-                    eprintln!(
-                        "... and {} more diagnostics in {} (at most 100 per file are shown)",
+                    stdio::err(&format!(
+                        "... and {} more diagnostics in {} (at most 100 per file are shown)\n",
                         file.suppressed, file.name
-                    );
+                    ));
                 }
                 summary.merge(Summary::of(&file.diagnostics));
                 // Past the cap are input errors only: counted, not shown.
@@ -73,7 +71,7 @@ pub fn run(args: &CheckArgs) -> Exit {
             } else {
                 format!("{} files", checked.len())
             };
-            eprintln!("{files}: {}", human::summary_line(summary));
+            stdio::err(&format!("{files}: {}\n", human::summary_line(summary)));
         }
         CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Github => {
             let files: Vec<json::CheckedFile<'_>> = checked
@@ -90,7 +88,7 @@ pub fn run(args: &CheckArgs) -> Exit {
                 CheckFormat::Github => github::check_report(&files),
                 _ => json::check_report(&files),
             };
-            let _ = std::io::stdout().lock().write_all(report.as_bytes());
+            stdio::out(&report);
         }
     }
     exit

@@ -62,6 +62,16 @@ pub fn run(args: &DiagramArgs) -> Exit {
         super::print_human(&[error], &crate::source::SourceMap::new());
         return Exit::InputError;
     }
+    // A sequence diagram of one flow has no regions to group.
+    if args.flow.is_some() && args.group.is_some() {
+        let error = Diagnostic::error(
+            codes::USAGE_ERROR,
+            "--flow draws a sequence diagram, which --group cannot group",
+        )
+        .with_help("leave out --group for the flow's sequence diagram, or --flow for the grouped flowchart");
+        super::print_human(&[error], &crate::source::SourceMap::new());
+        return Exit::InputError;
+    }
     let compilation = super::compile(&args.file, &args.input);
     let Some(design) = &compilation.design else {
         return super::report_input_errors(&compilation);

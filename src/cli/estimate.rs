@@ -3,11 +3,9 @@
 //! `--explain` the worked arithmetic of one flow. Input errors print their
 //! diagnostics on stderr and exit 2 with nothing on stdout.
 
-use std::io::Write;
-
 use clap::ValueEnum;
 
-use super::{Exit, InputArgs};
+use super::{Exit, InputArgs, stdio};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::emit;
 use crate::estimate::{self, explain};
@@ -72,7 +70,7 @@ pub fn run(args: &EstimateArgs) -> Exit {
             EstimateFormat::Json => emit::estimate::json(design, &estimates),
         }
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    stdio::out(&text);
     Exit::Ok
 }
 

@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Exit;
 use super::output::{self, CreateError};
+use super::{Exit, stdio};
 use crate::diagnostics::did_you_mean;
 use crate::init::{self, DEFAULT, TEMPLATES, Template};
 
@@ -28,22 +28,22 @@ pub struct InitArgs {
 
 pub fn run(args: &InitArgs) -> Exit {
     if args.list {
-        print!("{}", listing());
+        stdio::out(&listing());
         return Exit::Ok;
     }
     let name = args.template.as_deref().unwrap_or(DEFAULT);
     let Some(template) = init::template(name) else {
-        eprint!("{}", unknown_template(name));
+        stdio::err(&unknown_template(name));
         return Exit::InputError;
     };
     let dir = args.dir.as_deref();
     match write(template, dir) {
         Ok(path) => {
-            print!("{}", written(template, &path, args.template.is_none()));
+            stdio::out(&written(template, &path, args.template.is_none()));
             Exit::Ok
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            super::print_error(&message);
             Exit::InputError
         }
     }

@@ -3,7 +3,12 @@
 //!
 //! Exit codes (cli.md): 0 success and no finding at or above `fail_on`; 1
 //! findings at or above it; 2 unreadable, unparsable or unresolvable input,
-//! or a wrong command line.
+//! or a wrong command line, or output that cannot be written (a closed pipe
+//! ends quietly with 0 instead: `stdio`).
+//!
+//! Nothing here prints with `print!` or `eprint!` (they panic when the
+//! stream is closed and hide errors): every byte goes through `stdio`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
 mod compose;
@@ -14,9 +19,10 @@ pub mod fs;
 mod init;
 pub mod output;
 mod rules;
+pub mod stdio;
 mod what_if;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -133,12 +139,17 @@ pub fn main() -> ExitCode {
         Err(error) => {
             // clap prints help and version to stdout (exit 0), usage errors
             // to stderr; usage errors are exit code 2 as cli.md says.
-            let _ = error.print();
-            return if error.use_stderr() {
-                Exit::InputError.into()
+            let stream = if error.use_stderr() {
+                stdio::Stream::Stderr
             } else {
-                Exit::Ok.into()
+                stdio::Stream::Stdout
             };
+            if let Err(write_error) = error.print() {
+                stdio::record(stream, &write_error);
+            }
+            stdio::flush(stream);
+            let exit = if error.use_stderr() { Exit::InputError } else { Exit::Ok };
+            return stdio::finish(exit).into();
         }
     };
     let exit = match cli.command {
@@ -151,12 +162,15 @@ pub fn main() -> ExitCode {
         Command::WhatIf(args) => what_if::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {
+            // Into memory first: clap_complete panics when a write fails.
+            let mut script = Vec::new();
             let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "hld", &mut std::io::stdout());
+            clap_complete::generate(shell, &mut command, "hld", &mut script);
+            stdio::write(stdio::Stream::Stdout, &script);
             Exit::Ok
         }
     };
-    exit.into()
+    stdio::finish(exit).into()
 }
 
 /// How stderr reports look here.
@@ -318,9 +332,11 @@ pub fn unknown_flow(design: &Design, name: &str) -> Diagnostic {
 /// Prints diagnostics in the human format to stderr.
 pub fn print_human(diagnostics: &[Diagnostic], sources: &SourceMap) {
     let style = stderr_style();
-    let mut stderr = std::io::stderr().lock();
     for diagnostic in diagnostics {
-        let _ = write!(stderr, "{}", human::render(diagnostic, sources, style));
+        if stdio::failed() {
+            break;
+        }
+        stdio::err(&human::render(diagnostic, sources, style));
     }
 }
 
@@ -334,10 +350,10 @@ pub fn report_input_errors(compilation: &Compilation) -> Exit {
 
 pub fn print_suppressed(compilation: &Compilation) {
     for (file, count) in &compilation.suppressed {
-        eprintln!(
-            "... and {count} more diagnostics in {} (at most 100 per file are shown)",
+        stdio::err(&format!(
+            "... and {count} more diagnostics in {} (at most 100 per file are shown)\n",
             compilation.sources.name(*file)
-        );
+        ));
     }
 }
 
@@ -347,21 +363,28 @@ pub fn fails(diagnostics: &[Diagnostic], fail_on: Severity) -> bool {
 }
 
 /// Prints `text` to stdout, or writes it to `output` (atomically, never over
-/// a file hld did not write unless `force`).
+/// a file hld did not write unless `force`). A run that already failed to
+/// print (a closed pipe, a full disk) writes no file.
 pub fn emit_text(text: &str, output: Option<&Path>, force: bool) -> Exit {
     // `-o -` is standard output, as `-` is standard input for designs.
     let output = output.filter(|path| path.as_os_str() != "-");
     match output {
         None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            stdio::out(text);
             Exit::Ok
         }
+        Some(_) if stdio::failed() => Exit::InputError,
         Some(path) => match output::write_file(path, text.as_bytes(), force) {
             Ok(()) => Exit::Ok,
             Err(message) => {
-                eprintln!("error: {message}");
+                print_error(&message);
                 Exit::InputError
             }
         },
     }
+}
+
+/// Prints `error: MESSAGE` on standard error.
+pub fn print_error(message: &str) {
+    stdio::err(&format!("error: {message}\n"));
 }

@@ -1,6 +1,6 @@
 //! `hld rules [NAME]`: the rule catalog, or one rule's documentation.
 
-use super::Exit;
+use super::{Exit, stdio};
 use crate::analysis::rules::{self, RULES};
 use crate::diagnostics::did_you_mean_help;
 use crate::emit::rule_docs;
@@ -14,18 +14,18 @@ pub struct RulesArgs {
 pub fn run(args: &RulesArgs) -> Exit {
     match &args.name {
         None => {
-            print!("{}", rule_docs::catalog(RULES));
+            stdio::out(&rule_docs::catalog(RULES));
             Exit::Ok
         }
         Some(name) => match rules::rule(name) {
             Some(rule) => {
-                print!("{}", rule_docs::markdown(rule));
+                stdio::out(&rule_docs::markdown(rule));
                 Exit::Ok
             }
             None => {
                 let help = did_you_mean_help(name, rules::rule_names())
                     .unwrap_or_else(|| "`hld rules` lists them".to_string());
-                eprintln!("error: unknown rule `{name}`\n  help: {help}");
+                stdio::err(&format!("error: unknown rule `{name}`\n  help: {help}\n"));
                 Exit::InputError
             }
         },

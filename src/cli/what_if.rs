@@ -4,11 +4,9 @@
 //! (docs/explain.md). Unknown ids and regions are usage errors (exit 2)
 //! with a did-you-mean.
 
-use std::io::Write;
-
 use clap::ValueEnum;
 
-use super::{Exit, InputArgs};
+use super::{Exit, InputArgs, stdio};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean_help};
 use crate::emit;
 use crate::estimate::what_if::{Scenario, WhatIfEngine};
@@ -67,7 +65,7 @@ pub fn run(args: &WhatIfArgs) -> Exit {
         WhatIfFormat::Human => emit::what_if::human(design, &what_if),
         WhatIfFormat::Json => emit::what_if::json(design, &what_if),
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    stdio::out(&text);
     Exit::Ok
 }
 

@@ -285,3 +285,56 @@ fn describe(key: &str, rule: &str, subject: &Option<String>) -> String {
         None => format!("{key}: {rule}"),
     }
 }
+
+// ---- Standard streams on /dev/full or on a closed pipe (issue 10, item 1;
+// tests/io.rs). Kept in one block: other tests append their own helpers.
+
+/// Where a standard stream of a run goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sink {
+    /// Read by the test.
+    Captured,
+    /// `/dev/full`: every write fails with ENOSPC.
+    DevFull,
+    /// A pipe whose read end is closed before hld starts: every write fails
+    /// with EPIPE (`hld ... | head` once head has gone).
+    ClosedPipe,
+}
+
+/// `/dev/full` opened for writing, or why not (then the caller skips).
+pub fn dev_full() -> Result<std::fs::File, String> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .map_err(|error| format!("/dev/full cannot be opened ({error})"))
+}
+
+fn sink(kind: Sink) -> Stdio {
+    match kind {
+        Sink::Captured => Stdio::piped(),
+        Sink::DevFull => Stdio::from(dev_full().expect("/dev/full")),
+        Sink::ClosedPipe => {
+            let (reader, writer) = std::io::pipe().expect("a pipe");
+            drop(reader);
+            Stdio::from(writer)
+        }
+    }
+}
+
+/// Runs hld with standard output and standard error sent where asked (in
+/// `dir`, with no standard input); the streams not captured read as empty.
+/// Both on [`Sink::ClosedPipe`] are one closed pipe, as in
+/// `hld ... 2>&1 | head` once head has gone.
+pub fn run_with_sinks(args: &[&str], dir: &Path, stdout: Sink, stderr: Sink) -> Run {
+    let mut command = hld();
+    command.args(args).current_dir(dir).stdin(Stdio::null());
+    if stdout == Sink::ClosedPipe && stderr == Sink::ClosedPipe {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let copy = writer.try_clone().expect("a pipe");
+        command.stdout(writer).stderr(copy);
+    } else {
+        command.stdout(sink(stdout)).stderr(sink(stderr));
+    }
+    finish(command.output().expect("hld runs"))
+}
