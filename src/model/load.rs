@@ -5,7 +5,10 @@
 //!
 //! Reading is the caller's job, through [`SourceLoader`]: the CLI reads the
 //! file system, tests read a map in memory. This module never touches the
-//! file system itself.
+//! file system itself. It checks what an import may name before asking the
+//! loader (a relative path ending in `.hld`); the loader checks where the
+//! path leads (inside the import root, a regular file), before it opens
+//! anything (docs/security-notes-files.md).
 
 use std::collections::HashSet;
 use std::path::{Component as PathPart, Path, PathBuf};
@@ -20,8 +23,9 @@ use crate::syntax::{self, SyntaxError, ast};
 /// Limits that keep work bounded by the input (docs/performance.md).
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Largest file read, in bytes (`--max-size`).
-    pub max_file_size: u64,
+    /// Most bytes read for one design, its imports included (`--max-size`):
+    /// a bound on the total, not per file.
+    pub max_input_size: u64,
     /// Longest chain of imports.
     pub max_import_depth: usize,
     /// Most files one design may import in all.
@@ -30,16 +34,21 @@ pub struct Limits {
     pub max_errors_per_file: usize,
     /// Threads a long file is parsed on; `None`: every core.
     pub parse_threads: Option<usize>,
+    /// The directory every import must stay inside (`--import-root`), in
+    /// the loader's terms; `None`: the root design's directory (the
+    /// current directory for standard input).
+    pub import_root: Option<PathBuf>,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_file_size: 64 * 1024 * 1024,
+            max_input_size: 64 * 1024 * 1024,
             max_import_depth: 16,
             max_imported_files: 256,
             max_errors_per_file: 100,
             parse_threads: None,
+            import_root: None,
         }
     }
 }
@@ -57,30 +66,67 @@ pub struct ReadFile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadError {
     NotFound,
-    /// Longer than the input limit (`--max-size`), in bytes.
-    TooLarge(u64),
-    /// A directory, a device, no permission, ...: said in words.
+    /// More than the bytes left under the input limit (`--max-size`): the
+    /// file's size when known, and the bytes it was allowed.
+    TooLarge { size: Option<u64>, limit: u64 },
+    /// The path leads outside the import root: by `..` (`link` false) or
+    /// through a symbolic link (`link` true).
+    OutsideRoot { link: bool },
+    /// A symbolic link to a file whose name does not end in `.hld`.
+    NotDesignFile,
+    /// A directory, a pipe or a device: not a regular file.
+    NotRegular(&'static str),
+    /// No permission, ...: said in words.
     Other(String),
 }
+
+/// What [`ReadError::NotRegular`] says of a directory.
+pub const A_DIRECTORY: &str = "it is a directory, not a file";
+/// What [`ReadError::NotRegular`] says of a pipe, a socket or a device.
+pub const NOT_A_REGULAR_FILE: &str = "it is not a regular file (a pipe or a device)";
 
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::NotFound => f.write_str("no such file"),
-            ReadError::TooLarge(limit) => {
-                write!(
-                    f,
-                    "it is larger than the input limit of {limit} bytes (raise it with --max-size)"
-                )
+            ReadError::TooLarge { size: Some(size), limit } => write!(
+                f,
+                "it is {size} bytes, larger than the input limit of {limit} bytes (raise it with --max-size)"
+            ),
+            ReadError::TooLarge { size: None, limit } => write!(
+                f,
+                "it is larger than the input limit of {limit} bytes (raise it with --max-size)"
+            ),
+            ReadError::OutsideRoot { link: false } => f.write_str("the path leads outside the import root"),
+            ReadError::OutsideRoot { link: true } => {
+                f.write_str("it is a symbolic link to a file outside the import root")
             }
+            ReadError::NotDesignFile => {
+                f.write_str("it is a symbolic link to a file whose name does not end in `.hld`")
+            }
+            ReadError::NotRegular(what) => f.write_str(what),
             ReadError::Other(message) => f.write_str(message),
         }
     }
 }
 
-/// Reads files for imports.
+/// One import for a [`SourceLoader`] to read.
+pub struct ImportRequest<'a> {
+    /// The importing file's directory, in the loader's terms.
+    pub dir: &'a Path,
+    /// The path as the import writes it: relative, ending in `.hld`.
+    pub path: &'a Path,
+    /// The directory the file must be inside, in the loader's terms.
+    pub root: &'a Path,
+    /// Bytes left under the input limit.
+    pub max_size: u64,
+}
+
+/// Reads files for imports. A loader reads only a regular file inside
+/// `root` (after following symbolic links), and checks that before it
+/// opens anything.
 pub trait SourceLoader {
-    fn read(&self, path: &Path, max_size: u64) -> Result<ReadFile, ReadError>;
+    fn read(&self, request: &ImportRequest<'_>) -> Result<ReadFile, ReadError>;
 }
 
 /// The design file named on the command line (or standard input).
@@ -120,15 +166,6 @@ pub struct ParsedFile {
 }
 
 pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Compilation {
-    let mut loading = Loading {
-        loader,
-        limits,
-        sources: SourceMap::new(),
-        files: Vec::new(),
-        diagnostics: Vec::new(),
-        seen: HashSet::new(),
-        stack: Vec::new(),
-    };
     let display_dir = Path::new(&input.name)
         .parent()
         .map(Path::to_path_buf)
@@ -139,6 +176,17 @@ pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Comp
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let mut loading = Loading {
+        loader,
+        limits,
+        root: limits.import_root.clone().unwrap_or_else(|| base_dir.clone()),
+        total: input.bytes.len() as u64,
+        sources: SourceMap::new(),
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+        seen: HashSet::new(),
+        stack: Vec::new(),
+    };
     let key = input.key.clone().unwrap_or_else(|| PathBuf::from(&input.name));
     loading.add_file(&input.name, key, input.bytes, &base_dir, &display_dir, true, None);
 
@@ -202,6 +250,11 @@ fn cap_per_file(
 struct Loading<'a> {
     loader: &'a dyn SourceLoader,
     limits: &'a Limits,
+    /// Where imports must stay (`Limits::import_root`, or the root design's
+    /// directory).
+    root: PathBuf,
+    /// Bytes read so far, the root design's included (`--max-size` bounds it).
+    total: u64,
     sources: SourceMap,
     files: Vec<ParsedFile>,
     diagnostics: Vec<Diagnostic>,
@@ -224,30 +277,36 @@ impl Loading<'_> {
         imported_at: Option<Span>,
     ) {
         self.seen.insert(key.clone());
-        let (text, utf8_error) = match String::from_utf8(bytes) {
-            Ok(text) => (text, None),
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
             Err(error) => {
+                // Not text, so not a design: its bytes are never shown. The
+                // source map holds a blank copy with the same line breaks,
+                // so the error still has its line and column.
                 let offset = error.utf8_error().valid_up_to();
-                (String::from_utf8_lossy(error.as_bytes()).into_owned(), Some(offset))
+                let blank = blank_copy(error.as_bytes());
+                let file = self.sources.add(name, blank);
+                let (line, column) = self.sources.get(file).map_or((1, 1), |f| f.line_col(offset as u32));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::SYNTAX_ERROR,
+                        format!(
+                            "{name} is not valid UTF-8: invalid byte at offset {offset} (line {line}, column {column})"
+                        ),
+                    )
+                    .at(Span::new(file, offset, offset + 1))
+                    .with_label("not UTF-8")
+                    .with_help("save the file as UTF-8 text")
+                    .with_note("the file's content is not shown: it is not text"),
+                );
+                let _ = imported_at;
+                return;
             }
         };
         // The source map keeps the text; parsing reads it from there, so a
         // file is held once (a 15 MB design is not copied).
         let text: std::sync::Arc<str> = text.into();
         let file = self.sources.add(name, std::sync::Arc::clone(&text));
-        if let Some(offset) = utf8_error {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    codes::SYNTAX_ERROR,
-                    format!("{name} is not valid UTF-8: invalid byte at offset {offset}"),
-                )
-                .at(Span::new(file, offset, offset + 1))
-                .with_label("not UTF-8")
-                .with_help("save the file as UTF-8 text"),
-            );
-            let _ = imported_at;
-            return;
-        }
         let parsed = match self.limits.parse_threads {
             Some(threads) => syntax::parse_on(file, &text, threads.max(1)),
             None => syntax::parse(file, &text),
@@ -255,7 +314,10 @@ impl Loading<'_> {
         for error in parsed.errors {
             self.diagnostics.push(syntax_diagnostic(error));
         }
-        let imports = imports_of(&parsed.ast);
+        let (imports, misplaced) = imports_of(&parsed.ast);
+        for (import, region) in &misplaced {
+            self.diagnostics.push(import_in_region(import, region));
+        }
         self.files.push(ParsedFile {
             file,
             ast: parsed.ast,
@@ -269,7 +331,17 @@ impl Loading<'_> {
     }
 
     fn import(&mut self, import: &ast::ImportDecl, base_dir: &Path, display_dir: &Path) {
-        let relative = Path::new(&import.path.value);
+        let written = import.path.value.as_str();
+        let relative = Path::new(written);
+        if let Some((why, help)) = path_rule_broken(written) {
+            self.diagnostics.push(
+                Diagnostic::error(codes::IMPORT_ERROR, format!("cannot import `{written}`: {why}"))
+                    .at(import.path.span)
+                    .with_label("not a design file path")
+                    .with_help(help),
+            );
+            return;
+        }
         let path = base_dir.join(relative);
         let display = normalize(&display_dir.join(relative));
         let display_name = display.to_string_lossy().replace('\\', "/");
@@ -292,32 +364,68 @@ impl Loading<'_> {
                     format!("a design may read at most {} files", self.limits.max_imported_files),
                 )
                 .at(import.span)
-                .with_label("one import too many"),
+                .with_label("one import too many")
+                .with_help("merge small parts into fewer files"),
             );
             return;
         }
-        let read = match self.loader.read(&path, self.limits.max_file_size) {
+        let limit = self.limits.max_input_size;
+        let request = ImportRequest {
+            dir: base_dir,
+            path: relative,
+            root: &self.root,
+            max_size: limit.saturating_sub(self.total),
+        };
+        let read = match self.loader.read(&request) {
             Ok(read) => read,
-            Err(message) => {
-                let help = match message {
-                    ReadError::NotFound => "import paths are relative to the importing file",
-                    ReadError::TooLarge(_) => {
-                        "an imported design is bounded like the root one; raise --max-size if the file is a design"
-                    }
-                    ReadError::Other(_) => "import a design file (`.hld`)",
+            Err(error) => {
+                let (message, label, help) = match &error {
+                    ReadError::NotFound => (
+                        error.to_string(),
+                        "imported here",
+                        "import paths are relative to the importing file".to_string(),
+                    ),
+                    ReadError::TooLarge { size, .. } => (
+                        match size {
+                            Some(size) => format!(
+                                "the design and its imports would total {} bytes, over the input limit of {limit} bytes",
+                                self.total.saturating_add(*size)
+                            ),
+                            None => format!(
+                                "the design and its imports would total more than the input limit of {limit} bytes"
+                            ),
+                        },
+                        "over the input limit",
+                        "--max-size bounds a design and all its imports together; raise it if these files are designs"
+                            .to_string(),
+                    ),
+                    ReadError::NotDesignFile => (
+                        error.to_string(),
+                        "not a design file",
+                        "link to a design file (`.hld`), or import the design file itself".to_string(),
+                    ),
+                    ReadError::OutsideRoot { .. } => (
+                        error.to_string(),
+                        "outside the design's files",
+                        "imports stay inside the import root: the root design's directory, or the one --import-root DIR names"
+                            .to_string(),
+                    ),
+                    ReadError::NotRegular(_) | ReadError::Other(_) => (
+                        error.to_string(),
+                        "imported here",
+                        "import a design file (`.hld`)".to_string(),
+                    ),
                 };
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::IMPORT_ERROR,
-                        format!("cannot import `{}`: {message}", import.path.value),
-                    )
-                    .at(import.path.span)
-                    .with_label("imported here")
-                    .with_help(help),
+                    Diagnostic::error(codes::IMPORT_ERROR, format!("cannot import `{written}`: {message}"))
+                        .at(import.path.span)
+                        .with_label(label)
+                        .with_help(help),
                 );
                 return;
             }
         };
+        self.total = self.total.saturating_add(read.bytes.len() as u64);
         if let Some(position) = self.stack.iter().position(|(key, _)| *key == read.key) {
             let mut cycle: Vec<String> = self.stack[position..].iter().map(|(_, name)| name.clone()).collect();
             cycle.push(display_name.clone());
@@ -347,8 +455,55 @@ impl Loading<'_> {
     }
 }
 
+/// Which rule of what an import may name `written` breaks, if any: the
+/// reason and the help. Checked before the loader is asked, so a path that
+/// breaks them is never opened.
+fn path_rule_broken(written: &str) -> Option<(&'static str, &'static str)> {
+    let path = Path::new(written);
+    let bytes = written.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if path.has_root() || written.starts_with(['/', '\\']) || drive {
+        return Some((
+            "an import path is relative to the importing file, not absolute",
+            "write the path from the importing file's directory, as in `import \"parts/data.hld\"`",
+        ));
+    }
+    if written.contains('\0') {
+        return Some((
+            "an import path holds no NUL character",
+            "write the path from the importing file's directory, as in `import \"parts/data.hld\"`",
+        ));
+    }
+    let named = path.file_stem().is_some_and(|stem| !stem.is_empty());
+    if !named || path.extension().is_none_or(|extension| extension != "hld") {
+        return Some((
+            "an import names a design file, whose name ends in `.hld`",
+            "import a design file (`.hld`); other files are never read",
+        ));
+    }
+    None
+}
+
+/// Whether `path` is `root` or inside it, comparing normalized paths (no
+/// file system): `..` may not climb above the root.
+pub fn lexically_inside(path: &Path, root: &Path) -> bool {
+    let path = normalize(path);
+    let root = normalize(root);
+    path.strip_prefix(&root)
+        .is_ok_and(|rest| !rest.components().any(|part| part == PathPart::ParentDir))
+}
+
+/// The bytes of a file that is not text, with every byte but the line
+/// breaks made a space: same offsets, same lines, nothing of the content.
+fn blank_copy(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&byte| if byte == b'\n' || byte == b'\r' { byte as char } else { ' ' })
+        .collect()
+}
+
 /// `a/./b/../c.hld` → `a/c.hld`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {
@@ -364,21 +519,48 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Every `import` of a file, wherever it sits (the splitter bounds how deep
-/// containers nest, so this recursion is shallow).
-fn imports_of(ast: &ast::FileAst) -> Vec<ast::ImportDecl> {
-    fn collect(items: &[ast::Item], imports: &mut Vec<ast::ImportDecl>) {
+/// Every `import` of a file at its top level or directly in a `system`
+/// block, and, apart, those inside a `region` block (an error: language.md,
+/// `import`). The splitter bounds how deep containers nest, so this
+/// recursion is shallow.
+fn imports_of(ast: &ast::FileAst) -> (Vec<ast::ImportDecl>, Vec<(ast::ImportDecl, String)>) {
+    fn collect(
+        items: &[ast::Item],
+        region: Option<&str>,
+        imports: &mut Vec<ast::ImportDecl>,
+        misplaced: &mut Vec<(ast::ImportDecl, String)>,
+    ) {
         for item in items {
             match item {
-                ast::Item::Import(import) => imports.push((**import).clone()),
-                ast::Item::Container(container) => collect(&container.items, imports),
+                ast::Item::Import(import) => match region {
+                    Some(region) => misplaced.push(((**import).clone(), region.to_string())),
+                    None => imports.push((**import).clone()),
+                },
+                ast::Item::Container(container) => {
+                    let region = match container.kind {
+                        ast::ContainerKind::Region => Some(region.unwrap_or(container.id.name.as_str())),
+                        ast::ContainerKind::System => region,
+                    };
+                    collect(&container.items, region, imports, misplaced);
+                }
                 _ => {}
             }
         }
     }
     let mut imports = Vec::new();
-    collect(&ast.items, &mut imports);
-    imports
+    let mut misplaced = Vec::new();
+    collect(&ast.items, None, &mut imports, &mut misplaced);
+    (imports, misplaced)
+}
+
+/// An `import` inside a `region` block.
+fn import_in_region(import: &ast::ImportDecl, region: &str) -> Diagnostic {
+    Diagnostic::error(codes::SYNTAX_ERROR, "`import` cannot stand inside a `region` block")
+        .at(import.span)
+        .with_label(format!("inside region `{region}`"))
+        .with_help(format!(
+            "move the import to the top of the file or into the `system` block; the imported file can open `region {region} {{ ... }}` itself"
+        ))
 }
 
 /// A syntax error in the shape of every other diagnostic; where a value was
@@ -419,17 +601,25 @@ impl MemoryLoader {
 }
 
 impl SourceLoader for MemoryLoader {
-    fn read(&self, path: &Path, _max_size: u64) -> Result<ReadFile, ReadError> {
-        let key = normalize(path);
-        self.files
-            .get(&key)
-            .map(|text| ReadFile {
-                key: key.clone(),
-                bytes: text.as_bytes().to_vec(),
-            })
-            .ok_or(ReadError::NotFound)
+    fn read(&self, request: &ImportRequest<'_>) -> Result<ReadFile, ReadError> {
+        let key = normalize(&request.dir.join(request.path));
+        if !lexically_inside(&key, request.root) {
+            return Err(ReadError::OutsideRoot { link: false });
+        }
+        let text = self.files.get(&key).ok_or(ReadError::NotFound)?;
+        if text.len() as u64 > request.max_size {
+            return Err(ReadError::TooLarge {
+                size: Some(text.len() as u64),
+                limit: request.max_size,
+            });
+        }
+        Ok(ReadFile {
+            key,
+            bytes: text.as_bytes().to_vec(),
+        })
     }
 }
+
 /// Compiles a design from text with no file system (for unit tests).
 #[cfg(test)]
 pub(crate) fn compile_text(text: &str) -> Compilation {
