@@ -57,27 +57,60 @@ fn clamp_u32(n: usize) -> u32 {
 
 /// One source file: its display name (the path as the user gave it, or
 /// relative to the importing file) and its text.
+///
+/// Lines end at LF, CRLF or a lone CR, as the parser, miette and most
+/// editors count them, so every output format gives a span the same line.
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// The text with every lone CR made an LF (same offsets), for renderers
+    /// that end lines at LF; only for files that have a lone CR.
+    lf_text: Option<Arc<str>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
-        for (idx, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
+        let bytes = text.as_bytes();
+        let mut lone_cr = false;
+        for (idx, &byte) in bytes.iter().enumerate() {
+            let ends_line = match byte {
+                b'\n' => true,
+                // A CR followed by LF ends its line at the LF.
+                b'\r' if bytes.get(idx + 1) != Some(&b'\n') => {
+                    lone_cr = true;
+                    true
+                }
+                _ => false,
+            };
+            if ends_line {
                 line_starts.push(clamp_u32(idx + 1));
             }
         }
+        let lf_text = lone_cr.then(|| {
+            let bytes = text.as_bytes();
+            let mut out = String::with_capacity(text.len());
+            for (idx, ch) in text.char_indices() {
+                let lone = ch == '\r' && bytes.get(idx + 1) != Some(&b'\n');
+                out.push(if lone { '\n' } else { ch });
+            }
+            Arc::from(out)
+        });
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            lf_text,
         }
+    }
+
+    /// The text with the same offsets and lines, every line ending in LF or
+    /// CRLF (a lone CR made an LF), for renderers that know no lone CR.
+    pub fn lf_text(&self) -> &str {
+        self.lf_text.as_deref().unwrap_or(&self.text)
     }
 
     /// Byte offset where each line starts (the first is 0).
@@ -187,5 +220,19 @@ mod tests {
         assert_eq!(file.line_col(5), (2, 2));
         assert_eq!(file.line_col(8), (3, 1));
         assert_eq!(file.line_col(99), (3, 2));
+    }
+
+    /// A lone CR ends a line like LF and CRLF; CRLF is one line end.
+    #[test]
+    fn lone_cr_lf_and_crlf_each_end_a_line() {
+        let file = SourceFile::new("a.hld", "a\rb\nc\r\nd\r\re");
+        assert_eq!(file.line_starts(), &[0, 2, 4, 7, 9, 10]);
+        assert_eq!(file.line_col(2), (2, 1));
+        assert_eq!(file.line_col(5), (3, 2));
+        assert_eq!(file.line_col(6), (3, 3));
+        assert_eq!(file.line_col(7), (4, 1));
+        assert_eq!(file.line_col(10), (6, 1));
+        assert_eq!(file.lf_text(), "a\nb\nc\r\nd\n\ne");
+        assert!(SourceFile::new("b.hld", "a\r\nb\n").lf_text.is_none());
     }
 }

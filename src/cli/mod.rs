@@ -186,11 +186,17 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
     let root = match fs::import_root(args.import_root.as_deref(), design_path) {
         Ok(root) => root,
         Err(message) => {
-            return unreadable(
-                if path == "-" { "<stdin>" } else { path },
-                message,
-                "pass an existing directory to --import-root",
-            );
+            let name = if path == "-" { "<stdin>" } else { path };
+            return if args.import_root.is_some() {
+                unreadable(name, message, "pass an existing directory to --import-root")
+            } else {
+                // The design's own directory is missing: so is the design.
+                unreadable(
+                    name,
+                    format!("cannot read {name}: {}", load::ReadError::NotFound),
+                    "check the path; `-` reads the design from standard input",
+                )
+            };
         }
     };
     let limits = Limits {
