@@ -642,3 +642,117 @@ pub(crate) fn test_design(text: &str) -> crate::model::Design {
         .design
         .unwrap_or_else(|| panic!("the design does not resolve: {messages:?}\n{text}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile_with(loader: &MemoryLoader, root: &str, limits: &Limits) -> Compilation {
+        let text = loader.files.get(Path::new(root)).cloned().unwrap_or_default();
+        let input = Input {
+            name: root.to_string(),
+            path: Some(PathBuf::from(root)),
+            key: Some(PathBuf::from(root)),
+            bytes: text.into_bytes(),
+        };
+        compile(input, loader, limits)
+    }
+
+    fn messages(compilation: &Compilation) -> Vec<String> {
+        compilation.diagnostics.iter().map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn path_rules_are_checked_before_the_loader_is_asked() {
+        for (written, why) in [
+            ("/etc/passwd.hld", "not absolute"),
+            ("\\\\server\\x.hld", "not absolute"),
+            ("C:\\x.hld", "not absolute"),
+            ("../../etc/passwd", "ends in `.hld`"),
+            ("parts", "ends in `.hld`"),
+            (".hld", "ends in `.hld`"),
+            ("", "ends in `.hld`"),
+        ] {
+            let broken = path_rule_broken(written);
+            assert!(broken.is_some_and(|(message, _)| message.contains(why)), "{written}: {broken:?}");
+        }
+        for fine in ["parts/data.hld", "../shared/x.hld", "a.b.hld"] {
+            assert_eq!(path_rule_broken(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn imports_stay_inside_the_root_designs_directory() {
+        let loader = MemoryLoader::default()
+            .with("app/main.hld", "import \"../shared/db.hld\"\nsystem s {\n  client u\n}\n")
+            .with("shared/db.hld", "service db\n");
+        let refused = compile_with(&loader, "app/main.hld", &Limits::default());
+        assert_eq!(
+            messages(&refused),
+            ["cannot import `../shared/db.hld`: the path leads outside the import root"]
+        );
+        let span = refused.diagnostics[0].span.unwrap();
+        assert_eq!(refused.sources.slice(span), "\"../shared/db.hld\"");
+        let widened = Limits {
+            import_root: Some(PathBuf::new()),
+            ..Limits::default()
+        };
+        let compilation = compile_with(&loader, "app/main.hld", &widened);
+        assert!(compilation.design.is_some(), "{:?}", messages(&compilation));
+    }
+
+    #[test]
+    fn max_size_bounds_the_design_and_its_imports_together() {
+        let loader = MemoryLoader::default()
+            .with("main.hld", "import \"a.hld\"\nimport \"b.hld\"\nsystem s {\n  client u\n}\n")
+            .with("a.hld", "service a\n")
+            .with("b.hld", "service b\n");
+        let root = loader.files[Path::new("main.hld")].len() as u64;
+        let limits = |max| Limits {
+            max_input_size: max,
+            ..Limits::default()
+        };
+        assert!(compile_with(&loader, "main.hld", &limits(root + 20)).design.is_some());
+        let over = compile_with(&loader, "main.hld", &limits(root + 19));
+        assert_eq!(
+            messages(&over),
+            [format!(
+                "cannot import `b.hld`: the design and its imports would total {} bytes, over the input limit of {} bytes",
+                root + 20,
+                root + 19
+            )]
+        );
+    }
+
+    #[test]
+    fn an_import_inside_a_region_is_an_error_and_not_followed() {
+        let loader = MemoryLoader::default()
+            .with(
+                "main.hld",
+                "system s {\n  region r {\n    import \"a.hld\"\n  }\n  client u\n}\n",
+            )
+            .with("a.hld", "service a\n");
+        let compilation = compile_with(&loader, "main.hld", &Limits::default());
+        assert_eq!(messages(&compilation), ["`import` cannot stand inside a `region` block"]);
+        assert_eq!(compilation.sources.files().count(), 1);
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_never_kept() {
+        let input = Input {
+            name: "bin.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: b"secret = 1\nsecret \xff two\n".to_vec(),
+        };
+        let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
+        assert_eq!(
+            messages(&compilation),
+            ["bin.hld is not valid UTF-8: invalid byte at offset 18 (line 2, column 8)"]
+        );
+        let (_, file) = compilation.sources.files().next().unwrap();
+        assert!(!file.text.contains("secret"));
+        assert_eq!(file.text.len(), 24);
+        assert_eq!(compilation.sources.location(compilation.diagnostics[0].span.unwrap()).line, 2);
+    }
+}
