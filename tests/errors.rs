@@ -455,7 +455,10 @@ fn imports_name_relative_design_files_inside_the_design_tree() {
         assert!(diagnostic["help"].as_str().unwrap().contains(help), "{import}: {json}");
         // The span is the path string, quotes included, on line 2.
         assert_eq!(diagnostic["file"], dir.join("root.hld").to_str().unwrap());
-        assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(2), Some(10)));
+        assert_eq!(
+            (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+            (Some(2), Some(10))
+        );
         assert_eq!(diagnostic["end_column"].as_u64(), Some(10 + import.len() as u64 + 2));
         let all = json.to_string();
         assert!(!all.contains("root:x:0:0"), "{import}: {all}");
@@ -475,9 +478,15 @@ fn imports_name_relative_design_files_inside_the_design_tree() {
 fn import_inside_a_region_is_an_error() {
     let (code, stderr) = check_text("system s {\n  region r {\n    import \"parts.hld\"\n  }\n  client u\n}\n");
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("`import` cannot stand inside a `region` block"), "{stderr}");
+    assert!(
+        stderr.contains("`import` cannot stand inside a `region` block"),
+        "{stderr}"
+    );
     assert!(stderr.contains("inside region `r`"), "{stderr}");
-    assert!(stderr.contains("help: move the import to the top of the file"), "{stderr}");
+    assert!(
+        stderr.contains("help: move the import to the top of the file"),
+        "{stderr}"
+    );
     assert!(stderr.contains(":3:5]"), "{stderr}");
     // Not followed: the missing file is not reported as well.
     assert!(!stderr.contains("cannot import"), "{stderr}");
@@ -507,7 +516,11 @@ fn lone_cr_line_ends_give_the_same_line_everywhere() {
         let human = run_with_stdin(&["check", "-"], text.as_bytes());
         assert_eq!(human.code, 2);
         assert!(human.stderr.contains("[<stdin>:3:26]"), "{newline:?}: {}", human.stderr);
-        assert!(human.stderr.contains(" 3 │   service b { replicas = x }"), "{newline:?}: {}", human.stderr);
+        assert!(
+            human.stderr.contains(" 3 │   service b { replicas = x }"),
+            "{newline:?}: {}",
+            human.stderr
+        );
         let json = run_with_stdin(&["check", "--format", "json", "-"], text.as_bytes());
         let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         assert_eq!(json["diagnostics"][0]["line"], 3, "{newline:?}: {json}");
@@ -515,6 +528,10 @@ fn lone_cr_line_ends_give_the_same_line_everywhere() {
         let github = run_with_stdin(&["check", "--format", "github", "-"], text.as_bytes());
         assert!(github.stdout.contains("line=3,"), "{newline:?}: {}", github.stdout);
         let sarif = run_with_stdin(&["check", "--format", "sarif", "-"], text.as_bytes());
-        assert!(sarif.stdout.contains("\"startLine\": 3"), "{newline:?}: {}", sarif.stdout);
+        assert!(
+            sarif.stdout.contains("\"startLine\": 3"),
+            "{newline:?}: {}",
+            sarif.stdout
+        );
     }
 }

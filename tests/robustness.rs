@@ -108,7 +108,9 @@ fn importing_dev_zero_is_bounded() {
     let outcome = run_bounded(command, None);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome.stderr.contains("symbolic link to a file outside the import root"),
+        outcome
+            .stderr
+            .contains("symbolic link to a file outside the import root"),
         "{}",
         outcome.stderr
     );
@@ -291,9 +293,21 @@ fn symbolic_links_are_followed_only_inside_the_design_tree() {
     std::fs::create_dir_all(design.join("parts")).unwrap();
     std::fs::write(design.join("parts/inner.hld"), "service inner\n").unwrap();
     let mut cases = vec![
-        ("passwd.hld", "/etc/passwd".to_string(), "symbolic link to a file outside the import root"),
-        ("sibling.hld", "../sibling/part.hld".to_string(), "symbolic link to a file outside the import root"),
-        ("env.hld", "env.txt".to_string(), "symbolic link to a file whose name does not end in `.hld`"),
+        (
+            "passwd.hld",
+            "/etc/passwd".to_string(),
+            "symbolic link to a file outside the import root",
+        ),
+        (
+            "sibling.hld",
+            "../sibling/part.hld".to_string(),
+            "symbolic link to a file outside the import root",
+        ),
+        (
+            "env.hld",
+            "env.txt".to_string(),
+            "symbolic link to a file whose name does not end in `.hld`",
+        ),
     ];
     if std::path::Path::new("/proc/self/environ").exists() {
         cases.push((
@@ -310,8 +324,15 @@ fn symbolic_links_are_followed_only_inside_the_design_tree() {
         let json: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
         let diagnostic = &json["diagnostics"][0];
         assert_eq!(diagnostic["rule"], "import-error", "{link}: {json}");
-        assert_eq!(diagnostic["message"], format!("cannot import `{link}`: it is a {}", &message), "{json}");
-        assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(1), Some(8)));
+        assert_eq!(
+            diagnostic["message"],
+            format!("cannot import `{link}`: it is a {}", &message),
+            "{json}"
+        );
+        assert_eq!(
+            (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+            (Some(1), Some(8))
+        );
         assert!(diagnostic["help"].is_string(), "{json}");
         let human = check_file(&root, &[]);
         assert_eq!(human.code, 2);
@@ -325,12 +346,18 @@ fn symbolic_links_are_followed_only_inside_the_design_tree() {
     std::fs::write(&root, "import \"inner.hld\"\nsystem s {\n  client u\n}\n").unwrap();
     let outcome = check_file(&root, &[]);
     assert_ne!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("no client or worker reaches inner"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("no client or worker reaches inner"),
+        "{}",
+        outcome.stderr
+    );
     // A root design that is a link out of its directory is refused too.
     let outcome = check_file(&design.join("passwd.hld"), &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome.stderr.contains("symbolic link to a file outside the import root"),
+        outcome
+            .stderr
+            .contains("symbolic link to a file outside the import root"),
         "{}",
         outcome.stderr
     );
@@ -349,7 +376,9 @@ fn import_root_allows_a_sibling_directory() {
     let refused = check_file(&root, &[]);
     assert_eq!(refused.code, 2);
     assert!(
-        refused.stderr.contains("cannot import `../shared/part.hld`: the path leads outside the import root"),
+        refused
+            .stderr
+            .contains("cannot import `../shared/part.hld`: the path leads outside the import root"),
         "{}",
         refused.stderr
     );
@@ -377,11 +406,19 @@ fn import_root_allows_a_sibling_directory() {
         .args(["check", "--import-root", "design", "-"]);
     let outcome = run_bounded(stdin, Some(text));
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
-    assert!(outcome.stderr.contains("leads outside the import root"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("leads outside the import root"),
+        "{}",
+        outcome.stderr
+    );
     // A missing root is an error of its own.
     let outcome = check_file(&root, &["--import-root", dir.join("nowhere").to_str().unwrap()]);
     assert_eq!(outcome.code, 2);
-    assert!(outcome.stderr.contains("cannot use the import root"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("cannot use the import root"),
+        "{}",
+        outcome.stderr
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -399,7 +436,9 @@ fn importing_a_fifo_does_not_block() {
     let outcome = check_file(&root, &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome.stderr.contains("cannot import `pipe.hld`: it is not a regular file"),
+        outcome
+            .stderr
+            .contains("cannot import `pipe.hld`: it is not a regular file"),
         "{}",
         outcome.stderr
     );
@@ -435,7 +474,12 @@ fn max_size_bounds_the_total_of_a_design_and_its_imports() {
         "{}",
         outcome.stderr
     );
-    assert_eq!(outcome.stderr.matches("would total").count(), 10 - fitting as usize, "{}", outcome.stderr);
+    assert_eq!(
+        outcome.stderr.matches("would total").count(),
+        10 - fitting as usize,
+        "{}",
+        outcome.stderr
+    );
     // Under a limit that holds them all, the same design reads.
     let outcome = check_file(&design.join("root.hld"), &["--max-size", "10000"]);
     assert_ne!(outcome.code, 2, "{}", outcome.stderr);
@@ -454,7 +498,9 @@ fn an_import_that_is_not_text_is_never_shown() {
     let outcome = check_file(&root, &[]);
     assert_eq!(outcome.code, 2);
     assert!(
-        outcome.stderr.contains("blob.hld is not valid UTF-8: invalid byte at offset 38 (line 2, column 16)")
+        outcome
+            .stderr
+            .contains("blob.hld is not valid UTF-8: invalid byte at offset 38 (line 2, column 16)")
             && outcome.stderr.contains("blob.hld:2:16]"),
         "{}",
         outcome.stderr
@@ -480,7 +526,9 @@ fn hld_yaml_is_read_only_inside_the_design_tree() {
     let outcome = check_file(&root, &[]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains("hld.yaml: it is a symbolic link to a file outside the import root"),
+        outcome
+            .stderr
+            .contains("hld.yaml: it is a symbolic link to a file outside the import root"),
         "{}",
         outcome.stderr
     );
@@ -506,7 +554,11 @@ fn hld_yaml_is_read_only_inside_the_design_tree() {
     assert!(!outcome.stderr.contains("PASSWORD"), "{}", outcome.stderr);
     std::fs::remove_file(&config).unwrap();
 
-    if Command::new("mkfifo").arg(&config).status().is_ok_and(|status| status.success()) {
+    if Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .is_ok_and(|status| status.success())
+    {
         let outcome = check_file(&root, &[]);
         assert_eq!(outcome.code, 2, "{}", outcome.stderr);
         assert!(outcome.stderr.contains("not a regular file"), "{}", outcome.stderr);

@@ -20,7 +20,6 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::model::load::{
@@ -55,7 +54,11 @@ impl SourceLoader for FsLoader {
 
 /// A directory's canonical path; `""` is the current directory.
 fn canonical_dir(dir: &Path) -> Result<PathBuf, ReadError> {
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     std::fs::canonicalize(dir).map_err(|error| describe_io(&error))
 }
 
@@ -79,10 +82,23 @@ fn read_regular(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
     }
     let file = File::open(path).map_err(|error| describe_io(&error))?;
     let after = file.metadata().map_err(|error| describe_io(&error))?;
-    if !after.is_file() || after.dev() != before.dev() || after.ino() != before.ino() {
+    if !after.is_file() || !same_file(&before, &after) {
         return Err(ReadError::Other("the file changed while it was opened".to_string()));
     }
     read_limited(file, max_size)
+}
+
+/// Whether two metadata describe the same file (device and inode).
+#[cfg(unix)]
+fn same_file(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    before.dev() == after.dev() && before.ino() == after.ino()
+}
+
+/// Whether two metadata describe the same file (as far as size and time say).
+#[cfg(not(unix))]
+fn same_file(before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool {
+    before.len() == after.len() && before.modified().ok() == after.modified().ok()
 }
 
 /// The import root of a design: `--import-root`, else the design's

@@ -68,10 +68,15 @@ pub enum ReadError {
     NotFound,
     /// More than the bytes left under the input limit (`--max-size`): the
     /// file's size when known, and the bytes it was allowed.
-    TooLarge { size: Option<u64>, limit: u64 },
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
     /// The path leads outside the import root: by `..` (`link` false) or
     /// through a symbolic link (`link` true).
-    OutsideRoot { link: bool },
+    OutsideRoot {
+        link: bool,
+    },
     /// A symbolic link to a file whose name does not end in `.hld`.
     NotDesignFile,
     /// A directory, a pipe or a device: not a regular file.
@@ -89,7 +94,10 @@ impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReadError::NotFound => f.write_str("no such file"),
-            ReadError::TooLarge { size: Some(size), limit } => write!(
+            ReadError::TooLarge {
+                size: Some(size),
+                limit,
+            } => write!(
                 f,
                 "it is {size} bytes, larger than the input limit of {limit} bytes (raise it with --max-size)"
             ),
@@ -498,7 +506,13 @@ pub fn lexically_inside(path: &Path, root: &Path) -> bool {
 fn blank_copy(bytes: &[u8]) -> String {
     bytes
         .iter()
-        .map(|&byte| if byte == b'\n' || byte == b'\r' { byte as char } else { ' ' })
+        .map(|&byte| {
+            if byte == b'\n' || byte == b'\r' {
+                byte as char
+            } else {
+                ' '
+            }
+        })
         .collect()
 }
 
@@ -674,7 +688,10 @@ mod tests {
             ("", "ends in `.hld`"),
         ] {
             let broken = path_rule_broken(written);
-            assert!(broken.is_some_and(|(message, _)| message.contains(why)), "{written}: {broken:?}");
+            assert!(
+                broken.is_some_and(|(message, _)| message.contains(why)),
+                "{written}: {broken:?}"
+            );
         }
         for fine in ["parts/data.hld", "../shared/x.hld", "a.b.hld"] {
             assert_eq!(path_rule_broken(fine), None, "{fine}");
@@ -684,7 +701,10 @@ mod tests {
     #[test]
     fn imports_stay_inside_the_root_designs_directory() {
         let loader = MemoryLoader::default()
-            .with("app/main.hld", "import \"../shared/db.hld\"\nsystem s {\n  client u\n}\n")
+            .with(
+                "app/main.hld",
+                "import \"../shared/db.hld\"\nsystem s {\n  client u\n}\n",
+            )
             .with("shared/db.hld", "service db\n");
         let refused = compile_with(&loader, "app/main.hld", &Limits::default());
         assert_eq!(
@@ -704,7 +724,10 @@ mod tests {
     #[test]
     fn max_size_bounds_the_design_and_its_imports_together() {
         let loader = MemoryLoader::default()
-            .with("main.hld", "import \"a.hld\"\nimport \"b.hld\"\nsystem s {\n  client u\n}\n")
+            .with(
+                "main.hld",
+                "import \"a.hld\"\nimport \"b.hld\"\nsystem s {\n  client u\n}\n",
+            )
             .with("a.hld", "service a\n")
             .with("b.hld", "service b\n");
         let root = loader.files[Path::new("main.hld")].len() as u64;
@@ -733,7 +756,10 @@ mod tests {
             )
             .with("a.hld", "service a\n");
         let compilation = compile_with(&loader, "main.hld", &Limits::default());
-        assert_eq!(messages(&compilation), ["`import` cannot stand inside a `region` block"]);
+        assert_eq!(
+            messages(&compilation),
+            ["`import` cannot stand inside a `region` block"]
+        );
         assert_eq!(compilation.sources.files().count(), 1);
     }
 
@@ -753,6 +779,12 @@ mod tests {
         let (_, file) = compilation.sources.files().next().unwrap();
         assert!(!file.text.contains("secret"));
         assert_eq!(file.text.len(), 24);
-        assert_eq!(compilation.sources.location(compilation.diagnostics[0].span.unwrap()).line, 2);
+        assert_eq!(
+            compilation
+                .sources
+                .location(compilation.diagnostics[0].span.unwrap())
+                .line,
+            2
+        );
     }
 }
