@@ -23,14 +23,14 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::model::load::{
-    A_DIRECTORY, ImportRequest, NOT_A_REGULAR_FILE, ReadError, ReadFile, SourceLoader, lexically_inside, normalize,
+    A_DIRECTORY, ImportRequest, Located, NOT_A_REGULAR_FILE, ReadError, SourceLoader, lexically_inside, normalize,
 };
 
 /// Reads design files and their imports from disk.
 pub struct FsLoader;
 
 impl SourceLoader for FsLoader {
-    fn read(&self, request: &ImportRequest<'_>) -> Result<ReadFile, ReadError> {
+    fn locate(&self, request: &ImportRequest<'_>) -> Result<Located, ReadError> {
         let root = canonical_dir(request.root)?;
         let dir = canonical_dir(request.dir)?;
         // `..` may not climb above the root: refused before the file
@@ -47,8 +47,15 @@ impl SourceLoader for FsLoader {
         if target.extension().is_none_or(|extension| extension != "hld") {
             return Err(ReadError::NotDesignFile);
         }
-        let bytes = read_regular(&target, request.max_size)?;
-        Ok(ReadFile { key: target, bytes })
+        let meta = regular_metadata(&target)?;
+        Ok(Located {
+            key: target,
+            size: meta.len(),
+        })
+    }
+
+    fn read(&self, located: &Located, max_size: u64) -> Result<Vec<u8>, ReadError> {
+        read_regular(&located.key, max_size)
     }
 }
 
@@ -67,13 +74,7 @@ fn canonical_dir(dir: &Path) -> Result<PathBuf, ReadError> {
 /// still regular, still small enough; a file that grows while read, like
 /// those of `/proc`, is cut at the limit and refused).
 fn read_regular(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
-    let before = std::fs::metadata(path).map_err(|error| describe_io(&error))?;
-    if before.is_dir() {
-        return Err(ReadError::NotRegular(A_DIRECTORY));
-    }
-    if !before.is_file() {
-        return Err(ReadError::NotRegular(NOT_A_REGULAR_FILE));
-    }
+    let before = regular_metadata(path)?;
     if before.len() > max_size {
         return Err(ReadError::TooLarge {
             size: Some(before.len()),
@@ -86,6 +87,19 @@ fn read_regular(path: &Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::Other("the file changed while it was opened".to_string()));
     }
     read_limited(file, max_size)
+}
+
+/// The metadata of a regular file (following links); a directory, a pipe,
+/// a socket or a device is an error. Nothing is opened.
+fn regular_metadata(path: &Path) -> Result<std::fs::Metadata, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|error| describe_io(&error))?;
+    if meta.is_dir() {
+        return Err(ReadError::NotRegular(A_DIRECTORY));
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular(NOT_A_REGULAR_FILE));
+    }
+    Ok(meta)
 }
 
 /// Whether two metadata describe the same file (device and inode).

@@ -53,12 +53,14 @@ impl Default for Limits {
     }
 }
 
-/// A file as read by a [`SourceLoader`].
-pub struct ReadFile {
+/// A file a [`SourceLoader`] found for an import, checked but not opened.
+pub struct Located {
     /// Identifies the file whatever path reached it (a canonical path), to
-    /// find cycles and files imported twice.
+    /// find cycles and files imported twice before reading them.
     pub key: PathBuf,
-    pub bytes: Vec<u8>,
+    /// Its size as the file system says (checked against `--max-size`
+    /// before it is read).
+    pub size: u64,
 }
 
 /// Why a file could not be read. The import error's help depends on the
@@ -126,15 +128,18 @@ pub struct ImportRequest<'a> {
     pub path: &'a Path,
     /// The directory the file must be inside, in the loader's terms.
     pub root: &'a Path,
-    /// Bytes left under the input limit.
-    pub max_size: u64,
 }
 
-/// Reads files for imports. A loader reads only a regular file inside
-/// `root` (after following symbolic links), and checks that before it
-/// opens anything.
+/// Finds and reads files for imports. A loader reads only a regular file
+/// inside `root` (after following symbolic links), and checks that before
+/// it opens anything.
 pub trait SourceLoader {
-    fn read(&self, request: &ImportRequest<'_>) -> Result<ReadFile, ReadError>;
+    /// Where an import leads: a regular file inside the root, found
+    /// without opening anything.
+    fn locate(&self, request: &ImportRequest<'_>) -> Result<Located, ReadError>;
+    /// The bytes of a located file, at most `max_size` of them (more is
+    /// [`ReadError::TooLarge`], not a truncation).
+    fn read(&self, located: &Located, max_size: u64) -> Result<Vec<u8>, ReadError>;
 }
 
 /// The design file named on the command line (or standard input).
@@ -377,64 +382,16 @@ impl Loading<'_> {
             );
             return;
         }
-        let limit = self.limits.max_input_size;
         let request = ImportRequest {
             dir: base_dir,
             path: relative,
             root: &self.root,
-            max_size: limit.saturating_sub(self.total),
         };
-        let read = match self.loader.read(&request) {
-            Ok(read) => read,
-            Err(error) => {
-                let (message, label, help) = match &error {
-                    ReadError::NotFound => (
-                        error.to_string(),
-                        "imported here",
-                        "import paths are relative to the importing file".to_string(),
-                    ),
-                    ReadError::TooLarge { size, .. } => (
-                        match size {
-                            Some(size) => format!(
-                                "the design and its imports would total {} bytes, over the input limit of {limit} bytes",
-                                self.total.saturating_add(*size)
-                            ),
-                            None => format!(
-                                "the design and its imports would total more than the input limit of {limit} bytes"
-                            ),
-                        },
-                        "over the input limit",
-                        "--max-size bounds a design and all its imports together; raise it if these files are designs"
-                            .to_string(),
-                    ),
-                    ReadError::NotDesignFile => (
-                        error.to_string(),
-                        "not a design file",
-                        "link to a design file (`.hld`), or import the design file itself".to_string(),
-                    ),
-                    ReadError::OutsideRoot { .. } => (
-                        error.to_string(),
-                        "outside the design's files",
-                        "imports stay inside the import root: the root design's directory, or the one --import-root DIR names"
-                            .to_string(),
-                    ),
-                    ReadError::NotRegular(_) | ReadError::Other(_) => (
-                        error.to_string(),
-                        "imported here",
-                        "import a design file (`.hld`)".to_string(),
-                    ),
-                };
-                self.diagnostics.push(
-                    Diagnostic::error(codes::IMPORT_ERROR, format!("cannot import `{written}`: {message}"))
-                        .at(import.path.span)
-                        .with_label(label)
-                        .with_help(help),
-                );
-                return;
-            }
+        let located = match self.loader.locate(&request) {
+            Ok(located) => located,
+            Err(error) => return self.import_error(import, &error),
         };
-        self.total = self.total.saturating_add(read.bytes.len() as u64);
-        if let Some(position) = self.stack.iter().position(|(key, _)| *key == read.key) {
+        if let Some(position) = self.stack.iter().position(|(key, _)| *key == located.key) {
             let mut cycle: Vec<String> = self.stack[position..].iter().map(|(_, name)| name.clone()).collect();
             cycle.push(display_name.clone());
             self.diagnostics.push(
@@ -445,20 +402,83 @@ impl Loading<'_> {
             );
             return;
         }
-        if self.seen.contains(&read.key) {
-            // Imported along another path already: merged once.
+        if self.seen.contains(&located.key) {
+            // Imported along another path already: merged once, read once.
             return;
         }
+        let left = self.limits.max_input_size.saturating_sub(self.total);
+        if located.size > left {
+            let error = ReadError::TooLarge {
+                size: Some(located.size),
+                limit: left,
+            };
+            return self.import_error(import, &error);
+        }
+        let bytes = match self.loader.read(&located, left) {
+            Ok(bytes) => bytes,
+            Err(error) => return self.import_error(import, &error),
+        };
+        self.total = self.total.saturating_add(bytes.len() as u64);
         let next_base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let next_display = display.parent().map(Path::to_path_buf).unwrap_or_default();
         self.add_file(
             &display_name,
-            read.key,
-            read.bytes,
+            located.key,
+            bytes,
             &next_base,
             &next_display,
             false,
             Some(import.span),
+        );
+    }
+}
+
+impl Loading<'_> {
+    /// An import that could not be read, at its path string, with the help
+    /// for the cause.
+    fn import_error(&mut self, import: &ast::ImportDecl, error: &ReadError) {
+        let limit = self.limits.max_input_size;
+        let (message, label, help) = match error {
+            ReadError::NotFound => (
+                error.to_string(),
+                "imported here",
+                "import paths are relative to the importing file",
+            ),
+            ReadError::TooLarge { size, .. } => (
+                match size {
+                    Some(size) => format!(
+                        "the design and its imports would total {} bytes, over the input limit of {limit} bytes",
+                        self.total.saturating_add(*size)
+                    ),
+                    None => {
+                        format!("the design and its imports would total more than the input limit of {limit} bytes")
+                    }
+                },
+                "over the input limit",
+                "--max-size bounds a design and all its imports together; raise it if these files are designs",
+            ),
+            ReadError::NotDesignFile => (
+                error.to_string(),
+                "not a design file",
+                "link to a design file (`.hld`), or import the design file itself",
+            ),
+            ReadError::OutsideRoot { .. } => (
+                error.to_string(),
+                "outside the design's files",
+                "imports stay inside the import root: the root design's directory, or the one --import-root DIR names",
+            ),
+            ReadError::NotRegular(_) | ReadError::Other(_) => {
+                (error.to_string(), "imported here", "import a design file (`.hld`)")
+            }
+        };
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::IMPORT_ERROR,
+                format!("cannot import `{}`: {message}", import.path.value),
+            )
+            .at(import.path.span)
+            .with_label(label)
+            .with_help(help),
         );
     }
 }
@@ -615,22 +635,27 @@ impl MemoryLoader {
 }
 
 impl SourceLoader for MemoryLoader {
-    fn read(&self, request: &ImportRequest<'_>) -> Result<ReadFile, ReadError> {
+    fn locate(&self, request: &ImportRequest<'_>) -> Result<Located, ReadError> {
         let key = normalize(&request.dir.join(request.path));
         if !lexically_inside(&key, request.root) {
             return Err(ReadError::OutsideRoot { link: false });
         }
         let text = self.files.get(&key).ok_or(ReadError::NotFound)?;
-        if text.len() as u64 > request.max_size {
+        Ok(Located {
+            key,
+            size: text.len() as u64,
+        })
+    }
+
+    fn read(&self, located: &Located, max_size: u64) -> Result<Vec<u8>, ReadError> {
+        let text = self.files.get(&located.key).ok_or(ReadError::NotFound)?;
+        if text.len() as u64 > max_size {
             return Err(ReadError::TooLarge {
                 size: Some(text.len() as u64),
-                limit: request.max_size,
+                limit: max_size,
             });
         }
-        Ok(ReadFile {
-            key,
-            bytes: text.as_bytes().to_vec(),
-        })
+        Ok(text.as_bytes().to_vec())
     }
 }
 
@@ -745,6 +770,28 @@ mod tests {
                 root + 19
             )]
         );
+    }
+
+    /// A file reached along two paths is located twice but read and
+    /// counted once, so a diamond fits the limit its files fit.
+    #[test]
+    fn a_file_imported_twice_is_counted_once() {
+        let shared = format!("service shared\n// {}\n", "x".repeat(1000));
+        let loader = MemoryLoader::default()
+            .with(
+                "main.hld",
+                "import \"a.hld\"\nimport \"b.hld\"\nsystem s {\n  client u\n}\n",
+            )
+            .with("a.hld", "import \"shared.hld\"\nservice a\n")
+            .with("b.hld", "import \"shared.hld\"\nservice b\n")
+            .with("shared.hld", &shared);
+        let all: u64 = loader.files.values().map(|text| text.len() as u64).sum();
+        let limits = Limits {
+            max_input_size: all,
+            ..Limits::default()
+        };
+        let compilation = compile_with(&loader, "main.hld", &limits);
+        assert!(compilation.design.is_some(), "{:?}", messages(&compilation));
     }
 
     #[test]
