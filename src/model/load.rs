@@ -431,9 +431,7 @@ impl Loading<'_> {
             Some(import.span),
         );
     }
-}
 
-impl Loading<'_> {
     /// An import that could not be read, at its path string, with the help
     /// for the cause.
     fn import_error(&mut self, import: &ast::ImportDecl, error: &ReadError) {
