@@ -74,22 +74,9 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
+        line_starts.extend(next_line_starts(&text).map(clamp_u32));
         let bytes = text.as_bytes();
-        let mut lone_cr = false;
-        for (idx, &byte) in bytes.iter().enumerate() {
-            let ends_line = match byte {
-                b'\n' => true,
-                // A CR followed by LF ends its line at the LF.
-                b'\r' if bytes.get(idx + 1) != Some(&b'\n') => {
-                    lone_cr = true;
-                    true
-                }
-                _ => false,
-            };
-            if ends_line {
-                line_starts.push(clamp_u32(idx + 1));
-            }
-        }
+        let lone_cr = line_starts[1..].iter().any(|&start| bytes[start as usize - 1] == b'\r');
         let lf_text = lone_cr.then(|| {
             let bytes = text.as_bytes();
             let mut out = String::with_capacity(text.len());
@@ -144,6 +131,26 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// Where every line but the first starts: after each LF, CRLF or lone CR
+/// (a CR followed by LF ends its line at the LF). The one line-end
+/// convention of hld: the parser's, miette's and most editors'.
+pub fn next_line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter_map(move |(idx, &byte)| {
+        let ends_line = byte == b'\n' || (byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'));
+        ends_line.then_some(idx + 1)
+    })
+}
+
+/// The byte offset where 1-based `line` starts, by [`next_line_starts`]; the
+/// text's length when it has fewer lines.
+pub fn offset_of_line(text: &str, line: usize) -> usize {
+    match line.saturating_sub(1) {
+        0 => 0,
+        skip => next_line_starts(text).nth(skip - 1).unwrap_or(text.len()),
     }
 }
 
@@ -234,5 +241,9 @@ mod tests {
         assert_eq!(file.line_col(10), (6, 1));
         assert_eq!(file.lf_text(), "a\nb\nc\r\nd\n\ne");
         assert!(SourceFile::new("b.hld", "a\r\nb\n").lf_text.is_none());
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 1), 0);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 3), 4);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 4), 7);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 9), 8);
     }
 }
