@@ -57,27 +57,47 @@ fn clamp_u32(n: usize) -> u32 {
 
 /// One source file: its display name (the path as the user gave it, or
 /// relative to the importing file) and its text.
+///
+/// Lines end at LF, CRLF or a lone CR, as the parser, miette and most
+/// editors count them, so every output format gives a span the same line.
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// The text with every lone CR made an LF (same offsets), for renderers
+    /// that end lines at LF; only for files that have a lone CR.
+    lf_text: Option<Arc<str>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
-        for (idx, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
-                line_starts.push(clamp_u32(idx + 1));
+        line_starts.extend(next_line_starts(&text).map(clamp_u32));
+        let bytes = text.as_bytes();
+        let lone_cr = line_starts[1..].iter().any(|&start| bytes[start as usize - 1] == b'\r');
+        let lf_text = lone_cr.then(|| {
+            let bytes = text.as_bytes();
+            let mut out = String::with_capacity(text.len());
+            for (idx, ch) in text.char_indices() {
+                let lone = ch == '\r' && bytes.get(idx + 1) != Some(&b'\n');
+                out.push(if lone { '\n' } else { ch });
             }
-        }
+            Arc::from(out)
+        });
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            lf_text,
         }
+    }
+
+    /// The text with the same offsets and lines, every line ending in LF or
+    /// CRLF (a lone CR made an LF), for renderers that know no lone CR.
+    pub fn lf_text(&self) -> &str {
+        self.lf_text.as_deref().unwrap_or(&self.text)
     }
 
     /// Byte offset where each line starts (the first is 0).
@@ -111,6 +131,26 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// Where every line but the first starts: after each LF, CRLF or lone CR
+/// (a CR followed by LF ends its line at the LF). The one line-end
+/// convention of hld: the parser's, miette's and most editors'.
+pub fn next_line_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter_map(move |(idx, &byte)| {
+        let ends_line = byte == b'\n' || (byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'));
+        ends_line.then_some(idx + 1)
+    })
+}
+
+/// The byte offset where 1-based `line` starts, by [`next_line_starts`]; the
+/// text's length when it has fewer lines.
+pub fn offset_of_line(text: &str, line: usize) -> usize {
+    match line.saturating_sub(1) {
+        0 => 0,
+        skip => next_line_starts(text).nth(skip - 1).unwrap_or(text.len()),
     }
 }
 
@@ -187,5 +227,23 @@ mod tests {
         assert_eq!(file.line_col(5), (2, 2));
         assert_eq!(file.line_col(8), (3, 1));
         assert_eq!(file.line_col(99), (3, 2));
+    }
+
+    /// A lone CR ends a line like LF and CRLF; CRLF is one line end.
+    #[test]
+    fn lone_cr_lf_and_crlf_each_end_a_line() {
+        let file = SourceFile::new("a.hld", "a\rb\nc\r\nd\r\re");
+        assert_eq!(file.line_starts(), &[0, 2, 4, 7, 9, 10]);
+        assert_eq!(file.line_col(2), (2, 1));
+        assert_eq!(file.line_col(5), (3, 2));
+        assert_eq!(file.line_col(6), (3, 3));
+        assert_eq!(file.line_col(7), (4, 1));
+        assert_eq!(file.line_col(10), (6, 1));
+        assert_eq!(file.lf_text(), "a\nb\nc\r\nd\n\ne");
+        assert!(SourceFile::new("b.hld", "a\r\nb\n").lf_text.is_none());
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 1), 0);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 3), 4);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 4), 7);
+        assert_eq!(offset_of_line("a\rb\nc\r\nd", 9), 8);
     }
 }

@@ -49,8 +49,9 @@ fn a_missing_import_is_an_error_at_the_import() {
 #[test]
 fn importing_a_directory_or_itself_is_an_error() {
     let dir = std::env::temp_dir().join(format!("hld-import-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("sub")).unwrap();
-    std::fs::write(dir.join("dir.hld"), "import \"sub\"\nsystem s {\n  client u\n}\n").unwrap();
+    // A directory named like a design: the name passes, the kind does not.
+    std::fs::create_dir_all(dir.join("sub.hld")).unwrap();
+    std::fs::write(dir.join("dir.hld"), "import \"sub.hld\"\nsystem s {\n  client u\n}\n").unwrap();
     std::fs::write(dir.join("self.hld"), "import \"self.hld\"\nsystem s {\n  client u\n}\n").unwrap();
     let run_dir = run(&["check", dir.join("dir.hld").to_str().unwrap()]);
     assert_eq!(run_dir.code, 2);

@@ -354,6 +354,7 @@ fn syntax_errors_with_their_own_help() {
 fn import_errors_get_a_help_for_their_cause() {
     let dir = std::env::temp_dir().join(format!("hld-import-help-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::create_dir_all(dir.join("sub.hld")).unwrap();
     std::fs::write(dir.join("big.hld"), format!("// {}\n", "x".repeat(4_000))).unwrap();
     for (import, extra, help) in [
         (
@@ -364,9 +365,10 @@ fn import_errors_get_a_help_for_their_cause() {
         (
             "big.hld",
             &["--max-size", "1000"][..],
-            "raise --max-size if the file is a design",
+            "--max-size bounds a design and all its imports together",
         ),
         ("sub", &[][..], "import a design file (`.hld`)"),
+        ("sub.hld", &[][..], "import a design file (`.hld`)"),
     ] {
         let root = dir.join(format!("root-{}.hld", import.replace('.', "_")));
         std::fs::write(&root, format!("import \"{import}\"\nsystem s {{\n  client u\n}}\n")).unwrap();
@@ -382,4 +384,154 @@ fn import_errors_get_a_help_for_their_cause() {
         assert!(outcome.stderr.contains(help), "{import}: {}", outcome.stderr);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------- issue 10: what an import may name
+
+/// The JSON diagnostics of `hld check --format json` on `text` written to
+/// `dir/root.hld`.
+fn check_json_in(dir: &std::path::Path, text: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    std::fs::create_dir_all(dir).unwrap();
+    let root = dir.join("root.hld");
+    std::fs::write(&root, text).unwrap();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(extra);
+    args.push(root.to_str().unwrap());
+    let outcome = run(&args);
+    let json = serde_json::from_str(&outcome.stdout).unwrap_or_else(|_| panic!("{}", outcome.stderr));
+    (outcome.code, json)
+}
+
+/// An import that is absolute, climbs out of the design's directory, or
+/// names a file that is not a design is an error at the import's path
+/// string, naming the rule, with a help line; nothing of the named file is
+/// shown (`/proc/self/environ`, `/etc/passwd`).
+#[test]
+fn imports_name_relative_design_files_inside_the_design_tree() {
+    let dir = std::env::temp_dir().join(format!("hld-import-rules-{}", std::process::id()));
+    let depth = "../".repeat(dir.components().count() + 2);
+    for (import, rule, help) in [
+        (
+            "/proc/self/environ".to_string(),
+            "an import path is relative to the importing file, not absolute",
+            "write the path from the importing file's directory",
+        ),
+        (
+            "/etc/passwd.hld".to_string(),
+            "an import path is relative to the importing file, not absolute",
+            "write the path from the importing file's directory",
+        ),
+        (
+            format!("{depth}etc/passwd"),
+            "an import names a design file, whose name ends in `.hld`",
+            "other files are never read",
+        ),
+        (
+            "notes.txt".to_string(),
+            "an import names a design file, whose name ends in `.hld`",
+            "other files are never read",
+        ),
+        (
+            format!("{depth}etc/passwd.hld"),
+            "the path leads outside the import root",
+            "imports stay inside the import root",
+        ),
+        (
+            "../sibling/part.hld".to_string(),
+            "the path leads outside the import root",
+            "--import-root DIR",
+        ),
+    ] {
+        let text = format!("system s {{\n  import \"{import}\"\n  client u\n}}\n");
+        let (code, json) = check_json_in(&dir, &text, &[]);
+        assert_eq!(code, 2, "{import}: {json}");
+        let diagnostic = &json["diagnostics"][0];
+        assert_eq!(diagnostic["rule"], "import-error", "{import}: {json}");
+        assert_eq!(
+            diagnostic["message"],
+            format!("cannot import `{import}`: {rule}"),
+            "{import}: {json}"
+        );
+        assert!(diagnostic["help"].as_str().unwrap().contains(help), "{import}: {json}");
+        // The span is the path string, quotes included, on line 2.
+        assert_eq!(diagnostic["file"], dir.join("root.hld").to_str().unwrap());
+        assert_eq!(
+            (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+            (Some(2), Some(10))
+        );
+        assert_eq!(diagnostic["end_column"].as_u64(), Some(10 + import.len() as u64 + 2));
+        let all = json.to_string();
+        assert!(!all.contains("root:x:0:0"), "{import}: {all}");
+        assert!(!all.contains("PATH="), "{import}: {all}");
+    }
+    // The human format never prints the file either.
+    let root = dir.join("root.hld");
+    std::fs::write(&root, "system s {\n  import \"/proc/self/environ\"\n  client u\n}\n").unwrap();
+    let human = run(&["check", root.to_str().unwrap()]);
+    assert_eq!(human.code, 2);
+    assert!(!human.stderr.contains("PATH="), "{}", human.stderr);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `import` inside a `region` block is an error (language.md, `import`).
+#[test]
+fn import_inside_a_region_is_an_error() {
+    let (code, stderr) = check_text("system s {\n  region r {\n    import \"parts.hld\"\n  }\n  client u\n}\n");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`import` cannot stand inside a `region` block"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("inside region `r`"), "{stderr}");
+    assert!(
+        stderr.contains("help: move the import to the top of the file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(":3:5]"), "{stderr}");
+    // Not followed: the missing file is not reported as well.
+    assert!(!stderr.contains("cannot import"), "{stderr}");
+}
+
+/// `rtt r <-> r` is accepted and ignored, as language.md §9 says.
+#[test]
+fn rtt_of_a_region_with_itself_is_ignored() {
+    let text = "system s {\n  region r {\n    client u { rps = 1 }\n    service a { replicas = 2 }\n  }\n  rtt r <-> r = 50ms\n  u -> a\n  flow f { path = u -> a }\n}\n";
+    let (code, stderr) = check_text(text);
+    assert_ne!(code, 2, "{stderr}");
+    assert!(!stderr.contains("rtt"), "{stderr}");
+    // A link within the region takes the usual defaults, not the 50 ms.
+    let estimate = run_with_stdin(&["estimate", "--format", "json", "-"], text.as_bytes());
+    assert_eq!(estimate.code, 0, "{}", estimate.stderr);
+    let json: serde_json::Value = serde_json::from_str(&estimate.stdout).unwrap();
+    let mean = json["flows"][0]["latency"]["mean_ms"].as_f64().unwrap();
+    assert!(mean < 50.0, "{mean}");
+}
+
+/// Lone CR, LF and CRLF each end a line, in the human format and in JSON,
+/// SARIF and GitHub annotations alike.
+#[test]
+fn lone_cr_line_ends_give_the_same_line_everywhere() {
+    for newline in ["\r", "\n", "\r\n"] {
+        let text = ["system s {", "  service a", "  service b { replicas = x }", "}", ""].join(newline);
+        let human = run_with_stdin(&["check", "-"], text.as_bytes());
+        assert_eq!(human.code, 2);
+        assert!(human.stderr.contains("[<stdin>:3:26]"), "{newline:?}: {}", human.stderr);
+        assert!(
+            human.stderr.contains(" 3 │   service b { replicas = x }"),
+            "{newline:?}: {}",
+            human.stderr
+        );
+        let json = run_with_stdin(&["check", "--format", "json", "-"], text.as_bytes());
+        let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(json["diagnostics"][0]["line"], 3, "{newline:?}: {json}");
+        assert_eq!(json["diagnostics"][0]["column"], 26, "{newline:?}: {json}");
+        let github = run_with_stdin(&["check", "--format", "github", "-"], text.as_bytes());
+        assert!(github.stdout.contains("line=3,"), "{newline:?}: {}", github.stdout);
+        let sarif = run_with_stdin(&["check", "--format", "sarif", "-"], text.as_bytes());
+        assert!(
+            sarif.stdout.contains("\"startLine\": 3"),
+            "{newline:?}: {}",
+            sarif.stdout
+        );
+    }
 }

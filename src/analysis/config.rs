@@ -272,11 +272,8 @@ fn span_of<T>(file: FileId, text: &str, spanned: &Spanned<T>) -> Span {
 }
 
 fn line_span(file: FileId, text: &str, line: u64, column: u64) -> Span {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
+    // Lines end as everywhere else (LF, CRLF or a lone CR; YAML agrees).
+    let line_start = crate::source::offset_of_line(text, usize::try_from(line).unwrap_or(usize::MAX));
     let start = (line_start + column.saturating_sub(1) as usize).min(text.len());
     Span::new(file, start, (start + 1).min(text.len()).max(start))
 }

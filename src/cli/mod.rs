@@ -121,9 +121,12 @@ pub struct InputArgs {
     /// An hld.yaml to use instead of the one beside the design
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Largest input file read, in bytes
+    /// Most bytes read for a design, all its imports included
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_size: u64,
+    /// The directory every import (and a linked hld.yaml) must stay inside; default: the design's directory
+    #[arg(long, value_name = "DIR")]
+    pub import_root: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -193,12 +196,30 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
     std::thread::spawn(|| {
         crate::knowledge::KnowledgeBase::get();
     });
+    let design_path = (path != "-").then(|| Path::new(path));
+    let root = match fs::import_root(args.import_root.as_deref(), design_path) {
+        Ok(root) => root,
+        Err(message) => {
+            let name = if path == "-" { "<stdin>" } else { path };
+            return if args.import_root.is_some() {
+                unreadable(name, message, "pass an existing directory to --import-root")
+            } else {
+                // The design's own directory is missing: so is the design.
+                unreadable(
+                    name,
+                    format!("cannot read {name}: {}", load::ReadError::NotFound),
+                    "check the path; `-` reads the design from standard input",
+                )
+            };
+        }
+    };
     let limits = Limits {
-        max_file_size: args.max_size,
+        max_input_size: args.max_size,
         // HLD_THREADS=1 parses on one thread (for measurements).
         parse_threads: std::env::var("HLD_THREADS")
             .ok()
             .and_then(|threads| threads.parse().ok()),
+        import_root: Some(root.clone()),
         ..Limits::default()
     };
     let (name, file_path, bytes) = if path == "-" {
@@ -208,23 +229,19 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
         (
             path.to_string(),
             Some(PathBuf::from(path)),
-            fs::read_bounded(Path::new(path), args.max_size),
+            fs::read_design(Path::new(path), &root, args.max_size),
         )
     };
     let bytes = match bytes {
         Ok(bytes) => bytes,
-        Err(message) => {
-            let mut sources = SourceMap::new();
-            sources.add(name.clone(), "");
-            return Compilation {
-                sources,
-                design: None,
-                diagnostics: vec![
-                    Diagnostic::error(codes::IO_ERROR, format!("cannot read {name}: {message}"))
-                        .with_help("check the path; `-` reads the design from standard input"),
-                ],
-                suppressed: Vec::new(),
+        Err(error) => {
+            let help = match error {
+                load::ReadError::OutsideRoot { .. } => {
+                    "a design and everything it reads stay inside the import root: the design's directory, or --import-root DIR"
+                }
+                _ => "check the path; `-` reads the design from standard input",
             };
+            return unreadable(&name, format!("cannot read {name}: {error}"), help);
         }
     };
     let key = file_path.as_deref().and_then(|path| std::fs::canonicalize(path).ok());
@@ -237,6 +254,18 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
     let compilation = load::compile(input, &fs::FsLoader, &limits);
     release_freed_memory();
     compilation
+}
+
+/// A compilation that failed before the design was read: one error, no design.
+fn unreadable(name: &str, message: String, help: &str) -> Compilation {
+    let mut sources = SourceMap::new();
+    sources.add(name.to_string(), "");
+    Compilation {
+        sources,
+        design: None,
+        diagnostics: vec![Diagnostic::error(codes::IO_ERROR, message).with_help(help)],
+        suppressed: Vec::new(),
+    }
 }
 
 /// Hands the syntax tree's freed pages back to the operating system before
@@ -271,13 +300,35 @@ pub fn load_config(design_path: &str, args: &InputArgs) -> Result<Config, (Sourc
     };
     let name = path.to_string_lossy().to_string();
     let mut sources = SourceMap::new();
-    let text = match fs::read_bounded(&path, args.max_size) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(message) => {
-            sources.add(name.clone(), "");
-            let error = Diagnostic::error(codes::IO_ERROR, format!("cannot read {name}: {message}"));
-            return Err((sources, vec![error]));
+    let refuse = |sources: &mut SourceMap, message: String, help: &str| {
+        sources.add(name.clone(), "");
+        let error = Diagnostic::error(codes::IO_ERROR, message).with_help(help);
+        Err((std::mem::take(sources), vec![error]))
+    };
+    let design = (design_path != "-").then(|| Path::new(design_path));
+    let root = match fs::import_root(args.import_root.as_deref(), design) {
+        Ok(root) => root,
+        Err(message) => return refuse(&mut sources, message, "pass an existing directory to --import-root"),
+    };
+    let bytes = match fs::read_config(&path, &root, args.max_size) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let help = match error {
+                load::ReadError::OutsideRoot { .. } => {
+                    "hld.yaml may be a symbolic link only to a file inside the import root (the design's directory, or --import-root DIR)"
+                }
+                _ => "hld.yaml is a regular file of `rules:` and `fail_on:`; --config FILE names another",
+            };
+            return refuse(&mut sources, format!("cannot read {name}: {error}"), help);
         }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        // Not text, so not a configuration: its bytes are never shown.
+        return refuse(
+            &mut sources,
+            format!("cannot read {name}: it is not UTF-8 text"),
+            "save hld.yaml as UTF-8 text",
+        );
     };
     let file = sources.add(name, text.clone());
     Config::parse(file, &text).map_err(|errors| (sources, errors))

@@ -169,7 +169,9 @@ struct Excerpt<'s> {
 
 impl<'s> Excerpt<'s> {
     fn around(file: &'s SourceFile, span: Span) -> Excerpt<'s> {
-        let text: &'s str = &file.text;
+        // miette draws a lone CR as part of its line; the LF copy has the
+        // same offsets and ends the line there, as the line index does.
+        let text: &'s str = file.lf_text();
         let line = file.line_index(span.start);
         let line_start = file.line_starts()[line] as usize;
         let line_end = file

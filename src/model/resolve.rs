@@ -1164,9 +1164,8 @@ impl Resolver {
                 continue;
             };
             if a == b {
-                self.error(codes::INVALID_VALUE, rtt.span, "an `rtt` joins two different regions")
-                    .help =
-                    Some("inside one region a hop costs 0.5 ms; set `latency` on a link to change it".to_string());
+                // Accepted and ignored (language.md §9): a link within one
+                // region never uses an `rtt`.
                 continue;
             }
             if let Some(existing) = self
