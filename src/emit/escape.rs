@@ -78,6 +78,28 @@ pub fn for_each_visible(c: char, mut each: impl FnMut(char) -> fmt::Result) -> f
     buffer.chars().try_for_each(each)
 }
 
+/// `value` as pretty JSON in which no hidden character is raw: serde_json
+/// escapes the C0 controls itself (`\u001b`) but writes DEL, the C1
+/// controls and the bidi overrides as they are; they can only stand in
+/// strings, where `\u202e` is the same text. Readers get the exact string,
+/// a terminal showing the JSON nothing hidden. `{}` if `value` does not
+/// serialize.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string());
+    if !text.chars().any(is_hidden) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_hidden(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +116,16 @@ mod tests {
         for text in ["plain", "tab\there", "two\nlines", "ünïcödé ×3 · → ✓", "\u{a0}\u{200b}"] {
             assert!(matches!(visible(text), Cow::Borrowed(_)), "{text:?}");
         }
+    }
+
+    #[test]
+    fn json_keeps_the_exact_text_with_nothing_hidden_raw() {
+        let text = "a\x1b\x7f\u{85}\u{202e}\u{2069}\tb\n\"";
+        let json = json_pretty(&serde_json::json!({ "label": text }));
+        assert!(!json.chars().any(is_hidden), "{json}");
+        assert!(json.contains("\\u001b\\u007f\\u0085\\u202e\\u2069"), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["label"], text);
     }
 
     #[test]
