@@ -19,10 +19,11 @@ pub struct DotEscaper;
 impl askama::filters::Escaper for DotEscaper {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
         for c in string.chars() {
+            // A line break or tab is a space (a `\r` is no hidden character here).
+            let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
             super::escape::for_each_visible(c, |c| match c {
                 '"' => dest.write_str("\\\""),
                 '\\' => dest.write_str("\\\\"),
-                '\n' | '\r' | '\t' => dest.write_char(' '),
                 c => dest.write_char(c),
             })?;
         }
@@ -149,4 +150,16 @@ pub fn graph(design: &Design, highlights: &Highlights) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_close_their_string_or_become_escapes() {
+        assert_eq!(escape("a \"b\" \\N"), "a \\\"b\\\" \\\\N");
+        assert_eq!(escape("x\ny\tz"), "x y z");
+        assert_eq!(escape("\x1b]0;t\x07\u{202e}"), "\\\\x1b]0;t\\\\x07\\\\u{202e}");
+    }
 }

@@ -36,6 +36,8 @@ pub struct MermaidEscaper;
 impl askama::filters::Escaper for MermaidEscaper {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
         for c in string.chars() {
+            // A line break or tab is a space (a `\r` is no hidden character here).
+            let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
             super::escape::for_each_visible(c, |c| match c {
                 '"' => dest.write_str("#quot;"),
                 '<' => dest.write_str("#lt;"),
@@ -51,7 +53,6 @@ impl askama::filters::Escaper for MermaidEscaper {
                 // Closes an edge label.
                 '|' => dest.write_str("#124;"),
                 '}' => dest.write_str("#125;"),
-                '\n' | '\r' | '\t' => dest.write_char(' '),
                 c => dest.write_char(c),
             })?;
         }
@@ -396,6 +397,36 @@ mod tests {
             escape("a \"b\" <c> & #d `e`"),
             "a #quot;b#quot; #lt;c#gt; #amp; #35;d #96;e#96;"
         );
+        // No directive, comment, statement or edge-label end can form.
+        assert_eq!(
+            escape("%%{init: {'theme':'forest'}}%%"),
+            "#37;#37;#123;init: #123;'theme':'forest'#125;#125;#37;#37;"
+        );
+        assert_eq!(escape("a;b|c\nd\re\tf"), "a#59;b#124;c d e f");
+        // Hidden characters are shown, their braces escaped in turn.
+        assert_eq!(escape("\x1b[2J\u{202e}"), "\\x1b[2J\\u#123;202e#125;");
+    }
+
+    /// Whatever the text, its escape holds none of the characters Mermaid
+    /// reads as syntax, but inside an entity code.
+    #[test]
+    fn no_text_escapes_into_mermaid_syntax() {
+        let text: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let escaped = escape(&text);
+        let mut rest = escaped.as_str();
+        while let Some(idx) = rest.find('#') {
+            let after = &rest[idx + 1..];
+            let end = after.find(';').expect("an entity ends with `;`");
+            assert!(
+                after[..end].chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}",
+                &after[..end]
+            );
+            assert!(!rest[..idx].contains(['%', '{', '}', ';', '|', '"', '<', '>', '&', '`', '\n', '\r']));
+            rest = &after[end + 1..];
+        }
+        assert!(!rest.contains(['%', '{', '}', ';', '|', '"', '<', '>', '&', '`', '\n', '\r']));
+        assert!(!escaped.chars().any(crate::emit::escape::is_hidden));
     }
 
     /// Both flowcharts raise Mermaid's limits once they pass them: the

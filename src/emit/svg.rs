@@ -274,6 +274,8 @@ fn num(x: f64) -> String {
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        // A line break or tab is a space (a `\r` is no hidden character here).
+        let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
         let _ = super::escape::for_each_visible(c, |c| {
             match c {
                 '&' => out.push_str("&amp;"),
@@ -281,7 +283,6 @@ pub fn escape(text: &str) -> String {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '\'' => out.push_str("&#39;"),
-                '\n' | '\r' | '\t' => out.push(' '),
                 c => out.push(c),
             }
             Ok(())
