@@ -219,6 +219,10 @@ struct Escaped {
     shown_end: usize,
 }
 
+fn offset_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
 impl<'s> Segment<'s> {
     fn new(file_text: &'s str, range: std::ops::Range<usize>, first_line: usize, start: usize) -> Segment<'s> {
         let raw = &file_text[range.clone()];
@@ -255,7 +259,7 @@ impl<'s> Segment<'s> {
             text.bytes()
                 .enumerate()
                 .filter(|(_, byte)| *byte == b'\n')
-                .map(|(idx, _)| u32::try_from(idx + 1).unwrap_or(u32::MAX)),
+                .map(|(idx, _)| offset_u32(idx + 1)),
         );
         Segment {
             start,
@@ -294,7 +298,7 @@ impl<'s> Excerpt<'s> {
     fn window(file: &SourceFile, span: Span) -> Window {
         let text: &str = &file.text;
         let start = (span.start as usize).min(text.len());
-        let line = file.line_index(start as u32);
+        let line = file.line_index(offset_u32(start));
         let line_start = file.line_starts()[line] as usize;
         let line_end = file
             .line_starts()
@@ -341,8 +345,8 @@ impl<'s> Excerpt<'s> {
         let mut lines: Vec<(usize, usize)> = labels
             .iter()
             .map(|&(start, end)| {
-                let first = file.line_index(start.min(text.len()) as u32);
-                let last = file.line_index(end.min(text.len()) as u32);
+                let first = file.line_index(offset_u32(start.min(text.len())));
+                let last = file.line_index(offset_u32(end.min(text.len())));
                 (
                     first.saturating_sub(CONTEXT_LINES),
                     (last + CONTEXT_LINES).min(last_line),
