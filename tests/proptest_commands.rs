@@ -63,6 +63,8 @@ const LABELS: &[&str] = &[
     "`tick` |pipe|",
     "end",
     "line\\nbreak",
+    "%%{init: {'theme':'forest'}}%%",
+    "\x1b]0;PWNED\x07 \u{202e}rtl",
 ];
 
 const TECHNOLOGIES: &[&str] = &[
@@ -179,7 +181,8 @@ fn resolve(text: &str) -> Option<Design> {
 }
 
 /// Inside every `"..."` of a Mermaid line: no raw quote or angle bracket
-/// (line breaks are written `<br/>`).
+/// (line breaks are written `<br/>`), no `%`, `{` or `}` that could form a
+/// directive, no control character or bidi override.
 fn mermaid_labels_are_escaped(text: &str) -> Result<(), String> {
     for line in text.lines() {
         let Some(open) = line.find('"') else { continue };
@@ -192,6 +195,10 @@ fn mermaid_labels_are_escaped(text: &str) -> Result<(), String> {
         for part in inner.split("\"| ") {
             if part.contains(['<', '>']) {
                 return Err(format!("unescaped markup: {line}"));
+            }
+            // No directive (`%%{init: ...}%%`) and no hidden character.
+            if part.contains(['%', '{', '}', '\x1b', '\x07', '\u{202e}']) {
+                return Err(format!("unescaped directive or control: {line}"));
             }
         }
     }

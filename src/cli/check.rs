@@ -67,7 +67,8 @@ pub fn run(args: &CheckArgs) -> Exit {
                 summary.errors += file.suppressed;
             }
             let files = if checked.len() == 1 {
-                checked[0].name.clone()
+                // A file name may hold control characters too.
+                crate::emit::escape::visible(&checked[0].name).into_owned()
             } else {
                 format!("{} files", checked.len())
             };

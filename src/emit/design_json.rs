@@ -386,7 +386,7 @@ pub fn export(design: &Design) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_string());
+    let mut text = super::escape::json_pretty(&export);
     text.push('\n');
     text
 }

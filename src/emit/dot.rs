@@ -9,23 +9,33 @@ use askama::Template;
 use super::diagram::{Highlights, component_lines, link_label};
 use crate::model::{Design, Kind, LinkMode};
 
-/// Escapes text inside a DOT double-quoted string.
+/// Escapes text inside a DOT double-quoted string: `"` and `\\` behind a
+/// backslash (so no label can close its string or become one of Graphviz's
+/// `\N`, `\l` escapes), hidden characters (controls, bidi overrides) made
+/// visible first (`emit::escape`), line breaks and tabs as spaces.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DotEscaper;
 
 impl askama::filters::Escaper for DotEscaper {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
         for c in string.chars() {
-            match c {
-                '"' => dest.write_str("\\\"")?,
-                '\\' => dest.write_str("\\\\")?,
-                '\n' | '\r' => dest.write_char(' ')?,
-                c if c.is_control() => {}
-                c => dest.write_char(c)?,
-            }
+            // A line break or tab is a space (a `\r` is no hidden character here).
+            let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
+            super::escape::for_each_visible(c, |c| match c {
+                '"' => dest.write_str("\\\""),
+                '\\' => dest.write_str("\\\\"),
+                c => dest.write_char(c),
+            })?;
         }
         Ok(())
     }
+}
+
+/// Text escaped by [`DotEscaper`].
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let _ = askama::filters::Escaper::write_escaped_str(&DotEscaper, &mut out, text);
+    out
 }
 
 #[derive(Template)]
@@ -117,9 +127,7 @@ pub fn graph(design: &Design, highlights: &Highlights) -> String {
                 attributes.push("style=dashed".to_string());
             }
             if let Some(label) = link_label(design, link_id) {
-                let mut escaped = String::new();
-                let _ = askama::filters::Escaper::write_escaped_str(&DotEscaper, &mut escaped, &label);
-                attributes.push(format!("label=\"{escaped}\""));
+                attributes.push(format!("label=\"{}\"", escape(&label)));
             }
             if highlights.cap_mismatch_links.contains(&link_id) {
                 attributes.push("color=\"#b26a00\", penwidth=3".to_string());
@@ -142,4 +150,16 @@ pub fn graph(design: &Design, highlights: &Highlights) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_close_their_string_or_become_escapes() {
+        assert_eq!(escape("a \"b\" \\N"), "a \\\"b\\\" \\\\N");
+        assert_eq!(escape("x\ny\tz"), "x y z");
+        assert_eq!(escape("\x1b]0;t\x07\u{202e}"), "\\\\x1b]0;t\\\\x07\\\\u{202e}");
+    }
 }

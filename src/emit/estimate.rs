@@ -143,7 +143,7 @@ pub fn json(design: &Design, estimates: &Estimates) -> String {
             })
             .collect(),
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
+    let mut out = super::escape::json_pretty(&report);
     out.push('\n');
     out
 }

@@ -28,9 +28,12 @@ fn sources_text(sources: &[String]) -> String {
 /// `&`) everywhere; `>` (a block quote) and `#` (a heading) where they could
 /// start a line: at the start of the text (a piece of a paragraph may start
 /// its block), not inside, where `a -> b` stays readable.
+///
+/// Hidden characters (controls, bidi overrides) are first made visible
+/// (`emit::escape`: `\x1b` prints as written); line breaks become spaces.
 pub(crate) fn md_escape(text: &str, in_table: bool) -> String {
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = super::escape::visible(text).chars().collect();
     let mut at_start = true;
     for (idx, c) in chars.iter().enumerate() {
         let starts = at_start;
@@ -63,10 +66,11 @@ pub(crate) fn md_escape(text: &str, in_table: bool) -> String {
 }
 
 fn md_code(text: &str, in_table: bool) -> String {
+    let text = super::escape::visible(text);
     let text = if in_table {
         text.replace('|', "\\|")
     } else {
-        text.to_string()
+        text.into_owned()
     };
     let text = text.replace(['\n', '\r'], " ");
     if text.contains('`') {
@@ -204,6 +208,18 @@ pub fn markdown(walkthrough: &Walkthrough, design: &Design, highlights: &Highlig
 
 // ----------------------------------------------------------------------
 // HTML
+
+/// The escaper of `templates/explain.html` (askama.toml): askama's HTML
+/// escaping, after hidden characters (controls, bidi overrides) are made
+/// visible (`emit::escape`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HtmlEscaper;
+
+impl askama::filters::Escaper for HtmlEscaper {
+    fn write_escaped_str<W: std::fmt::Write>(&self, dest: W, string: &str) -> std::fmt::Result {
+        askama::filters::Html.write_escaped_str(dest, &super::escape::visible(string))
+    }
+}
 
 #[derive(Template)]
 #[template(path = "explain.html")]

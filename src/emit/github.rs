@@ -4,7 +4,8 @@
 //!
 //! Escaping follows GitHub's toolkit (`@actions/core`, `command.ts`): in the
 //! message `%`, `\r` and `\n` are percent-encoded; in properties `:` and `,`
-//! too. Info findings are notices.
+//! too; before that, control characters and bidi overrides are shown
+//! escaped (`\x1b`, `emit::escape`). Info findings are notices.
 
 use super::json::CheckedFile;
 use crate::diagnostics::{Diagnostic, Severity};
@@ -57,8 +58,13 @@ pub fn annotation(diagnostic: &Diagnostic, sources: &SourceMap, fallback_file: &
     )
 }
 
+/// Hidden characters (controls, bidi overrides) are made visible first
+/// (`emit::escape`): CI logs are terminals too.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    super::escape::visible(text)
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {

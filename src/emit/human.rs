@@ -12,6 +12,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceSpan, SpanContents,
 };
 
+use super::escape::{is_hidden, visible, write_escape};
 use crate::diagnostics::{Diagnostic, Severity, Summary};
 use crate::source::{SourceFile, SourceMap, Span};
 
@@ -85,6 +86,11 @@ fn plural(count: usize, word: &str) -> String {
 }
 
 /// A diagnostic in miette's terms, with its source excerpt.
+///
+/// Every text of it (message, labels, help, notes, file names, the excerpt)
+/// is shown with its hidden characters (controls, bidi overrides) escaped
+/// (`emit::escape`), so a design cannot retitle, clear or rewrite the
+/// terminal it is checked in.
 struct Report<'s> {
     message: String,
     code: String,
@@ -94,47 +100,59 @@ struct Report<'s> {
     labels: Vec<LabeledSpan>,
 }
 
+fn shown(text: &str) -> String {
+    visible(text).into_owned()
+}
+
 impl<'s> Report<'s> {
     fn new(diagnostic: &Diagnostic, sources: &'s SourceMap) -> Report<'s> {
-        let mut help_lines: Vec<String> = diagnostic.help.iter().cloned().collect();
+        let mut help_lines: Vec<String> = diagnostic.help.iter().map(|help| shown(help)).collect();
         let mut labels = Vec::new();
         let mut source = None;
         if let Some(span) = diagnostic.span
             && let Some(file) = sources.get(span.file)
         {
-            let excerpt = Excerpt::around(file, span);
-            let primary = LabeledSpan::new_primary_with_span(
-                diagnostic.label.clone(),
-                SourceSpan::new((span.start as usize - excerpt.shift).into(), span.len()),
-            );
-            labels.push(primary);
+            let window = Excerpt::window(file, span);
+            let mut spans = vec![(span, diagnostic.label.as_deref(), true)];
             for label in &diagnostic.secondary {
                 let same_window = label.span.file == span.file
-                    && label.span.start as usize >= excerpt.shift
-                    && (label.span.end as usize) <= excerpt.shift + excerpt.text.len();
+                    && label.span.start as usize >= window.start
+                    && (label.span.end as usize) <= window.end;
                 if same_window {
-                    labels.push(LabeledSpan::new_with_span(
-                        Some(label.message.clone()),
-                        SourceSpan::new((label.span.start as usize - excerpt.shift).into(), label.span.len()),
-                    ));
+                    spans.push((label.span, Some(label.message.as_str()), false));
                 } else {
                     let location = sources.location(label.span);
                     help_lines.push(format!(
                         "note: {} at {}:{}:{}",
-                        label.message,
-                        sources.name(label.span.file),
+                        shown(&label.message),
+                        shown(sources.name(label.span.file)),
                         location.line,
                         location.column
                     ));
                 }
             }
+            let ranges: Vec<(usize, usize)> = spans
+                .iter()
+                .map(|(span, _, _)| (span.start as usize, span.end as usize))
+                .collect();
+            let excerpt = Excerpt::new(file, window, &ranges);
+            for (span, text, primary) in spans {
+                let start = excerpt.shown_offset(span.start as usize);
+                let len = excerpt.shown_offset(span.end as usize).saturating_sub(start);
+                let text = text.map(shown);
+                labels.push(if primary {
+                    LabeledSpan::new_primary_with_span(text, SourceSpan::new(start.into(), len))
+                } else {
+                    LabeledSpan::new_with_span(text, SourceSpan::new(start.into(), len))
+                });
+            }
             source = Some(excerpt);
         }
-        help_lines.extend(diagnostic.notes.iter().map(|note| format!("note: {note}")));
+        help_lines.extend(diagnostic.notes.iter().map(|note| format!("note: {}", visible(note))));
         let help = (!help_lines.is_empty()).then(|| help_lines.join("\n"));
         Report {
-            message: diagnostic.message.clone(),
-            code: diagnostic.code.clone(),
+            message: shown(&diagnostic.message),
+            code: shown(&diagnostic.code),
             severity: match diagnostic.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -147,47 +165,152 @@ impl<'s> Report<'s> {
     }
 }
 
-/// The source miette reads a report's snippets from: the whole file with
-/// its line index, or, when the span sits on a very long line, a window of
-/// that line (its line number kept), so that a 1 MB line never floods the
-/// terminal.
+/// The source miette reads a report's snippets from: the lines around each
+/// label (one segment per group of nearby labels), or, when the primary
+/// span sits on a very long line, a window of that line (its line number
+/// kept), so that a 1 MB line never floods the terminal.
+///
+/// Each segment is shown as the terminal will print it: hidden characters
+/// (controls, bidi overrides) as their escapes (`\x1b`, `\u{202e}`), a lone
+/// carriage return as the line break miette counts it as. The excerpt's
+/// offsets are those of the shown text (every segment shifted by what the
+/// escapes before it add), so labels still underline the text they point at,
+/// and the column in the `file:line:column` header is the file's.
 ///
 /// miette's own `SourceCode` for text counts lines from the start of the
 /// file on every snippet, which over thousands of findings in a large file
-/// is quadratic; this one finds the snippet's first line in the line index
-/// and lets miette scan only the snippet.
+/// is quadratic; this one builds only the lines its labels need, finds a
+/// snippet's first line in the segment's line index and lets miette scan
+/// only the snippet.
 struct Excerpt<'s> {
-    name: &'s str,
+    name: String,
+    segments: Vec<Segment<'s>>,
+}
+
+/// Where labels may be drawn from, as a byte range of the file: the whole
+/// file, or the window of a long line (`line` is that line, 0-based).
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    start: usize,
+    end: usize,
+    long_line: Option<usize>,
+}
+
+/// Some whole lines of a file (or the window of a long line), as shown.
+struct Segment<'s> {
+    /// Where the segment starts in the excerpt's (shown) offsets.
+    start: usize,
+    /// Where it starts in the file, and its 0-based line there.
+    file_start: usize,
+    first_line: usize,
     text: Cow<'s, str>,
     /// Where each line of `text` starts.
-    line_starts: Cow<'s, [u32]>,
-    /// The 0-based line number of `text`'s first line.
-    first_line: usize,
-    /// How many bytes of the file come before `text`.
-    shift: usize,
+    line_starts: Vec<u32>,
+    /// Each escaped character, in order, relative to the segment.
+    escapes: Vec<Escaped>,
+}
+
+/// One hidden character: its bytes in the file and in the shown text.
+#[derive(Clone, Copy, Debug)]
+struct Escaped {
+    file: usize,
+    file_end: usize,
+    shown: usize,
+    shown_end: usize,
+}
+
+fn offset_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+impl<'s> Segment<'s> {
+    fn new(file_text: &'s str, range: std::ops::Range<usize>, first_line: usize, start: usize) -> Segment<'s> {
+        let raw = &file_text[range.clone()];
+        let bytes = raw.as_bytes();
+        let lone_cr = |idx: usize| bytes[idx] == b'\r' && bytes.get(idx + 1) != Some(&b'\n');
+        let needs_change = raw
+            .char_indices()
+            .any(|(idx, c)| is_hidden(c) && (c != '\r' || lone_cr(idx)));
+        let mut escapes = Vec::new();
+        let text = if needs_change {
+            let mut out = String::with_capacity(raw.len() + 16);
+            for (idx, c) in raw.char_indices() {
+                if c == '\r' {
+                    out.push(if lone_cr(idx) { '\n' } else { '\r' });
+                } else if is_hidden(c) {
+                    let shown = out.len();
+                    let _ = write_escape(&mut out, c);
+                    escapes.push(Escaped {
+                        file: idx,
+                        file_end: idx + c.len_utf8(),
+                        shown,
+                        shown_end: out.len(),
+                    });
+                } else {
+                    out.push(c);
+                }
+            }
+            Cow::Owned(out)
+        } else {
+            Cow::Borrowed(raw)
+        };
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, byte)| *byte == b'\n')
+                .map(|(idx, _)| offset_u32(idx + 1)),
+        );
+        Segment {
+            start,
+            file_start: range.start,
+            first_line,
+            text,
+            line_starts,
+            escapes,
+        }
+    }
+
+    /// The shown offset (relative) of a file offset (relative).
+    fn shown_offset(&self, file: usize) -> usize {
+        let before = self.escapes.partition_point(|escaped| escaped.file < file);
+        match before.checked_sub(1).map(|idx| self.escapes[idx]) {
+            Some(escaped) if file < escaped.file_end => escaped.shown,
+            Some(escaped) => escaped.shown_end + (file - escaped.file_end),
+            None => file,
+        }
+    }
+
+    /// The file offset (relative) of a shown offset (relative); inside an
+    /// escape, the escaped character's.
+    fn file_offset(&self, shown: usize) -> usize {
+        let before = self.escapes.partition_point(|escaped| escaped.shown < shown);
+        match before.checked_sub(1).map(|idx| self.escapes[idx]) {
+            Some(escaped) if shown < escaped.shown_end => escaped.file,
+            Some(escaped) => escaped.file_end + (shown - escaped.shown_end),
+            None => shown,
+        }
+    }
 }
 
 impl<'s> Excerpt<'s> {
-    fn around(file: &'s SourceFile, span: Span) -> Excerpt<'s> {
-        // miette draws a lone CR as part of its line; the LF copy has the
-        // same offsets and ends the line there, as the line index does.
-        let text: &'s str = file.lf_text();
-        let line = file.line_index(span.start);
+    /// Where the labels of a diagnostic whose primary span is `span` may be.
+    fn window(file: &SourceFile, span: Span) -> Window {
+        let text: &str = &file.text;
+        let start = (span.start as usize).min(text.len());
+        let line = file.line_index(offset_u32(start));
         let line_start = file.line_starts()[line] as usize;
         let line_end = file
             .line_starts()
             .get(line + 1)
             .map_or(text.len(), |next| *next as usize - 1);
         if line_end - line_start <= MAX_SHOWN_LINE {
-            return Excerpt {
-                name: &file.name,
-                text: Cow::Borrowed(text),
-                line_starts: Cow::Borrowed(file.line_starts()),
-                first_line: 0,
-                shift: 0,
+            return Window {
+                start: 0,
+                end: text.len(),
+                long_line: None,
             };
         }
-        let start = span.start as usize;
         let mut window_start = start.saturating_sub(MAX_SHOWN_LINE / 2).max(line_start);
         while !text.is_char_boundary(window_start) {
             window_start -= 1;
@@ -196,12 +319,72 @@ impl<'s> Excerpt<'s> {
         while !text.is_char_boundary(window_end) {
             window_end += 1;
         }
-        Excerpt {
-            name: &file.name,
-            text: Cow::Owned(text[window_start..window_end].to_string()),
-            line_starts: Cow::Owned(vec![0]),
-            first_line: line,
-            shift: window_start,
+        Window {
+            start: window_start,
+            end: window_end,
+            long_line: Some(line),
+        }
+    }
+
+    /// The excerpt showing the byte ranges `labels` (inside `window`) with
+    /// their context lines.
+    fn new(file: &'s SourceFile, window: Window, labels: &[(usize, usize)]) -> Excerpt<'s> {
+        let text: &'s str = &file.text;
+        let name = shown(&file.name);
+        if let Some(line) = window.long_line {
+            let segment = Segment::new(text, window.start..window.end, line, window.start);
+            return Excerpt {
+                name,
+                segments: vec![segment],
+            };
+        }
+        let starts = file.line_starts();
+        let last_line = starts.len() - 1;
+        // Lines [first, last] each label needs, merged when close enough
+        // that miette could draw them as one snippet.
+        let mut lines: Vec<(usize, usize)> = labels
+            .iter()
+            .map(|&(start, end)| {
+                let first = file.line_index(offset_u32(start.min(text.len())));
+                let last = file.line_index(offset_u32(end.min(text.len())));
+                (
+                    first.saturating_sub(CONTEXT_LINES),
+                    (last + CONTEXT_LINES).min(last_line),
+                )
+            })
+            .collect();
+        lines.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(lines.len());
+        for (first, last) in lines {
+            match merged.last_mut() {
+                Some(previous) if first <= previous.1 + NEARBY_LINES + 2 * CONTEXT_LINES + 1 => {
+                    previous.1 = previous.1.max(last);
+                }
+                _ => merged.push((first, last)),
+            }
+        }
+        let mut segments: Vec<Segment<'s>> = Vec::with_capacity(merged.len());
+        // What the escapes of the segments so far add to the shown text.
+        let mut added = 0;
+        for (first, last) in merged {
+            let start = starts[first] as usize;
+            let end = starts.get(last + 1).map_or(text.len(), |next| *next as usize);
+            let segment = Segment::new(text, start..end, first, start + added);
+            added += segment.text.len() - (end - start);
+            segments.push(segment);
+        }
+        Excerpt { name, segments }
+    }
+
+    /// The shown offset of a file offset of a label.
+    fn shown_offset(&self, file: usize) -> usize {
+        let idx = self
+            .segments
+            .partition_point(|segment| segment.file_start <= file)
+            .saturating_sub(1);
+        match self.segments.get(idx) {
+            Some(segment) => segment.start + segment.shown_offset(file.saturating_sub(segment.file_start)),
+            None => file,
         }
     }
 }
@@ -213,26 +396,45 @@ impl miette::SourceCode for Excerpt<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let offset = u32::try_from(span.offset()).map_err(|_| MietteError::OutOfBounds)?;
-        let line = match self.line_starts.binary_search(&offset) {
+        let idx = self
+            .segments
+            .partition_point(|segment| segment.start <= span.offset())
+            .checked_sub(1)
+            .ok_or(MietteError::OutOfBounds)?;
+        let segment = &self.segments[idx];
+        let local = span.offset() - segment.start;
+        if local + span.len() > segment.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let offset = u32::try_from(local).map_err(|_| MietteError::OutOfBounds)?;
+        let line = match segment.line_starts.binary_search(&offset) {
             Ok(idx) => idx,
             Err(idx) => idx.saturating_sub(1),
         };
         let first = line.saturating_sub(context_lines_before);
-        let window_start = self.line_starts[first] as usize;
-        let window = self
+        let window_start = segment.line_starts[first] as usize;
+        let window = segment
             .text
             .as_bytes()
             .get(window_start..)
             .ok_or(MietteError::OutOfBounds)?;
-        let local = SourceSpan::new((span.offset() - window_start).into(), span.len());
-        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let within = SourceSpan::new((local - window_start).into(), span.len());
+        let contents = window.read_span(&within, context_lines_before, context_lines_after)?;
+        // miette's column counts the bytes before the span on its line (and
+        // is 0 with context lines): the file's bytes, not the escapes'.
+        let column = match contents.column() {
+            0 => 0,
+            column => segment.file_offset(local) - segment.file_offset(local.saturating_sub(column)),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.to_string(),
+            self.name.clone(),
             contents.data(),
-            SourceSpan::new((contents.span().offset() + window_start).into(), contents.span().len()),
-            contents.line() + first + self.first_line,
-            contents.column(),
+            SourceSpan::new(
+                (contents.span().offset() + window_start + segment.start).into(),
+                contents.span().len(),
+            ),
+            contents.line() + first + segment.first_line,
+            column,
             // miette reads `line_count` only to decide whether two labels
             // share a snippet (when the first's `line + line_count` reaches
             // the second's line). Its own scan counts every line from the
@@ -325,7 +527,8 @@ mod tests {
         let mut sources = SourceMap::new();
         let id = sources.add("a.hld", text);
         let file = sources.get(id).unwrap();
-        let excerpt = Excerpt::around(file, Span::new(id, 0, 1));
+        let window = Excerpt::window(file, Span::new(id, 0, 1));
+        let excerpt = Excerpt::new(file, window, &[(0, text.len())]);
         for start in 0..text.len() {
             for len in 0..4.min(text.len() - start) {
                 for context in 1..4 {
@@ -383,5 +586,80 @@ mod tests {
         let out = render(&diagnostic, &sources, Style::default());
         assert!(out.contains("big.hld:4322:11"), "{out}");
         assert!(out.contains("4321 │   service s4320"), "{out}");
+    }
+
+    /// A comment holding terminal escapes and a bidi override, and a
+    /// diagnostic whose message, label and help carry them too: none reaches
+    /// the terminal as it is, each is shown escaped, and the label still
+    /// underlines `api` at the column `hld check --format json` gives.
+    #[test]
+    fn hidden_characters_are_shown_escaped_and_labels_stay_on_their_text() {
+        let text = "system s {\n  // \x1b]0;PWNED\x07\x1b[2J \u{202e}evil\n  service \x1b[31m api\x7f \u{85}x\r y\n}\n";
+        let mut sources = SourceMap::new();
+        let file = sources.add("a\x1b.hld", text);
+        let start = text.find("api").unwrap();
+        let diagnostic = Diagnostic::error(codes::SYNTAX_ERROR, "bad \x1b[2J message")
+            .at(Span::new(file, start, start + 3))
+            .with_label("here\x07")
+            .with_help("fix \u{202e}it")
+            .with_note("note \x1b");
+        let out = render(&diagnostic, &sources, Style::default());
+        assert!(!out.chars().any(|c| is_hidden(c) && c != '\n'), "{out:?}");
+        for expected in [
+            "// \\x1b]0;PWNED\\x07\\x1b[2J \\u{202e}evil",
+            "bad \\x1b[2J message",
+            "here\\x07",
+            "fix \\u{202e}it",
+            "note \\x1b",
+            "a\\x1b.hld:3:17",
+        ] {
+            assert!(out.contains(expected), "{expected} in {out}");
+        }
+        // The lone carriage return is shown as the line break miette
+        // counts it as, the line numbers after it as before.
+        assert!(out.contains("service \\x1b[31m api\\x7f \\u{85}x\n"), "{out}");
+        // The caret is under `api`, whose column in the shown line is
+        // after the four characters `\x1b`.
+        let line = out.lines().find(|line| line.contains("service \\x1b")).unwrap();
+        let marks = out.lines().find(|line| line.contains('┬')).unwrap();
+        let column_of = |line: &str, byte: usize| line[..byte].chars().count();
+        assert_eq!(
+            column_of(line, line.find(" api").unwrap() + 1),
+            column_of(marks, marks.find('─').unwrap()),
+            "{out}"
+        );
+        assert_eq!(sources.location(Span::new(file, start, start + 3)).column, 17);
+    }
+
+    /// Shown offsets and file offsets map both ways across escapes and
+    /// segments; an escape maps back to its character.
+    #[test]
+    fn segments_map_offsets_both_ways() {
+        let mut text = String::new();
+        for idx in 0..40 {
+            text.push_str(&format!("  s{idx} \x1b\u{202e}x\n"));
+        }
+        let mut sources = SourceMap::new();
+        let id = sources.add("a.hld", text.clone());
+        let file = sources.get(id).unwrap();
+        let window = Excerpt::window(file, Span::new(id, 0, 1));
+        let first = text.find("s3 ").unwrap();
+        let second = text.find("s30 ").unwrap();
+        let excerpt = Excerpt::new(file, window, &[(first, first + 2), (second, second + 3)]);
+        assert_eq!(excerpt.segments.len(), 2);
+        for segment in &excerpt.segments {
+            let len = segment.escapes.last().map_or(0, |last| last.file_end);
+            for (offset, _) in text[segment.file_start..]
+                .char_indices()
+                .take_while(|(idx, _)| *idx <= len)
+            {
+                let shown = segment.shown_offset(offset);
+                assert_eq!(segment.file_offset(shown), offset);
+            }
+            assert!(!segment.text.chars().any(|c| is_hidden(c) && c != '\n'));
+        }
+        let shown = excerpt.shown_offset(second);
+        let segment = &excerpt.segments[1];
+        assert_eq!(&segment.text[shown - segment.start..][..3], "s30");
     }
 }

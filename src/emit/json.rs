@@ -99,7 +99,7 @@ pub fn check_report(files: &[CheckedFile<'_>]) -> String {
             truncated,
         },
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
+    let mut out = super::escape::json_pretty(&report);
     out.push('\n');
     out
 }

@@ -3,8 +3,9 @@
 //! by class with a legend.
 //!
 //! Mermaid labels are HTML, so every text goes through [`MermaidEscaper`]
-//! (`"` as `#quot;`, `<` as `#lt;`, ...); node ids are the design ids behind a
-//! prefix, so they never collide with Mermaid keywords such as `end`.
+//! (`"` as `#quot;`, `<` as `#lt;`, `%` as `#37;`, `{` as `#123;`, ...); node
+//! ids are the design ids behind a prefix, so they never collide with
+//! Mermaid keywords such as `end`.
 
 use std::fmt::{self, Write};
 
@@ -18,32 +19,48 @@ use crate::model::{Design, Kind, LinkMode};
 const MERMAID_MAX_EDGES: usize = 500;
 const MERMAID_MAX_TEXT: usize = 50_000;
 
-/// Escapes text for a Mermaid label: Mermaid's entity codes for what HTML
-/// or Mermaid's own parser would read as markup.
+/// Escapes text for a Mermaid label, a subgraph title, a message or a note:
+/// Mermaid's entity codes (`#quot;`, `#37;`, ...) for whatever HTML or
+/// Mermaid's own parser would read as markup, so that no text from a design
+/// can close its label, start a statement, or become a directive
+/// (`%%{init: ...}%%` needs `%` and `{`, which never pass). Hidden
+/// characters (controls, bidi overrides) are first made visible
+/// (`emit::escape`); line breaks and tabs become spaces.
+///
+/// Every Mermaid writer (flowchart, `--group region`, sequence diagrams and
+/// so `hld explain`'s Mermaid block) fills its templates through this
+/// escaper (askama.toml) or calls [`escape`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MermaidEscaper;
 
 impl askama::filters::Escaper for MermaidEscaper {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
         for c in string.chars() {
-            match c {
-                '"' => dest.write_str("#quot;")?,
-                '<' => dest.write_str("#lt;")?,
-                '>' => dest.write_str("#gt;")?,
-                '&' => dest.write_str("#amp;")?,
-                '#' => dest.write_str("#35;")?,
-                '`' => dest.write_str("#96;")?,
-                // A statement separator in sequence diagrams.
-                ';' => dest.write_str("#59;")?,
-                '\n' | '\r' => dest.write_char(' ')?,
-                c if c.is_control() => {}
-                c => dest.write_char(c)?,
-            }
+            // A line break or tab is a space (a `\r` is no hidden character here).
+            let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
+            super::escape::for_each_visible(c, |c| match c {
+                '"' => dest.write_str("#quot;"),
+                '<' => dest.write_str("#lt;"),
+                '>' => dest.write_str("#gt;"),
+                '&' => dest.write_str("#amp;"),
+                '#' => dest.write_str("#35;"),
+                // Directives (`%%{init: ...}%%`) and comments (`%%`).
+                '%' => dest.write_str("#37;"),
+                // A statement separator in flowcharts and sequence diagrams.
+                ';' => dest.write_str("#59;"),
+                '`' => dest.write_str("#96;"),
+                '{' => dest.write_str("#123;"),
+                // Closes an edge label.
+                '|' => dest.write_str("#124;"),
+                '}' => dest.write_str("#125;"),
+                c => dest.write_char(c),
+            })?;
         }
         Ok(())
     }
 }
 
+/// Text escaped by [`MermaidEscaper`].
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let _ = askama::filters::Escaper::write_escaped_str(&MermaidEscaper, &mut out, text);
@@ -380,6 +397,36 @@ mod tests {
             escape("a \"b\" <c> & #d `e`"),
             "a #quot;b#quot; #lt;c#gt; #amp; #35;d #96;e#96;"
         );
+        // No directive, comment, statement or edge-label end can form.
+        assert_eq!(
+            escape("%%{init: {'theme':'forest'}}%%"),
+            "#37;#37;#123;init: #123;'theme':'forest'#125;#125;#37;#37;"
+        );
+        assert_eq!(escape("a;b|c\nd\re\tf"), "a#59;b#124;c d e f");
+        // Hidden characters are shown, their braces escaped in turn.
+        assert_eq!(escape("\x1b[2J\u{202e}"), "\\x1b[2J\\u#123;202e#125;");
+    }
+
+    /// Whatever the text, its escape holds none of the characters Mermaid
+    /// reads as syntax, but inside an entity code.
+    #[test]
+    fn no_text_escapes_into_mermaid_syntax() {
+        let text: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let escaped = escape(&text);
+        let mut rest = escaped.as_str();
+        while let Some(idx) = rest.find('#') {
+            let after = &rest[idx + 1..];
+            let end = after.find(';').expect("an entity ends with `;`");
+            assert!(
+                after[..end].chars().all(|c| c.is_ascii_alphanumeric()),
+                "{}",
+                &after[..end]
+            );
+            assert!(!rest[..idx].contains(['%', '{', '}', ';', '|', '"', '<', '>', '&', '`', '\n', '\r']));
+            rest = &after[end + 1..];
+        }
+        assert!(!rest.contains(['%', '{', '}', ';', '|', '"', '<', '>', '&', '`', '\n', '\r']));
+        assert!(!escaped.chars().any(crate::emit::escape::is_hidden));
     }
 
     /// Both flowcharts raise Mermaid's limits once they pass them: the

@@ -2,12 +2,15 @@
 //! decides nothing: diagnostics (`human`, `json`, `sarif`, `github`), rule
 //! documentation (`rule_docs`), the runnable stack (`compose`), diagrams
 //! (`mermaid`, `dot`, `svg`), figures (`estimate`, `what_if`) and the
-//! walkthrough of `hld explain` (`explain`).
+//! walkthrough of `hld explain` (`explain`). `escape` decides which
+//! characters of a design's text are never written as they are (controls,
+//! bidi overrides) for every one of them.
 
 pub mod compose;
 pub mod design_json;
 pub mod diagram;
 pub mod dot;
+pub mod escape;
 pub mod estimate;
 pub mod explain;
 pub mod github;

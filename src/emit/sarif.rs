@@ -178,7 +178,7 @@ pub fn check_report(files: &[CheckedFile<'_>], rules: &[&Rule]) -> String {
             column_kind: "unicodeCodePoints",
         }],
     };
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".to_string());
+    let mut out = super::escape::json_pretty(&log);
     out.push('\n');
     out
 }

@@ -189,7 +189,11 @@ fn rim(kind: Kind) -> f64 {
 }
 
 fn node_size(kind: Kind, lines: &[String]) -> Point {
-    let widest = lines.iter().map(|line| line.chars().count()).max().unwrap_or(1) as f64;
+    let widest = lines
+        .iter()
+        .map(|line| super::escape::visible(line).chars().count())
+        .max()
+        .unwrap_or(1) as f64;
     Point::new(
         widest * CHAR_WIDTH + 40.0,
         lines.len() as f64 * LINE_HEIGHT + 18.0 + rim(kind),
@@ -263,21 +267,26 @@ fn num(x: f64) -> String {
     text.strip_suffix(".0").map_or(text.clone(), str::to_string)
 }
 
-/// Escapes text for XML character data and attribute values.
+/// Escapes text for XML character data and attribute values. Hidden
+/// characters (controls, which XML 1.0 does not allow at all, and bidi
+/// overrides) are made visible first (`emit::escape`); line breaks and tabs
+/// become spaces.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Not allowed in XML 1.0 at all.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\n' | '\r' | '\t' => out.push(' '),
-            c => out.push(c),
-        }
+        // A line break or tab is a space (a `\r` is no hidden character here).
+        let c = if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c };
+        let _ = super::escape::for_each_visible(c, |c| {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+            Ok(())
+        });
     }
     out
 }

@@ -681,7 +681,9 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
             labels.insert("hld.technology", escape_dollar(name));
         }
         if let Some(label) = &component.label {
-            labels.insert("hld.label", escape_dollar(label));
+            // Shown by `docker inspect` and `docker compose config`: no
+            // control character or bidi override as it is.
+            labels.insert("hld.label", escape_dollar(&crate::emit::escape::visible(label)));
         }
         let deploy = match run.role {
             Role::Stub | Role::Proxy(_) if run.host_port.is_none() => Some(Deploy {
