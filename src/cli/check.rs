@@ -59,7 +59,8 @@ pub fn run(args: &CheckArgs) -> Exit {
                 if file.suppressed > 0 {
                     stdio::err(&format!(
                         "... and {} more diagnostics in {} (at most 100 per file are shown)\n",
-                        file.suppressed, file.name
+                        file.suppressed,
+                        crate::emit::escape::visible(&file.name)
                     ));
                 }
                 summary.merge(Summary::of(&file.diagnostics));

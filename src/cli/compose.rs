@@ -112,7 +112,8 @@ pub fn run(args: &ComposeArgs) -> Exit {
                 ));
             }
             text.push_str(&format!("start it with: cd {dir} && docker compose up -d --wait\n"));
-            stdio::out(&text);
+            // The directory and the marker's paths may hold control characters.
+            stdio::out(&crate::emit::escape::visible(&text));
             Exit::Ok
         }
         Err(message) => {

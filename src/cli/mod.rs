@@ -403,7 +403,7 @@ pub fn print_suppressed(compilation: &Compilation) {
     for (file, count) in &compilation.suppressed {
         stdio::err(&format!(
             "... and {count} more diagnostics in {} (at most 100 per file are shown)\n",
-            compilation.sources.name(*file)
+            crate::emit::escape::visible(compilation.sources.name(*file))
         ));
     }
 }
@@ -437,5 +437,6 @@ pub fn emit_text(text: &str, output: Option<&Path>, force: bool) -> Exit {
 
 /// Prints `error: MESSAGE` on standard error.
 pub fn print_error(message: &str) {
-    stdio::err(&format!("error: {message}\n"));
+    // A path in the message may hold control characters.
+    stdio::err(&format!("error: {}\n", crate::emit::escape::visible(message)));
 }
