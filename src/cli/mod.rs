@@ -10,6 +10,7 @@
 //! stream is closed and hide errors): every byte goes through `stdio`.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod baseline;
 mod check;
 mod compose;
 mod diagram;

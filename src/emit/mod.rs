@@ -13,6 +13,7 @@ pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod mermaid;
 pub mod rule_docs;
 pub mod sarif;
