@@ -7,6 +7,7 @@
 pub mod compose;
 pub mod design_json;
 pub mod diagram;
+pub mod diff;
 pub mod dot;
 pub mod estimate;
 pub mod explain;
