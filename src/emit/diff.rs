@@ -304,6 +304,7 @@ fn value_text(value: &Value) -> String {
         Value::Null => "unset".to_string(),
         Value::String(text) => text.clone(),
         Value::Array(items) => format!("[{}]", items.iter().map(value_text).collect::<Vec<_>>().join(", ")),
+        Value::Number(n) if n.is_f64() => n.as_f64().map_or_else(|| n.to_string(), number::plain),
         other => other.to_string(),
     }
 }
