@@ -10,7 +10,7 @@
 //! No IO and no wording: `emit::diff` renders a [`DesignDiff`], `cli::diff`
 //! reads the two sides (a file, or `git:REF`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -221,14 +221,12 @@ pub fn compare(before: &Side<'_>, after: &Side<'_>) -> DesignDiff {
 /// components) gets ` #2`, ` #3`, ...
 fn items(list: &Value, key: fn(&Value) -> String) -> Vec<(String, BTreeMap<String, Value>)> {
     let mut out: Vec<(String, BTreeMap<String, Value>)> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for item in list.as_array().map(Vec::as_slice).unwrap_or_default() {
         let base = key(item);
-        let mut name = base.clone();
-        let mut count = 1;
-        while out.iter().any(|(seen, _)| *seen == name) {
-            count += 1;
-            name = format!("{base} #{count}");
-        }
+        let count = seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let name = if *count == 1 { base } else { format!("{base} #{count}") };
         let mut properties = BTreeMap::new();
         flatten("", item, &mut properties);
         out.push((name, properties));
@@ -297,25 +295,20 @@ fn property_changes(before: &BTreeMap<String, Value>, after: &BTreeMap<String, V
 
 type Items = [(String, BTreeMap<String, Value>)];
 
-fn find<'a>(items: &'a Items, name: &str) -> Option<&'a BTreeMap<String, Value>> {
+/// Where each name is in a list of items.
+fn index(items: &Items) -> HashMap<&str, usize> {
     items
         .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, properties)| properties)
+        .enumerate()
+        .map(|(at, (key, _))| (key.as_str(), at))
+        .collect()
 }
 
 fn compare_items(before: &Items, after: &Items) -> Changes {
-    let index = |items: &Items| -> std::collections::HashMap<String, usize> {
-        items
-            .iter()
-            .enumerate()
-            .map(|(at, (key, _))| (key.clone(), at))
-            .collect()
-    };
     let (old_index, new_index) = (index(before), index(after));
     let mut changes = Changes::default();
     for (name, properties) in after {
-        match old_index.get(name) {
+        match old_index.get(name.as_str()) {
             None => changes.added.push(name.clone()),
             Some(&at) => {
                 let properties = property_changes(&before[at].1, properties);
@@ -329,16 +322,24 @@ fn compare_items(before: &Items, after: &Items) -> Changes {
         }
     }
     for (name, _) in before {
-        if !new_index.contains_key(name) {
+        if !new_index.contains_key(name.as_str()) {
             changes.removed.push(name.clone());
         }
     }
     changes
 }
 
-fn flow_figures(side: &Side<'_>, name: &str) -> Option<FlowFigures> {
-    let id = side.design.flow_id(name)?;
-    let estimate = side.estimates.flows.iter().find(|estimate| estimate.flow == id)?;
+/// A side's flow estimates by flow name.
+fn estimates_by_flow<'a>(side: &Side<'a>) -> HashMap<&'a str, &'a crate::estimate::FlowEstimate> {
+    side.estimates
+        .flows
+        .iter()
+        .map(|estimate| (side.design.flow(estimate.flow).id.as_str(), estimate))
+        .collect()
+}
+
+fn flow_figures(estimates: &HashMap<&str, &crate::estimate::FlowEstimate>, name: &str) -> Option<FlowFigures> {
+    let estimate = estimates.get(name)?;
     Some(FlowFigures {
         latency: estimate.latency.clone(),
         availability: estimate.availability,
@@ -347,9 +348,12 @@ fn flow_figures(side: &Side<'_>, name: &str) -> Option<FlowFigures> {
 }
 
 fn compare_flows(before: &Side<'_>, after: &Side<'_>, old: &Items, new: &Items) -> Vec<FlowDiff> {
+    let (old_index, new_index) = (index(old), index(new));
+    let before_estimates = estimates_by_flow(before);
+    let after_estimates = estimates_by_flow(after);
     let mut flows = Vec::new();
     for (name, properties) in new {
-        let previous = find(old, name);
+        let previous = old_index.get(name.as_str()).map(|&at| &old[at].1);
         flows.push(FlowDiff {
             name: name.clone(),
             presence: if previous.is_some() {
@@ -358,17 +362,17 @@ fn compare_flows(before: &Side<'_>, after: &Side<'_>, old: &Items, new: &Items) 
                 Presence::Added
             },
             properties: previous.map_or_else(Vec::new, |previous| property_changes(previous, properties)),
-            before: previous.and_then(|_| flow_figures(before, name)),
-            after: flow_figures(after, name),
+            before: previous.and_then(|_| flow_figures(&before_estimates, name)),
+            after: flow_figures(&after_estimates, name),
         });
     }
     for (name, _) in old {
-        if find(new, name).is_none() {
+        if !new_index.contains_key(name.as_str()) {
             flows.push(FlowDiff {
                 name: name.clone(),
                 presence: Presence::Removed,
                 properties: Vec::new(),
-                before: flow_figures(before, name),
+                before: flow_figures(&before_estimates, name),
                 after: None,
             });
         }
@@ -385,7 +389,7 @@ fn moved(before: f64, after: f64) -> bool {
 }
 
 fn compare_load(before: &Side<'_>, after: &Side<'_>) -> Vec<LoadChange> {
-    let old: std::collections::HashMap<&str, LoadFigures> = before
+    let old: HashMap<&str, LoadFigures> = before
         .estimates
         .capacity
         .components
