@@ -429,3 +429,75 @@ fn compare_load(before: &Side<'_>, after: &Side<'_>) -> Vec<LoadChange> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{self, Config};
+    use crate::model::load::compile_text;
+
+    struct Checked {
+        compilation: crate::model::load::Compilation,
+        findings: Vec<Diagnostic>,
+        estimates: Estimates,
+    }
+
+    fn checked(text: &str) -> Checked {
+        let compilation = compile_text(text);
+        let design = compilation.design.as_ref().expect("the design resolves");
+        let findings = analysis::check(design, &Config::default()).findings;
+        let estimates = crate::estimate::estimate(design, None);
+        Checked {
+            compilation,
+            findings,
+            estimates,
+        }
+    }
+
+    fn side<'a>(checked: &'a Checked) -> Side<'a> {
+        Side {
+            name: "t.hld",
+            design: checked.compilation.design.as_ref().unwrap(),
+            sources: &checked.compilation.sources,
+            findings: &checked.findings,
+            estimates: &checked.estimates,
+        }
+    }
+
+    const BASE: &str = "system s {\n  slo { availability = 99.9% }\n  client u { rps = 100 }\n  load_balancer lb { replicas = 2 }\n  service api { replicas = 2, capacity = 1000 }\n  u -> lb -> api\n  flow f { path = u -> lb -> api }\n}\n";
+
+    #[test]
+    fn a_design_compared_with_itself_has_no_change() {
+        let a = checked(BASE);
+        let diff = compare(&side(&a), &side(&a));
+        assert!(diff.is_empty(), "{diff:?}");
+        assert!(!diff.fails(&a.findings, Severity::Error));
+        assert_eq!(diff.flows.len(), 1);
+        assert!(!diff.flows[0].is_changed());
+    }
+
+    #[test]
+    fn writing_a_default_out_is_no_change_but_a_new_value_is() {
+        let a = checked(BASE);
+        // The load balancer's default algorithm written out: the resolved
+        // designs agree.
+        let b = checked(&BASE.replace("lb { replicas = 2 }", "lb { replicas = 2, algorithm = round_robin }"));
+        assert!(compare(&side(&a), &side(&b)).components.is_empty());
+        let c = checked(&BASE.replace("lb { replicas = 2 }", "lb { replicas = 1 }"));
+        let diff = compare(&side(&a), &side(&c));
+        let changed = &diff.components.changed[0];
+        assert_eq!(changed.id, "lb");
+        let names: Vec<&str> = changed.properties.iter().map(|p| p.property.as_str()).collect();
+        assert_eq!(names, ["redundant", "replicas"]);
+        assert!(diff.flows[0].slo_broken(), "{:?}", diff.flows[0]);
+        assert!(diff.fails(&c.findings, Severity::Error));
+    }
+
+    #[test]
+    fn load_changes_below_one_percent_are_left_out() {
+        assert!(!moved(100.0, 100.9));
+        assert!(moved(100.0, 101.1));
+        assert!(moved(0.0, 1.0));
+        assert!(!moved(0.0, 0.0));
+    }
+}
