@@ -3,7 +3,8 @@
 //! checked file, one test case per rule in it (passing when the rule found
 //! nothing), one `<failure>` per finding; input errors (`syntax-error`,
 //! `unknown-reference`, ...) are test cases of their code with an
-//! `<error>` each, since the rules could not run.
+//! `<error>` each, and the rules that found nothing there are skipped,
+//! since they could not run.
 
 use super::json::CheckedFile;
 use crate::analysis::rules::RULES;
@@ -68,16 +69,35 @@ impl<'a> Suite<'a> {
             .sum()
     }
 
+    /// Rules that found nothing because they did not run: the design has
+    /// input errors.
+    fn skipped(&self, file: &CheckedFile<'_>) -> usize {
+        if self.errors() + file.truncated == 0 {
+            return 0;
+        }
+        self.cases
+            .iter()
+            .filter(|(code, found)| Self::is_rule(code) && found.is_empty())
+            .count()
+    }
+
     fn render(&self, file: &CheckedFile<'_>, out: &mut String) {
         let name = escape(file.name);
+        let skipped = self.skipped(file);
         out.push_str(&format!(
-            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"0\">\n",
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{skipped}\" time=\"0\">\n",
             self.cases.len(),
             self.failures(),
             self.errors() + file.truncated
         ));
         for (raw_code, found) in &self.cases {
             let code = escape(raw_code);
+            if found.is_empty() && skipped > 0 && Self::is_rule(raw_code) {
+                out.push_str(&format!(
+                    "    <testcase name=\"{code}\" classname=\"{name}\" time=\"0\">\n      <skipped message=\"the design has input errors, so the rules did not run\"/>\n    </testcase>\n"
+                ));
+                continue;
+            }
             if found.is_empty() {
                 out.push_str(&format!(
                     "    <testcase name=\"{code}\" classname=\"{name}\" time=\"0\"/>\n"
@@ -193,5 +213,7 @@ mod tests {
         ));
         assert!(xml.contains("<error type=\"error\" message=\"bad\u{FFFD}byte\">"));
         assert_eq!(xml.matches("<testcase ").count(), cases);
+        // The design has an input error: the rules that found nothing did not run.
+        assert_eq!(xml.matches("<skipped ").count(), RULES.len() - 1);
     }
 }
