@@ -14,6 +14,7 @@ extern crate alloc;
 pub mod analysis;
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod estimate;
 pub mod explain;

@@ -4,6 +4,7 @@
 //! Rules read the [`Design`] (and the graph and estimates built from it);
 //! they never see the syntax tree and never do IO.
 
+pub mod baseline;
 pub mod config;
 pub mod consistency;
 pub mod graph;

@@ -5,9 +5,10 @@ use clap::ValueEnum;
 
 use super::{Exit, InputArgs, stdio};
 use crate::analysis;
+use crate::analysis::baseline::Baseline;
 use crate::analysis::rules::RULES;
 use crate::diagnostics::{self, Diagnostic, Summary};
-use crate::emit::{github, human, json, sarif};
+use crate::emit::{github, human, json, junit, sarif};
 use crate::source::SourceMap;
 
 #[derive(clap::Args)]
@@ -18,6 +19,9 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     format: CheckFormat,
+    /// Report only findings not in FILE (a previous `--format json` output), matched by rule, subject and message
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<std::path::PathBuf>,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -32,6 +36,8 @@ enum CheckFormat {
     Sarif,
     /// GitHub Actions workflow commands (annotations) on standard output
     Github,
+    /// JUnit XML on standard output: a test case per rule per file (GitLab, Jenkins)
+    Junit,
 }
 
 /// One file's result.
@@ -44,11 +50,18 @@ struct Checked {
 }
 
 pub fn run(args: &CheckArgs) -> Exit {
+    let mut baseline = match &args.baseline {
+        Some(path) => match super::baseline::load(path, args.input.max_size) {
+            Ok(baseline) => Some(baseline),
+            Err(exit) => return exit,
+        },
+        None => None,
+    };
     let checked: Vec<Checked> = args
         .files
         .iter()
         .enumerate()
-        .map(|(idx, file)| check_file(file, &args.input, idx + 1 == args.files.len()))
+        .map(|(idx, file)| check_file(file, &args.input, idx + 1 == args.files.len(), baseline.as_mut()))
         .collect();
     let exit = checked.iter().map(|file| file.exit).max().unwrap_or(Exit::Ok);
     match args.format {
@@ -75,7 +88,7 @@ pub fn run(args: &CheckArgs) -> Exit {
             };
             stdio::err(&format!("{files}: {}\n", human::summary_line(summary)));
         }
-        CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Github => {
+        CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Github | CheckFormat::Junit => {
             let files: Vec<json::CheckedFile<'_>> = checked
                 .iter()
                 .map(|file| json::CheckedFile {
@@ -88,6 +101,7 @@ pub fn run(args: &CheckArgs) -> Exit {
             let report = match args.format {
                 CheckFormat::Sarif => sarif::check_report(&files, RULES),
                 CheckFormat::Github => github::check_report(&files),
+                CheckFormat::Junit => junit::check_report(&files),
                 _ => json::check_report(&files),
             };
             stdio::out(&report);
@@ -97,8 +111,9 @@ pub fn run(args: &CheckArgs) -> Exit {
 }
 
 /// `last`: no file is checked after this one, so its design can be left to
-/// the OS at exit.
-fn check_file(path: &str, input: &InputArgs, last: bool) -> Checked {
+/// the OS at exit. With a baseline, findings in it are left out (input
+/// errors never are).
+fn check_file(path: &str, input: &InputArgs, last: bool, baseline: Option<&mut Baseline>) -> Checked {
     let name = if path == "-" {
         "<stdin>".to_string()
     } else {
@@ -142,6 +157,9 @@ fn check_file(path: &str, input: &InputArgs, last: bool) -> Checked {
     all.extend(analysis.errors);
     all.extend(analysis.findings);
     diagnostics::sort(&mut all, &compilation.sources);
+    if let (Some(baseline), false) = (baseline, has_input_errors) {
+        all = baseline.filter(all);
+    }
     let exit = if has_input_errors {
         Exit::InputError
     } else if super::fails(&all, config.fail_on) {

@@ -10,12 +10,15 @@
 //! stream is closed and hide errors): every byte goes through `stdio`.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod baseline;
 mod check;
 mod compose;
 mod diagram;
+mod diff;
 mod estimate;
 mod explain;
 pub mod fs;
+mod git;
 mod init;
 pub mod output;
 mod rules;
@@ -68,7 +71,7 @@ pub struct Cli {
 enum Command {
     /// Parse, resolve and run every rule; print diagnostics
     #[command(
-        after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  hld check design.hld --format sarif > hld.sarif\n  hld check design.hld --format github\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
+        after_help = "Examples:\n  hld check design.hld\n  hld check a.hld b.hld --format json\n  hld check design.hld --format sarif > hld.sarif\n  hld check design.hld --format github\n  hld check design.hld --format junit > hld-junit.xml\n  hld check design.hld --baseline hld-baseline.json\n  cat design.hld | hld check -\n\nExit codes: 0 no finding at or above fail_on, 1 findings at or above it, 2 input errors."
     )]
     Check(check::CheckArgs),
     /// Write a runnable docker-compose stack for the design into DIR
@@ -81,6 +84,11 @@ enum Command {
         after_help = "Examples:\n  hld diagram design.hld > design.mmd\n  hld diagram design.hld --format svg -o design.svg\n  hld diagram design.hld --flow read_timeline\n  hld diagram design.hld --group region\n  hld diagram design.hld --format dot -o design.dot\n  hld diagram design.hld --format json"
     )]
     Diagram(diagram::DiagramArgs),
+    /// What a change to a design does: structure, findings new and fixed, figures before and after
+    #[command(
+        after_help = "Examples:\n  hld diff old.hld new.hld\n  hld diff git:HEAD~1 design.hld\n  hld diff git:origin/main design.hld --format markdown\n  hld diff git:main design.hld --format json\n\nExit codes: 0 the change passes, 1 it adds a finding at or above fail_on or turns an SLO from met to missed, 2 input errors."
+    )]
+    Diff(diff::DiffArgs),
     /// Latency, availability and load figures per flow and component
     #[command(
         after_help = "Examples:\n  hld estimate design.hld\n  hld estimate design.hld --flow read_timeline --format json\n  hld estimate design.hld --explain --flow read_timeline\n\nExit codes: 0 figures printed, 2 input errors."
@@ -159,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Compose(args) => compose::run(&args),
         Command::Diagram(args) => diagram::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Estimate(args) => estimate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Explain(args) => explain::run(&args),

@@ -313,8 +313,20 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
 }
 
 pub fn export(design: &Design) -> String {
+    let mut text = super::escape::json_pretty(&export_struct(design));
+    text.push('\n');
+    text
+}
+
+/// The export as a JSON value (`hld diff` compares two designs' exports
+/// property by property).
+pub fn export_value(design: &Design) -> serde_json::Value {
+    serde_json::to_value(export_struct(design)).unwrap_or_default()
+}
+
+fn export_struct(design: &Design) -> Export<'_> {
     let name = |id: ComponentId| design.component(id).id.as_str();
-    let export = Export {
+    Export {
         version: 1,
         generator: "hld",
         system: SystemJson {
@@ -385,8 +397,5 @@ pub fn export(design: &Design) -> String {
                 }
             })
             .collect(),
-    };
-    let mut text = super::escape::json_pretty(&export);
-    text.push('\n');
-    text
+    }
 }

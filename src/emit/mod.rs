@@ -9,6 +9,7 @@
 pub mod compose;
 pub mod design_json;
 pub mod diagram;
+pub mod diff;
 pub mod dot;
 pub mod escape;
 pub mod estimate;
@@ -16,6 +17,7 @@ pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod mermaid;
 pub mod rule_docs;
 pub mod sarif;
