@@ -380,7 +380,7 @@ pub const SUGGESTION_WORK: usize = 2_000_000;
 
 /// Words longer than this get no suggestion: no design names anything that
 /// long on purpose, and the edit distance grows with the square of it.
-pub const MAX_SUGGESTED_CHARS: usize = 256;
+pub const MAX_SUGGESTED_CHARS: usize = 1024;
 
 /// The closest candidate by edit distance, for "did you mean" help lines.
 /// Case differences count as close (`Postgres` → `postgres`).

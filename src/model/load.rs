@@ -179,7 +179,7 @@ fn cap_per_file(
     max: usize,
 ) -> (Vec<Diagnostic>, Vec<(FileId, usize)>) {
     crate::diagnostics::sort(&mut diagnostics, sources);
-    let mut kept = Vec::with_capacity(diagnostics.len().min(max * 2));
+    let mut kept = Vec::with_capacity(diagnostics.len().min(max.saturating_mul(2)));
     let mut counts: Vec<(FileId, usize)> = Vec::new();
     let mut suppressed: Vec<(FileId, usize)> = Vec::new();
     for diagnostic in diagnostics {
