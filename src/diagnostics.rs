@@ -551,6 +551,91 @@ mod tests {
     }
 
     #[test]
+    fn edit_distance_within_a_bound_is_exact_or_none() {
+        let chars = |text: &str| text.chars().collect::<Vec<char>>();
+        let mut rows = [Vec::new(), Vec::new(), Vec::new()];
+        let mut distance = |a: &str, b: &str, bound: usize| osa_distance_within(&chars(a), &chars(b), bound, &mut rows);
+        assert_eq!(distance("databse", "database", 3), Some(1));
+        assert_eq!(distance("ab", "ba", 3), Some(1));
+        assert_eq!(distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(distance("kitten", "sitting", 2), None);
+        assert_eq!(distance("", "abc", 3), Some(3));
+        assert_eq!(distance("abc", "", 2), None);
+        assert_eq!(distance("same", "same", 0), Some(0));
+        // Agrees with strsim's OSA distance wherever it is within the bound.
+        let words = [
+            "cache", "caches", "cahce", "database", "users_db", "user_db", "lb", "api", "", "abcdef", "badcfe",
+        ];
+        for a in words {
+            for b in words {
+                let exact = strsim::osa_distance(a, b);
+                for bound in 0..8 {
+                    let expected = (exact <= bound).then_some(exact);
+                    assert_eq!(distance(a, b, bound), expected, "{a} {b} {bound}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn did_you_mean_work_is_bounded_per_word() {
+        // 20,000 ids that all look alike, 300 characters long: every one is
+        // within the distance bound, so only the budget stops the search.
+        let stem = "x".repeat(290);
+        let ids: Vec<String> = (0..20_000).map(|i| format!("{stem}{i:010}")).collect();
+        let word = format!("{}y{}{:010}", &stem[..145], &stem[146..], 7);
+        let mut budget = SUGGESTION_WORK;
+        let found = did_you_mean_within(&word, ids.iter().map(String::as_str), &mut budget);
+        assert!(found.is_some(), "a close candidate within the budget");
+        // The budget was spent, not exceeded (it is unsigned: never below 0).
+        assert!(budget < SUGGESTION_WORK);
+        // The same again gives the same answer: deterministic.
+        let mut again = SUGGESTION_WORK;
+        assert_eq!(
+            did_you_mean_within(&word, ids.iter().map(String::as_str), &mut again),
+            found
+        );
+        // An empty budget looks at nothing.
+        let mut none = 0;
+        assert_eq!(
+            did_you_mean_within(&word, ids.iter().map(String::as_str), &mut none),
+            None
+        );
+        // A word longer than any id worth suggesting gets no suggestion.
+        let long = "y".repeat(MAX_SUGGESTED_CHARS + 1);
+        assert_eq!(did_you_mean(&long, [long.as_str(), "y"]), None);
+    }
+
+    #[test]
+    fn bounded_diagnostics_keep_the_first_in_sort_order_and_count_the_rest() {
+        use crate::source::{FileId, Span};
+        let mut sink: BoundedDiagnostics<u32> = BoundedDiagnostics::new(3);
+        // Pushed in reverse source order, with one tie (same span and text).
+        for start in (0..10usize).rev() {
+            sink.push(Diagnostic::error("duplicate-id", "twice").at(Span::new(FileId(0), start, start + 1)));
+            sink.set_pending(start as u32);
+        }
+        sink.push(Diagnostic::error("duplicate-id", "twice").at(Span::new(FileId(0), 0, 1)));
+        sink.push(Diagnostic::error("syntax-error", "other file").at(Span::new(FileId(1), 5, 6)));
+        assert_eq!(sink.errors(), 12);
+        let (mut kept, dropped) = sink.finish();
+        kept.sort();
+        let starts: Vec<(u32, u32, Option<u32>)> = kept
+            .iter()
+            .map(|ranked| {
+                let span = ranked.diagnostic.span.expect("span");
+                (span.file.0, span.start, ranked.pending)
+            })
+            .collect();
+        // The two at 0 (the first pushed first), then 1; file 1 kept whole.
+        assert_eq!(
+            starts,
+            vec![(0, 0, Some(0)), (0, 0, None), (0, 1, Some(1)), (1, 5, None)]
+        );
+        assert_eq!(dropped, vec![(FileId(0), 8)]);
+    }
+
+    #[test]
     fn one_of_joins_with_or() {
         assert_eq!(one_of(&["a"]), "`a`");
         assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
