@@ -68,7 +68,7 @@ fn bench_stages(c: &mut Criterion) {
                         is_root: true,
                     }]
                 },
-                |files| black_box(resolve(files).0.map(|design| design.components.len())),
+                |files| black_box(resolve(files, 100).0.map(|design| design.components.len())),
                 criterion::BatchSize::LargeInput,
             )
         });

@@ -22,6 +22,11 @@ pub struct CheckArgs {
     /// Report only findings not in FILE (a previous `--format json` output), matched by rule, subject and message
     #[arg(long, value_name = "FILE")]
     baseline: Option<std::path::PathBuf>,
+    /// Most diagnostics shown per file in the human and github formats (the
+    /// rest are counted); also the most input errors kept per file in every
+    /// format. 0 shows them all. JSON and SARIF list every finding
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_diagnostics: usize,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -61,23 +66,43 @@ pub fn run(args: &CheckArgs) -> Exit {
         .files
         .iter()
         .enumerate()
-        .map(|(idx, file)| check_file(file, &args.input, idx + 1 == args.files.len(), baseline.as_mut()))
+        .map(|(idx, file)| {
+            check_file(
+                file,
+                &args.input,
+                args.max_diagnostics,
+                idx + 1 == args.files.len(),
+                baseline.as_mut(),
+            )
+        })
         .collect();
+    // 0: no cap.
+    let cap = if args.max_diagnostics == 0 {
+        usize::MAX
+    } else {
+        args.max_diagnostics
+    };
     let exit = checked.iter().map(|file| file.exit).max().unwrap_or(Exit::Ok);
     match args.format {
         CheckFormat::Human => {
             let mut summary = Summary::default();
             for file in &checked {
-                super::print_human(&file.diagnostics, &file.sources);
-                if file.suppressed > 0 {
+                let shown = file.diagnostics.len().min(cap);
+                super::print_human(&file.diagnostics[..shown], &file.sources);
+                let not_shown = file.suppressed + (file.diagnostics.len() - shown);
+                if not_shown > 0 {
                     stdio::err(&format!(
-                        "... and {} more diagnostics in {} (at most 100 per file are shown)\n",
-                        file.suppressed,
-                        crate::emit::escape::visible(&file.name)
+                        "... and {}\n",
+                        not_shown_text(
+                            not_shown,
+                            &crate::emit::escape::visible(&file.name),
+                            args.max_diagnostics
+                        )
                     ));
                 }
                 summary.merge(Summary::of(&file.diagnostics));
-                // Past the cap are input errors only: counted, not shown.
+                // Dropped while compiling are input errors only: counted,
+                // not kept.
                 summary.errors += file.suppressed;
             }
             let files = if checked.len() == 1 {
@@ -100,7 +125,32 @@ pub fn run(args: &CheckArgs) -> Exit {
                 .collect();
             let report = match args.format {
                 CheckFormat::Sarif => sarif::check_report(&files, RULES),
-                CheckFormat::Github => github::check_report(&files),
+                CheckFormat::Github => {
+                    // As many annotations per file as the human format
+                    // shows, then one notice with the count of the rest.
+                    let shown: Vec<json::CheckedFile<'_>> = files
+                        .iter()
+                        .map(|file| json::CheckedFile {
+                            diagnostics: &file.diagnostics[..file.diagnostics.len().min(cap)],
+                            ..*file
+                        })
+                        .collect();
+                    let mut report = github::check_report(&shown);
+                    for file in &files {
+                        let not_shown = file.truncated + (file.diagnostics.len() - file.diagnostics.len().min(cap));
+                        if not_shown > 0 {
+                            report.push_str(&format!(
+                                "::notice title=hld::{}\n",
+                                not_shown_text(
+                                    not_shown,
+                                    &crate::emit::escape::visible(file.name),
+                                    args.max_diagnostics
+                                )
+                            ));
+                        }
+                    }
+                    report
+                }
                 CheckFormat::Junit => junit::check_report(&files),
                 _ => json::check_report(&files),
             };
@@ -110,16 +160,36 @@ pub fn run(args: &CheckArgs) -> Exit {
     exit
 }
 
+/// `N more diagnostics in FILE (...)`: what the human and github formats
+/// say about the diagnostics past the cap.
+fn not_shown_text(count: usize, file: &str, max: usize) -> String {
+    format!(
+        "{count} more {} in {file} (at most {max} per file are shown; --max-diagnostics 0 shows them all)",
+        if count == 1 { "diagnostic" } else { "diagnostics" }
+    )
+}
+
 /// `last`: no file is checked after this one, so its design can be left to
 /// the OS at exit. With a baseline, findings in it are left out (input
 /// errors never are).
-fn check_file(path: &str, input: &InputArgs, last: bool, baseline: Option<&mut Baseline>) -> Checked {
+fn check_file(
+    path: &str,
+    input: &InputArgs,
+    max_diagnostics: usize,
+    last: bool,
+    baseline: Option<&mut Baseline>,
+) -> Checked {
     let name = if path == "-" {
         "<stdin>".to_string()
     } else {
         path.to_string()
     };
-    let compilation = super::compile(path, input);
+    let max_errors = if max_diagnostics == 0 {
+        usize::MAX
+    } else {
+        max_diagnostics
+    };
+    let compilation = super::compile_keeping(path, input, max_errors);
     let suppressed = compilation.suppressed.iter().map(|(_, count)| count).sum();
     let Some(design) = compilation.design else {
         return Checked {

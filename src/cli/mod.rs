@@ -198,6 +198,12 @@ pub fn stderr_style() -> Style {
 /// Reads a design (a path, or `-` for standard input) and compiles it.
 /// An unreadable input is a compilation with one error and no design.
 pub fn compile(path: &str, args: &InputArgs) -> Compilation {
+    compile_keeping(path, args, Limits::default().max_errors_per_file)
+}
+
+/// [`compile`], keeping at most `max_errors` diagnostics per file (`hld
+/// check --max-diagnostics`).
+pub fn compile_keeping(path: &str, args: &InputArgs, max_errors: usize) -> Compilation {
     // The knowledge base (a YAML document parsed once, about 4 ms) is first
     // needed when resolving; parsing it on another thread meanwhile hides
     // it behind reading and parsing the design. `get` waits for it if the
@@ -229,6 +235,7 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
             .ok()
             .and_then(|threads| threads.parse().ok()),
         import_root: Some(root.clone()),
+        max_errors_per_file: max_errors,
         ..Limits::default()
     };
     let (name, file_path, bytes) = if path == "-" {

@@ -730,6 +730,24 @@ impl CapacityBase {
             .map(|(_, (flow, _))| *flow)
     }
 
+    /// The flows whose path passes `id`, in declaration order, each once,
+    /// with the first position at which it does.
+    pub fn first_positions(&self, id: ComponentId) -> impl Iterator<Item = (FlowId, usize)> + '_ {
+        let at = self.at.get(id.index()).map_or(&[][..], Vec::as_slice);
+        at.iter()
+            .enumerate()
+            .filter(move |(idx, (flow, _))| *idx == 0 || at[idx - 1].0 != *flow)
+            .map(|(_, (flow, position))| (*flow, *position as usize))
+    }
+
+    /// Whether the flow's group has no queue consumer: nothing another flow
+    /// does changes what it adds, and it passes no queue anyone consumes.
+    pub fn without_consumers(&self, flow: FlowId) -> bool {
+        self.flow_group
+            .get(flow.index())
+            .is_some_and(|group| self.group_consumers[*group as usize].is_empty())
+    }
+
     /// The queues `id` consumes from.
     pub fn feeds(&self, id: ComponentId) -> &[ComponentId] {
         self.feeds.get(id.index()).map_or(&[], Vec::as_slice)
@@ -743,9 +761,36 @@ impl CapacityBase {
     /// reach is recomputed and returned; everything else is as in
     /// [`CapacityBase::capacity`].
     pub fn recompute(&self, design: &Design, stalled: &Stalled, seeds: &[ComponentId]) -> CapacityChange {
+        self.recompute_without(design, stalled, seeds, &[])
+    }
+
+    /// [`CapacityBase::recompute`] where the flows of `cut` (sorted, each
+    /// `(flow, keep)`) are only cut to their first `keep` components, each
+    /// in a group without consumers ([`CapacityBase::without_consumers`]),
+    /// and not cut in `design`: they are not re-run (what they add before
+    /// the cut is what they added before), what they added from the cut on
+    /// is left out of the sums, and the components only they reach are not
+    /// returned (their figures can only fall). The figures returned are the
+    /// same, to the bit, as with the flows cut in `design`.
+    pub fn recompute_without(
+        &self,
+        design: &Design,
+        stalled: &Stalled,
+        seeds: &[ComponentId],
+        cut: &[(FlowId, usize)],
+    ) -> CapacityChange {
+        let is_cut = |flow: FlowId| {
+            cut.binary_search_by_key(&flow, |(id, _)| *id)
+                .ok()
+                .map(|slot| cut[slot].1)
+        };
         let mut groups: Vec<u32> = Vec::new();
         for seed in seeds {
-            groups.extend(self.flows_through(*seed).map(|flow| self.flow_group[flow.index()]));
+            groups.extend(
+                self.flows_through(*seed)
+                    .filter(|flow| is_cut(*flow).is_none())
+                    .map(|flow| self.flow_group[flow.index()]),
+            );
             groups.extend(self.consumer_group.get(seed.index()).copied().flatten());
         }
         for (queue, consumer) in stalled {
@@ -808,6 +853,9 @@ impl CapacityBase {
             }
             let mut sums = Sums::default();
             for (flow, position) in &self.at[id.index()] {
+                if is_cut(*flow).is_some_and(|keep| *position as usize >= keep) {
+                    continue;
+                }
                 let visit = match flows.binary_search(flow) {
                     Ok(slot) => settled.visits[slot].get(*position as usize),
                     Err(_) => self.visits[flow.index()].get(*position as usize),

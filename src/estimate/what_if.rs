@@ -273,13 +273,13 @@ struct Trace {
     keep: Option<usize>,
 }
 
-/// Walks a flow's path under the scenario.
-fn trace(design: &Design, flow: FlowId, scenario: &Scenario) -> Trace {
+/// Walks a flow's path under the scenario, from `start` (nothing before it
+/// is down or cut); `sync_len` is the length of its synchronous part.
+fn trace(design: &Design, flow: FlowId, scenario: &Scenario, sync_len: usize, start: usize) -> Trace {
     let flow = design.flow(flow);
-    let sync_len = flow.sync_part(design).nodes.len();
     let waits = |hop: usize| flow.hops.get(hop).is_some_and(|link| design.link_waits(*link));
     let mut out = Trace::default();
-    for (position, &id) in flow.path.iter().enumerate() {
+    for (position, &id) in flow.path.iter().enumerate().skip(start) {
         let incoming = position.checked_sub(1).and_then(|hop| flow.hops.get(hop)).copied();
         let broken = match incoming {
             Some(link) if scenario.cuts(design, link) => Some(Break::Cut(link)),
@@ -338,6 +338,22 @@ pub struct WhatIfEngine<'a> {
     /// run costs what the scenario reaches, not a copy of the design.
     work: Design,
     cache: LawCache,
+    /// Per flow, the length of its synchronous part.
+    sync_len: Vec<usize>,
+}
+
+/// What a run reports about components and queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every component and queue the changed flows reach, with its figures
+    /// after the change (`hld what-if`).
+    Reached,
+    /// Only those whose figures can rise (`hld explain` reports rising load
+    /// and growing queues): a flow that is only cut short, on a path
+    /// nothing else changes and with no queue consumer in reach, can only
+    /// take load away, so it is left out of the capacity re-run. A failure
+    /// then costs the flows it cuts, not their whole paths.
+    Rises,
 }
 
 impl<'a> WhatIfEngine<'a> {
@@ -353,6 +369,11 @@ impl<'a> WhatIfEngine<'a> {
             base: CapacityBase::new(design),
             work: design.clone(),
             cache: LawCache::new(),
+            sync_len: design
+                .flows
+                .iter()
+                .map(|flow| flow.sync_part(design).nodes.len())
+                .collect(),
         }
     }
 
@@ -363,7 +384,7 @@ impl<'a> WhatIfEngine<'a> {
     /// The design under the scenario: every flow, every component but
     /// clients and every queue, as `hld what-if` prints them.
     pub fn run(&mut self, scenario: &Scenario) -> WhatIf {
-        let changes = self.run_changes(scenario);
+        let changes = self.run_changes(scenario, Detail::Reached);
         let mut flows = Vec::with_capacity(self.design.flows.len());
         let mut changed_flows = changes.flows.into_iter().peekable();
         for (id, before) in self.design.flow_ids().zip(&self.baseline.flows) {
@@ -421,28 +442,40 @@ impl<'a> WhatIfEngine<'a> {
     /// reaches: the flows through the failed components (every flow for a
     /// partition), the capacity model re-run on the flows that share queue
     /// consumers with them, latency only for flows that now miss a cache.
-    pub fn run_changes(&mut self, scenario: &Scenario) -> WhatIf {
+    pub fn run_changes(&mut self, scenario: &Scenario, detail: Detail) -> WhatIf {
         let design = self.design;
-        let candidates: Vec<FlowId> = if scenario.partition.is_some() {
-            design.flow_ids().collect()
+        // Each candidate flow with the first position that can break: the
+        // first failed component on its path (a partition walks it all).
+        let candidates: Vec<(FlowId, usize)> = if scenario.partition.is_some() {
+            design.flow_ids().map(|id| (id, 0)).collect()
         } else {
-            let mut flows: Vec<FlowId> = scenario
+            let mut flows: Vec<(FlowId, usize)> = scenario
                 .failed
                 .iter()
-                .flat_map(|id| self.base.flows_through(*id))
+                .flat_map(|id| self.base.first_positions(*id))
                 .collect();
             flows.sort_unstable();
-            flows.dedup();
+            flows.dedup_by_key(|(flow, _)| *flow);
             flows
         };
         let traces: Vec<(FlowId, Trace)> = candidates
             .into_iter()
-            .map(|id| (id, trace(design, id, scenario)))
+            .map(|(id, start)| (id, trace(design, id, scenario, self.sync_len[id.index()], start)))
             .filter(|(_, trace)| *trace != Trace::default())
             .collect();
         let mut stalled = Stalled::new();
         let mut seeds: Vec<ComponentId> = scenario.failed.clone();
+        // Flows only cut short, left out of the capacity re-run (Detail::Rises).
+        let mut cut_only: Vec<(FlowId, usize)> = Vec::new();
         for (id, trace) in &traces {
+            if detail == Detail::Rises
+                && trace.bypassed.is_empty()
+                && let Some(keep) = trace.keep
+                && self.base.without_consumers(*id)
+            {
+                cut_only.push((*id, keep));
+                continue;
+            }
             if let Some(keep) = trace.keep {
                 let flow = &mut self.work.flows[id.index()];
                 flow.path.truncate(keep);
@@ -483,7 +516,7 @@ impl<'a> WhatIfEngine<'a> {
                 component.availability = 1.0;
             }
         }
-        let capacity = self.base.recompute(&self.work, &stalled, &seeds);
+        let capacity = self.base.recompute_without(&self.work, &stalled, &seeds, &cut_only);
         let mut flows = Vec::with_capacity(traces.len());
         for (id, trace) in traces {
             let before = &self.baseline.flows[id.index()];
@@ -500,8 +533,11 @@ impl<'a> WhatIfEngine<'a> {
             };
             flows.push(FlowWhatIf::new(id, before, after, trace));
         }
-        // Put the copy back as it was.
+        // Put the copy back as it was (the cut-only flows were not cut).
         for flow in &flows {
+            if cut_only.binary_search_by_key(&flow.flow, |(id, _)| *id).is_ok() {
+                continue;
+            }
             let (work, original) = (&mut self.work.flows[flow.flow.index()], design.flow(flow.flow));
             work.path.clone_from(&original.path);
             work.hops.clone_from(&original.hops);
@@ -558,7 +594,10 @@ mod tests {
     /// of the whole design, the capacity model run over all of it.
     fn reference(design: &Design, baseline: &Estimates, scenario: &Scenario) -> WhatIf {
         let mut cache = LawCache::new();
-        let traces: Vec<Trace> = design.flow_ids().map(|id| trace(design, id, scenario)).collect();
+        let traces: Vec<Trace> = design
+            .flow_ids()
+            .map(|id| trace(design, id, scenario, design.flow(id).sync_part(design).nodes.len(), 0))
+            .collect();
         let mut changed = design.clone();
         let mut stalled = Stalled::new();
         for (flow, trace) in changed.flows.iter_mut().zip(&traces) {
@@ -672,7 +711,46 @@ mod tests {
                 // Debug text compares NaN too, bit for bit in what is printed.
                 assert!(format!("{full:?}") == format!("{expected:?}"), "{name}: {scenario:?}");
                 // What `run_changes` leaves out is unchanged.
-                let changes = engine.run_changes(scenario);
+                let changes = engine.run_changes(scenario, Detail::Reached);
+                // Detail::Rises: the same flows; of the components and
+                // queues, at least every one that rises or starts to grow,
+                // each with the whole re-run's figures to the bit.
+                let rises = engine.run_changes(scenario, Detail::Rises);
+                assert_eq!(rises.flows, changes.flows, "{name}: {scenario:?}");
+                for component in &rises.components {
+                    let whole = full.components.iter().find(|c| c.component == component.component);
+                    assert_eq!(
+                        format!("{:?}", Some(component)),
+                        format!("{whole:?}"),
+                        "{name}: {scenario:?}"
+                    );
+                }
+                for component in &full.components {
+                    let rose = match &component.after {
+                        Some(after) => after.load_rps > component.before.load_rps,
+                        None => false,
+                    };
+                    if rose {
+                        assert!(
+                            rises.components.iter().any(|c| c.component == component.component),
+                            "{name}: {scenario:?}"
+                        );
+                    }
+                }
+                for queue in &rises.queues {
+                    let whole = full.queues.iter().find(|q| q.queue == queue.queue);
+                    assert_eq!(
+                        format!("{:?}", Some(queue)),
+                        format!("{whole:?}"),
+                        "{name}: {scenario:?}"
+                    );
+                }
+                for queue in full.growing_queues() {
+                    assert!(
+                        rises.queues.iter().any(|q| q.queue == queue.queue),
+                        "{name}: {scenario:?}"
+                    );
+                }
                 for flow in &full.flows {
                     if let Some(changed) = changes.flows.iter().find(|f| f.flow == flow.flow) {
                         assert_eq!(changed, flow);

@@ -13,7 +13,7 @@ use crate::analysis::wording::count;
 use crate::diagnostics::Diagnostic;
 use crate::estimate::availability::node_factor;
 use crate::estimate::number::{grouped, ms, percent, plain, plain_fraction, slo_percent, utilization};
-use crate::estimate::what_if::{Break, Scenario, WhatIf, WhatIfEngine};
+use crate::estimate::what_if::{Break, Detail, Scenario, WhatIf, WhatIfEngine};
 use crate::estimate::{self, Estimates};
 use crate::knowledge::KnowledgeBase;
 use crate::knowledge::tradeoffs::{DesignChoice, TradeOffs};
@@ -1605,7 +1605,7 @@ impl<'a> Builder<'a> {
             if component.kind == Kind::Client {
                 continue;
             }
-            let what_if = engine.run_changes(&Scenario::fail([id]));
+            let what_if = engine.run_changes(&Scenario::fail([id]), Detail::Rises);
             items.push(
                 Text::new()
                     .code(component.id.clone())
@@ -1628,7 +1628,7 @@ impl<'a> Builder<'a> {
             let items = regions
                 .into_iter()
                 .map(|region| {
-                    let what_if = engine.run_changes(&Scenario::partition(region));
+                    let what_if = engine.run_changes(&Scenario::partition(region), Detail::Rises);
                     Text::new()
                         .rich("region ")
                         .code(design.region(region).id.clone())

@@ -205,21 +205,26 @@ pub fn compile(input: Input, loader: &dyn SourceLoader, limits: &Limits) -> Comp
 
     let mut diagnostics = loading.diagnostics;
     let sources = loading.sources;
-    let design = if diagnostics
+    // The resolver keeps at most the cap per file itself (two million
+    // duplicate links are not two million diagnostics in memory); what it
+    // dropped is counted with what the cap below drops.
+    let (design, resolve_diagnostics, resolve_dropped) =
+        resolve::resolve(std::mem::take(&mut loading.files), limits.max_errors_per_file);
+    // A design with syntax errors is resolved to report its errors too,
+    // but never analysed.
+    let syntax_errors = diagnostics
         .iter()
-        .any(|d| d.severity == crate::diagnostics::Severity::Error)
-    {
-        // Resolve anyway to report its errors too, but a design with syntax
-        // errors is never analysed.
-        let (_, resolve_diagnostics) = resolve::resolve(std::mem::take(&mut loading.files));
-        diagnostics.extend(resolve_diagnostics);
-        None
-    } else {
-        let (design, resolve_diagnostics) = resolve::resolve(std::mem::take(&mut loading.files));
-        diagnostics.extend(resolve_diagnostics);
-        design
-    };
-    let (diagnostics, suppressed) = cap_per_file(diagnostics, &sources, limits.max_errors_per_file);
+        .any(|d| d.severity == crate::diagnostics::Severity::Error);
+    let design = if syntax_errors { None } else { design };
+    diagnostics.extend(resolve_diagnostics);
+    let (diagnostics, mut suppressed) = cap_per_file(diagnostics, &sources, limits.max_errors_per_file);
+    for (file, count) in resolve_dropped {
+        match suppressed.iter_mut().find(|(id, _)| *id == file) {
+            Some((_, n)) => *n += count,
+            None => suppressed.push((file, count)),
+        }
+    }
+    suppressed.sort_by(|a, b| sources.name(a.0).cmp(sources.name(b.0)).then(a.0.cmp(&b.0)));
     Compilation {
         sources,
         design,
@@ -235,7 +240,7 @@ fn cap_per_file(
     max: usize,
 ) -> (Vec<Diagnostic>, Vec<(FileId, usize)>) {
     crate::diagnostics::sort(&mut diagnostics, sources);
-    let mut kept = Vec::with_capacity(diagnostics.len().min(max * 2));
+    let mut kept = Vec::with_capacity(diagnostics.len().min(max.saturating_mul(2)));
     let mut counts: Vec<(FileId, usize)> = Vec::new();
     let mut suppressed: Vec<(FileId, usize)> = Vec::new();
     for diagnostic in diagnostics {

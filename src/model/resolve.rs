@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::schema::{self, COMPONENT_PROPERTIES, FLOW_PROPERTIES, LINK_PROPERTIES, PropertySpec, SLO_PROPERTIES};
 use super::*;
-use crate::diagnostics::{Diagnostic, codes, did_you_mean, did_you_mean_help, one_of};
+use crate::diagnostics::{BoundedDiagnostics, Diagnostic, codes, did_you_mean, did_you_mean_help, one_of};
 use crate::knowledge::KnowledgeBase;
 use crate::model::load::ParsedFile;
 use crate::source::Span;
@@ -56,9 +56,28 @@ struct Gathered {
     regions: Vec<Header>,
 }
 
-pub fn resolve(files: Vec<ParsedFile>) -> (Option<Design>, Vec<Diagnostic>) {
+/// Work all the did-you-mean helps of one design may do together (edit
+/// distance cells and candidates looked at; `diagnostics::SUGGESTION_WORK`
+/// bounds each one): about a third of a second. Helps past it fall back to
+/// the plain help. Only the diagnostics that are kept get a suggestion.
+pub const SUGGESTIONS_WORK: usize = 100_000_000;
+
+/// A did-you-mean help left for later: computed only for the diagnostics
+/// kept under the per-file cap, against every name declared.
+pub enum Pending {
+    Component(String),
+    Region(String),
+}
+
+/// Resolves the syntax trees. Keeps at most `max_per_file` diagnostics per
+/// file (the first in sort order) and returns, per file, how many more
+/// there were.
+pub fn resolve(
+    files: Vec<ParsedFile>,
+    max_per_file: usize,
+) -> (Option<Design>, Vec<Diagnostic>, Vec<(crate::source::FileId, usize)>) {
     let mut cx = Resolver {
-        diagnostics: Vec::new(),
+        diagnostics: BoundedDiagnostics::new(max_per_file),
         design: Design::default(),
     };
     let mut gathered = cx.gather(files);
@@ -70,23 +89,61 @@ pub fn resolve(files: Vec<ParsedFile>) -> (Option<Design>, Vec<Diagnostic>) {
     cx.flows(&mut gathered);
     cx.check_cross_references();
     cx.share_client_rps();
-    let has_errors = cx
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == crate::diagnostics::Severity::Error);
+    let has_errors = cx.diagnostics.errors() > 0;
+    let (mut kept, dropped) = cx.diagnostics.finish();
+    // The kept ones in output order, so the suggestions' shared budget is
+    // spent on the first shown.
+    kept.sort();
+    kept.sort_by_key(|ranked| ranked.diagnostic.span.map_or(u32::MAX, |span| span.file.0));
+    let mut budget = SUGGESTIONS_WORK;
+    let design = &cx.design;
+    let diagnostics = kept
+        .into_iter()
+        .map(|ranked| {
+            let mut diagnostic = ranked.diagnostic;
+            if let Some(pending) = ranked.pending {
+                diagnostic.help = Some(suggestion(design, &pending, &mut budget));
+            }
+            diagnostic
+        })
+        .collect();
     let design = (!has_errors).then_some(cx.design);
-    (design, cx.diagnostics)
+    (design, diagnostics, dropped)
+}
+
+/// The help of a reference to a name nobody declared.
+fn suggestion(design: &Design, pending: &Pending, budget: &mut usize) -> String {
+    // Each help may spend its own bound, and no more than what is left.
+    let mut mine = (*budget).min(crate::diagnostics::SUGGESTION_WORK);
+    let before = mine;
+    let help = match pending {
+        Pending::Component(name) => crate::diagnostics::did_you_mean_within(
+            name,
+            design.components.iter().map(|component| component.id.as_str()),
+            &mut mine,
+        )
+        .map(|candidate| format!("did you mean `{candidate}`?"))
+        .unwrap_or_else(|| format!("declare it first, e.g. `service {name}`")),
+        Pending::Region(name) => crate::diagnostics::did_you_mean_within(
+            name,
+            design.regions.iter().map(|region| region.id.as_str()),
+            &mut mine,
+        )
+        .map(|candidate| format!("did you mean `{candidate}`?"))
+        .unwrap_or_else(|| "declare it with `region NAME { ... }`".to_string()),
+    };
+    *budget -= before - mine;
+    help
 }
 
 struct Resolver {
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: BoundedDiagnostics<Pending>,
     design: Design,
 }
 
 impl Resolver {
     fn error(&mut self, code: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::error(code, message).at(span));
-        self.diagnostics.last_mut().expect("just pushed")
+        self.diagnostics.push(Diagnostic::error(code, message).at(span))
     }
 
     // ------------------------------------------------------------ gathering
@@ -214,12 +271,10 @@ impl Resolver {
         if let Some(id) = self.design.region_id(ident) {
             return Some(id);
         }
-        let names: Vec<&str> = self.design.regions.iter().map(|region| region.id.as_str()).collect();
-        let help = did_you_mean_help(ident, names.iter().copied())
-            .unwrap_or_else(|| "declare it with `region NAME { ... }`".to_string());
+        // The help (did you mean) is computed only if this error is shown.
         self.error(codes::UNKNOWN_REFERENCE, span, format!("unknown region `{ident}`"))
-            .help = Some(help);
-        self.diagnostics.last_mut().expect("pushed").label = Some("not declared".to_string());
+            .label = Some("not declared".to_string());
+        self.diagnostics.set_pending(Pending::Region(ident.to_string()));
         None
     }
 
@@ -1142,14 +1197,10 @@ impl Resolver {
         if let Some(id) = self.design.component_id(name) {
             return Some(id);
         }
-        let help = did_you_mean_help(
-            name,
-            self.design.components.iter().map(|component| component.id.as_str()),
-        )
-        .unwrap_or_else(|| format!("declare it first, e.g. `service {name}`"));
+        // The help (did you mean) is computed only if this error is shown.
         let diagnostic = self.error(codes::UNKNOWN_REFERENCE, span, format!("unknown component `{name}`"));
-        diagnostic.help = Some(help);
         diagnostic.label = Some("not declared".to_string());
+        self.diagnostics.set_pending(Pending::Component(name.to_string()));
         None
     }
 

@@ -338,3 +338,48 @@ pub fn run_with_sinks(args: &[&str], dir: &Path, stdout: Sink, stderr: Sink) -> 
     }
     finish(command.output().expect("hld runs"))
 }
+
+// ---------------------------------------------------------------------------
+// Hostile inputs (issue 10, item 4): the generators of
+// benches/support/hostile.rs, shared with `cargo run --example hostile`.
+
+#[path = "../../benches/support/hostile.rs"]
+pub mod hostile;
+
+/// Runs `hld ARGS FILE` on `text` written to a temporary file, killing it
+/// and failing after `limit`: a bound that quadratic work would break by
+/// minutes, and linear work meets with room to spare even in a debug build.
+pub fn run_within(args: &[&str], name: &str, text: &str, limit: std::time::Duration) -> Run {
+    let dir = std::env::temp_dir().join(format!("hld-bounds-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{name}.hld"));
+    std::fs::write(&path, text).expect("write design");
+    let stdout = dir.join("stdout");
+    let stderr = dir.join("stderr");
+    let mut child = hld()
+        .args(args)
+        .arg(&path)
+        .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+        .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+        .spawn()
+        .expect("hld runs");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hld {args:?} on {name} ran longer than {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&std::fs::read(&stdout).unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&stderr).unwrap_or_default()).into_owned(),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    run
+}
