@@ -8,6 +8,7 @@
 //! to say where a number came from; compose reads the images.
 //! `tradeoffs` holds the pros and cons of every design choice, for explain.
 
+pub mod sources;
 pub mod tradeoffs;
 
 use std::collections::HashMap;
