@@ -8,6 +8,7 @@ mod async_work;
 mod caching;
 mod components;
 mod data_stores;
+mod decisions;
 mod failures;
 mod high_level_design;
 mod improvements;
@@ -18,7 +19,7 @@ mod scaling;
 use std::collections::BTreeSet;
 
 use super::improve::{self, Effect};
-use super::{Block, Section, SectionKind, Table, Text, TradeOff, Walkthrough};
+use super::{Block, Citation, Section, SectionKind, Table, Text, TradeOff, Walkthrough};
 use crate::analysis::consistency;
 use crate::analysis::graph::Graph;
 use crate::analysis::wording::count;
@@ -33,9 +34,28 @@ use crate::model::{
     Component, ComponentId, DeadLetter, Design, FlowId, Kind, LinkMode, Op, ReadFrom, Replication, Slo,
 };
 
-/// Builds the walkthrough of `design`, given the findings of `hld check`
-/// (already filtered by `allow` and configuration, in report order).
+/// Builds the full walkthrough of `design` (`hld explain --full`: the
+/// reference), given the findings of `hld check` (already filtered by
+/// `allow` and configuration, in report order).
 pub fn build(design: &Design, findings: &[Diagnostic]) -> Walkthrough {
+    walk(design, findings, Depth::Full)
+}
+
+/// Builds the page to rehearse from (`hld explain`): requirements and their
+/// numbers, the design flow by flow, each technology and each choice once
+/// with its trade-off, what breaks when each part fails, and the ranked
+/// improvements with their effect.
+pub fn brief(design: &Design, findings: &[Diagnostic]) -> Walkthrough {
+    walk(design, findings, Depth::Brief)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Brief,
+    Full,
+}
+
+fn walk(design: &Design, findings: &[Diagnostic], depth: Depth) -> Walkthrough {
     let baseline = estimate::estimate(design, None);
     let graph = Graph::new(design);
     let mut background_through = vec![Vec::new(); design.components.len()];
@@ -56,28 +76,47 @@ pub fn build(design: &Design, findings: &[Diagnostic]) -> Walkthrough {
         shown: BTreeSet::new(),
         background_through,
     };
-    let sections = SectionKind::ALL
+    let kinds: &[SectionKind] = match depth {
+        Depth::Brief => &SectionKind::BRIEF,
+        Depth::Full => &SectionKind::ALL,
+    };
+    let sections = kinds
         .iter()
         .map(|kind| {
             builder.shown.clear();
-            let blocks = match kind {
-                SectionKind::Requirements => builder.requirements(),
-                SectionKind::HighLevelDesign => builder.high_level_design(),
-                SectionKind::Components => builder.components(),
-                SectionKind::DataStores => builder.data_stores(),
-                SectionKind::Caching => builder.caching(),
-                SectionKind::AsyncWork => builder.async_work(),
-                SectionKind::Scaling => builder.scaling(),
-                SectionKind::Risks => builder.risks(),
-                SectionKind::Failures => builder.failures(),
-                SectionKind::Improvements => builder.improvements(),
+            let blocks = match (depth, kind) {
+                (_, SectionKind::Requirements) => builder.requirements(),
+                (Depth::Brief, SectionKind::HighLevelDesign) => builder.high_level_design_brief(),
+                (_, SectionKind::HighLevelDesign) => builder.high_level_design(),
+                (_, SectionKind::Decisions) => builder.decisions(),
+                (_, SectionKind::Components) => builder.components(),
+                (_, SectionKind::DataStores) => builder.data_stores(),
+                (_, SectionKind::Caching) => builder.caching(),
+                (_, SectionKind::AsyncWork) => builder.async_work(),
+                (_, SectionKind::Scaling) => builder.scaling(),
+                (_, SectionKind::Risks) => builder.risks(),
+                (Depth::Brief, SectionKind::Failures) => builder.failures_brief(),
+                (_, SectionKind::Failures) => builder.failures(),
+                (Depth::Brief, SectionKind::Improvements) => builder.improvements_brief(),
+                (_, SectionKind::Improvements) => builder.improvements(),
             };
             Section { kind: *kind, blocks }
         })
         .collect();
+    let name = design.name.clone();
+    let mut intro = Text::new()
+        .rich("The walkthrough of ")
+        .code(name.clone())
+        .rich(" that `hld explain` builds from the design, in the order a strong interview answer takes. Every figure comes from the models of `hld estimate`, every trade-off from hld's knowledge base, with its public source.");
+    if depth == Depth::Brief {
+        intro = intro.rich(
+            " This is the page to rehearse from; `hld explain --full` adds every component's figures, the data stores, caching, queues and scaling in detail, and every finding.",
+        );
+    }
     Walkthrough {
-        name: design.name.clone(),
+        name,
         title: design.label.clone().unwrap_or_else(|| design.name.clone()),
+        intro,
         sections,
     }
 }
@@ -185,7 +224,7 @@ impl<'a> Builder<'a> {
             pros: entry.pros.clone(),
             cons: entry.cons.clone(),
             when: entry.when.clone(),
-            sources: entry.sources.clone(),
+            sources: Citation::of_keys(entry.sources.iter().map(String::as_str)),
             repeated,
         }))
     }

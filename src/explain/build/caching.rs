@@ -41,7 +41,7 @@ impl<'a> Builder<'a> {
                 if component.hit_ratio_declared.is_some() {
                     " (declared)"
                 } else {
-                    " (language.md §4 default)"
+                    " (hld's default)"
                 }
             )));
             facts.push(

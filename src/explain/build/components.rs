@@ -19,9 +19,17 @@ impl<'a> Builder<'a> {
             blocks.push(Block::Paragraph(self.role(id)));
             blocks.push(Block::Bullets(self.figures(id)));
             if let Some(technology) = component.technology {
-                let mut text = Text::new().rich(&format!("About {}: {}", technology.name, technology.notes));
-                if !technology.sources.is_empty() {
-                    text = text.rich(&format!(" (source: {})", technology.sources.join(", ")));
+                // Sources as public titles and addresses, never as keys.
+                let (notes, inline) = crate::knowledge::sources::Sources::get().strip(&technology.notes);
+                let keys = technology
+                    .sources
+                    .iter()
+                    .map(String::as_str)
+                    .chain(inline.iter().copied());
+                let citations = Citation::of_keys(keys);
+                let mut text = Text::new().rich(&format!("About {}: {notes}", technology.name));
+                if !citations.is_empty() {
+                    text = text.rich(" (").sources(&citations).rich(")");
                 }
                 blocks.push(Block::Paragraph(text));
             }
@@ -282,7 +290,7 @@ impl<'a> Builder<'a> {
                 let hit_source = if component.hit_ratio_declared.is_some() {
                     "declared".to_string()
                 } else {
-                    format!("language.md §4 default for a {}", component.kind)
+                    format!("hld's default for a {}", component.kind)
                 };
                 items.push(item(
                     "hit ratio",

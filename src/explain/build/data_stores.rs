@@ -15,7 +15,7 @@ impl<'a> Builder<'a> {
             return blocks;
         }
         blocks.push(Block::Paragraph(Text::new().rich(&format!(
-            "{} {} the data: {}. For each, its consistency, CAP and PACELC class, and what each flow that reaches it gets (language.md §4, \"Consistency\").",
+            "{} {} the data: {}. For each, its consistency, CAP and PACELC class, and what each flow that reaches it gets (docs/language.md, \"Consistency\").",
             count(stores.len(), "store"),
             if stores.len() == 1 { "holds" } else { "hold" },
             names(design, &stores)

@@ -3,7 +3,67 @@
 
 use super::*;
 
+/// How many components the short page lists one by one, and how many ids
+/// it names in the one line of the ones whose failure changes nothing.
+const BRIEF_ITEMS: usize = 30;
+
 impl<'a> Builder<'a> {
+    /// The short page's failures: the same what-if runs, one line per
+    /// component whose failure changes something, and one line naming the
+    /// ones whose failure changes nothing.
+    pub(super) fn failures_brief(&mut self) -> Vec<Block> {
+        let mut blocks = self.failures();
+        let Some(position) = blocks.iter().position(|block| matches!(block, Block::Bullets(_))) else {
+            return blocks;
+        };
+        let Block::Bullets(items) = blocks.remove(position) else {
+            return blocks;
+        };
+        let (quiet, loud): (Vec<Text>, Vec<Text>) = items
+            .into_iter()
+            .partition(|item| item.to_plain().ends_with(" fails: no flow fails."));
+        let mut replacement = Vec::new();
+        if !loud.is_empty() {
+            let more = loud.len().saturating_sub(BRIEF_ITEMS);
+            let mut shown: Vec<Text> = loud.into_iter().take(BRIEF_ITEMS).collect();
+            if more > 0 {
+                shown.push(Text::new().rich(&format!(
+                    "and {} more whose failure fails or slows a flow (`hld explain --full` lists every one).",
+                    count(more, "component")
+                )));
+            }
+            replacement.push(Block::Bullets(shown));
+        }
+        if !quiet.is_empty() {
+            let ids: Vec<String> = quiet
+                .iter()
+                .filter_map(|item| match item.parts().first() {
+                    Some(super::super::Inline::Code(id)) => Some(id.clone()),
+                    _ => None,
+                })
+                .collect();
+            let mut text = Text::new().rich("No flow fails, slows down or loses work when any one of these fails: ");
+            for (idx, id) in ids.iter().take(BRIEF_ITEMS).enumerate() {
+                if idx > 0 {
+                    text = text.plain(if idx + 1 == ids.len().min(BRIEF_ITEMS) && ids.len() <= BRIEF_ITEMS {
+                        " and "
+                    } else {
+                        ", "
+                    });
+                }
+                text = text.code(id.clone());
+            }
+            if ids.len() > BRIEF_ITEMS {
+                text = text.rich(&format!(" and {} more", ids.len() - BRIEF_ITEMS));
+            }
+            replacement.push(Block::Paragraph(text.rich(".")));
+        }
+        for (offset, block) in replacement.into_iter().enumerate() {
+            blocks.insert(position + offset, block);
+        }
+        blocks
+    }
+
     pub(super) fn failures(&mut self) -> Vec<Block> {
         let design = self.design;
         let mut blocks = vec![Block::Paragraph(Text::new().rich(

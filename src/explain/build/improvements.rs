@@ -3,7 +3,101 @@
 
 use super::*;
 
+/// How many fixes, and how many findings without one, the short page lists.
+const BRIEF_ITEMS: usize = 15;
+
 impl<'a> Builder<'a> {
+    /// The short page's improvements: each ranked fix on one line with its
+    /// measured effect, then the findings with no computed fix (their
+    /// help), each list capped.
+    pub(super) fn improvements_brief(&mut self) -> Vec<Block> {
+        let design = self.design;
+        if self.findings.is_empty() {
+            return self.improvements();
+        }
+        let mut blocks = Vec::new();
+        let improvements = improve::rank(design, self.findings, &self.baseline);
+        let (computed, rest): (Vec<_>, Vec<_>) = improvements.into_iter().partition(|item| item.change.is_some());
+        if !computed.is_empty() {
+            blocks.push(Block::Paragraph(Text::new().rich(
+                "The fixes hld applies to a copy of the design and re-estimates, best first (failed requests per second avoided, then p99, then headroom):",
+            )));
+            let mut items = Vec::new();
+            for (rank, item) in computed.iter().enumerate().take(BRIEF_ITEMS) {
+                let Some(change) = &item.change else {
+                    continue;
+                };
+                let mut text = Text::new()
+                    .strong(format!("{}.", rank + 1))
+                    .rich(" Set ")
+                    .code(change.what.clone())
+                    .rich(" on ")
+                    .code(change.on.clone())
+                    .rich(" — fixes ");
+                for (idx, finding) in item.findings.iter().enumerate() {
+                    if idx > 0 {
+                        text = text.rich(", ");
+                    }
+                    text = text.code(finding.code.clone());
+                    if let Some(subject) = &finding.subject {
+                        text = text.rich(" on ").code(subject.clone());
+                    }
+                }
+                let effects: Vec<String> = item
+                    .effects
+                    .iter()
+                    .map(|effect| self.effect_text(effect).to_plain())
+                    .collect();
+                text = if effects.is_empty() {
+                    text.rich(". No change in the modelled figures (the model does not price this risk).")
+                } else {
+                    text.rich(&format!(". Effect: {}.", effects.join("; ")))
+                };
+                items.push(text);
+            }
+            if computed.len() > BRIEF_ITEMS {
+                let more = computed.len() - BRIEF_ITEMS;
+                items.push(Text::new().rich(&format!(
+                    "and {more} more {} (`hld explain --full` lists every one).",
+                    if more == 1 { "fix" } else { "fixes" }
+                )));
+            }
+            blocks.push(Block::Bullets(items));
+        }
+        if !rest.is_empty() {
+            blocks.push(Block::Paragraph(Text::new().rich(
+                "Findings with no computed fix, most severe first, with what would help:",
+            )));
+            let findings: Vec<&Diagnostic> = rest.iter().flat_map(|item| item.findings.iter()).collect();
+            let mut items: Vec<Text> = findings
+                .iter()
+                .take(BRIEF_ITEMS)
+                .map(|finding| {
+                    let mut text = Text::new()
+                        .strong(finding.severity.as_str().to_string())
+                        .rich(" ")
+                        .code(finding.code.clone());
+                    if let Some(subject) = &finding.subject {
+                        text = text.rich(" on ").code(subject.clone());
+                    }
+                    text = text.rich(&format!(": {}.", finding.message));
+                    if let Some(help) = &finding.help {
+                        text = text.rich(" ").rich(&capitalized(help)).rich(".");
+                    }
+                    text
+                })
+                .collect();
+            if findings.len() > BRIEF_ITEMS {
+                items.push(Text::new().rich(&format!(
+                    "and {} more (`hld check` lists them all).",
+                    count(findings.len() - BRIEF_ITEMS, "finding")
+                )));
+            }
+            blocks.push(Block::Bullets(items));
+        }
+        blocks
+    }
+
     pub(super) fn improvements(&mut self) -> Vec<Block> {
         let design = self.design;
         let mut blocks = Vec::new();
@@ -106,6 +200,15 @@ impl<'a> Builder<'a> {
                 grouped(*after)
             )),
         }
+    }
+}
+
+/// "Route the query" from "route the query".
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

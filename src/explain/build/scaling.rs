@@ -7,7 +7,7 @@ impl<'a> Builder<'a> {
     pub(super) fn scaling(&mut self) -> Vec<Block> {
         let design = self.design;
         let mut blocks = vec![Block::Paragraph(Text::new().rich(
-            "How each component scales out, and how loaded it is at the estimated peak (capacity model of language.md §4).",
+            "How each component scales out, and how loaded it is at the estimated peak (the capacity model of docs/estimate.md).",
         ))];
         let rows = design
             .component_ids()
