@@ -220,7 +220,7 @@ impl KindDefaultsView<'_> {
     }
 
     pub fn source(&self) -> &str {
-        self.row.map_or("language.md §4", |row| row.source.as_str())
+        self.row.map_or("assumed", |row| row.source.as_str())
     }
 
     /// The technology id `hld compose` runs for this kind when a component

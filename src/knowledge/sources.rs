@@ -229,6 +229,12 @@ mod tests {
         for choice in &TradeOffs::get().choices {
             cited.extend(choice.sources.iter().cloned());
         }
+        for kind in &base.kinds {
+            cited.extend(split_keys(&kind.source).1.into_iter().map(str::to_string));
+        }
+        for rule in crate::analysis::rules::RULES {
+            cited.extend(split_keys(rule.docs).1.into_iter().map(str::to_string));
+        }
         for key in cited {
             assert!(
                 key == PRACTICE || table.source(&key).is_some(),
