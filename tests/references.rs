@@ -69,8 +69,14 @@ fn hits(text: &str) -> Vec<String> {
 
 fn excerpt(line: &str, pattern: &str) -> String {
     let at = line.find(pattern).unwrap_or(0);
-    let start = line.floor_char_boundary(at.saturating_sub(80));
-    let end = line.ceil_char_boundary((at + pattern.len() + 80).min(line.len()));
+    let mut start = at.saturating_sub(80);
+    while !line.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + pattern.len() + 80).min(line.len());
+    while !line.is_char_boundary(end) {
+        end += 1;
+    }
     line[start..end].to_string()
 }
 

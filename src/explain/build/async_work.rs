@@ -1,4 +1,4 @@
-//! 6. Asynchronous work: queues, their delivery, pattern, dead letters,
+//! Asynchronous work (section 6 of the full reference): queues, their delivery, pattern, dead letters,
 //! consumers and backlog, and fire-and-forget calls.
 
 use super::*;

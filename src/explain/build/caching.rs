@@ -1,4 +1,4 @@
-//! 5. Caching strategy: every cache and cdn with its choices and trade-offs,
+//! Caching strategy (section 5 of the full reference): every cache and cdn with its choices and trade-offs,
 //! then the latency of every flow and where its requests stop.
 
 use super::*;

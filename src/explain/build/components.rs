@@ -1,4 +1,4 @@
-//! 3. Components and why they are there: each component's role, declared
+//! Components and why they are there (section 3 of the full reference): each component's role, declared
 //! choices and figures (with where each default comes from), its
 //! technology's notes and the trade-offs of its own choices.
 

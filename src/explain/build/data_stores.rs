@@ -1,4 +1,4 @@
-//! 4. Data stores and consistency: per store its consistency, CAP, PACELC and
+//! Data stores and consistency (section 4 of the full reference): per store its consistency, CAP, PACELC and
 //! replication, and what each flow hop into it gets.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! 9. What breaks if a component fails: a what-if run of every component and
+//! What breaks if a component fails (section 9 of the full reference): a what-if run of every component and
 //! every region.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! 2. High-level design: counts by kind, links, regions and round trips, the
+//! High-level design (section 2 of the full reference): counts by kind, links, regions and round trips, the
 //! diagram, and the path of each flow (on the short page, with its numbers).
 
 use super::*;

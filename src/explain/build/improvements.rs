@@ -1,4 +1,4 @@
-//! 10. Improvements: the fixes of `src/explain/improve.rs`, ranked by what they
+//! Improvements (section 10 of the full reference): the fixes of `src/explain/improve.rs`, ranked by what they
 //! buy, each with its measured effect.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! 1. Requirements and scale: the clients and their load, the system SLO, the
+//! Requirements and scale (section 1 of the full reference): the clients and their load, the system SLO, the
 //! read/write mix and every flow with its estimate and verdict.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! 8. Risks: every finding of `hld check`, most severe first, with its fix.
+//! Risks (section 8 of the full reference): every finding of `hld check`, most severe first, with its fix.
 
 use super::*;
 

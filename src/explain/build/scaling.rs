@@ -1,4 +1,4 @@
-//! 7. Scaling: instances, capacity, load and utilization of every component;
+//! Scaling (section 7 of the full reference): instances, capacity, load and utilization of every component;
 //! replication, sharding and fan-out of the databases; multi-region.
 
 use super::*;
