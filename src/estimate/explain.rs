@@ -51,7 +51,7 @@ fn latency_source(component: &Component) -> String {
             plain(kind.tail()),
             Sources::get().render(kind.source())
         ),
-        Origin::Language => "hld's rule for it".to_string(),
+        Origin::Language => "a rule of the language (docs/language.md)".to_string(),
     }
 }
 

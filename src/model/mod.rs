@@ -72,7 +72,7 @@ impl Origin {
             Origin::Declared => "declared".to_string(),
             Origin::Technology(id) => format!("knowledge base: {id}"),
             Origin::KindDefault => "hld's default for the kind".to_string(),
-            Origin::Language => "hld's rule for it".to_string(),
+            Origin::Language => "a rule of the language (docs/language.md)".to_string(),
         }
     }
 }

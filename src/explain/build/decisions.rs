@@ -75,7 +75,11 @@ impl<'a> Builder<'a> {
     /// with the contexts of the components that make the choice.
     fn choices(&mut self) -> Vec<Block> {
         let mut order: Vec<TradeOff> = Vec::new();
+        // Per entry: the first contexts (shown) and every distinct one
+        // (counted), so a choice made by thousands of components costs a
+        // set insertion each, not a scan.
         let mut contexts: Vec<Vec<Text>> = Vec::new();
+        let mut distinct: Vec<std::collections::HashSet<String>> = Vec::new();
         let sections = [
             Builder::components,
             Builder::data_stores,
@@ -89,16 +93,17 @@ impl<'a> Builder<'a> {
                 let Block::TradeOff(trade_off) = block else {
                     continue;
                 };
-                match order.iter().position(|seen| seen.key == trade_off.key) {
-                    Some(idx) => {
-                        if !contexts[idx].contains(&trade_off.context) {
-                            contexts[idx].push(trade_off.context.clone());
-                        }
-                    }
+                let idx = match order.iter().position(|seen| seen.key == trade_off.key) {
+                    Some(idx) => idx,
                     None => {
-                        contexts.push(vec![trade_off.context.clone()]);
-                        order.push(trade_off);
+                        contexts.push(Vec::new());
+                        distinct.push(std::collections::HashSet::new());
+                        order.push(trade_off.clone());
+                        order.len() - 1
                     }
+                };
+                if distinct[idx].insert(trade_off.context.to_plain()) && contexts[idx].len() < CONTEXTS {
+                    contexts[idx].push(trade_off.context);
                 }
             }
         }
@@ -106,7 +111,8 @@ impl<'a> Builder<'a> {
         order
             .into_iter()
             .zip(contexts)
-            .map(|(trade_off, contexts)| {
+            .zip(distinct)
+            .map(|((trade_off, contexts), distinct)| {
                 let mut text = Text::new().strong(trade_off.name.clone()).rich(" — ");
                 for (idx, context) in contexts.iter().take(CONTEXTS).enumerate() {
                     if idx > 0 {
@@ -114,8 +120,8 @@ impl<'a> Builder<'a> {
                     }
                     text.0.extend(context.0.iter().cloned());
                 }
-                if contexts.len() > CONTEXTS {
-                    text = text.rich(&format!("; and {} more", contexts.len() - CONTEXTS));
+                if distinct.len() > CONTEXTS {
+                    text = text.rich(&format!("; and {} more", distinct.len() - CONTEXTS));
                 }
                 text = text.rich(". ").plain(trade_off.summary.clone());
                 if let Some(pro) = trade_off.pros.first() {
