@@ -250,6 +250,17 @@ fn no_output_names_a_file_users_do_not_have() {
         }
     }
     let _ = std::fs::remove_dir_all(&out);
+    // Every rule's finding, as its fixture fires it: messages, helps, notes.
+    let rules = repo().join("tests/fixtures/rules");
+    for entry in std::fs::read_dir(&rules).unwrap().flatten() {
+        let fires = entry.path().join("fires.hld");
+        if fires.is_file() {
+            let file = fires.to_str().unwrap();
+            findings.run(&["check", file]);
+            findings.run(&["check", "--format", "sarif", file]);
+            findings.run(&["explain", file]);
+        }
+    }
     findings.assert_none();
 }
 
