@@ -410,6 +410,15 @@ pub(crate) mod test_support {
         section.to_plain()
     }
 
+    /// The words of one section of the short page of `text`.
+    pub(crate) fn brief_section(text: &str, kind: SectionKind) -> String {
+        let design = design(text);
+        let findings = check(&design, &Config::default()).findings;
+        let walkthrough = super::brief(&design, &findings);
+        let section: &Section = walkthrough.section(kind).unwrap_or_else(|| panic!("no {kind:?}"));
+        section.to_plain()
+    }
+
     /// The starter design of `hld init` (a cache, a sharded database with
     /// replicas, a queue with a consumer, a rate limit, two clients).
     pub(crate) const URL_SHORTENER: &str = include_str!("../../templates/init/url-shortener.hld");

@@ -240,7 +240,7 @@ impl<'a> Builder<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{FRAGILE, section};
+    use super::super::test_support::{FRAGILE, URL_SHORTENER, brief_section, section};
     use crate::explain::SectionKind;
 
     #[test]
@@ -251,5 +251,24 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("users fails"), "{text}");
+    }
+
+    #[test]
+    fn the_short_page_names_the_harmless_failures_on_one_line() {
+        let text = brief_section(URL_SHORTENER, SectionKind::Failures);
+        assert!(
+            text.contains("- shortener fails: flows redirect, shorten and record_click fail"),
+            "{text}"
+        );
+        let spare = FRAGILE.replace(
+            "database db : postgres",
+            "database db : postgres\n  service spare\n  service other",
+        );
+        let text = brief_section(&spare, SectionKind::Failures);
+        assert!(
+            text.contains("No flow fails, slows down or loses work when any one of these fails: spare and other."),
+            "{text}"
+        );
+        assert!(!text.contains("spare fails"), "{text}");
     }
 }

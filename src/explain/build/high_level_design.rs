@@ -193,7 +193,7 @@ impl<'a> Builder<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{URL_SHORTENER, section};
+    use super::super::test_support::{URL_SHORTENER, brief_section, section};
     use crate::explain::SectionKind;
 
     #[test]
@@ -206,5 +206,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("no component names a region"), "{text}");
+    }
+
+    #[test]
+    fn the_short_page_gives_each_flow_its_numbers() {
+        let text = brief_section(URL_SHORTENER, SectionKind::HighLevelDesign);
+        let redirect = text
+            .lines()
+            .find(|line| line.starts_with("- redirect "))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(redirect.contains("(SLO p99 ≤ 100 ms: "), "{redirect}");
+        assert!(
+            redirect.contains("availability ") && redirect.contains("(SLO ≥ 99.95%: "),
+            "{redirect}"
+        );
+        assert!(redirect.contains("stop at url_cache (cache hit)"), "{redirect}");
     }
 }

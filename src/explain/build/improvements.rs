@@ -214,7 +214,7 @@ fn capitalized(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{FRAGILE, section};
+    use super::super::test_support::{FRAGILE, brief_section, section};
     use crate::explain::SectionKind;
 
     #[test]
@@ -222,5 +222,18 @@ mod tests {
         let text = section(FRAGILE, SectionKind::Improvements);
         assert!(text.contains("1. Set replicas"), "{text}");
         assert!(text.contains("availability of get:"), "{text}");
+    }
+
+    #[test]
+    fn the_short_page_puts_each_fix_and_its_effect_on_one_line() {
+        let text = brief_section(FRAGILE, SectionKind::Improvements);
+        let first = text
+            .lines()
+            .find(|line| line.starts_with("- 1. Set "))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            first.contains(" — fixes ") && first.contains(". Effect: availability of get: "),
+            "{first}"
+        );
     }
 }
