@@ -35,7 +35,7 @@ pub struct CheckArgs {
 enum CheckFormat {
     /// Source excerpts on standard error, then a summary line
     Human,
-    /// The JSON document of cli.md on standard output
+    /// One JSON document on standard output (its fields: docs/language.md, "Diagnostics")
     Json,
     /// SARIF 2.1.0 on standard output (GitHub code scanning)
     Sarif,

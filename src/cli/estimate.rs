@@ -33,7 +33,7 @@ pub struct EstimateArgs {
 enum EstimateFormat {
     /// Readable tables
     Human,
-    /// The JSON document of cli.md
+    /// One JSON document (its fields: docs/estimate.md)
     Json,
 }
 

@@ -1,6 +1,7 @@
-//! `hld explain FILE [--format markdown|html] [-o OUT]`: the interview
-//! walkthrough of a design (docs/explain.md). Input errors print their
-//! diagnostics and exit 2 with nothing written.
+//! `hld explain FILE [--full] [--format markdown|html] [-o OUT]`: the
+//! interview walkthrough of a design (docs/explain.md): by default the page
+//! to rehearse from, with `--full` the whole reference. Input errors print
+//! their diagnostics and exit 2 with nothing written.
 
 use clap::ValueEnum;
 
@@ -17,6 +18,11 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ExplainFormat::Markdown)]
     format: ExplainFormat,
+    /// The whole reference: every component's figures, the data stores,
+    /// caching, queues, scaling and every finding in detail, each trade-off
+    /// in full (by default: the short page to rehearse from)
+    #[arg(long)]
+    full: bool,
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "OUT")]
     output: Option<std::path::PathBuf>,
@@ -45,7 +51,11 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Err(exit) => return exit,
     };
     diagnostics::sort(&mut findings, &compilation.sources);
-    let walkthrough = crate::explain::build(design, &findings);
+    let walkthrough = if args.full {
+        crate::explain::build(design, &findings)
+    } else {
+        crate::explain::brief(design, &findings)
+    };
     let highlights = Highlights::from_findings(design, &findings);
     let text = match args.format {
         ExplainFormat::Markdown => render::markdown(&walkthrough, design, &highlights),

@@ -99,9 +99,9 @@ enum Command {
         after_help = "Examples:\n  hld init --list\n  hld init --template chat designs\n  hld init\n\nWrites DIR/NAME.hld and never replaces an existing file.\nExit codes: 0 written (or listed), 2 an unknown template or a file that already exists (nothing is written)."
     )]
     Init(init::InitArgs),
-    /// The interview walkthrough of the design, in Markdown or HTML
+    /// The interview walkthrough of the design to rehearse from (`--full`: the whole reference), in Markdown or HTML
     #[command(
-        after_help = "Examples:\n  hld explain design.hld > design.md\n  hld explain design.hld --format html -o design.html\n\nExit codes: 0 written, 2 input errors (nothing is written)."
+        after_help = "Examples:\n  hld explain design.hld > design.md\n  hld explain design.hld --full --format html -o design.html\n\nExit codes: 0 written, 2 input errors (nothing is written)."
     )]
     Explain(explain::ExplainArgs),
     /// What breaks, and what gets slower, when components fail or a region is cut off

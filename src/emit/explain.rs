@@ -11,13 +11,10 @@ use super::{mermaid, svg};
 use crate::explain::{Block, Inline, Section, Table, Text, TradeOff, Walkthrough};
 use crate::model::Design;
 
-/// Where a trade-off's sources are listed; an empty list is practice.
-fn sources_text(sources: &[String]) -> String {
-    if sources.is_empty() {
-        "no source: well-known engineering practice".to_string()
-    } else {
-        format!("source: {}", sources.join(", "))
-    }
+/// A link's address in a Markdown destination: spaces and parentheses
+/// percent-encoded, so the link never ends early.
+fn md_url(url: &str) -> String {
+    url.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
 }
 
 // ----------------------------------------------------------------------
@@ -91,6 +88,7 @@ fn md_text(text: &Text) -> String {
                 let space = if text.ends_with(' ') { " " } else { "" };
                 format!("**{}**{space}", md_escape(text.trim_end(), false))
             }
+            Inline::Link(citation) => format!("[{}]({})", md_escape(&citation.title, false), md_url(&citation.url)),
         })
         .collect()
 }
@@ -138,7 +136,7 @@ fn md_trade_off(trade_off: &TradeOff, out: &mut String) {
     out.push_str(&format!(
         "\nWhen to choose it: {} ({})\n\n",
         md_escape(&trade_off.when, false),
-        md_escape(&sources_text(&trade_off.sources), false)
+        md_text(&trade_off.sources_text())
     ));
 }
 
@@ -184,10 +182,7 @@ pub fn markdown(walkthrough: &Walkthrough, design: &Design, highlights: &Highlig
         "# {}: the design, walked through\n\n",
         md_escape(&walkthrough.title, false)
     ));
-    out.push_str(&format!(
-        "The walkthrough of {} that `hld explain` builds from the design, in the order a strong interview answer takes. Every figure comes from the models of `hld estimate`, every trade-off from hld's knowledge base, with its source.\n\n",
-        md_code(&walkthrough.name, false)
-    ));
+    out.push_str(&format!("{}\n\n", md_text(&walkthrough.intro)));
     for (idx, section) in walkthrough.sections.iter().enumerate() {
         out.push_str(&format!(
             "{}. [{}](#{})\n",
@@ -232,10 +227,6 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
-    fn sources_text(&self, sources: &[String]) -> String {
-        sources_text(sources)
-    }
-
     fn is_numeric(&self, table: &Table, column: &usize) -> bool {
         table.numeric.get(*column).copied().unwrap_or(false)
     }

@@ -3,6 +3,7 @@
 //! descriptors all come from here, so they cannot drift.
 
 use crate::analysis::rules::{Category, Rule};
+use crate::knowledge::sources::Sources;
 
 /// The page of one rule, as in docs/rules/NAME.md.
 pub fn markdown(rule: &Rule) -> String {
@@ -14,9 +15,35 @@ pub fn markdown(rule: &Rule) -> String {
         rule.summary
     );
     for line in doc_lines(rule) {
-        out.push_str(line);
+        out.push_str(&cite(line));
         out.push('\n');
     }
+    out
+}
+
+/// A doc line with each knowledge-base source key (`[SDP]`) as a Markdown
+/// link to its public source: the docs keep the keys as data, a reader
+/// gets a title and an address.
+fn cite(line: &str) -> String {
+    let table = Sources::get();
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        match table.source(&after[..close]) {
+            // Not followed by `(`: a key, not already a link.
+            Some(source) if !after[close + 1..].starts_with('(') => {
+                out.push_str(&format!("[{}]({})", source.title, source.url));
+            }
+            _ => out.push_str(&rest[open..=open + close + 1]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -91,4 +118,21 @@ pub fn index(rules: &[&Rule]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_keys_become_links_to_public_sources() {
+        assert_eq!(
+            cite("Failover; [SDP], [x] and [a](b)."),
+            "Failover; [The System Design Primer (donnemartin/system-design-primer)](https://github.com/donnemartin/system-design-primer), [x] and [a](b)."
+        );
+        for rule in crate::analysis::rules::RULES {
+            let page = markdown(rule);
+            assert!(!page.contains("knowledge.md") && !page.contains('§'), "{}", rule.name);
+        }
+    }
 }

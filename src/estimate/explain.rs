@@ -14,6 +14,7 @@ use super::dist::{Law, LawCache};
 use super::latency::{self, NodeLatency, PathModel, Step};
 use super::number::{self, grouped, ms, percent, plain, plain_fraction};
 use crate::knowledge::KnowledgeBase;
+use crate::knowledge::sources::Sources;
 use crate::model::{Component, Design, FlowId, Origin};
 
 /// Where a component's latency came from, with the figures behind it.
@@ -28,7 +29,7 @@ fn latency_source(component: &Component) -> String {
                 && tail != 1.0;
             if from_tail {
                 format!(
-                    "declared p50; p99 = p50 × {} (tail factor of a {}, language.md §4)",
+                    "declared p50; p99 = p50 × {} (tail factor of a {}, docs/language.md, \"Defaults by kind\")",
                     plain(tail),
                     component.kind
                 )
@@ -41,23 +42,23 @@ fn latency_source(component: &Component) -> String {
                 .technology(id)
                 .map(|technology| technology.latency.source.clone())
                 .unwrap_or_default();
-            format!("knowledge base entry `{id}` ({source})")
+            format!("knowledge base entry `{id}` ({})", Sources::get().render(&source))
         }
         Origin::KindDefault => format!(
-            "language.md §4 default for a {}: p50 {}, tail factor {} ({})",
+            "hld's default for a {}: p50 {}, tail factor {} ({})",
             component.kind,
             ms(kind.p50_ms()),
             plain(kind.tail()),
-            kind.source()
+            Sources::get().render(kind.source())
         ),
-        Origin::Language => "language.md rule".to_string(),
+        Origin::Language => "a rule of the language (docs/language.md)".to_string(),
     }
 }
 
 fn hit_ratio_source(component: &Component) -> String {
     match component.hit_ratio_declared {
         Some(_) => "declared".to_string(),
-        None => format!("language.md §4 default for a {}", component.kind),
+        None => format!("hld's default for a {}", component.kind),
     }
 }
 
@@ -98,7 +99,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
     let _ = writeln!(out, "flow {}: {}", flow.id, path.join(" -> "));
     let rps_source = match flow.rps_origin {
         Origin::Declared => "declared".to_string(),
-        _ => "its client's rps shared with the flows that set none (language.md §2)".to_string(),
+        _ => "its client's rps shared with the flows that set none (docs/language.md, \"rps\")".to_string(),
     };
     let _ = writeln!(
         out,
@@ -120,7 +121,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
     }
 
     // 1. Each hop.
-    let _ = writeln!(out, "\n1. latency of each step (language.md §4, \"Latency\")");
+    let _ = writeln!(out, "\n1. latency of each step (docs/estimate.md, \"Latency\")");
     for step in &model.steps {
         match step {
             Step::Link(link) => {
@@ -294,7 +295,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
     let availability = flow_availability(design, flow);
     let _ = writeln!(
         out,
-        "\n5. availability (language.md §4, \"Availability\"): the product over the synchronous part"
+        "\n5. availability (docs/estimate.md, \"Availability\"): the product over the synchronous part"
     );
     for factor in &availability.factors {
         let component = design.component(factor.component);
@@ -384,7 +385,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
 fn availability_source(component: &Component) -> String {
     match &component.availability_origin {
         Origin::Declared => "declared".to_string(),
-        Origin::KindDefault => format!("language.md §4 default for a {}", component.kind),
+        Origin::KindDefault => format!("hld's default for a {}", component.kind),
         other => other.describe(),
     }
 }
@@ -393,7 +394,7 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
     let flow = design.flow(flow_id);
     let _ = writeln!(
         out,
-        "\n6. load (language.md §4, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows"
+        "\n6. load (docs/estimate.md, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows"
     );
     let mut rate = flow.rps;
     let mut factors = vec![grouped(flow.rps)];

@@ -35,16 +35,22 @@ impl LinkSource {
         match self {
             LinkSource::Declared => "declared on the link".to_string(),
             LinkSource::Rtt(a, b) => format!(
-                "rtt {} <-> {} (language.md §4, rule 2)",
+                "rtt {} <-> {} (docs/language.md, \"Network latency of a link\")",
                 design.region(*a).id,
                 design.region(*b).id
             ),
-            LinkSource::ClientIntoCdn => "client into a cdn: 10 ms (language.md §4, rule 3)".to_string(),
-            LinkSource::ClientIntoOrigin => {
-                "client over the public internet: 40 ms (language.md §4, rule 3)".to_string()
+            LinkSource::ClientIntoCdn => {
+                "client into a cdn: 10 ms (docs/language.md, \"Network latency of a link\")".to_string()
             }
-            LinkSource::CdnIntoOrigin => "cdn to its origin: 40 ms (language.md §4, rule 3)".to_string(),
-            LinkSource::InsideDataCentre => "inside a data centre: 0.5 ms (language.md §4, rule 4)".to_string(),
+            LinkSource::ClientIntoOrigin => {
+                "client over the public internet: 40 ms (docs/language.md, \"Network latency of a link\")".to_string()
+            }
+            LinkSource::CdnIntoOrigin => {
+                "cdn to its origin: 40 ms (docs/language.md, \"Network latency of a link\")".to_string()
+            }
+            LinkSource::InsideDataCentre => {
+                "inside a data centre: 0.5 ms (docs/language.md, \"Network latency of a link\")".to_string()
+            }
         }
     }
 }

@@ -22,7 +22,7 @@
 mod build;
 pub mod improve;
 
-pub use build::build;
+pub use build::{brief, build};
 pub use improve::{Change, Effect, Improvement};
 
 /// The walkthrough of one design.
@@ -32,6 +32,8 @@ pub struct Walkthrough {
     pub name: String,
     /// Its label, else its id.
     pub title: String,
+    /// What the page is, under the title.
+    pub intro: Text,
     pub sections: Vec<Section>,
 }
 
@@ -46,6 +48,9 @@ impl Walkthrough {
 pub enum SectionKind {
     Requirements,
     HighLevelDesign,
+    /// The short page's decisions: each technology once, each choice once
+    /// with its trade-off.
+    Decisions,
     Components,
     DataStores,
     Caching,
@@ -57,6 +62,16 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
+    /// The sections of `hld explain`, the page to rehearse from.
+    pub const BRIEF: [SectionKind; 5] = [
+        SectionKind::Requirements,
+        SectionKind::HighLevelDesign,
+        SectionKind::Decisions,
+        SectionKind::Failures,
+        SectionKind::Improvements,
+    ];
+
+    /// The sections of `hld explain --full`, the whole reference.
     pub const ALL: [SectionKind; 10] = [
         SectionKind::Requirements,
         SectionKind::HighLevelDesign,
@@ -74,6 +89,7 @@ impl SectionKind {
         match self {
             SectionKind::Requirements => "Requirements and scale",
             SectionKind::HighLevelDesign => "High-level design",
+            SectionKind::Decisions => "Decisions and their trade-offs",
             SectionKind::Components => "Components and why they are there",
             SectionKind::DataStores => "Data stores and consistency",
             SectionKind::Caching => "Caching strategy",
@@ -90,6 +106,7 @@ impl SectionKind {
         match self {
             SectionKind::Requirements => "requirements",
             SectionKind::HighLevelDesign => "high-level-design",
+            SectionKind::Decisions => "decisions",
             SectionKind::Components => "components",
             SectionKind::DataStores => "data-stores",
             SectionKind::Caching => "caching",
@@ -133,6 +150,30 @@ pub enum Inline {
     Plain(String),
     Code(String),
     Strong(String),
+    /// A public source: its title, linked to its address.
+    Link(Citation),
+}
+
+/// A public source a sentence rests on (`knowledge::sources`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Citation {
+    pub title: String,
+    pub url: String,
+}
+
+impl Citation {
+    /// The public sources of knowledge-base keys, in order, each once
+    /// (`guide`, general practice, has no address and is left out).
+    pub fn of_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<Citation> {
+        crate::knowledge::sources::Sources::get()
+            .cite(keys)
+            .into_iter()
+            .map(|source| Citation {
+                title: source.title.clone(),
+                url: source.url.clone(),
+            })
+            .collect()
+    }
 }
 
 impl Text {
@@ -176,6 +217,27 @@ impl Text {
         self
     }
 
+    pub fn link(mut self, citation: Citation) -> Text {
+        self.0.push(Inline::Link(citation));
+        self
+    }
+
+    /// "sources: A, B" as links, or "no source: well-known engineering
+    /// practice" when none has a public address.
+    pub fn sources(mut self, citations: &[Citation]) -> Text {
+        if citations.is_empty() {
+            return self.plain("no source: well-known engineering practice");
+        }
+        self = self.plain(if citations.len() == 1 { "source: " } else { "sources: " });
+        for (idx, citation) in citations.iter().enumerate() {
+            if idx > 0 {
+                self = self.plain(", ");
+            }
+            self = self.link(citation.clone());
+        }
+        self
+    }
+
     pub fn parts(&self) -> &[Inline] {
         &self.0
     }
@@ -185,7 +247,8 @@ impl Text {
         self.0
             .iter()
             .map(|inline| match inline {
-                Inline::Plain(text) | Inline::Code(text) | Inline::Strong(text) => text.as_str(),
+                Inline::Plain(text) | Inline::Code(text) | Inline::Strong(text) => text.clone(),
+                Inline::Link(citation) => format!("{} ({})", citation.title, citation.url),
             })
             .collect()
     }
@@ -223,16 +286,25 @@ pub struct TradeOff {
     pub pros: Vec<String>,
     pub cons: Vec<String>,
     pub when: String,
-    /// Keys of knowledge.md §7, or `guide`; empty: well-known practice.
-    pub sources: Vec<String>,
+    /// The public sources of the entry; empty: well-known practice.
+    pub sources: Vec<Citation>,
     /// The full entry was shown earlier in this section: only refer to it.
     pub repeated: bool,
+}
+
+impl TradeOff {
+    /// "sources: A, B" (links), or "no source: well-known engineering
+    /// practice".
+    pub fn sources_text(&self) -> Text {
+        Text::new().sources(&self.sources)
+    }
 }
 
 impl Walkthrough {
     /// Every word of the walkthrough, for tests.
     pub fn to_plain(&self) -> String {
-        let mut out = String::new();
+        let mut out = self.intro.to_plain();
+        out.push('\n');
         for section in &self.sections {
             out.push_str(section.kind.title());
             out.push('\n');
@@ -287,7 +359,7 @@ fn block_plain(block: &Block, out: &mut String) {
                 }
                 out.push_str(&trade_off.when);
                 out.push('\n');
-                out.push_str(&trade_off.sources.join(", "));
+                out.push_str(&trade_off.sources_text().to_plain());
             }
         }
         Block::Diagram => out.push_str("[diagram]"),
@@ -334,6 +406,23 @@ mod tests {
             walks < 40 * flows && estimates < 4 * flows,
             "{walks} {estimates} {flows}"
         );
+    }
+
+    /// The page to rehearse from stays within 300 lines on a 25-component
+    /// design (the size of a whiteboard answer, 12 findings), where `--full`
+    /// takes over 1,000.
+    #[test]
+    fn the_short_page_of_a_25_component_design_fits_300_lines() {
+        let design = build::test_support::design(include_str!("../../tests/fixtures/explain/ticketing.hld"));
+        assert_eq!(design.components.len(), 25);
+        let findings = check(&design, &Config::default()).findings;
+        assert!(findings.len() >= 10, "{}", findings.len());
+        let highlights = crate::emit::diagram::Highlights::from_findings(&design, &findings);
+        let short = crate::emit::explain::markdown(&brief(&design, &findings), &design, &highlights);
+        let full = crate::emit::explain::markdown(&build(&design, &findings), &design, &highlights);
+        let lines = short.lines().count();
+        assert!(lines <= 300, "{lines} lines\n{short}");
+        assert!(full.lines().count() > 1000, "{}", full.lines().count());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! to say where a number came from; compose reads the images.
 //! `tradeoffs` holds the pros and cons of every design choice, for explain.
 
+pub mod sources;
 pub mod tradeoffs;
 
 use std::collections::HashMap;
@@ -219,7 +220,7 @@ impl KindDefaultsView<'_> {
     }
 
     pub fn source(&self) -> &str {
-        self.row.map_or("language.md §4", |row| row.source.as_str())
+        self.row.map_or("assumed", |row| row.source.as_str())
     }
 
     /// The technology id `hld compose` runs for this kind when a component

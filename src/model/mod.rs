@@ -71,8 +71,8 @@ impl Origin {
         match self {
             Origin::Declared => "declared".to_string(),
             Origin::Technology(id) => format!("knowledge base: {id}"),
-            Origin::KindDefault => "language.md §4 default for the kind".to_string(),
-            Origin::Language => "language.md rule".to_string(),
+            Origin::KindDefault => "hld's default for the kind".to_string(),
+            Origin::Language => "a rule of the language (docs/language.md)".to_string(),
         }
     }
 }

@@ -163,14 +163,14 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "latency",
         &[],
         ValueType::Latency,
-        "by kind (language.md §4)",
+        "by kind (docs/language.md, \"Defaults by kind\")",
         "the p50 of one request, or `{ p50 = D, p99 = D }`",
     ),
     prop(
         "availability",
         &[],
         ValueType::Percentage,
-        "by kind (language.md §4)",
+        "by kind (docs/language.md, \"Defaults by kind\")",
         "availability of one instance",
     ),
     prop(
@@ -242,7 +242,7 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "hit_ratio",
         &[Cdn, Cache],
         ValueType::Ratio,
-        "0.8 (language.md §4)",
+        "0.8 (docs/language.md, \"Defaults by kind\")",
         "share of requests answered here",
     ),
     prop(
@@ -380,7 +380,7 @@ pub const LINK_PROPERTIES: &[PropertySpec] = &[
         "latency",
         &[],
         ValueType::Duration,
-        "language.md §4 (link round trips)",
+        "by link (docs/language.md, \"Network latency of a link\")",
         "network round trip of this hop",
     ),
     prop(

@@ -10,7 +10,7 @@ declare_rule! {
     /// A flow whose computed availability is below its SLO (its own `slo`,
     /// else the system's). The availability is the product over the
     /// components of the flow's synchronous part, each with its instances
-    /// in parallel (language.md §4, "Availability"); clients and
+    /// in parallel (docs/estimate.md, "Availability"); clients and
     /// `cache_aside` / `read_through` caches are not counted.
     ///
     /// ## Why it matters
@@ -55,7 +55,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.1 (series and parallel availability, k of n).
+    /// Series and parallel availability, k of n (docs/estimate.md); [SDP].
     pub static AVAILABILITY_BELOW_SLO = {
         name: "availability-below-slo",
         severity: Error,

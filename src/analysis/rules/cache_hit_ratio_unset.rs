@@ -5,7 +5,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// A `cache` or `cdn` on a flow's path with no `hit_ratio`, so the
-    /// models use the kind's default (0.8, language.md §4).
+    /// models use the kind's default (0.8, docs/language.md, "Defaults by kind").
     ///
     /// ## Why it matters
     ///
@@ -39,7 +39,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.2 (multi-level cache hierarchy).
+    /// The multi-level cache hierarchy of the latency model (docs/estimate.md).
     pub static CACHE_HIT_RATIO_UNSET = {
         name: "cache-hit-ratio-unset",
         severity: Info,

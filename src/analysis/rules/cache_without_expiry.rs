@@ -39,7 +39,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #6; [ELC-STRAT].
+    /// Caching strategies and expiry; [ELC-STRAT].
     pub static CACHE_WITHOUT_EXPIRY = {
         name: "cache-without-expiry",
         severity: Warning,

@@ -9,7 +9,7 @@ declare_rule! {
     ///
     /// A link, or a flow, that `requires` a consistency level stronger than
     /// what a hop into a database, search index or object store gives. What
-    /// a hop gives (its effective consistency, language.md §4
+    /// a hop gives (its effective consistency, docs/language.md,
     /// "Consistency"):
     ///
     /// - a write: what the node taking it gives: the store's `consistency`
@@ -66,8 +66,8 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §1.3 (replication mode to consistency), §3.5 (quorums),
-    /// §5 #4 and #21; [PG-SYNC], [DSX-CL], [MONGO-DEF].
+    /// Replication mode to consistency, and quorums (docs/language.md);
+    /// [PG-SYNC], [DSX-CL], [MONGO-DEF].
     pub static CAP_MISMATCH = {
         name: "cap-mismatch",
         severity: Error,

@@ -45,7 +45,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §1.0 and §1.1 (CAP and PACELC classes); [ABADI12],
+    /// CAP and PACELC classes; [ABADI12],
     /// [BREWER17].
     pub static CP_STORE_ON_AVAILABILITY_PATH = {
         name: "cp-store-on-availability-path",

@@ -55,7 +55,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #16, §3.1, §3.3; [SDP], [AZ-PERF-REPO].
+    /// Long synchronous chains, availability and tail latency; [SDP], [AZ-PERF-REPO].
     pub static DEEP_SYNC_CHAIN = {
         name: "deep-sync-chain",
         severity: Warning,

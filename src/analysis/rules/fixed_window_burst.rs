@@ -31,7 +31,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #14; [RL-FIXED], [RL-DUCKKIT].
+    /// Bursts at the edge of a fixed window; [RL-FIXED], [RL-DUCKKIT].
     pub static FIXED_WINDOW_BURST = {
         name: "fixed-window-burst",
         severity: Info,

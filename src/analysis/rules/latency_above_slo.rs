@@ -11,7 +11,7 @@ declare_rule! {
     /// else the system's). The latency is the mixture over where requests
     /// stop (each cdn or cache hit, else the end of the synchronous part)
     /// of the sums of log-normal component latencies and link round trips
-    /// (language.md §4, "Latency").
+    /// (docs/estimate.md, "Latency").
     ///
     /// ## Why it matters
     ///
@@ -54,7 +54,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.2 (multi-level cache hierarchy), §3.3 (fan-out tail).
+    /// Multi-level cache hierarchy and fan-out tail (docs/estimate.md); [TAIL-GOOG].
     pub static LATENCY_ABOVE_SLO = {
         name: "latency-above-slo",
         severity: Error,

@@ -33,7 +33,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #9; [AWS-REL05-04].
+    /// Poison messages and dead-letter queues; [AWS-REL05-04].
     pub static MISSING_DEAD_LETTER_QUEUE = {
         name: "missing-dead-letter-queue",
         severity: Warning,

@@ -51,7 +51,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #13; [AWS-REL-LIST].
+    /// Throttling requests; [AWS-REL-LIST].
     pub static MISSING_RATE_LIMIT = {
         name: "missing-rate-limit",
         severity: Warning,

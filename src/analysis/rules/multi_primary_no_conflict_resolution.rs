@@ -37,7 +37,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #24; [DDB-GT], [JEP-CASS].
+    /// Conflicting writes on several primaries; [DDB-GT], [JEP-CASS].
     pub static MULTI_PRIMARY_NO_CONFLICT_RESOLUTION = {
         name: "multi-primary-no-conflict-resolution",
         severity: Error,

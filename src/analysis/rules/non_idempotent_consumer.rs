@@ -44,7 +44,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #8; [SQS-STD], [MS-IDEMP].
+    /// At-least-once delivery and idempotent consumers; [SQS-STD], [MS-IDEMP].
     pub static NON_IDEMPOTENT_CONSUMER = {
         name: "non-idempotent-consumer",
         severity: Warning,

@@ -12,7 +12,7 @@ declare_rule! {
     /// is 80% or more (a warning) or 100% or more (an error). λ is the sum
     /// over flows of each flow's rps thinned by the cdn and cache hits
     /// before the component; μ is its `capacity` per instance and c its
-    /// instances (language.md §4, "Capacity"). Components without a
+    /// instances (docs/estimate.md, "Capacity"). Components without a
     /// `capacity` are not judged.
     ///
     /// ## Why it matters
@@ -51,7 +51,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.4 (utilization thresholds, overload).
+    /// Utilization thresholds and overload (docs/estimate.md, "Capacity").
     pub static OVERLOADED_COMPONENT = {
         name: "overloaded-component",
         severity: Error,

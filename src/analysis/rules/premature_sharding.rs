@@ -49,7 +49,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #18 and #19; [MONGO-DISTQ].
+    /// The costs of sharding and scatter-gather queries; [MONGO-DISTQ].
     pub static PREMATURE_SHARDING = {
         name: "premature-sharding",
         severity: Info,

@@ -46,7 +46,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #2 and #3; [SDP], [HBASE-TL], [PG-SYNC].
+    /// Failover of a primary; [SDP], [HBASE-TL], [PG-SYNC].
     pub static PRIMARY_WITHOUT_FAILOVER = {
         name: "primary-without-failover",
         severity: Warning,

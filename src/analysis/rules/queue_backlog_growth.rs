@@ -7,7 +7,7 @@ declare_rule! {
     /// ## What it checks
     ///
     /// A queue whose producers send more than its consumers can take under
-    /// the capacity model (language.md §4, "Capacity"): the inflow is the
+    /// the capacity model (docs/estimate.md, "Capacity"): the inflow is the
     /// sum of what the flows send into it; a `work_queue` splits it evenly
     /// over its consumers, `pub_sub` gives all of it to each; a consumer
     /// takes at most c·μ (`replicas` × `capacity`). The message gives the
@@ -55,7 +55,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.4 (overload and backlog growth).
+    /// Overload and backlog growth (docs/estimate.md, "Capacity").
     pub static QUEUE_BACKLOG_GROWTH = {
         name: "queue-backlog-growth",
         severity: Error,

@@ -42,7 +42,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #18 (shard key choice); [MONGO-DISTQ].
+    /// Choosing a shard key; [MONGO-DISTQ].
     pub static RANGE_SHARD_HOTSPOT = {
         name: "range-shard-hotspot",
         severity: Warning,

@@ -48,7 +48,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #4, §1.3; [PG-SYNC], [MONGO-DEF], [NEO-BM],
+    /// Reads from asynchronous replicas; [PG-SYNC], [MONGO-DEF], [NEO-BM],
     /// [MYSQL-SEMI].
     pub static READ_YOUR_WRITES_ON_ASYNC_REPLICAS = {
         name: "read-your-writes-on-async-replicas",

@@ -52,7 +52,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.3 (fan-out and scatter-gather tail).
+    /// Fan-out and the scatter-gather tail; [TAIL-GOOG].
     pub static SCATTER_GATHER_ON_HOT_PATH = {
         name: "scatter-gather-on-hot-path",
         severity: Warning,

@@ -50,7 +50,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #20; [NEWMAN-BM], [MS-DBPS-AGENT].
+    /// One database per service; [NEWMAN-BM], [MS-DBPS-AGENT].
     pub static SHARED_DATABASE = {
         name: "shared-database",
         severity: Warning,

@@ -18,7 +18,7 @@ declare_rule! {
     /// `replication = none` for a database. Cdn, dns, object_store and
     /// external components, and managed technologies (cloudfront, s3,
     /// dynamodb, sqs, ...), count as redundant unless `replicas` is written
-    /// (language.md §4, "Redundancy").
+    /// (docs/language.md, "Redundancy").
     ///
     /// An optional cache (`pattern = cache_aside` or `read_through`) never
     /// counts: on a miss, or when it is down, the request goes on to what
@@ -86,8 +86,8 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §3.1 (availability in sequence and in parallel), §5 #1
-    /// and #2; [SDP].
+    /// Availability in sequence and in parallel (docs/estimate.md,
+    /// "Availability"); [SDP].
     pub static SINGLE_POINT_OF_FAILURE = {
         name: "single-point-of-failure",
         severity: Error,

@@ -76,7 +76,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §2.4 (cross-region round trips); [AZ-LAT].
+    /// Cross-region round trips; [AZ-LAT].
     pub static SINGLE_REGION = {
         name: "single-region",
         severity: Info,

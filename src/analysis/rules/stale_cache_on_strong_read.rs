@@ -66,7 +66,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #6; [ELC-STRAT].
+    /// Caching strategies and stale reads; [ELC-STRAT].
     pub static STALE_CACHE_ON_STRONG_READ = {
         name: "stale-cache-on-strong-read",
         severity: Warning,

@@ -32,7 +32,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #15; [NGX-IPHASH], [HAP-ALGOS].
+    /// Source-address hashing; [NGX-IPHASH], [HAP-ALGOS].
     pub static STICKY_SESSIONS_UNEVEN_LOAD = {
         name: "sticky-sessions-uneven-load",
         severity: Info,

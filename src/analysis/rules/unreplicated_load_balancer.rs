@@ -46,7 +46,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #1, §3.1; [SDP].
+    /// Availability in sequence and in parallel; [SDP].
     pub static UNREPLICATED_LOAD_BALANCER = {
         name: "unreplicated-load-balancer",
         severity: Error,

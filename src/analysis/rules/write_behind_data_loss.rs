@@ -48,7 +48,7 @@ declare_rule! {
     ///
     /// ## References
     ///
-    /// knowledge.md §5 #5; [WB-DEVTO], [WB-MANNING], [WB-TIBCO].
+    /// Write-behind caching; [WB-DEVTO], [WB-MANNING], [WB-TIBCO].
     pub static WRITE_BEHIND_DATA_LOSS = {
         name: "write-behind-data-loss",
         severity: Warning,

@@ -271,20 +271,37 @@ fn choose_image(design: &Design, id: ComponentId, base: &'static KnowledgeBase) 
     let declared = technology.map(|technology| technology.name.as_str());
     let managed_note = technology
         .filter(|technology| technology.managed)
-        .and_then(|technology| technology.stand_in.clone());
+        .and_then(|technology| {
+            technology
+                .stand_in
+                .as_deref()
+                .map(|text| crate::knowledge::sources::Sources::get().render(text))
+        });
     match component.kind {
         Kind::Client => Ok(Choice::Absent(
             "Where requests start: you are the client (see \"Start it\" for the URLs).".to_string(),
         )),
         Kind::Dns => Ok(Choice::Absent(
-            technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(|| {
-                "Not run locally: containers find each other through Docker's built-in DNS.".to_string()
-            }),
+            technology
+                .and_then(|t| {
+                    t.stand_in
+                        .as_deref()
+                        .map(|text| crate::knowledge::sources::Sources::get().render(text))
+                })
+                .unwrap_or_else(|| {
+                    "Not run locally: containers find each other through Docker's built-in DNS.".to_string()
+                }),
         )),
         Kind::Cdn => Ok(Choice::Absent(
-            technology.and_then(|t| t.stand_in.clone()).unwrap_or_else(|| {
-                "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string()
-            }),
+            technology
+                .and_then(|t| {
+                    t.stand_in
+                        .as_deref()
+                        .map(|text| crate::knowledge::sources::Sources::get().render(text))
+                })
+                .unwrap_or_else(|| {
+                    "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string()
+                }),
         )),
         Kind::External => Ok(Choice::Absent(
             "Not run locally: a third-party API outside the system, so calls to it have no local endpoint.".to_string(),
@@ -364,11 +381,20 @@ fn choose_image(design: &Design, id: ComponentId, base: &'static KnowledgeBase) 
                         spec,
                         runs: Some(technology),
                         role: Role::Store,
-                        stand_in: technology.stand_in.clone(),
+                        stand_in: technology
+                            .stand_in
+                            .as_deref()
+                            .map(|text| crate::knowledge::sources::Sources::get().render(text)),
                     },
-                    None => Choice::Absent(technology.stand_in.clone().unwrap_or_else(|| {
-                        format!("Not run locally: hld knows no local image for {}.", technology.name)
-                    })),
+                    None => Choice::Absent(
+                        technology
+                            .stand_in
+                            .as_deref()
+                            .map(|text| crate::knowledge::sources::Sources::get().render(text))
+                            .unwrap_or_else(|| {
+                                format!("Not run locally: hld knows no local image for {}.", technology.name)
+                            }),
+                    ),
                 });
             }
             let fallback = kind_default(base, component.kind)?;
