@@ -375,7 +375,7 @@ impl Summary {
 /// distance cells computed plus candidates looked at. A design's own names
 /// (kinds, properties, a few thousand ids) never come near it; thousands of
 /// long ids that all look alike do, and then the best candidate found
-/// within it is the suggestion (docs/security-notes-bounds.md).
+/// within it is the suggestion (docs/security.md, "Bounds").
 pub const SUGGESTION_WORK: usize = 2_000_000;
 
 /// Words longer than this get no suggestion: no design names anything that

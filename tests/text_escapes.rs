@@ -2,7 +2,7 @@
 //! cannot become Mermaid directives or statements in any Mermaid output,
 //! DOT and SVG labels stay inside their strings, and control characters and
 //! bidi overrides from comments and labels reach no terminal and no
-//! generated file as they are (docs/security-notes-text.md).
+//! generated file as they are (docs/security.md, "Text").
 //!
 //! The design is `tests/fuzz-regressions/hostile-labels.hld`.
 

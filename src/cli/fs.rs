@@ -3,7 +3,7 @@
 //!
 //! Every file hld reads for a design stays inside the design's tree, the
 //! *import root* (the root design's directory, or `--import-root`): a path
-//! is checked before it is opened (docs/security-notes-files.md):
+//! is checked before it is opened (docs/security.md, "Reads"):
 //!
 //! - an import is a relative path ending in `.hld` (checked by
 //!   `model::load`), whose `..` do not climb above the root;

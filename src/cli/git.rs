@@ -3,7 +3,7 @@
 //! [`GitLoader`], a [`SourceLoader`] over `git ls-tree` and `git show`.
 //!
 //! The guarantees of `cli::fs` hold at the revision too
-//! (docs/security-notes-files.md): an import is a relative `.hld` path
+//! (docs/security.md, "Reads"): an import is a relative `.hld` path
 //! (`model::load`) that stays lexically inside the import root (the
 //! design's directory at that revision, or `--import-root`, both inside
 //! the repository); only regular files are read (a symbolic link, a

@@ -8,7 +8,7 @@
 //! file system itself. It checks what an import may name before asking the
 //! loader (a relative path ending in `.hld`); the loader checks where the
 //! path leads (inside the import root, a regular file), before it opens
-//! anything (docs/security-notes-files.md).
+//! anything (docs/security.md, "Reads").
 
 use std::collections::HashSet;
 use std::path::{Component as PathPart, Path, PathBuf};
