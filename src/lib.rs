@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod estimate;
 pub mod explain;
+pub mod fix;
 pub mod init;
 pub mod knowledge;
 pub mod model;

@@ -239,6 +239,29 @@ pub fn compile(path: &str, args: &InputArgs) -> Compilation {
     compilation
 }
 
+/// Compiles `text` as the design `path` names (`-`: standard input), with
+/// its imports read from the disk: a fix's edited copy, never written.
+pub fn compile_text(path: &str, args: &InputArgs, text: &str) -> Compilation {
+    let limits = Limits {
+        max_file_size: args.max_size,
+        parse_threads: Some(1),
+        ..Limits::default()
+    };
+    let (name, file_path) = if path == "-" {
+        ("<stdin>".to_string(), None)
+    } else {
+        (path.to_string(), Some(PathBuf::from(path)))
+    };
+    let key = file_path.as_deref().and_then(|path| std::fs::canonicalize(path).ok());
+    let input = Input {
+        name,
+        path: file_path,
+        key,
+        bytes: text.as_bytes().to_vec(),
+    };
+    load::compile(input, &fs::FsLoader, &limits)
+}
+
 /// Hands the syntax tree's freed pages back to the operating system before
 /// analysis starts. glibc keeps freed memory in its heap; without this a
 /// 100,000-component design peaks at the tree plus the analysis instead of
