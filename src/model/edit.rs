@@ -99,8 +99,42 @@ impl Fix {
         Fix::new(vec![edit])
     }
 
-    /// The edits in words, `; `-separated.
+    /// The edits in words: `set replicas = 2 and mode = active_passive on
+    /// lb`, edits of other places `; `-separated.
     pub fn describe(&self) -> String {
-        self.edits.iter().map(Edit::describe).collect::<Vec<_>>().join("; ")
+        let mut parts: Vec<String> = Vec::new();
+        let mut idx = 0;
+        while idx < self.edits.len() {
+            let edit = &self.edits[idx];
+            let mut same = vec![edit];
+            let block = edit.property.split_once('.').map(|(block, _)| block);
+            while let Some(next) = self.edits.get(idx + same.len()) {
+                if next.target != edit.target || next.property.split_once('.').map(|(block, _)| block) != block {
+                    break;
+                }
+                same.push(next);
+            }
+            idx += same.len();
+            if same.len() == 1 {
+                parts.push(edit.describe());
+                continue;
+            }
+            let settings: Vec<String> = same
+                .iter()
+                .map(|edit| {
+                    let name = edit.property.split_once('.').map_or(edit.property, |(_, field)| field);
+                    format!("{name} = {}", edit.value)
+                })
+                .collect();
+            let (last, rest) = settings
+                .split_last()
+                .map_or(("", &[][..]), |(last, rest)| (last.as_str(), rest));
+            let list = format!("{} and {last}", rest.join(", "));
+            parts.push(match block {
+                Some(block) => format!("set {list} in the {block} of {}", edit.subject),
+                None => format!("set {list} on {}", edit.subject),
+            });
+        }
+        parts.join("; ")
     }
 }

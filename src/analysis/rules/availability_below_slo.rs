@@ -199,12 +199,14 @@ fn strengthen(component: &mut Component, op: Op) -> Option<(&'static str, String
             Replication::None => {
                 component.replication = Replication::PrimaryReplica {
                     replicas: 2,
-                    mode: crate::model::ReplicationMode::Async,
+                    mode: crate::model::ReplicationMode::Sync,
                     failover: Failover::Auto,
                 };
+                // Sync: async replicas would lose acknowledged writes and
+                // serve reads that miss them (read-your-writes).
                 (
                     "replication",
-                    "primary_replica { replicas = 2, failover = auto }".to_string(),
+                    "primary_replica { replicas = 2, mode = sync, failover = auto }".to_string(),
                 )
             }
             Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
