@@ -366,6 +366,24 @@ pub fn recheck_findings(
     Some(analysis.findings)
 }
 
+/// A design compiled from text (no file system) and its findings, their
+/// fixes verified: what `hld check --format json` and `hld explain` see.
+#[cfg(test)]
+pub(crate) fn verified_findings(text: &str) -> (Design, Vec<Diagnostic>) {
+    use crate::analysis::Config;
+    use crate::model::load::compile_text;
+    let compilation = compile_text(text);
+    let Some(design) = compilation.design else {
+        panic!("{:#?}", compilation.diagnostics);
+    };
+    let config = Config::default();
+    let mut findings = crate::analysis::check(&design, &config).findings;
+    crate::diagnostics::sort(&mut findings, &compilation.sources);
+    let recheck = |text: &str| recheck_findings(compile_text(text), &config);
+    verify(&design, &compilation.sources, FileId(0), &mut findings, &recheck);
+    (design, findings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

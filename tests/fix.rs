@@ -225,3 +225,126 @@ fn fix_with_standard_input_and_a_machine_format_is_a_usage_error() {
     assert!(out.stderr.contains("usage-error"), "{}", out.stderr);
     let _ = hld();
 }
+
+/// A scratch file with `text`; its path.
+fn scratch_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hld-fix-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.hld"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// router takes 500/s of direct calls and consumes a queue of 500/s: the
+/// replicas it needs count both. (Issue 11: `replicas = 201` asked for 202
+/// once applied, the worker's direct load left out; explain's "replicas =
+/// 250 fixes 2 findings" left the backlog growing.)
+const WORKER: &str = "system s {
+  client u { rps = 1k }
+  service api { replicas = 2, rate_limit = token_bucket { capacity = 100, refill = 10/s, per = user } }
+  queue jobs { dead_letter = true, replicas = 2 }
+  worker router { capacity = 10/s, idempotent = true, replicas = 2 }
+  u -> api -> jobs -> router
+  api -> router
+  flow submit { path = u -> api -> jobs -> router, op = write }
+  flow route { path = u -> api -> router }
+}
+";
+
+#[test]
+fn a_consumer_gets_the_replicas_for_its_direct_calls_and_its_queue_in_one_fix() {
+    let path = scratch_file("worker", WORKER);
+    let out = run(&["check", "--fix", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let changes: Vec<&str> = out.stderr.lines().filter(|line| line.contains("(fixes ")).collect();
+    assert_eq!(changes.len(), 1, "{}", out.stderr);
+    assert!(
+        changes[0].ends_with(":5: set replicas = 126 on router (fixes queue-backlog-growth, overloaded-component)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(": no findings"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn explain_offers_the_change_that_clears_both_findings_it_names() {
+    let path = scratch_file("worker-explain", WORKER);
+    let out = run(&["explain", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("**1.** Set "))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        line.starts_with("**1.** Set `replicas = 126` on `router` — fixes 2 findings"),
+        "{line}"
+    );
+    // Applied, neither finding is left.
+    let text = WORKER.replace("replicas = 2 }\n  u ->", "replicas = 126 }\n  u ->");
+    assert!(text.contains("replicas = 126"));
+    let out = run_with_stdin(&["check", "-"], text.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn replicas_are_not_offered_where_reads_are_pinned_to_the_primary() {
+    // Issue 11: "add replicas to metadata (`replicas = 3`)"; applied,
+    // availability stayed 99.89% and the next run asked for 4.
+    let text = "system s {
+  slo { availability = 99.95% }
+  client u { rps = 100 }
+  service api { replicas = 3, rate_limit = token_bucket { capacity = 100, refill = 10/s, per = user } }
+  database metadata : postgres { replication = primary_replica { replicas = 2, mode = sync, failover = auto } }
+  u -> api
+  api -> metadata { op = read, read_from = primary }
+  flow browse { path = u -> api -> metadata, op = read }
+}
+";
+    let path = scratch_file("pinned", text);
+    let out = run(&["check", "--format", "json", path.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let finding = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "availability-below-slo")
+        .unwrap()
+        .clone();
+    assert!(finding["fix"].is_null(), "{finding}");
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("more redundancy of metadata does not raise it (reads pinned to the primary"),
+        "{help}"
+    );
+    let out = run(&["check", "--fix", path.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn an_edit_that_falls_short_of_the_slo_says_by_how_much_and_is_no_fix() {
+    // One edit of the weakest factor (lb) is not enough: the help says what
+    // it buys and what the SLO needs.
+    let path = repo().join("templates/init/url-shortener.hld");
+    let out = run(&["check", "--format", "json", path.to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let finding = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "availability-below-slo" && d["subject"] == "flow shorten")
+        .unwrap()
+        .clone();
+    assert!(finding["fix"].is_null(), "{finding}");
+    let help = finding["help"].as_str().unwrap();
+    assert!(help.starts_with("no single edit reaches the SLO: "), "{help}");
+    assert!(
+        help.contains("raises availability from ") && help.contains("the SLO needs 99.95%"),
+        "{help}"
+    );
+}

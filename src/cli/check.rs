@@ -234,11 +234,16 @@ struct Round {
 }
 
 fn choose_fixes(design: &crate::model::Design, sources: &SourceMap, findings: &[Diagnostic]) -> Option<Round> {
-    let mut edits: Vec<crate::fix::TextEdit> = Vec::new();
-    let mut changes = Vec::new();
+    /// One change: where, its words, the rules it fixes, its text edits.
+    struct Chosen {
+        offset: usize,
+        words: String,
+        codes: Vec<String>,
+        edits: Vec<crate::fix::TextEdit>,
+    }
+    let mut chosen: Vec<Chosen> = Vec::new();
     let mut keys = Vec::new();
     let mut places: Vec<(crate::model::Target, &str)> = Vec::new();
-    let mut first = None;
     for finding in findings {
         let Some(fix) = finding.verified_fix() else {
             continue;
@@ -246,47 +251,53 @@ fn choose_fixes(design: &crate::model::Design, sources: &SourceMap, findings: &[
         let Some(fix_edits) = crate::fix::text_edits(design, sources, crate::source::FileId(0), fix) else {
             continue;
         };
-        let change = (
-            fix_edits.first().map_or(0, |edit| edit.start),
-            format!("{} (fixes {})", fix.describe(), finding.code),
-        );
-        // The same fix asked for by several findings: once.
-        if fix
-            .edits
-            .iter()
-            .all(|edit| places.contains(&(edit.target, property_root(edit.property))))
-        {
-            if fix_edits.iter().all(|edit| edits.contains(edit)) {
-                keys.push(crate::fix::key(finding));
+        // The same fix asked for by several findings: once, with each rule.
+        if let Some(same) = chosen.iter_mut().find(|change| change.edits == fix_edits) {
+            if !same.codes.contains(&finding.code) {
+                same.codes.push(finding.code.clone());
             }
+            keys.push(crate::fix::key(finding));
             continue;
         }
+        let overlaps = |new: &crate::fix::TextEdit, old: &crate::fix::TextEdit| {
+            new.start < old.end.max(old.start + 1) && old.start < new.end.max(new.start + 1)
+        };
         let clashes = fix
             .edits
             .iter()
             .any(|edit| places.contains(&(edit.target, property_root(edit.property))))
             || fix_edits.iter().any(|new| {
-                edits
+                chosen
                     .iter()
-                    .any(|old| new.start < old.end.max(old.start + 1) && old.start < new.end.max(new.start + 1))
+                    .flat_map(|change| &change.edits)
+                    .any(|old| overlaps(new, old))
             });
         if clashes {
             continue;
         }
-        if first.is_none() {
-            first = Some((fix_edits.clone(), change.clone()));
-        }
         places.extend(fix.edits.iter().map(|edit| (edit.target, property_root(edit.property))));
-        edits.extend(fix_edits);
-        changes.push(change);
+        chosen.push(Chosen {
+            offset: fix_edits.first().map_or(0, |edit| edit.start),
+            words: fix.describe(),
+            codes: vec![finding.code.clone()],
+            edits: fix_edits,
+        });
         keys.push(crate::fix::key(finding));
     }
+    let line = |change: &Chosen| {
+        (
+            change.offset,
+            format!("{} (fixes {})", change.words, change.codes.join(", ")),
+        )
+    };
+    let first = chosen.first().map(|change| (change.edits.clone(), line(change)))?;
+    let mut edits: Vec<crate::fix::TextEdit> = chosen.iter().flat_map(|change| change.edits.iter().cloned()).collect();
     edits.sort_by_key(|edit| (edit.start, edit.end));
     Some(Round {
         edits,
-        changes,
+        changes: chosen.iter().map(line).collect(),
         keys,
-        first: first?,
+        first,
     })
 }
 

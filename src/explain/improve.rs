@@ -542,7 +542,8 @@ fn apply_link_edit(link: &mut crate::model::Link, property: &str, value: &str) -
 mod tests {
     use super::*;
     use crate::analysis::{Config, check};
-    use crate::estimate::{capacity, corpus, estimate, test_design};
+    use crate::estimate::availability::flow_availability;
+    use crate::estimate::{capacity, corpus, estimate};
 
     /// The plain computation the ranker replaces: the fix applied to a copy
     /// of the design, every flow and the whole capacity model re-run.
@@ -626,7 +627,14 @@ mod tests {
         let mut checked = 0;
         let mut with_effects = 0;
         for (name, design) in corpus::designs(&[100, 300], 200) {
-            let findings = check(&design, &Config::default()).findings;
+            // Every fix taken as verified: this compares the incremental
+            // re-estimate with a whole re-run, whatever the fix.
+            let mut findings = check(&design, &Config::default()).findings;
+            for finding in &mut findings {
+                if let Some(fix) = &mut finding.fix {
+                    fix.verified = true;
+                }
+            }
             let baseline = estimate(&design, None);
             let mut ranker = Ranker::new(&design, &baseline);
             let mut cache = LawCache::new();
@@ -648,8 +656,7 @@ mod tests {
     }
 
     fn ranked(text: &str) -> (Design, Vec<Improvement>) {
-        let design = test_design(text);
-        let findings = check(&design, &Config::default()).findings;
+        let (design, findings) = crate::fix::verified_findings(text);
         let baseline = estimate(&design, None);
         let ranked = rank(&design, &findings, &baseline);
         (design, ranked)
@@ -783,6 +790,8 @@ mod tests {
               client u { rps = 10 }
               load_balancer lb { algorithm = ip_hash }
               service api { replicas = 2 }
+              service old_api { replicas = 2 }
+              service older_api { replicas = 2 }
               u -> lb -> api
               flow f { path = u -> lb -> api }
             }"#,

@@ -116,10 +116,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             _ => {
                 // Replicas that bring ρ under 80%: λ / (0.8 μ), λ all it
-                // takes (direct calls and what it consumes from queues).
+                // is offered (direct calls and its share of the queues it
+                // consumes: what it takes now leaves a backlog behind).
                 let per_instance = component.capacity.unwrap_or(0.0);
+                let offered = (load.direct_rps + load.offered_rps).max(load.load_rps);
+                // The rule fires at 80% and over: strictly under it.
                 let needed = if per_instance > 0.0 {
-                    load.load_rps / (WARN_AT * per_instance)
+                    (offered / (WARN_AT * per_instance)).floor() + 1.0
                 } else {
                     f64::INFINITY
                 };

@@ -122,7 +122,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         // allows when it has direct calls.
                         let total = load.direct_rps + load.offered_rps.max(share);
                         let ceiling = if load.direct_rps > 0.0 { WARN_AT } else { 1.0 };
-                        match needed_replicas(total / (ceiling * per_instance), consumer.replicas) {
+                        let needed = total / (ceiling * per_instance);
+                        // `overloaded-component` fires at 80% and over:
+                        // strictly under it.
+                        let needed = if load.direct_rps > 0.0 {
+                            needed.floor() + 1.0
+                        } else {
+                            needed
+                        };
+                        match needed_replicas(needed, consumer.replicas) {
                             Some(count) => {
                                 finding = finding.fix_set(
                                     cx.design,
