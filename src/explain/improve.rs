@@ -1,4 +1,5 @@
-//! The improvements an interviewer asks for: the findings' fixes, ranked by
+//! The improvements an interviewer asks for: the findings' verified fixes
+//! (the rules' own, re-checked by `crate::fix`), ranked by
 //! what they buy. For each finding whose fix hld can apply mechanically
 //! (replicate a load balancer, turn on failover, add the replicas an
 //! overloaded service needs, route a scatter-gather hop to one shard, ...)

@@ -136,7 +136,7 @@ fn advice(design: &Design, flow_id: FlowId, factor: &Factor, before: f64, target
             break;
         };
         let after = value_with(design, flow_id, id, &changed);
-        if after <= best.as_ref().map_or(before, |(value, ..)| *value) + 1e-15 {
+        if after <= best.as_ref().map_or(before, |(value, ..)| *value) + 1e-9 {
             // More of the same buys nothing.
             break;
         }
