@@ -7,9 +7,9 @@
 //!
 //! Verification re-runs the whole check on the edited text, so it costs one
 //! check per distinct fix: it runs only where a fix is shown or applied
-//! (`--fix`, JSON, explain) and only on designs of at most
-//! [`VERIFY_UP_TO_COMPONENTS`] components, so `hld check` keeps the figures
-//! of docs/performance.md.
+//! (`--fix`, JSON, explain), only on designs of at most
+//! [`VERIFY_UP_TO_COMPONENTS`] components and within [`VERIFY_BUDGET`], so
+//! `hld check` keeps the figures of docs/performance.md.
 //!
 //! **Invariant:** no IO; the caller compiles (it owns the loader).
 
@@ -21,6 +21,11 @@ use crate::source::{FileId, SourceMap, Span};
 
 /// Designs larger than this get no verified fixes (one re-check per fix).
 pub const VERIFY_UP_TO_COMPONENTS: usize = 2_000;
+
+/// At most this many components re-checked in all (distinct fixes ×
+/// components): fixes past it, in diagnostic order, are not verified, so a
+/// design with hundreds of findings stays within a second or two.
+pub const VERIFY_BUDGET: usize = 200_000;
 
 /// One text replacement in one file: `text` in place of `start..end`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -334,6 +339,10 @@ pub fn verify(design: &Design, sources: &SourceMap, root: FileId, findings: &mut
             finding.fix = None;
             continue;
         };
+        if !cache.contains_key(&edits) && (cache.len() + 1) * design.components.len().max(1) > VERIFY_BUDGET {
+            finding.fix = None;
+            continue;
+        }
         let after = cache
             .entry(edits.clone())
             .or_insert_with(|| {
