@@ -375,22 +375,44 @@ pub fn recheck_findings(
     Some(analysis.findings)
 }
 
-/// A design compiled from text (no file system) and its findings, their
-/// fixes verified: what `hld check --format json` and `hld explain` see.
+/// A design compiled from text with `loader` for its imports, and its
+/// findings with their fixes verified: what `hld check --format json` and
+/// `hld explain` see. `None` when the text has input errors.
+pub fn check_text(
+    text: &str,
+    loader: &dyn crate::model::load::SourceLoader,
+    config: &crate::analysis::Config,
+) -> Option<(Design, Vec<Diagnostic>)> {
+    use crate::model::load::{Input, Limits, compile};
+    let compile_text = |text: &str| {
+        let input = Input {
+            name: "design.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: text.as_bytes().to_vec(),
+        };
+        compile(input, loader, &Limits::default())
+    };
+    let compilation = compile_text(text);
+    if compilation.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return None;
+    }
+    let design = compilation.design?;
+    let mut findings = crate::analysis::check(&design, config).findings;
+    crate::diagnostics::sort(&mut findings, &compilation.sources);
+    let recheck = |text: &str| recheck_findings(compile_text(text), config);
+    verify(&design, &compilation.sources, FileId(0), &mut findings, &recheck);
+    Some((design, findings))
+}
+
+/// [`check_text`] with no file system; panics on input errors.
 #[cfg(test)]
 pub(crate) fn verified_findings(text: &str) -> (Design, Vec<Diagnostic>) {
-    use crate::analysis::Config;
-    use crate::model::load::compile_text;
-    let compilation = compile_text(text);
-    let Some(design) = compilation.design else {
-        panic!("{:#?}", compilation.diagnostics);
-    };
-    let config = Config::default();
-    let mut findings = crate::analysis::check(&design, &config).findings;
-    crate::diagnostics::sort(&mut findings, &compilation.sources);
-    let recheck = |text: &str| recheck_findings(compile_text(text), &config);
-    verify(&design, &compilation.sources, FileId(0), &mut findings, &recheck);
-    (design, findings)
+    let loader = crate::model::load::MemoryLoader::default();
+    match check_text(text, &loader, &crate::analysis::Config::default()) {
+        Some(checked) => checked,
+        None => panic!("input errors in {text}"),
+    }
 }
 
 #[cfg(test)]

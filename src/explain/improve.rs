@@ -416,6 +416,7 @@ fn apply_fix(design: &mut Design, finding: &Diagnostic, _baseline: &Estimates) -
 /// count covers a smaller one.
 fn setting(property: &'static str, value: &str) -> Setting {
     let text = match property.split_once('.') {
+        Some((_, field @ ("failover" | "conflict"))) => format!("{field} = {value}"),
         Some((block, field)) => format!("{field} = {value} (in its {block})"),
         None => format!("{property} = {value}"),
     };
