@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::{hld_files, repo, run, run_with_stdin, shared_examples};
 use hld::explain::{Block, SectionKind, Walkthrough};
-use hld::model::Design;
-use hld::model::load::{Input, Limits, MemoryLoader, compile};
+use hld::model::load::MemoryLoader;
 
 fn examples() -> Vec<PathBuf> {
     let mut files = hld_files(&repo().join("examples"));
@@ -18,20 +17,6 @@ fn examples() -> Vec<PathBuf> {
         files.extend(hld_files(&dir));
     }
     files
-}
-
-fn design(text: &str) -> Design {
-    let input = Input {
-        name: "test.hld".to_string(),
-        path: None,
-        key: None,
-        bytes: text.as_bytes().to_vec(),
-    };
-    let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
-    match compilation.design {
-        Some(design) => design,
-        None => panic!("design has errors: {:#?}", compilation.diagnostics),
-    }
 }
 
 fn walkthrough(text: &str) -> Walkthrough {
