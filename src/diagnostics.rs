@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::model::{Fix, Target};
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -88,6 +89,11 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// What the finding is about: a component id, `A -> B`, or `flow NAME`.
     pub subject: Option<String>,
+    /// The same, typed: a rule finding's component, link or flow. Outputs
+    /// read this, never the subject string.
+    pub target: Option<Target>,
+    /// The rule's fix (`verified` once re-checked, see `crate::fix`).
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -102,6 +108,8 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             subject: None,
+            target: None,
+            fix: None,
         }
     }
 
@@ -157,6 +165,11 @@ impl Diagnostic {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
+    }
+
+    /// A verified fix, if any.
+    pub fn verified_fix(&self) -> Option<&Fix> {
+        self.fix.as_ref().filter(|fix| fix.verified)
     }
 
     pub fn with_subject(mut self, subject: impl Into<String>) -> Self {

@@ -18,6 +18,7 @@ pub mod diff;
 pub mod emit;
 pub mod estimate;
 pub mod explain;
+pub mod fix;
 pub mod init;
 pub mod knowledge;
 pub mod model;

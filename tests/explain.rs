@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::{hld_files, repo, run, run_with_stdin, shared_examples};
 use hld::explain::{Block, SectionKind, Walkthrough};
-use hld::model::Design;
-use hld::model::load::{Input, Limits, MemoryLoader, compile};
+use hld::model::load::MemoryLoader;
 
 fn examples() -> Vec<PathBuf> {
     let mut files = hld_files(&repo().join("examples"));
@@ -20,24 +19,11 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
-fn design(text: &str) -> Design {
-    let input = Input {
-        name: "test.hld".to_string(),
-        path: None,
-        key: None,
-        bytes: text.as_bytes().to_vec(),
-    };
-    let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
-    match compilation.design {
-        Some(design) => design,
-        None => panic!("design has errors: {:#?}", compilation.diagnostics),
-    }
-}
-
 fn walkthrough(text: &str) -> Walkthrough {
-    let design = design(text);
-    let analysis = hld::analysis::check(&design, &hld::analysis::Config::default());
-    hld::explain::build(&design, &analysis.findings)
+    // The findings as `hld explain` sees them: fixes verified.
+    let (design, findings) = hld::fix::check_text(text, &MemoryLoader::default(), &hld::analysis::Config::default())
+        .expect("the design compiles");
+    hld::explain::build(&design, &findings)
 }
 
 /// The Markdown of one section: from its anchor to the next section's.

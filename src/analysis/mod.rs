@@ -31,13 +31,7 @@ pub struct Context<'a> {
     pub estimates: crate::estimate::Estimator<'a>,
 }
 
-/// What a finding is about: `allow` on it suppresses the finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    Component(ComponentId),
-    Link(LinkId),
-    Flow(FlowId),
-}
+pub use crate::model::{Edit, Fix, Target};
 
 /// One finding of one rule, before `allow` and configuration apply.
 #[derive(Clone, Debug)]
@@ -53,6 +47,8 @@ pub struct Finding {
     /// Set when the rule's own default does not apply (e.g. a single point
     /// of failure that only background work needs is a warning).
     pub severity: Option<Severity>,
+    /// The edit that clears it, when one can (not yet verified).
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -83,6 +79,7 @@ impl Finding {
             notes: Vec::new(),
             secondary: Vec::new(),
             severity: None,
+            fix: None,
         }
     }
 
@@ -112,6 +109,17 @@ impl Finding {
             message: message.into(),
         });
         self
+    }
+
+    /// The fix: one or more edits that together clear the finding.
+    pub fn fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// A fix of one edit: `property = value` on `target`.
+    pub fn fix_set(self, design: &Design, target: Target, property: &'static str, value: impl Into<String>) -> Finding {
+        self.fix(Fix::one(Edit::set(design, target, property, value)))
     }
 
     pub fn severity(mut self, severity: Severity) -> Finding {
@@ -195,6 +203,8 @@ pub fn check(design: &Design, config: &Config) -> Analysis {
             diagnostic.label = finding.label;
             diagnostic.notes = finding.notes;
             diagnostic.secondary = finding.secondary;
+            diagnostic.target = Some(finding.target);
+            diagnostic.fix = finding.fix;
             diagnostics.push(diagnostic);
         }
     }

@@ -51,6 +51,18 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Err(exit) => return exit,
     };
     diagnostics::sort(&mut findings, &compilation.sources);
+    // The improvements are the verified fixes: each re-checked first.
+    if let Ok(config) = super::load_config(&args.file, &args.input) {
+        let recheck =
+            |text: &str| crate::fix::recheck_findings(super::compile_text(&args.file, &args.input, text), &config);
+        crate::fix::verify(
+            design,
+            &compilation.sources,
+            crate::source::FileId(0),
+            &mut findings,
+            &recheck,
+        );
+    }
     let walkthrough = if args.full {
         crate::explain::build(design, &findings)
     } else {

@@ -284,6 +284,34 @@ fn unreadable(name: &str, message: String, help: &str) -> Compilation {
     }
 }
 
+/// Compiles `text` as the design `path` names (`-`: standard input), with
+/// its imports read from the disk: a fix's edited copy, never written.
+pub fn compile_text(path: &str, args: &InputArgs, text: &str) -> Compilation {
+    // The same import root as the design's own compilation: an edited copy
+    // reads no more than the original may.
+    let design_path = (path != "-").then(|| Path::new(path));
+    let import_root = fs::import_root(args.import_root.as_deref(), design_path).ok();
+    let limits = Limits {
+        max_input_size: args.max_size,
+        parse_threads: Some(1),
+        import_root,
+        ..Limits::default()
+    };
+    let (name, file_path) = if path == "-" {
+        ("<stdin>".to_string(), None)
+    } else {
+        (path.to_string(), Some(PathBuf::from(path)))
+    };
+    let key = file_path.as_deref().and_then(|path| std::fs::canonicalize(path).ok());
+    let input = Input {
+        name,
+        path: file_path,
+        key,
+        bytes: text.as_bytes().to_vec(),
+    };
+    load::compile(input, &fs::FsLoader, &limits)
+}
+
 /// Hands the syntax tree's freed pages back to the operating system before
 /// analysis starts. glibc keeps freed memory in its heap; without this a
 /// 100,000-component design peaks at the tree plus the analysis instead of

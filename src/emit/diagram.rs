@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostics::Diagnostic;
-use crate::model::{Component, ComponentId, Design, LinkId};
+use crate::model::{Component, ComponentId, Design, LinkId, Target};
 
 /// Rules whose subject is a component that, if it fails, takes flows down.
 const SPOF_RULES: &[&str] = &[
@@ -22,32 +22,21 @@ pub struct Highlights {
 }
 
 impl Highlights {
-    /// From `hld check`'s findings: subjects of the single point of failure
-    /// rules, and the targets of `cap-mismatch` links.
+    /// From `hld check`'s findings: the components of the single point of
+    /// failure rules, and the links of `cap-mismatch` (and their targets),
+    /// read from each finding's typed target.
     pub fn from_findings(design: &Design, findings: &[Diagnostic]) -> Highlights {
         let mut highlights = Highlights::default();
         for finding in findings {
-            let Some(subject) = finding.subject.as_deref() else {
-                continue;
-            };
-            if SPOF_RULES.contains(&finding.code.as_str())
-                && let Some(id) = design.component_id(subject)
-            {
-                highlights.single_points_of_failure.insert(id);
-            }
-            if finding.code == "cap-mismatch"
-                && let Some((from, to)) = subject.split_once(" -> ")
-            {
-                let (Some(from), Some(to)) = (design.component_id(from), design.component_id(to)) else {
-                    continue;
-                };
-                highlights.cap_mismatch.insert(to);
-                for link_id in design.link_ids() {
-                    let link = design.link(link_id);
-                    if link.from == from && link.to == to {
-                        highlights.cap_mismatch_links.insert(link_id);
-                    }
+            match (finding.code.as_str(), finding.target) {
+                (code, Some(Target::Component(id))) if SPOF_RULES.contains(&code) => {
+                    highlights.single_points_of_failure.insert(id);
                 }
+                ("cap-mismatch", Some(Target::Link(link_id))) => {
+                    highlights.cap_mismatch.insert(design.link(link_id).to);
+                    highlights.cap_mismatch_links.insert(link_id);
+                }
+                _ => {}
             }
         }
         highlights

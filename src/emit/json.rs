@@ -1,5 +1,6 @@
 //! `hld check --format json` (cli.md): every diagnostic with its rule,
-//! severity, message, help, file, line, column and subject, then a summary.
+//! severity, message, help, file, line, column and subject (and its verified
+//! fix, when it has one), then a summary.
 
 use serde::Serialize;
 
@@ -43,6 +44,45 @@ pub struct JsonDiagnostic<'a> {
     /// Extra context ("flows affected: ..."), after the cli.md fields.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub notes: &'a [String],
+    /// The rule's fix, only once verified (`hld check --fix` applies it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix<'a>>,
+}
+
+/// A verified fix: its edits and `verified: true`.
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    /// What `hld check --fix` prints: `set replicas = 3 on api`.
+    pub description: String,
+    pub edits: Vec<JsonEdit<'a>>,
+    pub verified: bool,
+}
+
+/// One edit: `property = value` on `subject` (a component id or `A -> B`);
+/// a dotted property (`replication.failover`) is a field of a block.
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    pub subject: &'a str,
+    pub property: &'a str,
+    pub value: &'a str,
+}
+
+impl<'a> JsonFix<'a> {
+    fn new(fix: &'a crate::model::Fix) -> JsonFix<'a> {
+        JsonFix {
+            description: fix.describe(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    subject: &edit.subject,
+                    property: edit.property,
+                    value: &edit.value,
+                })
+                .collect(),
+            verified: fix.verified,
+        }
+    }
 }
 
 impl<'a> JsonDiagnostic<'a> {
@@ -63,6 +103,7 @@ impl<'a> JsonDiagnostic<'a> {
             end_column: location.end_column.max(1),
             subject: diagnostic.subject.as_deref(),
             notes: &diagnostic.notes,
+            fix: diagnostic.verified_fix().map(JsonFix::new),
         }
     }
 }

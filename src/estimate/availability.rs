@@ -73,7 +73,12 @@ pub fn node_factor(design: &Design, id: ComponentId, op: Op, incoming: Option<&L
 /// The factor's value alone (`None`: not counted), without the words of
 /// [`node_factor`], which takes its value from here.
 pub fn node_value(design: &Design, id: ComponentId, op: Op, incoming: Option<&Link>) -> Option<f64> {
-    let component = design.component(id);
+    component_value(design.component(id), op, incoming)
+}
+
+/// [`node_value`] of a component given by value (a changed copy, to weigh
+/// a fix without editing the design).
+pub fn component_value(component: &Component, op: Op, incoming: Option<&Link>) -> Option<f64> {
     if component.kind == Kind::Client || component.is_optional_cache() {
         return None;
     }

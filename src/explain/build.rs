@@ -378,7 +378,7 @@ fn distinct(ids: impl Iterator<Item = ComponentId>) -> Vec<ComponentId> {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::super::{Section, SectionKind, Walkthrough};
-    use crate::analysis::{Config, check};
+    use crate::analysis::Config;
     use crate::model::Design;
     use crate::model::load::{Input, Limits, MemoryLoader, compile};
 
@@ -398,9 +398,15 @@ pub(crate) mod test_support {
 
     /// The full walkthrough of `text`, findings included.
     pub(crate) fn walkthrough(text: &str) -> Walkthrough {
-        let design = design(text);
-        let findings = check(&design, &Config::default()).findings;
+        let (design, findings) = checked(text);
         super::build(&design, &findings)
+    }
+
+    /// The design of `text` and its findings with their verified fixes, as
+    /// `hld explain` sees them.
+    pub(crate) fn checked(text: &str) -> (Design, Vec<crate::diagnostics::Diagnostic>) {
+        crate::fix::check_text(text, &MemoryLoader::default(), &Config::default())
+            .unwrap_or_else(|| panic!("design has errors"))
     }
 
     /// The words of one section of the full walkthrough of `text`.
@@ -412,8 +418,7 @@ pub(crate) mod test_support {
 
     /// The words of one section of the short page of `text`.
     pub(crate) fn brief_section(text: &str, kind: SectionKind) -> String {
-        let design = design(text);
-        let findings = check(&design, &Config::default()).findings;
+        let (design, findings) = checked(text);
         let walkthrough = super::brief(&design, &findings);
         let section: &Section = walkthrough.section(kind).unwrap_or_else(|| panic!("no {kind:?}"));
         section.to_plain()

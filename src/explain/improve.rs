@@ -1,4 +1,5 @@
-//! The improvements an interviewer asks for: the findings' fixes, ranked by
+//! The improvements an interviewer asks for: the findings' verified fixes
+//! (the rules' own, re-checked by `crate::fix`), ranked by
 //! what they buy. For each finding whose fix hld can apply mechanically
 //! (replicate a load balancer, turn on failover, add the replicas an
 //! overloaded service needs, route a scatter-gather hop to one shard, ...)
@@ -10,15 +11,14 @@
 
 use std::cmp::Ordering;
 
-use crate::analysis::rules::overloaded_component::WARN_AT;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::estimate::availability::{flow_availability, flow_availability_value, judged_op};
+use crate::estimate::availability::flow_availability_value;
 use crate::estimate::capacity::{CapacityBase, Stalled};
 use crate::estimate::dist::LawCache;
 use crate::estimate::latency::{same_latency_inputs, same_link_latency_inputs};
 use crate::estimate::{Estimates, flow_estimate};
 use crate::model::{
-    ComponentId, Design, Failover, Fanout, FlowId, HaMode, Kind, LinkId, Op, QueuePattern, Replication, ReplicationMode,
+    ComponentId, Design, Failover, Fanout, FlowId, HaMode, LinkId, Replication, ReplicationMode, Target,
 };
 
 /// What applying a fix changes in the figures.
@@ -380,204 +380,172 @@ impl<'a> Ranker<'a> {
     }
 }
 
-/// Applies the finding's fix to `design`, as its help says; the change in
-/// hld syntax and what it touched.
-fn apply_fix(design: &mut Design, finding: &Diagnostic, baseline: &Estimates) -> Option<(Change, Touched)> {
-    let subject = finding.subject.as_deref()?;
-    let component_id = design.component_id(subject);
-    let replicas = |count: u32| Setting::count("replicas", format!("replicas = {count}"), count);
-    let touched = |id: ComponentId| Touched {
-        components: vec![id],
-        links: Vec::new(),
+/// Applies the finding's verified fix (the rule's, re-checked by
+/// `crate::fix::verify`) to `design`: the change in hld syntax and what it
+/// touched. A finding without a verified fix has no change: explain never
+/// offers an edit that was not checked to clear its finding.
+fn apply_fix(design: &mut Design, finding: &Diagnostic, _baseline: &Estimates) -> Option<(Change, Touched)> {
+    let fix = finding.verified_fix()?;
+    let mut touched = Touched::default();
+    let mut settings = Vec::new();
+    for edit in &fix.edits {
+        match edit.target {
+            Target::Component(id) => {
+                if apply_component_edit(&mut design.components[id.index()], edit.property, &edit.value)
+                    && !touched.components.contains(&id)
+                {
+                    touched.components.push(id);
+                }
+            }
+            Target::Link(id) => {
+                if apply_link_edit(&mut design.links[id.index()], edit.property, &edit.value)
+                    && !touched.links.contains(&id)
+                {
+                    touched.links.push(id);
+                }
+            }
+            Target::Flow(_) => {}
+        }
+        settings.push(setting(edit.property, &edit.value));
+    }
+    let on = fix.edits.first().map(|edit| edit.subject.clone())?;
+    Some((Change::new(&on, settings), touched))
+}
+
+/// A fix's edit as a [`Setting`]: counts compare, so a larger replica
+/// count covers a smaller one.
+fn setting(property: &'static str, value: &str) -> Setting {
+    let text = match property.split_once('.') {
+        Some((_, field @ ("failover" | "conflict"))) => format!("{field} = {value}"),
+        Some((block, field)) => format!("{field} = {value} (in its {block})"),
+        None => format!("{property} = {value}"),
     };
-    match finding.code.as_str() {
-        "unreplicated-load-balancer" => {
-            let id = component_id?;
-            let component = &mut design.components[id.index()];
-            component.replicas = 2;
-            component.replicas_declared = true;
-            component.ha_mode = Some(HaMode::ActivePassive);
-            Some((
-                Change::new(
-                    subject,
-                    vec![replicas(2), Setting::new("mode", "mode = active_passive")],
-                ),
-                touched(id),
-            ))
+    match value.parse::<u32>() {
+        Ok(count)
+            if matches!(
+                property,
+                "replicas" | "replication.replicas" | "replication.n" | "replication.primaries"
+            ) =>
+        {
+            Setting::count(property, text, count)
         }
-        "single-point-of-failure" => {
-            let id = component_id?;
-            let component = &mut design.components[id.index()];
-            if component.kind == Kind::Database && component.replication == Replication::None {
-                component.replication = Replication::PrimaryReplica {
-                    replicas: 1,
-                    mode: ReplicationMode::Sync,
-                    failover: Failover::Auto,
-                };
-                let what = "replication = primary_replica { replicas = 1, mode = sync, failover = auto }";
-                return Some((
-                    Change::new(subject, vec![Setting::new("replication", what)]),
-                    touched(id),
-                ));
-            }
-            component.replicas = 2;
-            component.replicas_declared = true;
-            Some((Change::new(subject, vec![replicas(2)]), touched(id)))
-        }
-        "primary-without-failover" => {
-            let id = component_id?;
-            let Replication::PrimaryReplica { failover, .. } = &mut design.components[id.index()].replication else {
-                return None;
-            };
-            *failover = Failover::Auto;
-            Some((
-                Change::new(subject, vec![Setting::new("failover", "failover = auto")]),
-                touched(id),
-            ))
-        }
-        "availability-below-slo" => {
-            let flow_id = design.flow_id(subject.strip_prefix("flow ")?)?;
-            let flow = design.flow(flow_id);
-            let op = judged_op(flow.op);
-            let weakest = flow_availability(design, flow)
-                .factors
-                .into_iter()
-                .filter(|factor| factor.counted)
-                .min_by(|a, b| a.value.total_cmp(&b.value))?;
-            let id = weakest.component;
-            let name = design.component(id).id.clone();
-            let setting = strengthen(&mut design.components[id.index()], op);
-            Some((Change::new(&name, vec![setting]), touched(id)))
-        }
-        "overloaded-component" => {
-            let id = component_id?;
-            let load = baseline.capacity.component(id)?.load_rps;
-            let component = &mut design.components[id.index()];
-            match component.kind {
-                Kind::Database => None,
-                Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(HaMode::ActivePassive) => {
-                    component.ha_mode = Some(HaMode::ActiveActive);
-                    Some((
-                        Change::new(subject, vec![Setting::new("mode", "mode = active_active")]),
-                        touched(id),
-                    ))
-                }
-                _ => {
-                    let per_instance = component.capacity.filter(|c| *c > 0.0)?;
-                    // The rule's threshold: under it, the finding goes away.
-                    let count = crate::estimate::capacity::needed_replicas(
-                        load / (WARN_AT * per_instance),
-                        component.replicas,
-                    )?;
-                    component.replicas = count;
-                    component.replicas_declared = true;
-                    Some((Change::new(subject, vec![replicas(count)]), touched(id)))
-                }
-            }
-        }
-        "queue-backlog-growth" => {
-            let queue_id = component_id?;
-            let queue = baseline.capacity.queue(queue_id)?;
-            let share = match design.component(queue_id).queue_pattern {
-                QueuePattern::PubSub => queue.in_rps,
-                QueuePattern::WorkQueue => queue.in_rps / queue.consumers.len().max(1) as f64,
-            };
-            let slowest = queue
-                .consumers
-                .iter()
-                .filter_map(|id| baseline.capacity.component(*id))
-                .filter(|load| load.consumed_rps + 1e-9 < share)
-                .min_by(|a, b| a.consumed_rps.total_cmp(&b.consumed_rps))?;
-            let consumer = slowest.component;
-            let component = &mut design.components[consumer.index()];
-            let per_instance = component.capacity.filter(|c| *c > 0.0)?;
-            let count = crate::estimate::capacity::needed_replicas(share / per_instance, component.replicas)?;
-            component.replicas = count;
-            component.replicas_declared = true;
-            let name = component.id.clone();
-            Some((
-                Change::new(&name, vec![replicas(count)]),
-                Touched {
-                    components: vec![consumer, queue_id],
-                    links: Vec::new(),
-                },
-            ))
-        }
-        "scatter-gather-on-hot-path" => {
-            let (from, to) = subject.split_once(" -> ")?;
-            let (from, to) = (design.component_id(from)?, design.component_id(to)?);
-            let mut links = Vec::new();
-            for (idx, link) in design.links.iter_mut().enumerate() {
-                let link_id = LinkId(idx as u32);
-                if link.from == from && link.to == to && link.fanout == Fanout::All {
-                    link.fanout = Fanout::One;
-                    links.push(link_id);
-                }
-            }
-            if links.is_empty() {
-                return None;
-            }
-            Some((
-                Change::new(subject, vec![Setting::new("fanout", "fanout = one")]),
-                Touched {
-                    components: Vec::new(),
-                    links,
-                },
-            ))
-        }
-        _ => None,
+        _ => Setting::new(property, text),
     }
 }
 
-/// More redundancy for the weakest factor of a flow, as the
-/// `availability-below-slo` help says.
-fn strengthen(component: &mut crate::model::Component, op: Op) -> Setting {
-    if component.kind == Kind::Database {
-        return match &mut component.replication {
-            Replication::None => {
-                component.replication = Replication::PrimaryReplica {
-                    replicas: 2,
-                    mode: ReplicationMode::Async,
-                    failover: Failover::Auto,
-                };
-                Setting::new(
-                    "replication",
-                    "replication = primary_replica { replicas = 2, failover = auto }",
-                )
+/// The fields of `kind { a = 1, b = x }`.
+fn block_fields(value: &str) -> (&str, Vec<(&str, &str)>) {
+    let (head, rest) = value.split_once('{').unwrap_or((value, ""));
+    let fields = rest
+        .trim_end()
+        .trim_end_matches('}')
+        .split(',')
+        .filter_map(|field| field.split_once('='))
+        .map(|(name, value)| (name.trim(), value.trim()))
+        .collect();
+    (head.trim(), fields)
+}
+
+/// The edit in the model, for the properties the models read; `false`
+/// when the model has nothing to re-estimate for it (the figures do not
+/// move).
+fn apply_component_edit(component: &mut crate::model::Component, property: &str, value: &str) -> bool {
+    match property {
+        "replicas" => match value.parse::<u32>() {
+            Ok(count) => {
+                component.replicas = count;
+                component.replicas_declared = true;
+                true
             }
-            Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
-                *failover = Failover::Auto;
-                Setting::new("failover", "failover = auto")
+            Err(_) => false,
+        },
+        "mode" => match HaMode::parse(value) {
+            Some(mode) => {
+                component.ha_mode = Some(mode);
+                true
             }
-            Replication::PrimaryReplica { replicas, .. } => {
-                *replicas = replicas.saturating_add(1);
-                Setting::count(
-                    "replication.replicas",
-                    format!("replicas = {replicas} (in its replication)"),
-                    *replicas,
-                )
+            None => false,
+        },
+        "hit_ratio" => match value.parse::<f64>() {
+            Ok(ratio) => {
+                component.hit_ratio_declared = Some(ratio);
+                true
             }
-            Replication::Quorum { n, .. } => {
-                *n = n.saturating_add(2);
-                Setting::count("quorum.n", format!("n = {n} (in its quorum)"), *n)
+            Err(_) => false,
+        },
+        "replication" => {
+            let (kind, fields) = block_fields(value);
+            if kind != "primary_replica" {
+                return false;
             }
-            Replication::MultiPrimary { primaries, .. } => {
-                *primaries = primaries.saturating_add(1);
-                Setting::count("primaries", format!("primaries = {primaries}"), *primaries)
+            let field = |name: &str| fields.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
+            component.replication = Replication::PrimaryReplica {
+                replicas: field("replicas").and_then(|v| v.parse().ok()).unwrap_or(1),
+                mode: field("mode")
+                    .and_then(ReplicationMode::parse)
+                    .unwrap_or(ReplicationMode::Async),
+                failover: field("failover").and_then(Failover::parse).unwrap_or(Failover::Manual),
+            };
+            true
+        }
+        "replication.failover" => match (&mut component.replication, Failover::parse(value)) {
+            (Replication::PrimaryReplica { failover, .. }, Some(new)) => {
+                *failover = new;
+                true
             }
-        };
+            _ => false,
+        },
+        "replication.replicas" => match (&mut component.replication, value.parse::<u32>()) {
+            (Replication::PrimaryReplica { replicas, .. }, Ok(count)) => {
+                *replicas = count;
+                true
+            }
+            _ => false,
+        },
+        "replication.n" => match (&mut component.replication, value.parse::<u32>()) {
+            (Replication::Quorum { n, .. }, Ok(count)) => {
+                *n = count;
+                true
+            }
+            _ => false,
+        },
+        "replication.primaries" => match (&mut component.replication, value.parse::<u32>()) {
+            (Replication::MultiPrimary { primaries, .. }, Ok(count)) => {
+                *primaries = count;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
     }
-    let replicas = component.replicas.saturating_add(1).max(2);
-    component.replicas = replicas;
-    component.replicas_declared = true;
-    Setting::count("replicas", format!("replicas = {replicas}"), replicas)
+}
+
+fn apply_link_edit(link: &mut crate::model::Link, property: &str, value: &str) -> bool {
+    match property {
+        "fanout" => match Fanout::parse(value) {
+            Some(fanout) => {
+                link.fanout = fanout;
+                true
+            }
+            None => false,
+        },
+        "read_from" => match crate::model::ReadFrom::parse(value) {
+            Some(read_from) => {
+                link.read_from = read_from;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::{Config, check};
-    use crate::estimate::{capacity, corpus, estimate, test_design};
+    use crate::estimate::availability::flow_availability;
+    use crate::estimate::{capacity, corpus, estimate};
 
     /// The plain computation the ranker replaces: the fix applied to a copy
     /// of the design, every flow and the whole capacity model re-run.
@@ -661,7 +629,14 @@ mod tests {
         let mut checked = 0;
         let mut with_effects = 0;
         for (name, design) in corpus::designs(&[100, 300], 200) {
-            let findings = check(&design, &Config::default()).findings;
+            // Every fix taken as verified: this compares the incremental
+            // re-estimate with a whole re-run, whatever the fix.
+            let mut findings = check(&design, &Config::default()).findings;
+            for finding in &mut findings {
+                if let Some(fix) = &mut finding.fix {
+                    fix.verified = true;
+                }
+            }
             let baseline = estimate(&design, None);
             let mut ranker = Ranker::new(&design, &baseline);
             let mut cache = LawCache::new();
@@ -683,8 +658,7 @@ mod tests {
     }
 
     fn ranked(text: &str) -> (Design, Vec<Improvement>) {
-        let design = test_design(text);
-        let findings = check(&design, &Config::default()).findings;
+        let (design, findings) = crate::fix::verified_findings(text);
         let baseline = estimate(&design, None);
         let ranked = rank(&design, &findings, &baseline);
         (design, ranked)
@@ -818,6 +792,8 @@ mod tests {
               client u { rps = 10 }
               load_balancer lb { algorithm = ip_hash }
               service api { replicas = 2 }
+              service old_api { replicas = 2 }
+              service older_api { replicas = 2 }
               u -> lb -> api
               flow f { path = u -> lb -> api }
             }"#,

@@ -6,6 +6,7 @@
 //! Ids index the vectors of [`Design`]: a `ComponentId(3)` is
 //! `design.components[3]`, in declaration order.
 
+pub mod edit;
 pub mod load;
 pub mod resolve;
 pub mod schema;
@@ -15,6 +16,7 @@ use rustc_hash::FxHashMap;
 
 use crate::knowledge::{KnowledgeBase, Technology};
 use crate::source::Span;
+pub use edit::{Edit, Fix, Target};
 pub use types::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,8 +1,8 @@
-use crate::analysis::{Context, Finding};
-use crate::estimate::availability::{Factor, flow_availability, judged_op};
+use crate::analysis::{Context, Edit, Finding, Fix, Target};
+use crate::estimate::availability::{Factor, component_value, flow_availability, judged_op};
 use crate::estimate::availability_miss;
 use crate::estimate::number::{percent, slo_percent};
-use crate::model::{Design, Failover, Kind, Op, Replication};
+use crate::model::{Component, ComponentId, Design, Failover, FlowId, Kind, Op, Replication};
 
 declare_rule! {
     /// ## What it checks
@@ -98,10 +98,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         match weakest {
             Some(factor) => {
                 let component = cx.design.component(factor.component);
-                finding = finding.help(fix(cx.design, factor, judged_op(flow.op))).note(format!(
+                finding = finding.note(format!(
                     "{} is the weakest factor: {} ({})",
                     component.id, factor.value, factor.reason
                 ));
+                let (help, fix) = advice(cx.design, id, factor, value, target);
+                finding = finding.help(help);
+                if let Some(fix) = fix {
+                    finding = finding.fix(fix);
+                }
             }
             None => finding = finding.help("lower the availability SLO"),
         }
@@ -109,44 +114,125 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// One fix for the weakest component, in hld syntax.
-fn fix(design: &Design, factor: &Factor, op: Op) -> String {
-    let component = design.component(factor.component);
-    let id = &component.id;
+/// At most this many steps of redundancy on the weakest component (one
+/// replica more each) are weighed.
+const MAX_STEPS: usize = 8;
+
+/// The help and, when one edit of the weakest component reaches the SLO,
+/// that edit. Each step adds the redundancy the model counts for the
+/// flow's operation (failover for a write, replicas, quorum nodes,
+/// primaries); the flow is re-weighed with the changed component, so an
+/// edit that the model does not count (replicas of a database whose reads
+/// are pinned to its primary) is never offered.
+fn advice(design: &Design, flow_id: FlowId, factor: &Factor, before: f64, target: f64) -> (String, Option<Fix>) {
+    let flow = design.flow(flow_id);
+    let op = judged_op(flow.op);
+    let id = factor.component;
+    let name = &design.component(id).id;
+    let mut changed = design.component(id).clone();
+    let mut best: Option<(f64, &'static str, String)> = None;
+    for _ in 0..MAX_STEPS {
+        let Some((property, value)) = strengthen(&mut changed, op) else {
+            break;
+        };
+        let after = value_with(design, flow_id, id, &changed);
+        if after <= best.as_ref().map_or(before, |(value, ..)| *value) + 1e-9 {
+            // More of the same buys nothing.
+            break;
+        }
+        best = Some((after, property, value));
+        if availability_miss(&flow.slo, after).is_none() {
+            break;
+        }
+    }
+    let Some((after, property, value)) = best else {
+        return (
+            format!(
+                "more redundancy of {name} does not raise it ({}); strengthen another factor, or lower the SLO",
+                factor.reason
+            ),
+            None,
+        );
+    };
+    let edit = Edit::set(design, Target::Component(id), property, value);
+    let setting = edit.describe();
+    if availability_miss(&flow.slo, after).is_none() {
+        let help = format!(
+            "{setting} (raises availability from {} to {}), or lower the SLO",
+            percent(before),
+            percent(after)
+        );
+        return (help, Some(Fix::one(edit)));
+    }
+    (
+        format!(
+            "no single edit reaches the SLO: {setting} raises availability from {} to {}, and the SLO needs {}; strengthen the other factors too, or lower the SLO",
+            percent(before),
+            percent(after),
+            slo_percent(target)
+        ),
+        None,
+    )
+}
+
+/// The flow's availability with `changed` in place of its component.
+fn value_with(design: &Design, flow_id: FlowId, id: ComponentId, changed: &Component) -> f64 {
+    let flow = design.flow(flow_id);
+    let sync = flow.sync_part(design);
+    let op = judged_op(flow.op);
+    let mut value = 1.0;
+    for (idx, &node) in sync.nodes.iter().enumerate() {
+        let incoming = idx
+            .checked_sub(1)
+            .and_then(|hop| sync.links.get(hop))
+            .map(|link_id| design.link(*link_id));
+        let component = if node == id { changed } else { design.component(node) };
+        value *= component_value(component, op, incoming).unwrap_or(1.0);
+    }
+    value
+}
+
+/// One step more redundancy on `component`, and the edit that makes it.
+fn strengthen(component: &mut Component, op: Op) -> Option<(&'static str, String)> {
     if component.kind == Kind::Database {
-        return match &component.replication {
-            Replication::None => format!(
-                "replicate {id}: `replication = primary_replica {{ replicas = 2, failover = auto }}`, or lower the SLO"
-            ),
-            Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
-                format!("set `failover = auto` in the replication of {id}, or lower the SLO")
-            }
-            Replication::PrimaryReplica { replicas, .. } => format!(
-                "add replicas to {id} (`replicas = {}` in its replication), or lower the SLO",
-                replicas.saturating_add(1)
-            ),
-            Replication::Quorum { n, .. } => {
-                format!(
-                    "add quorum nodes to {id} (`n = {}`), or lower the SLO",
-                    n.saturating_add(2)
+        return Some(match &mut component.replication {
+            Replication::None => {
+                component.replication = Replication::PrimaryReplica {
+                    replicas: 2,
+                    mode: crate::model::ReplicationMode::Sync,
+                    failover: Failover::Auto,
+                };
+                // Sync: async replicas would lose acknowledged writes and
+                // serve reads that miss them (read-your-writes).
+                (
+                    "replication",
+                    "primary_replica { replicas = 2, mode = sync, failover = auto }".to_string(),
                 )
             }
-            Replication::MultiPrimary { primaries, .. } => format!(
-                "add primaries to {id} (`primaries = {}`), or lower the SLO",
-                primaries.saturating_add(1)
-            ),
-        };
+            Replication::PrimaryReplica { failover, .. } if op == Op::Write && *failover != Failover::Auto => {
+                *failover = Failover::Auto;
+                ("replication.failover", "auto".to_string())
+            }
+            Replication::PrimaryReplica { replicas, .. } => {
+                *replicas = replicas.checked_add(1)?;
+                ("replication.replicas", replicas.to_string())
+            }
+            Replication::Quorum { n, .. } => {
+                *n = n.checked_add(2)?;
+                ("replication.n", n.to_string())
+            }
+            Replication::MultiPrimary { primaries, .. } => {
+                *primaries = primaries.checked_add(1)?;
+                ("replication.primaries", primaries.to_string())
+            }
+        });
     }
-    // A managed service or a redundant-by-default kind without `replicas`
-    // counts once at the kind's default (language.md §4): its provider's
-    // published figure is the better fix than replicas.
-    if !component.replicas_declared && (component.is_managed() || component.kind.redundant_by_default()) {
-        return format!(
-            "declare the availability {id}'s provider publishes (e.g. `availability = 99.99%`), set `replicas = 2` on it, or lower the SLO"
-        );
-    }
-    format!(
-        "set `replicas = {}` on {id}, or lower the SLO",
-        component.replicas.saturating_add(1).max(2)
-    )
+    let replicas = if component.replicas_declared {
+        component.replicas.checked_add(1)?.max(2)
+    } else {
+        component.replicas.max(1).checked_add(1)?
+    };
+    component.replicas = replicas;
+    component.replicas_declared = true;
+    Some(("replicas", replicas.to_string()))
 }

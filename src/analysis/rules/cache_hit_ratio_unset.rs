@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::model::{ComponentId, FlowId};
 
@@ -87,7 +88,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "set hit_ratio on {} to the ratio you measure or expect, e.g. hit_ratio = 0.9",
                 component.id
-            )),
+            ))
+            // Declaring the ratio the models assume keeps every figure.
+            .fix_set(
+                design,
+                Target::Component(*id),
+                "hit_ratio",
+                wording::number(component.hit_ratio()),
+            ),
         );
     }
 }

@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{CacheInvalidation, CdnInvalidation, Kind};
 
@@ -82,7 +83,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .label("no ttl")
-            .help(help),
+            .help(help)
+            .fix_set(design, Target::Component(id), "ttl", "1h"),
         );
     }
 }

@@ -1,7 +1,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
-use crate::analysis::{Context, Finding};
+use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::model::{Component, Consistency, LinkId, Op};
 
 declare_rule! {
@@ -101,6 +101,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::link(design, link_id, message(&subject, needed, link.op, store, given))
             .label(format!("gives {}", given.level))
             .help(help(store, needed, given, true));
+        if let Some(fix) = fix(design, link_id, given) {
+            finding = finding.fix(fix);
+        }
         if let Some(span) = link.property_span("requires") {
             finding = finding.secondary(span, format!("requires {needed}"));
         }
@@ -127,12 +130,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let subject = format!("flow {} at {}", flow.id, design.link_subject(*link_id));
-            out.push(
-                Finding::flow(design, flow_id, message(&subject, needed, flow.op, store, given))
-                    .label(format!("requires {needed}"))
-                    .help(help(store, needed, given, false))
-                    .secondary(link.span, format!("gives {}", given.level)),
-            );
+            let mut finding = Finding::flow(design, flow_id, message(&subject, needed, flow.op, store, given))
+                .label(format!("requires {needed}"))
+                .help(help(store, needed, given, false))
+                .secondary(link.span, format!("gives {}", given.level));
+            if let Some(fix) = fix(design, *link_id, given) {
+                finding = finding.fix(fix);
+            }
+            out.push(finding);
         }
     }
 }
@@ -173,6 +178,29 @@ fn message(subject: &str, needed: Consistency, op: Op, store: &Component, given:
         op_noun(op),
         given.level
     )
+}
+
+/// The edit the help names first: reads pinned to the primary, or a
+/// quorum whose reads and writes overlap.
+fn fix(design: &crate::model::Design, link_id: LinkId, given: Effective) -> Option<Fix> {
+    let link = design.link(link_id);
+    match given.cause {
+        Cause::LaggingReplicas { .. } => Some(Fix::one(Edit::set(
+            design,
+            Target::Link(link_id),
+            "read_from",
+            "primary",
+        ))),
+        Cause::Quorum { n, .. } => {
+            let majority = (n / 2 + 1).to_string();
+            let store = Target::Component(link.to);
+            Some(Fix::new(vec![
+                Edit::set(design, store, "replication.r", majority.clone()),
+                Edit::set(design, store, "replication.w", majority),
+            ]))
+        }
+        _ => None,
+    }
 }
 
 fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool) -> String {

@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Cap, LinkMode, Prefers};
 
@@ -83,7 +84,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .help(format!(
             "set prefers = consistency on the link, or read {} through an AP replica or a cache",
             store.id
-        ));
+        ))
+        .fix_set(design, Target::Link(link_id), "prefers", "consistency");
         if let Some(span) = link.property_span("prefers") {
             finding = finding.secondary(span, "prefers availability");
         }

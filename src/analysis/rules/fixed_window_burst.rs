@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::model::RateLimitAlgorithm;
 
@@ -68,7 +69,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "use rate_limit = sliding_counter {{ limit = {}, window = {window}, per = {} }}",
                     wording::number(limit.limit),
                     limit.per
-                )),
+                ))
+                .fix_set(
+                    design,
+                    Target::Component(id),
+                    "rate_limit",
+                    format!(
+                        "sliding_counter {{ limit = {}, window = {window}, per = {} }}",
+                        wording::number(limit.limit),
+                        limit.per
+                    ),
+                ),
         );
     }
 }

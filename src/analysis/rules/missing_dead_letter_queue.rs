@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{DeadLetter, Delivery, Kind};
 
@@ -77,7 +78,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .label("no dead_letter")
-            .help(format!("set dead_letter = true on {}", queue.id)),
+            .help(format!("set dead_letter = true on {}", queue.id))
+            .fix_set(design, Target::Component(id), "dead_letter", "true"),
         );
     }
 }

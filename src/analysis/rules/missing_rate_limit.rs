@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::Kind;
 
@@ -90,7 +91,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .help(format!(
                     "set rate_limit = token_bucket {{ capacity = 100, refill = 10/s, per = user }} on {}",
                     entry.id
-                )),
+                ))
+                .fix_set(
+                    design,
+                    Target::Component(first),
+                    "rate_limit",
+                    "token_bucket { capacity = 100, refill = 10/s, per = user }",
+                ),
         );
     }
 }

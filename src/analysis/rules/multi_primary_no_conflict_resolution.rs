@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, Replication};
 
@@ -72,7 +73,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .help(format!(
             "set conflict = crdt, last_write_wins or custom in the multi_primary replication of {}",
             component.id
-        ));
+        ))
+        .fix_set(design, Target::Component(id), "replication.conflict", "last_write_wins");
         if let Some(span) = component.property_span("replication") {
             finding = finding.at(span);
         }

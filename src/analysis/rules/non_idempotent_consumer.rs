@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Delivery, Kind};
 
@@ -80,7 +81,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "make {} safe to run twice and set idempotent = true on it",
                 consumer.id
-            ));
+            ))
+            .fix_set(
+                design,
+                Target::Component(design.link(*link_id).to),
+                "idempotent",
+                "true",
+            );
             if let Some(span) = consumer.property_span("idempotent") {
                 finding = finding.secondary(span, "idempotent = false");
             }

@@ -1,4 +1,4 @@
-use crate::analysis::{Context, Finding};
+use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::diagnostics::Severity;
 use crate::estimate::capacity::instances;
 use crate::estimate::capacity::needed_replicas;
@@ -98,34 +98,49 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if rho < 1.0 {
             finding = finding.severity(Severity::Warning);
         }
-        let help = match component.kind {
-            Kind::Database => format!(
-                "add read replicas or shards to {}, or raise its `capacity`",
-                component.id
+        let target = Target::Component(load.component);
+        let (help, fix) = match component.kind {
+            Kind::Database => (
+                format!(
+                    "add read replicas or shards to {}, or raise its `capacity`",
+                    component.id
+                ),
+                None,
             ),
-            Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(crate::model::HaMode::ActivePassive) => {
+            Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(crate::model::HaMode::ActivePassive) => (
                 format!(
                     "set `mode = active_active` on {}, or raise its `capacity`",
                     component.id
-                )
-            }
+                ),
+                Some(Fix::one(Edit::set(cx.design, target, "mode", "active_active"))),
+            ),
             _ => {
-                // Replicas that bring ρ under 80%: λ / (0.8 μ).
+                // Replicas that bring ρ under 80%: λ / (0.8 μ), λ all it
+                // is offered (direct calls and its share of the queues it
+                // consumes: what it takes now leaves a backlog behind).
                 let per_instance = component.capacity.unwrap_or(0.0);
+                let offered = (load.direct_rps + load.offered_rps).max(load.load_rps);
+                // The rule fires at 80% and over: strictly under it.
                 let needed = if per_instance > 0.0 {
-                    load.load_rps / (WARN_AT * per_instance)
+                    (offered / (WARN_AT * per_instance)).floor() + 1.0
                 } else {
                     f64::INFINITY
                 };
                 match needed_replicas(needed, component.replicas) {
-                    Some(count) => format!(
-                        "set `replicas = {count}` on {} (under 80%), or raise its `capacity`",
-                        component.id
+                    Some(count) => (
+                        format!(
+                            "set `replicas = {count}` on {} (under 80%), or raise its `capacity`",
+                            component.id
+                        ),
+                        Some(Fix::one(Edit::set(cx.design, target, "replicas", count.to_string()))),
                     ),
-                    None => format!("raise the `capacity` of {}", component.id),
+                    None => (format!("raise the `capacity` of {}", component.id), None),
                 }
             }
         };
+        if let Some(fix) = fix {
+            finding = finding.fix(fix);
+        }
         out.push(finding.help(help));
     }
 }

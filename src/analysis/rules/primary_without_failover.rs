@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Component, Failover, Kind, Replication};
 
@@ -89,7 +90,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "set failover = auto in the primary_replica replication of {}",
                 component.id
-            ));
+            ))
+            .fix_set(design, Target::Component(id), "replication.failover", "auto");
         if let Some(span) = component.property_span("replication") {
             finding = finding.at(span);
         }

@@ -1,4 +1,5 @@
-use crate::analysis::{Context, Finding};
+use super::overloaded_component::WARN_AT;
+use crate::analysis::{Context, Finding, Target};
 use crate::estimate::capacity::needed_replicas;
 use crate::estimate::number::grouped;
 use crate::model::QueuePattern;
@@ -114,14 +115,47 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     grouped(load.consumed_rps)
                 ));
                 match consumer.capacity.filter(|capacity| *capacity > 0.0) {
-                    Some(per_instance) => match needed_replicas(share / per_instance, consumer.replicas) {
-                        Some(count) => format!(
-                            "set `replicas = {count}` on {} to take {}/s, or raise its `capacity`",
-                            consumer.id,
-                            grouped(share)
-                        ),
-                        None => format!("raise the `capacity` of {}", consumer.id),
-                    },
+                    Some(per_instance) => {
+                        // All it takes: its share of every queue it
+                        // consumes (at least this one's) and its direct
+                        // calls, under the 80% that `overloaded-component`
+                        // allows when it has direct calls.
+                        let total = load.direct_rps + load.offered_rps.max(share);
+                        let ceiling = if load.direct_rps > 0.0 { WARN_AT } else { 1.0 };
+                        let needed = total / (ceiling * per_instance);
+                        // `overloaded-component` fires at 80% and over:
+                        // strictly under it.
+                        let needed = if load.direct_rps > 0.0 {
+                            needed.floor() + 1.0
+                        } else {
+                            needed
+                        };
+                        match needed_replicas(needed, consumer.replicas) {
+                            Some(count) => {
+                                finding = finding.fix_set(
+                                    cx.design,
+                                    Target::Component(load.component),
+                                    "replicas",
+                                    count.to_string(),
+                                );
+                                if load.direct_rps > 0.0 {
+                                    format!(
+                                        "set `replicas = {count}` on {} to take {}/s from queues and {}/s of direct calls, or raise its `capacity`",
+                                        consumer.id,
+                                        grouped(load.offered_rps.max(share)),
+                                        grouped(load.direct_rps)
+                                    )
+                                } else {
+                                    format!(
+                                        "set `replicas = {count}` on {} to take {}/s, or raise its `capacity`",
+                                        consumer.id,
+                                        grouped(load.offered_rps.max(share))
+                                    )
+                                }
+                            }
+                            None => format!("raise the `capacity` of {}", consumer.id),
+                        }
+                    }
                     None => format!("add consumers to {}", component.id),
                 }
             }

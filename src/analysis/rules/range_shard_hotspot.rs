@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, ShardStrategy};
 
@@ -84,7 +85,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "set shard = hash {{ key = {}, count = {} }} on {}",
                 shard.key, shard.count, component.id
-            )),
+            ))
+            .fix_set(
+                design,
+                Target::Component(id),
+                "shard",
+                format!("hash {{ key = {}, count = {} }}", shard.key, shard.count),
+            ),
         );
     }
 }

@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, Op, ReadFrom, Replication, ReplicationMode};
 
@@ -86,7 +87,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("reads may hit {mode} replicas"))
-            .help("set read_from = primary on the link, or state requires = eventual if stale reads are fine"),
+            .help("set read_from = primary on the link, or state requires = eventual if stale reads are fine")
+            .fix_set(design, Target::Link(link_id), "read_from", "primary"),
         );
     }
 }

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use crate::analysis::{Context, Finding};
+use crate::analysis::{Context, Finding, Target};
 use crate::estimate::latency::LatencyOptions;
 use crate::estimate::number::ms;
 use crate::model::{Fanout, FlowId, LinkId};
@@ -111,7 +111,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         )
         .label("fanout = all")
-        .help("route the query by the shard key (`fanout = one`), or keep an index partitioned by what it asks");
+        .help("route the query by the shard key (`fanout = one`), or keep an index partitioned by what it asks")
+        .fix_set(cx.design, Target::Link(link_id), "fanout", "one");
         if let Some(span) = link.property_span("fanout") {
             finding = finding.at(span);
         }

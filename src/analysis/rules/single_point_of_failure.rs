@@ -1,4 +1,5 @@
 use super::{primary_without_failover, unreplicated_load_balancer};
+use crate::analysis::Target;
 use crate::analysis::spof::{SinglePoint, single_points_of_failure};
 use crate::analysis::{Context, Finding, wording};
 use crate::diagnostics::Severity;
@@ -106,7 +107,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let mut finding = Finding::component(design, point.component, message(cx, &point))
             .label("1 instance")
-            .help(help(component));
+            .help(help(component))
+            .fix(fix(design, point.component));
         if (!point.flows.is_empty() || !point.background_flows.is_empty()) && !only_itself(&point) {
             finding = finding.note(format!(
                 "every synchronous path from {} to {} passes through it",
@@ -176,6 +178,24 @@ fn only_itself(point: &SinglePoint) -> bool {
 /// The targets it cuts off (never only itself: see [`message`]).
 fn targets(cx: &Context<'_>, point: &SinglePoint) -> String {
     wording::components_of(cx.design, &point.targets, point.n_targets)
+}
+
+/// The fix the help names: a database's first replica, else a second
+/// replica.
+fn fix(design: &crate::model::Design, id: ComponentId) -> crate::analysis::Fix {
+    let component = design.component(id);
+    let target = Target::Component(id);
+    let edit = if component.kind == Kind::Database && component.replication == Replication::None {
+        crate::analysis::Edit::set(
+            design,
+            target,
+            "replication",
+            "primary_replica { replicas = 1, mode = sync, failover = auto }",
+        )
+    } else {
+        crate::analysis::Edit::set(design, target, "replicas", "2")
+    };
+    crate::analysis::Fix::one(edit)
 }
 
 fn help(component: &Component) -> String {

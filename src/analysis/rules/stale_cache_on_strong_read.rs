@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::model::{CacheInvalidation, Consistency, FlowId, Kind, LinkId};
 
@@ -133,7 +134,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "set invalidation = event on {}, or read the strong path from the store directly",
                 cache.id
-            ));
+            ))
+            .fix_set(design, Target::Component(id), "invalidation", "event");
         for link in &links {
             finding = finding.secondary(design.link(*link).span, "requires strong");
         }

@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Algorithm, Kind};
 
@@ -63,7 +64,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .help(format!(
             "set algorithm = least_connections on {}, and keep session state in a shared store",
             component.id
-        ));
+        ))
+        .fix_set(design, Target::Component(id), "algorithm", "least_connections");
         if let Some(span) = component.property_span("algorithm") {
             finding = finding.at(span);
         }

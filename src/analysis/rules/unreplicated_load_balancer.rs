@@ -1,4 +1,5 @@
 use crate::analysis::{Context, Finding, wording};
+use crate::analysis::{Edit, Fix, Target};
 use crate::model::{Component, Kind};
 
 declare_rule! {
@@ -92,7 +93,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "set replicas = 2 and mode = active_passive on {}",
                 component.id
-            ));
+            ))
+            .fix(Fix::new(vec![
+                Edit::set(design, Target::Component(id), "replicas", "2"),
+                Edit::set(design, Target::Component(id), "mode", "active_passive"),
+            ]));
         if let Some(span) = component.property_span("replicas") {
             finding = finding.secondary(span, "one replica");
         }

@@ -1,3 +1,4 @@
+use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::model::{CachePattern, Consistency, Kind, LinkId};
 
@@ -106,6 +107,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::component(design, id, message)
             .label("pattern = write_behind")
             .help(format!("set pattern = write_through on {}", cache.id))
+            .fix_set(design, Target::Component(id), "pattern", "write_through")
             .note("acknowledged writes are lost if the cache dies before it flushes them");
         if let Some(span) = cache.property_span("pattern") {
             finding = finding.at(span);
