@@ -8,7 +8,8 @@
 //! Verification re-runs the whole check on the edited text, so it costs one
 //! check per distinct fix: it runs only where a fix is shown or applied
 //! (`--fix`, JSON, explain), only on designs of at most
-//! [`VERIFY_UP_TO_COMPONENTS`] components and within [`VERIFY_BUDGET`], so
+//! [`VERIFY_UP_TO_COMPONENTS`] components and within [`VERIFY_BUDGET`] and
+//! [`VERIFY_BUDGET_BYTES`], so
 //! `hld check` keeps the figures of docs/performance.md.
 //!
 //! **Invariant:** no IO; the caller compiles (it owns the loader).
@@ -26,6 +27,14 @@ pub const VERIFY_UP_TO_COMPONENTS: usize = 2_000;
 /// components): fixes past it, in diagnostic order, are not verified, so a
 /// design with hundreds of findings stays within a second or two.
 pub const VERIFY_BUDGET: usize = 200_000;
+
+/// At most this many bytes of design text re-checked in all (distinct fixes
+/// × the design's size): a re-check parses, resolves, checks and estimates
+/// the whole text, so its cost follows the text (flows of a thousand hops
+/// cost what their bytes say, not what the component count says). About a
+/// second of re-checks: 400 fixes of a 10 KB design, two of a 1.4 MB one
+/// (docs/security.md, "Bounds").
+pub const VERIFY_BUDGET_BYTES: usize = 4_000_000;
 
 /// One text replacement in one file: `text` in place of `start..end`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -339,7 +348,9 @@ pub fn verify(design: &Design, sources: &SourceMap, root: FileId, findings: &mut
             finding.fix = None;
             continue;
         };
-        if !cache.contains_key(&edits) && (cache.len() + 1) * design.components.len().max(1) > VERIFY_BUDGET {
+        let over_budget = (cache.len() + 1) * design.components.len().max(1) > VERIFY_BUDGET
+            || (cache.len() + 1) * text.len().max(1) > VERIFY_BUDGET_BYTES;
+        if !cache.contains_key(&edits) && over_budget {
             finding.fix = None;
             continue;
         }
