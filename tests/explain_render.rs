@@ -43,30 +43,31 @@ fn every_walkthrough_page_opens_offline_in_chromium() {
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explain-html");
     std::fs::create_dir_all(&out).unwrap();
     let mut manifest = Vec::new();
-    for design in &designs {
+    // The default page (five sections) and the `--full` reference (ten).
+    let pages = designs.iter().flat_map(|design| [(design, false), (design, true)]);
+    for (design, full) in pages {
         let stem = design.file_stem().unwrap().to_string_lossy().into_owned();
         let origin = if design.starts_with(repo().join("examples")) {
             "own"
         } else {
             "shared"
         };
-        let page = out.join(format!("{origin}_{stem}.html"));
-        let written = run(&[
-            "explain",
-            design.to_str().unwrap(),
-            "--format",
-            "html",
-            "--force",
-            "-o",
-            page.to_str().unwrap(),
-        ]);
+        let variant = if full { "_full" } else { "" };
+        let page = out.join(format!("{origin}_{stem}{variant}.html"));
+        let mut args = vec!["explain", design.to_str().unwrap(), "--format", "html", "--force"];
+        if full {
+            args.push("--full");
+        }
+        args.extend(["-o", page.to_str().unwrap()]);
+        let written = run(&args);
         assert_eq!(written.code, 0, "{}: {}", design.display(), written.stderr);
         let export = run(&["diagram", design.to_str().unwrap(), "--format", "json"]);
         let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
         manifest.push(serde_json::json!({
             "file": page,
             "components": json["components"].as_array().unwrap().len(),
-            "screenshot": out.join(format!("{origin}_{stem}.png")),
+            "sections": if full { 10 } else { 5 },
+            "screenshot": out.join(format!("{origin}_{stem}{variant}.png")),
         }));
     }
     let manifest_path = out.join("manifest.json");

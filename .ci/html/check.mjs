@@ -55,7 +55,7 @@ try {
     if (found.svgs !== 1) problems.push(`expected 1 diagram SVG, found ${found.svgs}`);
     if (found.nodes !== entry.components) problems.push(`expected ${entry.components} component nodes, found ${found.nodes}`);
     if (found.scripts !== 0) problems.push(`${found.scripts} script elements`);
-    if (found.sections !== 10) problems.push(`expected 10 sections, found ${found.sections}`);
+    if (found.sections !== entry.sections) problems.push(`expected ${entry.sections} sections, found ${found.sections}`);
     if (!(found.width > 0)) problems.push('the diagram has no width');
     await page.screenshot({ path: entry.screenshot, fullPage: true });
     await page.emulateMediaType('print');
