@@ -6,7 +6,18 @@
 #[path = "support/every_output.rs"]
 mod every_output;
 
-use hld::model::load::{Input, Limits, MemoryLoader, compile};
+use hld::model::load::{Compilation, Input, Limits, MemoryLoader, compile};
+
+/// A file compiled as the fuzz target compiles its input (no imports read).
+fn compile_file(path: &std::path::Path) -> Compilation {
+    let input = Input {
+        name: path.display().to_string(),
+        path: None,
+        key: None,
+        bytes: std::fs::read(path).unwrap(),
+    };
+    compile(input, &MemoryLoader::default(), &Limits::default())
+}
 
 #[test]
 fn fuzz_regressions_compile_without_panics() {
@@ -19,13 +30,7 @@ fn fuzz_regressions_compile_without_panics() {
     inputs.sort();
     assert!(inputs.len() >= 9, "the regression inputs are missing: {inputs:?}");
     for path in inputs {
-        let input = Input {
-            name: path.display().to_string(),
-            path: None,
-            key: None,
-            bytes: std::fs::read(&path).unwrap(),
-        };
-        let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
+        let compilation = compile_file(&path);
         for diagnostic in &compilation.diagnostics {
             let span = diagnostic.span.expect("a diagnostic of a file has a span");
             let file = compilation.sources.get(span.file).unwrap();
@@ -79,13 +84,7 @@ fn every_bundled_design_goes_through_every_output() {
             .collect();
         paths.sort();
         for path in paths {
-            let input = Input {
-                name: path.display().to_string(),
-                path: None,
-                key: None,
-                bytes: std::fs::read(&path).unwrap(),
-            };
-            let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
+            let compilation = compile_file(&path);
             every_output::every_output(&compilation);
             designs += 1;
         }

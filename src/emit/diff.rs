@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::estimate::JsonLatency;
+use super::estimate::JsonFigures;
 use super::json::JsonDiagnostic;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::diff::{Changes, DesignDiff, FlowDiff, FlowFigures, LoadFigures, Presence, PropertyChange, Side};
@@ -68,13 +68,6 @@ struct JsonFlow<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonFigures {
-    latency: JsonLatency,
-    availability: f64,
-    slo_met: Option<bool>,
-}
-
-#[derive(Serialize)]
 struct JsonLoad<'a> {
     id: &'a str,
     before: JsonLoadFigures,
@@ -120,11 +113,7 @@ fn json_changes(changes: &Changes) -> JsonChanges<'_> {
 }
 
 fn json_figures(figures: &FlowFigures) -> JsonFigures {
-    JsonFigures {
-        latency: JsonLatency::of(&figures.latency),
-        availability: figures.availability,
-        slo_met: figures.slo_met,
-    }
+    JsonFigures::new(&figures.latency, figures.availability, figures.slo_met)
 }
 
 fn json_load(figures: LoadFigures) -> JsonLoadFigures {

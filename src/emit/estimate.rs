@@ -37,6 +37,28 @@ pub(super) struct JsonLatency {
     p99_ms: f64,
 }
 
+/// A flow's figures before or after a change (`hld what-if`, `hld diff`).
+#[derive(Serialize)]
+pub(super) struct JsonFigures {
+    latency: JsonLatency,
+    availability: f64,
+    slo_met: Option<bool>,
+}
+
+impl JsonFigures {
+    pub(super) fn new(
+        latency: &crate::estimate::LatencyFigures,
+        availability: f64,
+        slo_met: Option<bool>,
+    ) -> JsonFigures {
+        JsonFigures {
+            latency: JsonLatency::of(latency),
+            availability,
+            slo_met,
+        }
+    }
+}
+
 impl JsonLatency {
     pub(super) fn of(latency: &crate::estimate::LatencyFigures) -> JsonLatency {
         JsonLatency {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::estimate::{JsonLatency, table};
+use super::estimate::{JsonFigures, table};
 use crate::estimate::number::{self, figure, fraction, grouped, ms, percent};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{FlowEstimate, LatencyFigures};
@@ -89,13 +89,6 @@ struct JsonBackground {
 }
 
 #[derive(Serialize)]
-struct JsonFigures {
-    latency: JsonLatency,
-    availability: f64,
-    slo_met: Option<bool>,
-}
-
-#[derive(Serialize)]
 struct JsonComponent<'a> {
     id: &'a str,
     down: bool,
@@ -133,11 +126,11 @@ fn json_break(design: &Design, at: Break) -> JsonBreak {
 }
 
 fn json_figures(estimate: &FlowEstimate) -> JsonFigures {
-    JsonFigures {
-        latency: JsonLatency::of(&estimate.latency),
-        availability: estimate.availability,
-        slo_met: estimate.slo.as_ref().map(|verdict| verdict.met),
-    }
+    JsonFigures::new(
+        &estimate.latency,
+        estimate.availability,
+        estimate.slo.as_ref().map(|verdict| verdict.met),
+    )
 }
 
 fn status(flow: &FlowWhatIf) -> &'static str {

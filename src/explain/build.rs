@@ -290,7 +290,9 @@ fn fixed_finding(mut text: Text, finding: &Diagnostic) -> Text {
     text.rich(&format!(": {}", finding.message))
 }
 
-fn finding_text(finding: &Diagnostic) -> Text {
+/// "**severity** `rule` on `subject`: message." (the full reference adds
+/// the help and notes; the short page its own help wording).
+fn finding_head(finding: &Diagnostic) -> Text {
     let mut text = Text::new()
         .strong(finding.severity.as_str().to_string())
         .rich(" ")
@@ -298,7 +300,11 @@ fn finding_text(finding: &Diagnostic) -> Text {
     if let Some(subject) = &finding.subject {
         text = text.rich(" on ").code(subject.clone());
     }
-    text = text.rich(&format!(": {}.", finding.message));
+    text.rich(&format!(": {}.", finding.message))
+}
+
+fn finding_text(finding: &Diagnostic) -> Text {
+    let mut text = finding_head(finding);
     if let Some(help) = &finding.help {
         text = text.rich(" Fix: ").rich(&format!("{help}."));
     }
@@ -380,21 +386,9 @@ pub(crate) mod test_support {
     use super::super::{Section, SectionKind, Walkthrough};
     use crate::analysis::Config;
     use crate::model::Design;
-    use crate::model::load::{Input, Limits, MemoryLoader, compile};
+    use crate::model::load::MemoryLoader;
 
-    pub(crate) fn design(text: &str) -> Design {
-        let input = Input {
-            name: "test.hld".to_string(),
-            path: None,
-            key: None,
-            bytes: text.as_bytes().to_vec(),
-        };
-        let compilation = compile(input, &MemoryLoader::default(), &Limits::default());
-        match compilation.design {
-            Some(design) => design,
-            None => panic!("design has errors: {:#?}", compilation.diagnostics),
-        }
-    }
+    pub(crate) use crate::model::load::test_design as design;
 
     /// The full walkthrough of `text`, findings included.
     pub(crate) fn walkthrough(text: &str) -> Walkthrough {

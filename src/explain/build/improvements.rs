@@ -73,14 +73,7 @@ impl<'a> Builder<'a> {
                 .iter()
                 .take(BRIEF_ITEMS)
                 .map(|finding| {
-                    let mut text = Text::new()
-                        .strong(finding.severity.as_str().to_string())
-                        .rich(" ")
-                        .code(finding.code.clone());
-                    if let Some(subject) = &finding.subject {
-                        text = text.rich(" on ").code(subject.clone());
-                    }
-                    text = text.rich(&format!(": {}.", finding.message));
+                    let mut text = finding_head(finding);
                     if let Some(help) = &finding.help {
                         text = text.rich(" ").rich(&capitalized(help)).rich(".");
                     }
