@@ -269,40 +269,26 @@ fn choose_image(design: &Design, id: ComponentId, base: &'static KnowledgeBase) 
     let component = design.component(id);
     let technology = component.technology;
     let declared = technology.map(|technology| technology.name.as_str());
+    // What the knowledge base says stands in for the technology, sources
+    // rendered as public titles and links.
+    let stand_in_note = || {
+        technology
+            .and_then(|technology| technology.stand_in.as_deref())
+            .map(|text| crate::knowledge::sources::Sources::get().render(text))
+    };
     let managed_note = technology
         .filter(|technology| technology.managed)
-        .and_then(|technology| {
-            technology
-                .stand_in
-                .as_deref()
-                .map(|text| crate::knowledge::sources::Sources::get().render(text))
-        });
+        .and_then(|_| stand_in_note());
     match component.kind {
         Kind::Client => Ok(Choice::Absent(
             "Where requests start: you are the client (see \"Start it\" for the URLs).".to_string(),
         )),
-        Kind::Dns => Ok(Choice::Absent(
-            technology
-                .and_then(|t| {
-                    t.stand_in
-                        .as_deref()
-                        .map(|text| crate::knowledge::sources::Sources::get().render(text))
-                })
-                .unwrap_or_else(|| {
-                    "Not run locally: containers find each other through Docker's built-in DNS.".to_string()
-                }),
-        )),
-        Kind::Cdn => Ok(Choice::Absent(
-            technology
-                .and_then(|t| {
-                    t.stand_in
-                        .as_deref()
-                        .map(|text| crate::knowledge::sources::Sources::get().render(text))
-                })
-                .unwrap_or_else(|| {
-                    "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string()
-                }),
-        )),
+        Kind::Dns => Ok(Choice::Absent(stand_in_note().unwrap_or_else(|| {
+            "Not run locally: containers find each other through Docker's built-in DNS.".to_string()
+        }))),
+        Kind::Cdn => Ok(Choice::Absent(stand_in_note().unwrap_or_else(|| {
+            "Not run locally: a CDN is an edge network, so requests go straight to the origin.".to_string()
+        }))),
         Kind::External => Ok(Choice::Absent(
             "Not run locally: a third-party API outside the system, so calls to it have no local endpoint.".to_string(),
         )),
