@@ -290,7 +290,9 @@ fn fix_file(path: &str, input: &InputArgs) -> Fixed {
     match super::output::write_file(std::path::Path::new(path), text.as_bytes(), true) {
         Ok(()) => unfixed(text),
         Err(message) => {
-            let error = Diagnostic::error(codes::IO_ERROR, message);
+            let error = Diagnostic::error(codes::IO_ERROR, message).with_help(
+                "nothing was changed: check that the file and its directory are writable and the disk has room",
+            );
             super::print_human(&[error], &SourceMap::new());
             Fixed {
                 text: Some(text),
