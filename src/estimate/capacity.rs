@@ -450,15 +450,19 @@ fn walk_flow<L: Lists + ?Sized>(
 ) {
     #[cfg(test)]
     WALKS.with(|walks| walks.set(walks.get() + 1));
-    let mut rate = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
-    let last = flow.path.len().saturating_sub(1);
-    for (idx, &id) in flow.path.iter().enumerate() {
+    let base = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
+    // What each visit passes on to its calls (language.md §5, "Load": once
+    // per visit, thinned by the hits above it).
+    let mut passed: Vec<f64> = Vec::with_capacity(flow.visits.len());
+    for flow_visit in &flow.visits {
+        let id = flow_visit.component;
         let component = design.component(id);
-        let previous = idx.checked_sub(1).and_then(|prev| flow.path.get(prev)).copied();
-        let incoming = idx
-            .checked_sub(1)
-            .and_then(|hop| flow.hops.get(hop))
-            .map(|link| design.link(*link));
+        let previous = flow_visit.parent.map(|parent| flow.visits[parent].component);
+        let mut rate = flow_visit
+            .parent
+            .and_then(|parent| passed.get(parent).copied())
+            .unwrap_or(base);
+        let incoming = flow_visit.link.map(|link| design.link(link));
         let mut here = Visit {
             component: id,
             direct: None,
@@ -477,7 +481,7 @@ fn walk_flow<L: Lists + ?Sized>(
             }
             _ if component.kind == Kind::Client => {}
             _ => {
-                let added = match hop_capacity(component, flow.op, incoming) {
+                let added = match hop_capacity(component, flow_visit.op, incoming) {
                     Some(capacity) if capacity > 0.0 => Added::Share(rate / capacity),
                     Some(_) if rate > 0.0 => Added::Saturates,
                     _ => Added::Nothing,
@@ -489,9 +493,10 @@ fn walk_flow<L: Lists + ?Sized>(
             here.inflow = Some(rate);
         }
         visit(here);
-        if component.kind.is_cache_like() && idx < last {
+        if component.kind.is_cache_like() && !flow_visit.steps.is_empty() {
             rate *= 1.0 - component.hit_ratio().clamp(0.0, 1.0);
         }
+        passed.push(rate);
     }
 }
 
@@ -659,8 +664,8 @@ impl CapacityBase {
         }
         let mut at: Vec<Vec<(FlowId, u32)>> = vec![Vec::new(); n];
         for (flow_id, flow) in design.flow_ids().zip(&design.flows) {
-            for (position, id) in flow.path.iter().enumerate() {
-                at[id.index()].push((flow_id, position as u32));
+            for (position, flow_visit) in flow.visits.iter().enumerate() {
+                at[flow_visit.component.index()].push((flow_id, position as u32));
             }
         }
         // Groups: a flow joins every consumer it calls or steps into and
@@ -668,7 +673,7 @@ impl CapacityBase {
         let n_flows = design.flows.len();
         let mut sets = DisjointSets::new(n_flows + n);
         for (flow_idx, flow) in design.flows.iter().enumerate() {
-            for id in &flow.path {
+            for id in flow.visits.iter().map(|flow_visit| &flow_visit.component) {
                 if !feeds[id.index()].is_empty() {
                     sets.union(flow_idx, n_flows + id.index());
                 }
