@@ -789,6 +789,27 @@ impl CapacityBase {
             patched,
         };
         let settled = self.settle_groups(design, &lists, stalled, &flows, &group_consumers);
+        // A flow cut by the change makes a subsequence of its visits: line
+        // its records up with the positions of the whole run (in order, by
+        // component; two visits of one component add to the same sums).
+        let aligned: Vec<Vec<Option<Visit>>> = flows
+            .iter()
+            .zip(&settled.visits)
+            .map(|(flow, records)| {
+                let original = &self.visits[flow.index()];
+                let mut out = vec![None; original.len()];
+                let mut next = 0;
+                for (slot, before) in out.iter_mut().zip(original) {
+                    if let Some(record) = records.get(next)
+                        && record.component == before.component
+                    {
+                        *slot = Some(*record);
+                        next += 1;
+                    }
+                }
+                out
+            })
+            .collect();
 
         // Every component the re-run flows pass (on their paths before the
         // change), the seeds and the groups' consumers.
@@ -814,7 +835,7 @@ impl CapacityBase {
             let mut sums = Sums::default();
             for (flow, position) in &self.at[id.index()] {
                 let visit = match flows.binary_search(flow) {
-                    Ok(slot) => settled.visits[slot].get(*position as usize),
+                    Ok(slot) => aligned[slot].get(*position as usize).and_then(Option::as_ref),
                     Err(_) => self.visits[flow.index()].get(*position as usize),
                 };
                 if let Some(visit) = visit {
@@ -1029,11 +1050,10 @@ mod tests {
                 if round % 3 == 0
                     && let Some(flow) = base.flows_through(id).next()
                 {
-                    let path = &mut changed.flows[flow.index()].path;
-                    let keep = path.iter().position(|c| *c == id).unwrap_or(0);
-                    path.truncate(keep);
-                    let hops = &mut changed.flows[flow.index()].hops;
-                    hops.truncate(keep.saturating_sub(1));
+                    let changed_flow = &mut changed.flows[flow.index()];
+                    let at = changed_flow.visits.iter().position(|v| v.component == id).unwrap_or(0);
+                    let keep = changed_flow.stopped_by(at);
+                    changed_flow.retain_visits(&keep);
                 }
                 // And stall it as a consumer of its queues.
                 let mut stalled = Stalled::new();

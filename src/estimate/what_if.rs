@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use super::capacity::{CapacityBase, ComponentLoad, QueueLoad, Stalled};
 use super::dist::LawCache;
 use super::{Estimates, FlowEstimate, estimate, flow_estimate};
-use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId};
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId, VisitSync};
 
 /// What fails.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -262,33 +262,43 @@ impl WhatIf {
     }
 }
 
-/// How one flow fares: where it breaks, what it bypasses, and the path it
-/// still travels.
+/// How one flow fares: where it breaks, what it bypasses, and the visits
+/// it still makes.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Trace {
     failed_at: Option<Break>,
     bypassed: Vec<ComponentId>,
     background: Option<BackgroundStop>,
-    /// The path is cut to its first `keep` components.
-    keep: Option<usize>,
+    /// The visits still made (`Flow::retain_visits`), when some are not.
+    keep: Option<Vec<bool>>,
 }
 
-/// Walks a flow's path under the scenario.
+/// Walks a flow's call tree under the scenario (visits in order, callers
+/// before their calls).
 fn trace(design: &Design, flow: FlowId, scenario: &Scenario) -> Trace {
     let flow = design.flow(flow);
-    let sync_len = flow.sync_part(design).nodes.len();
-    let waits = |hop: usize| flow.hops.get(hop).is_some_and(|link| design.link_waits(*link));
+    let states = flow.visit_sync(design);
+    let waits = |visit: usize| {
+        flow.visits
+            .get(visit)
+            .and_then(|visit| visit.link)
+            .is_some_and(|link| design.link_waits(link))
+    };
     let mut out = Trace::default();
-    for (position, &id) in flow.path.iter().enumerate() {
-        let incoming = position.checked_sub(1).and_then(|hop| flow.hops.get(hop)).copied();
-        let broken = match incoming {
+    for (position, visit) in flow.visits.iter().enumerate() {
+        let id = visit.component;
+        let broken = match visit.link {
             Some(link) if scenario.cuts(design, link) => Some(Break::Cut(link)),
             _ if scenario.is_down(id) => {
                 let component = design.component(id);
                 let skippable = component.kind == Kind::Cdn || component.is_optional_cache();
-                // The request goes on past it (a waited-for hop follows) to
+                // The request goes on past it (a waited-for call follows) to
                 // its origin: a miss.
-                if skippable && position + 1 < flow.path.len() && waits(position) {
+                let waited_call = visit
+                    .steps
+                    .iter()
+                    .any(|step| step.calls.iter().any(|call| waits(*call)));
+                if skippable && waited_call {
                     if !out.bypassed.contains(&id) {
                         out.bypassed.push(id);
                     }
@@ -302,28 +312,31 @@ fn trace(design: &Design, flow: FlowId, scenario: &Scenario) -> Trace {
         let Some(at) = broken else {
             continue;
         };
-        if position < sync_len {
+        if states[position] != VisitSync::Background {
             out.failed_at = Some(at);
-            out.keep = Some(position);
+            out.keep = Some(flow.stopped_by(position));
             return out;
         }
         // The background stage that needs it starts after the last hop
         // nobody waits for.
         let mut start = position;
-        while start > 0 && waits(start - 1) {
-            start -= 1;
+        while waits(start)
+            && let Some(parent) = flow.visits[start].parent
+        {
+            start = parent;
         }
-        let holder = start
-            .checked_sub(1)
-            .and_then(|idx| flow.path.get(idx))
-            .copied()
+        let holder = flow.visits[start]
+            .parent
+            .map(|parent| flow.visits[parent].component)
             .filter(|id| design.component(*id).kind == Kind::Queue);
         out.background = Some(BackgroundStop {
             at,
             held_by: holder,
-            stalled_consumer: holder.and_then(|_| flow.path.get(start).copied()),
+            stalled_consumer: holder.map(|_| flow.visits[start].component),
         });
-        out.keep = Some(start);
+        let mut keep = vec![true; flow.visits.len()];
+        keep[start] = false;
+        out.keep = Some(keep);
         return out;
     }
     out
@@ -443,10 +456,8 @@ impl<'a> WhatIfEngine<'a> {
         let mut stalled = Stalled::new();
         let mut seeds: Vec<ComponentId> = scenario.failed.clone();
         for (id, trace) in &traces {
-            if let Some(keep) = trace.keep {
-                let flow = &mut self.work.flows[id.index()];
-                flow.path.truncate(keep);
-                flow.hops.truncate(keep.saturating_sub(1));
+            if let Some(keep) = &trace.keep {
+                self.work.flows[id.index()].retain_visits(keep);
             }
             if let Some(BackgroundStop {
                 held_by: Some(queue),
@@ -505,6 +516,7 @@ impl<'a> WhatIfEngine<'a> {
             let (work, original) = (&mut self.work.flows[flow.flow.index()], design.flow(flow.flow));
             work.path.clone_from(&original.path);
             work.hops.clone_from(&original.hops);
+            work.visits.clone_from(&original.visits);
         }
         for &id in &scenario.failed {
             let (work, original) = (&mut self.work.components[id.index()], design.component(id));
@@ -562,9 +574,8 @@ mod tests {
         let mut changed = design.clone();
         let mut stalled = Stalled::new();
         for (flow, trace) in changed.flows.iter_mut().zip(&traces) {
-            if let Some(keep) = trace.keep {
-                flow.path.truncate(keep);
-                flow.hops.truncate(keep.saturating_sub(1));
+            if let Some(keep) = &trace.keep {
+                flow.retain_visits(keep);
             }
             if let Some(BackgroundStop {
                 held_by: Some(queue),

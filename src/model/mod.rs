@@ -579,6 +579,68 @@ impl Flow {
         chain
     }
 
+    /// Keeps the visits with `keep[idx]` (a removed visit's calls go too),
+    /// renumbering the rest; `path` and `hops` keep the chain's visits that
+    /// remain.
+    pub fn retain_visits(&mut self, keep: &[bool]) {
+        let mut kept = vec![false; self.visits.len()];
+        let mut new_index = vec![usize::MAX; self.visits.len()];
+        let mut count = 0;
+        for (idx, visit) in self.visits.iter().enumerate() {
+            let parent_kept = visit
+                .parent
+                .is_none_or(|parent| kept.get(parent).copied().unwrap_or(false));
+            if parent_kept && keep.get(idx).copied().unwrap_or(true) {
+                kept[idx] = true;
+                new_index[idx] = count;
+                count += 1;
+            }
+        }
+        let old = std::mem::take(&mut self.visits);
+        let path_len = self.path.len();
+        let chain_kept = (0..path_len)
+            .take_while(|idx| kept.get(*idx).copied().unwrap_or(false))
+            .count();
+        self.path.truncate(chain_kept);
+        self.hops.truncate(chain_kept.saturating_sub(1));
+        for (idx, mut visit) in old.into_iter().enumerate() {
+            if !kept[idx] {
+                continue;
+            }
+            visit.parent = visit.parent.map(|parent| new_index[parent]);
+            for step in &mut visit.steps {
+                step.calls.retain(|call| kept.get(*call).copied().unwrap_or(false));
+                for call in &mut step.calls {
+                    *call = new_index[*call];
+                }
+            }
+            visit.steps.retain(|step| !step.calls.is_empty());
+            self.visits.push(visit);
+        }
+    }
+
+    /// The visits a failure at `visit` stops: its own calls and, for each
+    /// visit above it, the steps after the one that leads to it.
+    pub fn stopped_by(&self, visit: VisitId) -> Vec<bool> {
+        let mut keep = vec![true; self.visits.len()];
+        if let Some(slot) = keep.get_mut(visit) {
+            *slot = false;
+        }
+        let mut child = visit;
+        while let Some(parent) = self.visits.get(child).and_then(|v| v.parent) {
+            let steps = &self.visits[parent].steps;
+            if let Some(at) = steps.iter().position(|step| step.calls.contains(&child)) {
+                for step in &steps[at + 1..] {
+                    for call in &step.calls {
+                        keep[*call] = false;
+                    }
+                }
+            }
+            child = parent;
+        }
+        keep
+    }
+
     /// Builds the call tree of a chain alone (`path` only): one visit per
     /// component, each calling the next.
     pub fn chain_visits(path: &[ComponentId], hops: &[LinkId], op: Op, span: Span) -> Vec<Visit> {
