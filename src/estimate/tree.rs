@@ -233,6 +233,44 @@ impl Engine<'_> {
         Dist::Grid { lo, mass }
     }
 
+    /// The maximum of several independent draws, all put on one lattice
+    /// from the lowest start first, so the order of the calls does not
+    /// matter (up to round-off).
+    fn max_all(&mut self, dists: Vec<Dist>) -> Dist {
+        let atoms = dists
+            .iter()
+            .try_fold(1usize, |count, dist| match dist {
+                Dist::Atoms(atoms) => Some(count.saturating_mul(atoms.len())),
+                Dist::Grid { .. } => None,
+            })
+            .is_some_and(|count| count <= MAX_ATOMS);
+        if atoms || dists.len() < 2 {
+            let mut iter = dists.into_iter();
+            let first = iter.next().unwrap_or(Engine::point(0.0));
+            return iter.fold(first, |acc, dist| self.max(acc, dist));
+        }
+        let grids: Vec<(f64, Vec<f64>)> = dists.into_iter().map(|dist| self.grid(dist)).collect();
+        let lo = grids.iter().map(|grid| grid.0).fold(f64::INFINITY, f64::min);
+        let aligned: Vec<Vec<f64>> = grids
+            .into_iter()
+            .map(|(from, mass)| if from > lo { self.align(from, &mass, lo) } else { mass })
+            .collect();
+        let len = aligned.iter().map(Vec::len).max().unwrap_or(1);
+        let mut running = vec![0.0; aligned.len()];
+        let mut previous = 0.0;
+        let mut mass = Vec::with_capacity(len);
+        for k in 0..len {
+            let mut c = 1.0;
+            for (total, masses) in running.iter_mut().zip(&aligned) {
+                *total += masses.get(k).copied().unwrap_or(0.0);
+                c *= *total;
+            }
+            mass.push((c - previous).max(0.0));
+            previous = c.max(previous);
+        }
+        Dist::Grid { lo, mass }
+    }
+
     /// With probability `p` a draw of `a`, else of `b`.
     fn mix(&mut self, p: f64, a: Dist, b: Dist) -> Dist {
         if p >= 1.0 {
@@ -419,7 +457,7 @@ impl TreeModel {
                 let mut total_mean = 0.0;
                 let mut step_means = Vec::new();
                 for step in &flow.visits[idx].steps {
-                    let mut step_dist: Option<Dist> = None;
+                    let mut step_dists: Vec<Dist> = Vec::with_capacity(step.calls.len());
                     let mut step_mean = 0.0;
                     let mut counted = 0;
                     for &call in &step.calls {
@@ -431,12 +469,12 @@ impl TreeModel {
                         };
                         counted += 1;
                         step_mean = if wanted { mean } else { step_mean.max(mean) };
-                        step_dist = Some(match step_dist {
-                            None => dist,
-                            Some(other) => engine.max(other, dist),
-                        });
+                        step_dists.push(dist);
                     }
-                    let Some(step_dist) = step_dist else { continue };
+                    if step_dists.is_empty() {
+                        continue;
+                    }
+                    let step_dist = engine.max_all(step_dists);
                     if counted > 1 && wanted {
                         step_mean = engine.mean(&step_dist);
                     }
