@@ -270,7 +270,7 @@ impl<'a> Estimator<'a> {
         let suspect = parallel_map(ids, |_, id| {
             let flow = self.design.flow(id);
             if !flow.is_path_only() {
-                return true;
+                return !tree::slo_surely_met(self.design, flow, &flow.slo);
             }
             let model = PathModel::new(self.design, flow, LatencyOptions::default());
             !latency::slo_surely_met(&model, &flow.slo)

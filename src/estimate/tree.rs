@@ -55,7 +55,7 @@ pub struct TreeModel {
 }
 
 /// Lattice points across the widest latency a flow can reasonably take.
-const GRID: usize = 8192;
+const GRID: usize = 2048;
 /// At most this many atoms before a distribution moves onto the lattice.
 const MAX_ATOMS: usize = 2048;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
@@ -433,12 +433,20 @@ impl TreeModel {
             });
         }
         let span = fixed_total + mean_total + 12.0 * var_total.sqrt() + widest;
-        let h = if has_law && span > 0.0 { span / GRID as f64 } else { 1.0 };
-        let mut engine = Engine {
-            h,
-            len: GRID + 64,
-            cache,
+        // Spacings snap to quarter octaves, so flows of similar spans share
+        // the lattice masses of their laws (the cache is keyed by spacing).
+        let h = if has_law && span > 0.0 {
+            let raw = span / GRID as f64;
+            2f64.powf((raw.log2() * 4.0).floor() / 4.0)
+        } else {
+            1.0
         };
+        let len = if has_law && span > 0.0 {
+            (span / h).ceil() as usize + 64
+        } else {
+            GRID + 64
+        };
+        let mut engine = Engine { h, len, cache };
         // Backward: each visit's T from its children's.
         let mut dists: Vec<Option<Dist>> = vec![None; n];
         for idx in (0..n).rev() {
@@ -530,4 +538,55 @@ pub fn flow_figures(design: &Design, flow: &Flow, options: LatencyOptions, cache
     } else {
         TreeModel::new(design, flow, options, cache).figures
     }
+}
+
+/// Whether every latency percentile the SLO sets is surely met by a call
+/// tree, without its lattice: its latency is at most the sum of every
+/// synchronous visit's own latency and link (a parallel step's maximum is
+/// at most the sum of its calls, a hit only skips work), so the path
+/// model's bound on that sum, taken as one chain, bounds the tree.
+pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo) -> bool {
+    if !slo.has_latency() {
+        return true;
+    }
+    let states = flow.visit_sync(design);
+    let mut laws = Vec::new();
+    let mut fixed = 0.0;
+    for (idx, visit) in flow.visits.iter().enumerate() {
+        let parent_sync = visit.parent.is_some_and(|parent| states[parent] == VisitSync::Sync);
+        if parent_sync && let Some(link) = visit.link {
+            fixed += link_round_trip(design, link).0;
+        }
+        if states[idx] == VisitSync::Background {
+            continue;
+        }
+        let component = design.component(visit.component);
+        if component.kind == Kind::Client {
+            continue;
+        }
+        match node_latency(component.latency.p50_ms, component.latency.p99_ms) {
+            NodeLatency::Fixed(ms) => fixed += ms,
+            NodeLatency::Random { law, .. } => {
+                laws.push(law.max_of(shards(design, visit.link, visit.component, LatencyOptions::default())));
+            }
+            NodeLatency::Client => {}
+        }
+    }
+    let first = flow.visits.first().map_or(ComponentId(0), |visit| visit.component);
+    let law_count = laws.len();
+    let model = super::latency::PathModel {
+        steps: Vec::new(),
+        laws,
+        stops: vec![super::latency::Stop {
+            at: first,
+            hit: false,
+            probability: 1.0,
+            fixed_ms: fixed,
+            law_count,
+            mean_ms: 0.0,
+            last_step: 0,
+        }],
+        background: Vec::new(),
+    };
+    super::latency::slo_surely_met(&model, slo)
 }
