@@ -55,7 +55,7 @@ pub struct TreeModel {
 }
 
 /// Lattice points across the widest latency a flow can reasonably take.
-const GRID: usize = 2048;
+const GRID: usize = 4096;
 /// At most this many atoms before a distribution moves onto the lattice.
 const MAX_ATOMS: usize = 2048;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
