@@ -203,8 +203,8 @@ pub fn compare(before: &Side<'_>, after: &Side<'_>) -> DesignDiff {
         &items(&new["components"], component_key),
     );
     let links = compare_items(&items(&old["links"], link_key), &items(&new["links"], link_key));
-    let old_flows = items(&old["flows"], component_key);
-    let new_flows = items(&new["flows"], component_key);
+    let old_flows = items(&flows_for_diff(&old["flows"]), component_key);
+    let new_flows = items(&flows_for_diff(&new["flows"]), component_key);
     let (new_findings, fixed_findings) = baseline::compare(before.findings, after.findings);
     DesignDiff {
         components,
@@ -214,6 +214,93 @@ pub fn compare(before: &Side<'_>, after: &Side<'_>) -> DesignDiff {
         fixed_findings,
         load: compare_load(before, after),
     }
+}
+
+/// The export's flows with each call tree as one line of text (see
+/// [`call_tree_text`]), and without it when the flow is its path alone (the
+/// path already says it all).
+fn flows_for_diff(flows: &Value) -> Value {
+    let mut flows = flows.clone();
+    for flow in flows.as_array_mut().map(Vec::as_mut_slice).unwrap_or_default() {
+        let Some(object) = flow.as_object_mut() else { continue };
+        let path_len = object.get("path").and_then(Value::as_array).map_or(0, Vec::len);
+        let Some(visits) = object.remove("visits") else {
+            continue;
+        };
+        let visits = visits.as_array().map(Vec::as_slice).unwrap_or_default();
+        if visits.len() != path_len {
+            object.insert("call_tree".to_string(), Value::String(call_tree_text(visits)));
+        }
+    }
+    flows
+}
+
+/// A call tree on one line: a visit with one call is followed by ` → ` and
+/// that call; a visit with several steps lists them in brackets, separated
+/// by `; `, a parallel step's calls joined by ` & `.
+/// `api → [cache; db; search & ads]`.
+fn call_tree_text(visits: &[Value]) -> String {
+    // Per visit, its steps in order, each the calls it makes.
+    let mut steps: Vec<Vec<Vec<usize>>> = vec![Vec::new(); visits.len()];
+    for (idx, visit) in visits.iter().enumerate() {
+        let (Some(caller), Some(step)) = (visit["caller"].as_u64(), visit["step"].as_u64()) else {
+            continue;
+        };
+        let (Ok(caller), Ok(step)) = (usize::try_from(caller), usize::try_from(step)) else {
+            continue;
+        };
+        let Some(list) = steps.get_mut(caller) else { continue };
+        if list.len() <= step {
+            list.resize(step + 1, Vec::new());
+        }
+        list[step].push(idx);
+    }
+    // Iterative, so a deep tree cannot exhaust the stack: text to write
+    // and visits to render, last first.
+    enum Item<'a> {
+        Text(&'a str),
+        Visit(usize),
+    }
+    let mut out = String::new();
+    let mut work: Vec<Item<'_>> = Vec::new();
+    if !visits.is_empty() {
+        work.push(Item::Visit(0));
+    }
+    while let Some(item) = work.pop() {
+        let idx = match item {
+            Item::Text(text) => {
+                out.push_str(text);
+                continue;
+            }
+            Item::Visit(idx) => idx,
+        };
+        out.push_str(visits[idx]["component"].as_str().unwrap_or_default());
+        let own: Vec<&Vec<usize>> = steps[idx].iter().filter(|step| !step.is_empty()).collect();
+        match own.as_slice() {
+            [] => {}
+            [only] if only.len() == 1 => {
+                work.push(Item::Visit(only[0]));
+                work.push(Item::Text(" → "));
+            }
+            many => {
+                let mut items = vec![Item::Text(" → [")];
+                for (at, step) in many.iter().enumerate() {
+                    if at > 0 {
+                        items.push(Item::Text("; "));
+                    }
+                    for (nth, call) in step.iter().enumerate() {
+                        if nth > 0 {
+                            items.push(Item::Text(" & "));
+                        }
+                        items.push(Item::Visit(*call));
+                    }
+                }
+                items.push(Item::Text("]"));
+                work.extend(items.into_iter().rev());
+            }
+        }
+    }
+    out
 }
 
 /// Objects of an export list keyed by `key`, in order, each flattened to
@@ -432,6 +519,24 @@ fn compare_load(before: &Side<'_>, after: &Side<'_>) -> Vec<LoadChange> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_call_tree_reads_on_one_line() {
+        let visit = |component: &str, caller: Option<u64>, step: Option<u64>| serde_json::json!({ "component": component, "caller": caller, "step": step });
+        let visits = vec![
+            visit("users", None, None),
+            visit("api", Some(0), Some(0)),
+            visit("cache", Some(1), Some(0)),
+            visit("db", Some(1), Some(1)),
+            visit("search", Some(1), Some(2)),
+            visit("ads", Some(1), Some(2)),
+            visit("index", Some(4), Some(0)),
+        ];
+        assert_eq!(
+            super::call_tree_text(&visits),
+            "users → api → [cache; db; search → index & ads]"
+        );
+    }
+
     use super::*;
     use crate::analysis::{self, Config};
     use crate::model::load::compile_text;

@@ -34,6 +34,10 @@ fn generated_designs_resolve_and_check() {
         let hops: Vec<usize> = design.flows.iter().map(|flow| flow.hops.len()).collect();
         assert_eq!(hops.iter().min(), Some(&4));
         assert_eq!(hops.iter().max(), Some(&12));
+        // About half the flows are call trees (language.md §5).
+        let trees = design.flows.iter().filter(|flow| !flow.is_path_only()).count() as f64;
+        let share = trees / design.flows.len() as f64;
+        assert!((0.4..=0.6).contains(&share), "{share}");
         let analysis = analysis::check(&design, &Config::default());
         assert!(analysis.errors.is_empty());
         // The deliberate weak spots are found.
@@ -42,5 +46,31 @@ fn generated_designs_resolve_and_check() {
         for rule in ["single-point-of-failure", "non-idempotent-consumer", "deep-sync-chain"] {
             assert!(rules.contains(rule), "{size}: {rules:?}");
         }
+    }
+}
+
+/// The same design without its call trees has the same components, links
+/// and flows, each tree cut down to its `path`.
+#[test]
+fn the_design_without_trees_keeps_its_paths() {
+    let compile_text = |text: String| {
+        let input = Input {
+            name: "generated.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: text.into_bytes(),
+        };
+        compile(input, &MemoryLoader::default(), &Limits::default())
+            .design
+            .unwrap()
+    };
+    let with = compile_text(generator::design_with(2_000, true));
+    let without = compile_text(generator::design_with(2_000, false));
+    assert_eq!(with.components.len(), without.components.len());
+    assert_eq!(with.links.len(), without.links.len());
+    assert_eq!(with.flows.len(), without.flows.len());
+    for (a, b) in with.flows.iter().zip(&without.flows) {
+        assert_eq!(a.path, b.path);
+        assert!(b.is_path_only());
     }
 }

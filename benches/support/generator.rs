@@ -20,8 +20,16 @@ const REGION_FIXED: usize = 4;
 const SERVICES: usize = 10;
 
 /// A design of about `components` components (at least one region with one
-/// cell), as `.hld` text.
+/// cell), as `.hld` text. About half its flows are call trees (language.md
+/// §5).
 pub fn design(components: usize) -> String {
+    design_with(components, true)
+}
+
+/// [`design`], with call trees or (`trees = false`) the same flows reduced to
+/// their `path`: the same components, links and flow count, to measure what
+/// call trees cost.
+pub fn design_with(components: usize, trees: bool) -> String {
     let regions = (components / 5_000).clamp(2, 40);
     let per_region = components / regions;
     let cells = (per_region.saturating_sub(REGION_FIXED) / CELL_COMPONENTS).max(1);
@@ -36,7 +44,7 @@ pub fn design(components: usize) -> String {
     let _ = writeln!(out, "  slo {{ availability = 99.8%, p99 = 500ms }}");
     let _ = writeln!(out, "  external payments \"Payment processor\" {{ latency = 120ms }}");
     for region in 0..regions {
-        write_region(&mut out, region, cells);
+        write_region(&mut out, region, cells, trees);
     }
     for region in 0..regions {
         for other in region + 1..regions {
@@ -47,7 +55,7 @@ pub fn design(components: usize) -> String {
     out
 }
 
-fn write_region(out: &mut String, region: usize, cells: usize) {
+fn write_region(out: &mut String, region: usize, cells: usize, trees: bool) {
     let r = format!("r{region}");
     let _ = writeln!(out, "  region {r} \"Region {region}\" {{");
     let _ = writeln!(out, "    client {r}_web {{ rps = {}k }}", 5 + region % 7);
@@ -67,7 +75,7 @@ fn write_region(out: &mut String, region: usize, cells: usize) {
     let _ = writeln!(out, "  {r}_web -> {r}_edge -> {r}_lb");
     let _ = writeln!(out, "  {r}_mobile -> {r}_lb");
     for cell in 0..cells {
-        write_cell_links_and_flows(out, &r, cell);
+        write_cell_links_and_flows(out, &r, cell, trees);
     }
 }
 
@@ -134,7 +142,7 @@ fn write_cell_components(out: &mut String, r: &str, cell: usize) {
     let _ = writeln!(out, "    database {c}_audit : dynamodb");
 }
 
-fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize) {
+fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize, trees: bool) {
     let c = format!("{r}_c{cell}");
     let s = |idx: usize| format!("{c}_s{idx}");
     // Entry: the load balancer routes to the cell's gateway, which fronts
@@ -170,23 +178,54 @@ fn write_cell_links_and_flows(out: &mut String, r: &str, cell: usize) {
     // Flows: about one per ten components, 4 to 12 hops.
     let web = format!("{r}_web -> {r}_edge -> {r}_lb -> {c}_gw");
     let mobile = format!("{r}_mobile -> {r}_lb -> {c}_gw");
+    // Call trees (language.md §5), about half the flows: `profile` in every
+    // cell, `post` in every fourth, `read_feed` in every tenth.
+    let calls = |text: &str| if trees { text.to_string() } else { String::new() };
     let _ = writeln!(
         out,
-        "  flow {c}_read_feed {{ path = {web} -> {} -> {} -> {c}_cache1 -> {c}_db1, op = read }}",
+        "  flow {c}_read_feed {{ path = {web} -> {} -> {} -> {c}_cache1 -> {c}_db1, op = read{} }}",
         s(1),
-        s(4)
+        s(4),
+        if cell.is_multiple_of(10) {
+            calls(&format!(
+                "\n    call {} -> {}\n    call {} -> {c}_cache0 -> {c}_db0 {{ op = read }}\n  ",
+                s(1),
+                s(3),
+                s(3)
+            ))
+        } else {
+            String::new()
+        }
     );
+    // Reads the profile through its cache, asks two services at once, then
+    // records the view (a write).
     let _ = writeln!(
         out,
-        "  flow {c}_profile {{ path = {mobile} -> {} -> {} -> {c}_cache0 -> {c}_db0, op = read }}",
+        "  flow {c}_profile {{ path = {mobile} -> {} -> {} -> {c}_cache0 -> {c}_db0, op = read{} }}",
         s(0),
-        s(3)
+        s(3),
+        calls(&format!(
+            "\n    parallel {{\n      call {} -> {}\n      call {} -> {}\n    }}\n    call {} -> {} -> {c}_db0 {{ op = write }}\n  ",
+            s(3),
+            s(4),
+            s(3),
+            s(5),
+            s(3),
+            s(6)
+        ))
     );
     if cell.is_multiple_of(4) {
+        // Publishes, then reads the author's feed to answer.
         let _ = writeln!(
             out,
-            "  flow {c}_post {{ path = {mobile} -> {} -> {c}_q -> {c}_w0 -> {c}_db1, op = write }}",
-            s(2)
+            "  flow {c}_post {{ path = {mobile} -> {} -> {c}_q -> {c}_w0 -> {c}_db1, op = write{} }}",
+            s(2),
+            calls(&format!(
+                "\n    call {} -> {}\n    call {} -> {c}_cache1 -> {c}_db1 {{ op = read }}\n  ",
+                s(2),
+                s(4),
+                s(4)
+            ))
         );
     }
     if cell % 4 == 2 {

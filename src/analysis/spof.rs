@@ -355,11 +355,19 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
         if let Some(first) = flow.client()
             && is_source_kind(design.component(first).kind)
         {
-            let nodes = &graph.sync_part(flow_id).nodes;
+            let part = graph.sync_part(flow_id);
+            let nodes = &part.nodes;
             let mut targets: Vec<ComponentId> =
                 nodes.iter().copied().skip(1).filter(|id| is_target_kind(*id)).collect();
+            // The leaves of the synchronous tree (language.md §5; for a path,
+            // its last component).
             if nodes.len() > 1 {
-                targets.extend(nodes.last().copied());
+                targets.extend(
+                    part.leaves
+                        .iter()
+                        .filter(|leaf| **leaf != 0)
+                        .map(|leaf| flow.visits[*leaf].component),
+                );
             }
             segments.push(Segment {
                 source: first,
@@ -368,29 +376,31 @@ fn flow_segments(graph: &Graph<'_>) -> Vec<Segment> {
                 targets,
             });
         }
-        // Background work: a worker reached without waiting, then the hops it
-        // waits for.
-        for (hop_idx, link) in flow.hops.iter().enumerate() {
-            let Some(worker) = flow.path.get(hop_idx + 1).copied() else {
-                continue;
-            };
-            if graph.waits(*link) || design.component(worker).kind != Kind::Worker {
+        // Background work: a worker reached without waiting, then the calls
+        // it waits for (its visits below, over waited-for hops).
+        for (idx, visit) in flow.visits.iter().enumerate() {
+            let Some(link) = visit.link else { continue };
+            if graph.waits(link) || design.component(visit.component).kind != Kind::Worker {
                 continue;
             }
             let mut targets = Vec::new();
-            for (next_idx, next_link) in flow.hops.iter().enumerate().skip(hop_idx + 1) {
-                if !graph.waits(*next_link) {
-                    break;
+            let mut stack: Vec<usize> = vec![idx];
+            while let Some(current) = stack.pop() {
+                for step in flow.visits[current].steps.iter().rev() {
+                    for &call in step.calls.iter().rev() {
+                        let callee = &flow.visits[call];
+                        if callee.link.is_some_and(|link| graph.waits(link)) {
+                            stack.push(call);
+                        }
+                    }
                 }
-                if let Some(next) = flow.path.get(next_idx + 1).copied()
-                    && is_target_kind(next)
-                {
-                    targets.push(next);
+                if current != idx && is_target_kind(flow.visits[current].component) {
+                    targets.push(flow.visits[current].component);
                 }
             }
             if !targets.is_empty() {
                 segments.push(Segment {
-                    source: worker,
+                    source: visit.component,
                     flow: flow_id,
                     background: true,
                     targets,

@@ -210,6 +210,24 @@ struct FlowJson<'a> {
     slo: SloJson,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     allow: Vec<&'a str>,
+    /// The call tree (language.md §5), one entry per visit, callers first:
+    /// a flow with `path` only lists its path.
+    visits: Vec<VisitJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct VisitJson<'a> {
+    component: &'a str,
+    /// Index of the calling visit in `visits`.
+    caller: Option<usize>,
+    /// Which of the caller's steps this call is (0 first).
+    step: Option<usize>,
+    /// Made at the same time as the other calls of its step.
+    parallel: bool,
+    op: Op,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requires: Option<Consistency>,
+    synchronous: bool,
 }
 
 fn origin(origin: &Origin) -> String {
@@ -394,6 +412,31 @@ fn export_struct(design: &Design) -> Export<'_> {
                     requires: flow.requires,
                     slo: (&flow.slo).into(),
                     allow: flow.allow.iter().map(|allow| allow.rule.as_str()).collect(),
+                    visits: {
+                        let states = flow.visit_sync(design);
+                        flow.visits
+                            .iter()
+                            .enumerate()
+                            .map(|(idx, visit)| {
+                                let step = visit.parent.and_then(|parent| {
+                                    flow.visits[parent]
+                                        .steps
+                                        .iter()
+                                        .position(|step| step.calls.contains(&idx))
+                                        .map(|at| (at, flow.visits[parent].steps[at].parallel))
+                                });
+                                VisitJson {
+                                    component: name(visit.component),
+                                    caller: visit.parent,
+                                    step: step.map(|(at, _)| at),
+                                    parallel: step.is_some_and(|(_, parallel)| parallel),
+                                    op: visit.op,
+                                    requires: visit.requires,
+                                    synchronous: states[idx] != crate::model::VisitSync::Background,
+                                }
+                            })
+                            .collect()
+                    },
                 }
             })
             .collect(),

@@ -26,6 +26,71 @@ struct JsonFlow<'a> {
     outcomes: Vec<JsonOutcome<'a>>,
     background: Vec<&'a str>,
     slo: Option<JsonSlo>,
+    /// The call tree (language.md §5), from the first component.
+    tree: JsonVisit<'a>,
+}
+
+/// One visit of a flow's call tree: what it costs on average (its own
+/// latency and its calls', skipped on a cache hit) and how often a request
+/// reaches it.
+#[derive(Serialize)]
+struct JsonVisit<'a> {
+    component: &'a str,
+    reach: f64,
+    mean_ms: f64,
+    /// `sync`, `sync_end` (a queue's acknowledgement) or `background`.
+    sync: &'static str,
+    /// Made at the same time as the other calls of its step.
+    parallel: bool,
+    calls: Vec<JsonVisit<'a>>,
+}
+
+/// The JSON tree of a flow, built from the leaves up (no recursion).
+fn json_tree<'a>(design: &'a Design, estimate: &FlowEstimate) -> JsonVisit<'a> {
+    let flow = design.flow(estimate.flow);
+    let model = &estimate.tree;
+    let mut built: Vec<Option<JsonVisit<'a>>> = Vec::with_capacity(flow.visits.len());
+    for (idx, visit) in flow.visits.iter().enumerate() {
+        let tree_visit = model.visits.get(idx);
+        let in_parallel = visit.parent.is_some_and(|parent| {
+            flow.visits[parent]
+                .steps
+                .iter()
+                .any(|step| step.parallel && step.calls.contains(&idx))
+        });
+        built.push(Some(JsonVisit {
+            component: &design.component(visit.component).id,
+            reach: fraction(tree_visit.map_or(0.0, |v| v.reach)),
+            mean_ms: figure(tree_visit.map_or(0.0, |v| v.mean_ms)),
+            sync: match tree_visit.map(|v| v.sync) {
+                Some(crate::model::VisitSync::Sync) => "sync",
+                Some(crate::model::VisitSync::SyncEnd) => "sync_end",
+                _ => "background",
+            },
+            parallel: in_parallel,
+            calls: Vec::new(),
+        }));
+    }
+    for idx in (1..flow.visits.len()).rev() {
+        if let (Some(parent), Some(mut node)) = (flow.visits[idx].parent, built[idx].take())
+            && let Some(Some(above)) = built.get_mut(parent)
+        {
+            // Its calls came in from the last; put them in visit order.
+            node.calls.reverse();
+            above.calls.push(node);
+        }
+    }
+    if let Some(Some(root)) = built.first_mut() {
+        root.calls.reverse();
+    }
+    built.first_mut().and_then(Option::take).unwrap_or(JsonVisit {
+        component: "",
+        reach: 0.0,
+        mean_ms: 0.0,
+        sync: "background",
+        parallel: false,
+        calls: Vec::new(),
+    })
 }
 
 /// A flow's latency in JSON (also `hld what-if`'s), rounded by `figure`.
@@ -134,6 +199,7 @@ fn json_flow<'a>(design: &'a Design, estimate: &FlowEstimate) -> JsonFlow<'a> {
             availability: verdict.slo.availability,
             met: verdict.met,
         }),
+        tree: json_tree(design, estimate),
     }
 }
 
@@ -227,6 +293,53 @@ fn slo_text(verdict: &crate::estimate::SloVerdict) -> String {
     format!("{}: {verdict_text}", parts.join(", "))
 }
 
+/// A call tree as a table: each visit indented under its caller (`║`
+/// marks calls of a parallel step), with its reach and mean.
+fn tree_table(design: &Design, estimate: &FlowEstimate) -> String {
+    let flow = design.flow(estimate.flow);
+    let mut rows = vec![vec![
+        "visit".to_string(),
+        "reach".to_string(),
+        "mean latency".to_string(),
+    ]];
+    // Depth-first, in call order, with an explicit stack.
+    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+    while let Some((idx, depth)) = stack.pop() {
+        let Some(visit) = flow.visits.get(idx) else { continue };
+        let model = estimate.tree.visits.get(idx);
+        let parallel = visit.parent.is_some_and(|parent| {
+            flow.visits[parent]
+                .steps
+                .iter()
+                .any(|step| step.parallel && step.calls.contains(&idx))
+        });
+        let marker = if depth == 0 {
+            String::new()
+        } else if parallel {
+            format!("{}║ ", "  ".repeat(depth - 1))
+        } else {
+            format!("{}→ ", "  ".repeat(depth - 1))
+        };
+        let background = model.is_some_and(|m| m.sync == crate::model::VisitSync::Background);
+        let name = &design.component(visit.component).id;
+        rows.push(vec![
+            format!("{marker}{name}{}", if background { " (background)" } else { "" }),
+            number::plain_fraction(model.map_or(0.0, |m| m.reach)),
+            if background {
+                "-".to_string()
+            } else {
+                number::ms(model.map_or(0.0, |m| m.mean_ms))
+            },
+        ]);
+        for step in visit.steps.iter().rev() {
+            for call in step.calls.iter().rev() {
+                stack.push((*call, depth + 1));
+            }
+        }
+    }
+    format!("  call tree (║ in parallel):\n{}", table(&rows, "    "))
+}
+
 /// The human table of `hld estimate`.
 pub fn human(design: &Design, estimates: &Estimates) -> String {
     let mut out = String::new();
@@ -265,6 +378,11 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             rows.push(vec!["background".to_string(), names.join(", ")]);
         }
         out.push_str(&table(&rows, "  "));
+        if !flow.is_path_only() {
+            out.push_str(&tree_table(design, estimate));
+            out.push('\n');
+            continue;
+        }
         out.push_str("  where requests stop:\n");
         let mut outcome_rows = vec![vec![
             "stops at".to_string(),

@@ -177,6 +177,126 @@ impl Builder<'_> {
     }
 }
 
+/// What is left to draw of a call tree.
+enum Task {
+    Visit(usize, usize),
+    Line(usize, String, String),
+    Answer(usize, ComponentId, ComponentId, &'static str),
+}
+
+impl Builder<'_> {
+    /// A flow that branches (language.md §5): the calls in order, a `par`
+    /// block per parallel step, an `alt` (hit / miss) per cdn or cache visit
+    /// with calls, then the background work as async messages.
+    fn tree(&mut self, flow: &Flow) {
+        let states = flow.visit_sync(self.design);
+        let mut stack: Vec<Task> = vec![Task::Visit(0, 0)];
+        while let Some(task) = stack.pop() {
+            let (idx, depth) = match task {
+                Task::Visit(idx, depth) => (idx, depth),
+                Task::Line(depth, head, text) => {
+                    self.push(depth, head, text);
+                    continue;
+                }
+                Task::Answer(depth, node, caller, what) => {
+                    self.answer(depth, node, caller, what);
+                    continue;
+                }
+            };
+            let visit = &flow.visits[idx];
+            let caller = visit.parent.map(|parent| flow.visits[parent].component);
+            self.op = visit.op;
+            if let Some(link_id) = visit.link {
+                let is_async = self.design.link(link_id).mode == crate::model::LinkMode::Async;
+                self.request(depth, link_id, if is_async { "-)" } else { "->>" });
+            }
+            match states[idx] {
+                crate::model::VisitSync::Background => continue,
+                crate::model::VisitSync::SyncEnd => {
+                    if let Some(caller) = caller {
+                        self.answer(depth, visit.component, caller, "acknowledged");
+                    }
+                    continue;
+                }
+                crate::model::VisitSync::Sync => {}
+            }
+            let component = self.design.component(visit.component);
+            let hit_ratio = component.hit_ratio();
+            let alt = caller.is_some() && component.kind.is_cache_like() && !visit.steps.is_empty() && hit_ratio > 0.0;
+            let mut after: Vec<Task> = Vec::new();
+            let inner = if alt {
+                if let Some(caller) = caller {
+                    let hit = format!("{} hit ({})", component.id, percent(hit_ratio));
+                    self.push(depth, "alt ".to_string(), hit);
+                    self.answer(depth + 1, visit.component, caller, "hit");
+                    self.push(
+                        depth,
+                        "else ".to_string(),
+                        format!("miss ({})", percent(1.0 - hit_ratio)),
+                    );
+                }
+                depth + 1
+            } else {
+                depth
+            };
+            for step in &visit.steps {
+                if step.calls.len() > 1 {
+                    for (number, call) in step.calls.iter().enumerate() {
+                        let head = if number == 0 { "par " } else { "and " };
+                        let callee = &self.design.component(flow.visits[*call].component).id;
+                        after.push(Task::Line(inner, head.to_string(), format!("call {callee}")));
+                        after.push(Task::Visit(*call, inner + 1));
+                    }
+                    after.push(Task::Line(inner, "end".to_string(), String::new()));
+                } else {
+                    for call in &step.calls {
+                        after.push(Task::Visit(*call, inner));
+                    }
+                }
+            }
+            if let Some(caller) = caller {
+                after.push(Task::Answer(inner, visit.component, caller, "response"));
+            }
+            if alt {
+                after.push(Task::Line(depth, "end".to_string(), String::new()));
+            }
+            stack.extend(after.into_iter().rev());
+        }
+        // Background work: every call made after an async hop.
+        let mut noted = false;
+        for (idx, visit) in flow.visits.iter().enumerate() {
+            let (Some(parent), Some(link_id)) = (visit.parent, visit.link) else {
+                continue;
+            };
+            if states[idx] != crate::model::VisitSync::Background || states[parent] == crate::model::VisitSync::Sync {
+                continue;
+            }
+            let previous = flow.visits[parent].component;
+            if !noted {
+                self.push(
+                    0,
+                    format!("Note over {}: ", self.id(previous)),
+                    "background work (not in the response time)".to_string(),
+                );
+                noted = true;
+            }
+            let (ms, _) = link_round_trip(self.design, link_id);
+            let verb = if self.design.component(previous).kind == Kind::Queue {
+                "deliver"
+            } else {
+                "call"
+            };
+            let label = format!(
+                "{verb} · {} round trip · {}",
+                number::ms(ms),
+                latency_text(self.design.component(visit.component))
+            );
+            let head = format!("{}-){}: ", self.id(previous), self.id(visit.component));
+            self.push(0, head, label);
+        }
+    }
+}
+
 fn latency_text(component: &crate::model::Component) -> String {
     let latency = &component.latency;
     if component.kind == Kind::Client {
@@ -202,7 +322,7 @@ pub fn flow(design: &Design, flow: &Flow) -> String {
     let part = flow.sync_part(design);
     let mut participants = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for &id in flow.path.iter() {
+    for id in flow.visits.iter().map(|visit| visit.component) {
         if seen.insert(id) {
             let component = design.component(id);
             let label = match &component.technology_name {
@@ -231,16 +351,21 @@ pub fn flow(design: &Design, flow: &Flow) -> String {
             title,
         );
     }
+    if !flow.is_path_only() {
+        builder.tree(flow);
+        return render(participants, builder.lines);
+    }
     // The hops into the background components: the path's last hops.
     let background_hops = flow
         .hops
         .get(flow.hops.len().saturating_sub(part.background.len())..)
         .unwrap_or(&[]);
     builder.sync_part(&part.nodes, &part.links, &part.background, background_hops);
-    let sequence = Sequence {
-        participants,
-        lines: builder.lines,
-    };
+    render(participants, builder.lines)
+}
+
+fn render(participants: Vec<Participant>, lines: Vec<Line>) -> String {
+    let sequence = Sequence { participants, lines };
     let mut text = sequence.render().unwrap_or_default();
     if !text.ends_with('\n') {
         text.push('\n');

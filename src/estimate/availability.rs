@@ -4,7 +4,9 @@
 //! databases by their replication and the hop's operation.
 
 use super::math::{any_of, k_of_n};
-use crate::model::{Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, Op, ReadFrom, Replication};
+use crate::model::{
+    Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, LinkId, Op, ReadFrom, Replication,
+};
 
 /// One component's factor in a flow's availability.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,34 +213,55 @@ pub struct FlowAvailability {
     pub factors: Vec<Factor>,
 }
 
+/// The visits availability judges (language.md §5, "Availability"): one per
+/// distinct component of the synchronous tree, in the order first visited,
+/// each with the most demanding of its hops (a write before a read, a
+/// `fanout = all` hop before a one-shard one): `(component, op, hop)`.
+pub fn judged_visits(design: &Design, flow: &Flow) -> Vec<(ComponentId, Op, Option<LinkId>)> {
+    let sync = flow.sync_part(design);
+    let mut judged: Vec<(ComponentId, Op, Option<LinkId>)> = Vec::with_capacity(sync.visits.len());
+    let mut slot: rustc_hash::FxHashMap<ComponentId, usize> = rustc_hash::FxHashMap::default();
+    let demand = |op: Op, link: Option<LinkId>| {
+        let fanout = link.is_some_and(|link| design.link(link).fanout == crate::model::Fanout::All);
+        (op == Op::Write, fanout)
+    };
+    for &idx in &sync.visits {
+        let visit = &flow.visits[idx];
+        let op = judged_op(visit.op);
+        match slot.get(&visit.component) {
+            Some(&at) => {
+                let (_, old_op, old_link) = judged[at];
+                if demand(op, visit.link) > demand(old_op, old_link) {
+                    judged[at] = (visit.component, op, visit.link);
+                }
+            }
+            None => {
+                slot.insert(visit.component, judged.len());
+                judged.push((visit.component, op, visit.link));
+            }
+        }
+    }
+    judged
+}
+
 /// A flow's availability alone: the value of [`flow_availability`], without
 /// building the words of its factors.
 pub fn flow_availability_value(design: &Design, flow: &Flow) -> f64 {
-    let sync = flow.sync_part(design);
-    let op = judged_op(flow.op);
     let mut value = 1.0;
-    for (idx, &id) in sync.nodes.iter().enumerate() {
-        let incoming = idx
-            .checked_sub(1)
-            .and_then(|hop| sync.links.get(hop))
-            .map(|link_id| design.link(*link_id));
-        value *= node_value(design, id, op, incoming).unwrap_or(1.0);
+    for (id, op, link) in judged_visits(design, flow) {
+        value *= node_value(design, id, op, link.map(|link| design.link(link))).unwrap_or(1.0);
     }
     value
 }
 
-/// The product over the synchronous part (language.md §4, "Availability").
+/// The product over the distinct components of the synchronous tree
+/// (language.md §4 and §5, "Availability").
 pub fn flow_availability(design: &Design, flow: &Flow) -> FlowAvailability {
-    let sync = flow.sync_part(design);
-    let op = judged_op(flow.op);
+    let judged = judged_visits(design, flow);
     let mut value = 1.0;
-    let mut factors = Vec::with_capacity(sync.nodes.len());
-    for (idx, &id) in sync.nodes.iter().enumerate() {
-        let incoming = idx
-            .checked_sub(1)
-            .and_then(|hop| sync.links.get(hop))
-            .map(|link_id| design.link(*link_id));
-        let factor = node_factor(design, id, op, incoming);
+    let mut factors = Vec::with_capacity(judged.len());
+    for (id, op, link) in judged {
+        let factor = node_factor(design, id, op, link.map(|link| design.link(link)));
         value *= factor.value;
         factors.push(factor);
     }

@@ -450,15 +450,19 @@ fn walk_flow<L: Lists + ?Sized>(
 ) {
     #[cfg(test)]
     WALKS.with(|walks| walks.set(walks.get() + 1));
-    let mut rate = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
-    let last = flow.path.len().saturating_sub(1);
-    for (idx, &id) in flow.path.iter().enumerate() {
+    let base = if flow.rps.is_finite() { flow.rps.max(0.0) } else { 0.0 };
+    // What each visit passes on to its calls (language.md §5, "Load": once
+    // per visit, thinned by the hits above it).
+    let mut passed: Vec<f64> = Vec::with_capacity(flow.visits.len());
+    for flow_visit in &flow.visits {
+        let id = flow_visit.component;
         let component = design.component(id);
-        let previous = idx.checked_sub(1).and_then(|prev| flow.path.get(prev)).copied();
-        let incoming = idx
-            .checked_sub(1)
-            .and_then(|hop| flow.hops.get(hop))
-            .map(|link| design.link(*link));
+        let previous = flow_visit.parent.map(|parent| flow.visits[parent].component);
+        let mut rate = flow_visit
+            .parent
+            .and_then(|parent| passed.get(parent).copied())
+            .unwrap_or(base);
+        let incoming = flow_visit.link.map(|link| design.link(link));
         let mut here = Visit {
             component: id,
             direct: None,
@@ -477,7 +481,7 @@ fn walk_flow<L: Lists + ?Sized>(
             }
             _ if component.kind == Kind::Client => {}
             _ => {
-                let added = match hop_capacity(component, flow.op, incoming) {
+                let added = match hop_capacity(component, flow_visit.op, incoming) {
                     Some(capacity) if capacity > 0.0 => Added::Share(rate / capacity),
                     Some(_) if rate > 0.0 => Added::Saturates,
                     _ => Added::Nothing,
@@ -489,9 +493,10 @@ fn walk_flow<L: Lists + ?Sized>(
             here.inflow = Some(rate);
         }
         visit(here);
-        if component.kind.is_cache_like() && idx < last {
+        if component.kind.is_cache_like() && !flow_visit.steps.is_empty() {
             rate *= 1.0 - component.hit_ratio().clamp(0.0, 1.0);
         }
+        passed.push(rate);
     }
 }
 
@@ -659,8 +664,8 @@ impl CapacityBase {
         }
         let mut at: Vec<Vec<(FlowId, u32)>> = vec![Vec::new(); n];
         for (flow_id, flow) in design.flow_ids().zip(&design.flows) {
-            for (position, id) in flow.path.iter().enumerate() {
-                at[id.index()].push((flow_id, position as u32));
+            for (position, flow_visit) in flow.visits.iter().enumerate() {
+                at[flow_visit.component.index()].push((flow_id, position as u32));
             }
         }
         // Groups: a flow joins every consumer it calls or steps into and
@@ -668,7 +673,7 @@ impl CapacityBase {
         let n_flows = design.flows.len();
         let mut sets = DisjointSets::new(n_flows + n);
         for (flow_idx, flow) in design.flows.iter().enumerate() {
-            for id in &flow.path {
+            for id in flow.visits.iter().map(|flow_visit| &flow_visit.component) {
                 if !feeds[id.index()].is_empty() {
                     sets.union(flow_idx, n_flows + id.index());
                 }
@@ -765,7 +770,8 @@ impl CapacityBase {
     }
 
     /// [`CapacityBase::recompute`] where the flows of `cut` (sorted, each
-    /// `(flow, keep)`) are only cut to their first `keep` components, each
+    /// `(flow, kept)`, `kept` from [`crate::model::Flow::kept_visits`]) only lose the
+    /// visits `kept` marks `false`, each
     /// in a group without consumers ([`CapacityBase::without_consumers`]),
     /// and not cut in `design`: they are not re-run (what they add before
     /// the cut is what they added before), what they added from the cut on
@@ -777,12 +783,12 @@ impl CapacityBase {
         design: &Design,
         stalled: &Stalled,
         seeds: &[ComponentId],
-        cut: &[(FlowId, usize)],
+        cut: &[(FlowId, Vec<bool>)],
     ) -> CapacityChange {
         let is_cut = |flow: FlowId| {
             cut.binary_search_by_key(&flow, |(id, _)| *id)
                 .ok()
-                .map(|slot| cut[slot].1)
+                .map(|slot| cut[slot].1.as_slice())
         };
         let mut groups: Vec<u32> = Vec::new();
         for seed in seeds {
@@ -829,6 +835,27 @@ impl CapacityBase {
             patched,
         };
         let settled = self.settle_groups(design, &lists, stalled, &flows, &group_consumers);
+        // A flow cut by the change makes a subsequence of its visits: line
+        // its records up with the positions of the whole run (in order, by
+        // component; two visits of one component add to the same sums).
+        let aligned: Vec<Vec<Option<Visit>>> = flows
+            .iter()
+            .zip(&settled.visits)
+            .map(|(flow, records)| {
+                let original = &self.visits[flow.index()];
+                let mut out = vec![None; original.len()];
+                let mut next = 0;
+                for (slot, before) in out.iter_mut().zip(original) {
+                    if let Some(record) = records.get(next)
+                        && record.component == before.component
+                    {
+                        *slot = Some(*record);
+                        next += 1;
+                    }
+                }
+                out
+            })
+            .collect();
 
         // Every component the re-run flows pass (on their paths before the
         // change), the seeds and the groups' consumers.
@@ -853,11 +880,11 @@ impl CapacityBase {
             }
             let mut sums = Sums::default();
             for (flow, position) in &self.at[id.index()] {
-                if is_cut(*flow).is_some_and(|keep| *position as usize >= keep) {
+                if is_cut(*flow).is_some_and(|kept| !kept.get(*position as usize).copied().unwrap_or(true)) {
                     continue;
                 }
                 let visit = match flows.binary_search(flow) {
-                    Ok(slot) => settled.visits[slot].get(*position as usize),
+                    Ok(slot) => aligned[slot].get(*position as usize).and_then(Option::as_ref),
                     Err(_) => self.visits[flow.index()].get(*position as usize),
                 };
                 if let Some(visit) = visit {
@@ -1072,11 +1099,10 @@ mod tests {
                 if round % 3 == 0
                     && let Some(flow) = base.flows_through(id).next()
                 {
-                    let path = &mut changed.flows[flow.index()].path;
-                    let keep = path.iter().position(|c| *c == id).unwrap_or(0);
-                    path.truncate(keep);
-                    let hops = &mut changed.flows[flow.index()].hops;
-                    hops.truncate(keep.saturating_sub(1));
+                    let changed_flow = &mut changed.flows[flow.index()];
+                    let at = changed_flow.visits.iter().position(|v| v.component == id).unwrap_or(0);
+                    let keep = changed_flow.stopped_by(at);
+                    changed_flow.retain_visits(&keep);
                 }
                 // And stall it as a consumer of its queues.
                 let mut stalled = Stalled::new();

@@ -108,6 +108,11 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
         judged_op(flow.op),
         grouped(flow.rps)
     );
+    if !flow.is_path_only() {
+        let figures = explain_tree(&mut out, design, flow_id);
+        explain_rest(&mut out, design, flow_id, &figures);
+        return out;
+    }
     let sync = flow.sync_part(design);
     let sync_names: Vec<&str> = sync.nodes.iter().map(|id| name(*id)).collect();
     let _ = writeln!(out, "synchronous part: {}", sync_names.join(" -> "));
@@ -291,11 +296,25 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
         );
     }
 
+    let figures = latency::LatencyFigures {
+        mean_ms: model.mean_ms(),
+        p50_ms: mixture.quantile(0.5).unwrap_or(f64::NAN),
+        p95_ms: mixture.quantile(0.95).unwrap_or(f64::NAN),
+        p99_ms: mixture.quantile(0.99).unwrap_or(f64::NAN),
+    };
+    explain_rest(&mut out, design, flow_id, &figures);
+    out
+}
+
+/// Sections 5 to 7 of any flow: availability, load, SLO.
+fn explain_rest(out: &mut String, design: &Design, flow_id: FlowId, figures: &latency::LatencyFigures) {
+    let flow = design.flow(flow_id);
     // 5. Availability.
     let availability = flow_availability(design, flow);
     let _ = writeln!(
         out,
-        "\n5. availability (docs/estimate.md, \"Availability\"): the product over the synchronous part"
+        "
+5. availability (docs/estimate.md, \"Availability\"): the product over the distinct components of the synchronous part"
     );
     for factor in &availability.factors {
         let component = design.component(factor.component);
@@ -337,16 +356,10 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
 
     // 6. Load.
     let capacity = capacity::capacity(design);
-    explain_load(&mut out, design, flow_id, &capacity);
+    explain_load(out, design, flow_id, &capacity);
 
     // 7. SLO.
     if !flow.slo.is_empty() {
-        let figures = latency::LatencyFigures {
-            mean_ms: model.mean_ms(),
-            p50_ms: mixture.quantile(0.5).unwrap_or(f64::NAN),
-            p95_ms: mixture.quantile(0.95).unwrap_or(f64::NAN),
-            p99_ms: mixture.quantile(0.99).unwrap_or(f64::NAN),
-        };
         let _ = writeln!(out, "\n7. slo (the flow's own, field by field over the system's)");
         for (label, target, value) in [
             ("p50", flow.slo.p50_ms, figures.p50_ms),
@@ -354,7 +367,7 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
             ("p99", flow.slo.p99_ms, figures.p99_ms),
         ] {
             if let Some(target) = target {
-                let verdict = if super::latency_misses(&flow.slo, &figures)
+                let verdict = if super::latency_misses(&flow.slo, figures)
                     .iter()
                     .any(|miss| matches!(miss, super::SloMiss::Latency { percentile, .. } if *percentile == label))
                 {
@@ -379,7 +392,6 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
             );
         }
     }
-    out
 }
 
 fn availability_source(component: &Component) -> String {
@@ -396,17 +408,24 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
         out,
         "\n6. load (docs/estimate.md, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows"
     );
-    let mut rate = flow.rps;
-    let mut factors = vec![grouped(flow.rps)];
-    let last = flow.path.len().saturating_sub(1);
-    for (idx, &id) in flow.path.iter().enumerate() {
+    // Per visit, the rate it passes on to its calls and the factors behind
+    // it (language.md §5, "Load": once per visit, thinned by the hits above).
+    let mut passed: Vec<(f64, Vec<String>)> = Vec::with_capacity(flow.visits.len());
+    for visit in &flow.visits {
+        let id = visit.component;
         let component = design.component(id);
+        let (mut rate, mut factors) = match visit.parent {
+            Some(parent) => passed[parent].clone(),
+            None => (flow.rps, vec![grouped(flow.rps)]),
+        };
         if component.kind == crate::model::Kind::Client {
+            passed.push((rate, factors));
             continue;
         }
-        let previous = idx.checked_sub(1).and_then(|prev| flow.path.get(prev)).copied();
+        let previous = visit.parent.map(|parent| flow.visits[parent].component);
         let behind_queue = previous.is_some_and(|prev| design.component(prev).kind == crate::model::Kind::Queue);
         let Some(load) = capacity.component(id) else {
+            passed.push((rate, factors));
             continue;
         };
         if behind_queue {
@@ -424,11 +443,8 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
             let figure = format!("{} = {}/s from this flow", factors.join(" × "), grouped(rate));
             let capacity_text = match (load.capacity_rps, load.utilization) {
                 (Some(capacity), Some(rho)) => {
-                    let incoming = idx
-                        .checked_sub(1)
-                        .and_then(|hop| flow.hops.get(hop))
-                        .map(|link| design.link(*link));
-                    let (c, why) = capacity::instances(component, flow.op, incoming);
+                    let incoming = visit.link.map(|link| design.link(link));
+                    let (c, why) = capacity::instances(component, visit.op, incoming);
                     format!(
                         "; all flows {}/s, capacity c·μ = {} × {}/s ({why}) → {}/s at this mix, ρ = {}",
                         grouped(load.load_rps),
@@ -442,11 +458,12 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
             };
             let _ = writeln!(out, "  {:<20} {figure}{capacity_text}", component.id);
         }
-        if component.kind.is_cache_like() && idx < last {
+        if component.kind.is_cache_like() && !visit.steps.is_empty() {
             let h = component.hit_ratio().clamp(0.0, 1.0);
             rate *= 1.0 - h;
             factors.push(format!("(1 − {})", plain_fraction(h)));
         }
+        passed.push((rate, factors));
         if component.kind == crate::model::Kind::Queue
             && let Some(queue) = capacity.queues.iter().find(|queue| queue.queue == id)
         {
@@ -462,4 +479,169 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
             );
         }
     }
+}
+
+/// Sections 1 to 4 of a flow that branches (language.md §5): each visit's
+/// latency, T(X) = L(X) + Σ T(step), from the leaves up; the mean; how the
+/// percentiles are read.
+fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::LatencyFigures {
+    let flow = design.flow(flow_id);
+    let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
+    let mut cache = LawCache::new();
+    let model = super::tree::TreeModel::new(design, flow, latency::LatencyOptions::default(), &mut cache);
+    let calls = flow.visits.len() - flow.path.len();
+    let _ = writeln!(
+        out,
+        "a call tree (docs/language.md, \"Flows that branch\"): `path` and {calls} more visit{} from `call` lines",
+        if calls == 1 { "" } else { "s" }
+    );
+    if !model.background.is_empty() {
+        let names: Vec<&str> = model.background.iter().map(|id| name(*id)).collect();
+        let _ = writeln!(
+            out,
+            "background (after an async hop; reported, not added to latency): {}",
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n1. latency of each visit, from the leaves up: T(X) = L(X) + Σ T(step); a call costs its link plus T(callee), a parallel step the maximum of its calls; a cdn or cache hit (ratio h) skips the steps"
+    );
+    // The visits in call order, depth first (explicit stack), each printed
+    // after the ones it calls would be harder to follow: callers first,
+    // with their arithmetic that uses the figures printed below them.
+    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+    while let Some((idx, depth)) = stack.pop() {
+        let visit = &flow.visits[idx];
+        let tree_visit = &model.visits[idx];
+        if tree_visit.sync == crate::model::VisitSync::Background {
+            continue;
+        }
+        let indent = "  ".repeat(depth + 1);
+        let component = design.component(visit.component);
+        let via = match (visit.link, tree_visit.link_ms) {
+            (Some(link), Some(link_ms)) => format!(
+                " (via {}: {} round trip, {}; op {})",
+                design.link_subject(link),
+                ms(link_ms),
+                latency::link_round_trip(design, link).1.describe(design),
+                visit.op
+            ),
+            _ => String::new(),
+        };
+        let own = match &tree_visit.own {
+            NodeLatency::Client => "adds nothing (a client; its network hop is its link)".to_string(),
+            NodeLatency::Fixed(value) => format!("{} fixed (p99 = p50)", ms(*value)),
+            NodeLatency::Random { law, .. } => law_text(law, component.latency.p50_ms, component.latency.p99_ms),
+        };
+        let _ = writeln!(out, "{indent}{}{via}", component.id);
+        let _ = writeln!(out, "{indent}  L = {own}");
+        let mut terms: Vec<String> = Vec::new();
+        let mut step_idx = 0;
+        for step in &visit.steps {
+            let waited: Vec<usize> = step
+                .calls
+                .iter()
+                .copied()
+                .filter(|call| model.visits[*call].link_ms.is_some())
+                .collect();
+            if waited.is_empty() {
+                continue;
+            }
+            let Some((step_mean, parallel)) = tree_visit.steps.get(step_idx).copied() else {
+                continue;
+            };
+            step_idx += 1;
+            let call_text = |call: usize| {
+                let callee = &model.visits[call];
+                let link = callee.link_ms.unwrap_or(0.0);
+                if callee.sync == crate::model::VisitSync::Background {
+                    format!("{} (fire and forget: its link only)", plain(link))
+                } else {
+                    format!(
+                        "{} + {} ({})",
+                        plain(link),
+                        plain(callee.mean_ms),
+                        name(callee.component)
+                    )
+                }
+            };
+            if parallel {
+                let parts: Vec<String> = waited.iter().map(|call| call_text(*call)).collect();
+                let _ = writeln!(
+                    out,
+                    "{indent}  step {step_idx}: in parallel, max of [{}]: mean {} (read off the product of their CDFs)",
+                    parts.join("; "),
+                    ms(step_mean)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{indent}  step {step_idx}: call {}: mean {} = {}",
+                    name(flow.visits[waited[0]].component),
+                    call_text(waited[0]),
+                    ms(step_mean)
+                );
+            }
+            terms.push(plain(step_mean));
+        }
+        if !terms.is_empty() {
+            let steps = terms.join(" + ");
+            let formula = match tree_visit.hit_ratio {
+                Some(h) => format!(
+                    "{} + (1 − {}) × ({steps})",
+                    plain(tree_visit.own_mean_ms),
+                    plain_fraction(h)
+                ),
+                None => format!("{} + {steps}", plain(tree_visit.own_mean_ms)),
+            };
+            if let Some(h) = tree_visit.hit_ratio {
+                let _ = writeln!(
+                    out,
+                    "{indent}  hit ratio {} ({}): the steps are its miss path",
+                    plain_fraction(h),
+                    hit_ratio_source(component)
+                );
+            }
+            let _ = writeln!(out, "{indent}  mean T = {formula} = {}", ms(tree_visit.mean_ms));
+        }
+        let _ = writeln!(
+            out,
+            "{indent}  reached by {} of requests",
+            plain_fraction(tree_visit.reach)
+        );
+        for step in visit.steps.iter().rev() {
+            for call in step.calls.iter().rev() {
+                stack.push((*call, depth + 1));
+            }
+        }
+    }
+    let figures = model.figures.clone();
+    let _ = writeln!(
+        out,
+        "\n2. mean = T({}) = {}{}",
+        name(flow.visits[0].component),
+        ms(figures.mean_ms),
+        if model.visits.iter().any(|visit| visit.steps.iter().any(|step| step.1)) {
+            " (a parallel step's mean is read off its distribution: within 1%)"
+        } else {
+            " (exact)"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "\n3. percentiles: each visit's distribution is built from the leaves up (fixed figures exactly, log-normal parts on a lattice: sums by convolution, a parallel step's CDF the product of its calls', a hit a mixture); the q-quantile is the smallest t with F(t) >= q"
+    );
+    for (label, value) in [
+        ("p50", figures.p50_ms),
+        ("p95", figures.p95_ms),
+        ("p99", figures.p99_ms),
+    ] {
+        let _ = writeln!(out, "  {label} = {}", ms(value));
+    }
+    let _ = writeln!(
+        out,
+        "\n4. (no stop levels: a call tree has one outcome per combination of hits)"
+    );
+    figures
 }

@@ -20,6 +20,7 @@ pub mod fft;
 pub mod latency;
 pub mod math;
 pub mod number;
+pub mod tree;
 pub mod what_if;
 
 use std::sync::{Mutex, OnceLock};
@@ -107,8 +108,12 @@ pub struct FlowEstimate {
     pub rps: f64,
     pub latency: LatencyFigures,
     pub availability: f64,
+    /// Where requests stop (a flow with `path` only; a call tree reports
+    /// its visits in `tree` instead).
     pub outcomes: Vec<Outcome>,
     pub background: Vec<ComponentId>,
+    /// The call tree's visits with their reach and mean.
+    pub tree: tree::TreeModel,
     /// `None` when neither the flow nor the system sets an SLO.
     pub slo: Option<SloVerdict>,
 }
@@ -142,10 +147,16 @@ pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowE
     #[cfg(test)]
     FLOW_ESTIMATES.with(|count| count.set(count.get() + 1));
     let flow = design.flow(id);
-    let model = PathModel::new(design, flow, LatencyOptions::default());
-    let latency = latency::figures(&model, cache);
+    let (latency, outcomes, background, tree) = if flow.is_path_only() {
+        let model = PathModel::new(design, flow, LatencyOptions::default());
+        let latency = latency::figures(&model, cache);
+        let tree = tree::TreeModel::means(design, flow, cache);
+        (latency, outcomes(&model), model.background.clone(), tree)
+    } else {
+        let model = tree::TreeModel::new(design, flow, LatencyOptions::default(), cache);
+        (model.figures.clone(), Vec::new(), model.background.clone(), model)
+    };
     let availability = flow_availability_value(design, flow);
-    let outcomes = outcomes(&model);
     let slo = (!flow.slo.is_empty()).then(|| {
         let mut misses = latency_misses(&flow.slo, &latency);
         misses.extend(availability_miss(&flow.slo, availability));
@@ -161,7 +172,8 @@ pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowE
         latency,
         availability,
         outcomes,
-        background: model.background.clone(),
+        background,
+        tree,
         slo,
     }
 }
@@ -242,8 +254,7 @@ impl<'a> Estimator<'a> {
             .filter(|id| self.latency.get(id.index()).is_some_and(|cell| cell.get().is_none()))
             .collect();
         let computed = parallel_map(&missing, |cache, id| {
-            let model = PathModel::new(self.design, self.design.flow(id), LatencyOptions::default());
-            latency::figures(&model, cache)
+            tree::flow_figures(self.design, self.design.flow(id), LatencyOptions::default(), cache)
         });
         for (id, figures) in missing.into_iter().zip(computed) {
             if let Some(cell) = self.latency.get(id.index()) {
@@ -258,6 +269,9 @@ impl<'a> Estimator<'a> {
     pub fn latency_slo_suspects(&self, ids: &[FlowId]) -> Vec<FlowId> {
         let suspect = parallel_map(ids, |_, id| {
             let flow = self.design.flow(id);
+            if !flow.is_path_only() {
+                return !tree::slo_surely_met(self.design, flow, &flow.slo);
+            }
             let model = PathModel::new(self.design, flow, LatencyOptions::default());
             !latency::slo_surely_met(&model, &flow.slo)
         });
@@ -275,9 +289,8 @@ impl<'a> Estimator<'a> {
 
     /// The latency figures of a flow under other options (not kept).
     pub fn latency_with(&self, id: FlowId, options: LatencyOptions) -> LatencyFigures {
-        let model = PathModel::new(self.design, self.design.flow(id), options);
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        latency::figures(&model, &mut cache)
+        tree::flow_figures(self.design, self.design.flow(id), options, &mut cache)
     }
 
     /// The availability of a flow.

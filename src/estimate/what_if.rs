@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use super::capacity::{CapacityBase, ComponentLoad, QueueLoad, Stalled};
 use super::dist::LawCache;
 use super::{Estimates, FlowEstimate, estimate, flow_estimate};
-use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId};
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId, VisitSync};
 
 /// What fails.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -262,33 +262,44 @@ impl WhatIf {
     }
 }
 
-/// How one flow fares: where it breaks, what it bypasses, and the path it
-/// still travels.
+/// How one flow fares: where it breaks, what it bypasses, and the visits
+/// it still makes.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Trace {
     failed_at: Option<Break>,
     bypassed: Vec<ComponentId>,
     background: Option<BackgroundStop>,
-    /// The path is cut to its first `keep` components.
-    keep: Option<usize>,
+    /// The visits still made (`Flow::retain_visits`), when some are not.
+    keep: Option<Vec<bool>>,
 }
 
-/// Walks a flow's path under the scenario, from `start` (nothing before it
-/// is down or cut); `sync_len` is the length of its synchronous part.
-fn trace(design: &Design, flow: FlowId, scenario: &Scenario, sync_len: usize, start: usize) -> Trace {
+/// Walks a flow's call tree under the scenario (visits in order, callers
+/// before their calls), from visit `start` (nothing before it is down or
+/// cut).
+fn trace(design: &Design, flow: FlowId, scenario: &Scenario, start: usize) -> Trace {
     let flow = design.flow(flow);
-    let waits = |hop: usize| flow.hops.get(hop).is_some_and(|link| design.link_waits(*link));
+    let states = flow.visit_sync(design);
+    let waits = |visit: usize| {
+        flow.visits
+            .get(visit)
+            .and_then(|visit| visit.link)
+            .is_some_and(|link| design.link_waits(link))
+    };
     let mut out = Trace::default();
-    for (position, &id) in flow.path.iter().enumerate().skip(start) {
-        let incoming = position.checked_sub(1).and_then(|hop| flow.hops.get(hop)).copied();
-        let broken = match incoming {
+    for (position, visit) in flow.visits.iter().enumerate().skip(start) {
+        let id = visit.component;
+        let broken = match visit.link {
             Some(link) if scenario.cuts(design, link) => Some(Break::Cut(link)),
             _ if scenario.is_down(id) => {
                 let component = design.component(id);
                 let skippable = component.kind == Kind::Cdn || component.is_optional_cache();
-                // The request goes on past it (a waited-for hop follows) to
+                // The request goes on past it (a waited-for call follows) to
                 // its origin: a miss.
-                if skippable && position + 1 < flow.path.len() && waits(position) {
+                let waited_call = visit
+                    .steps
+                    .iter()
+                    .any(|step| step.calls.iter().any(|call| waits(*call)));
+                if skippable && waited_call {
                     if !out.bypassed.contains(&id) {
                         out.bypassed.push(id);
                     }
@@ -302,28 +313,31 @@ fn trace(design: &Design, flow: FlowId, scenario: &Scenario, sync_len: usize, st
         let Some(at) = broken else {
             continue;
         };
-        if position < sync_len {
+        if states[position] != VisitSync::Background {
             out.failed_at = Some(at);
-            out.keep = Some(position);
+            out.keep = Some(flow.stopped_by(position));
             return out;
         }
         // The background stage that needs it starts after the last hop
         // nobody waits for.
         let mut start = position;
-        while start > 0 && waits(start - 1) {
-            start -= 1;
+        while waits(start)
+            && let Some(parent) = flow.visits[start].parent
+        {
+            start = parent;
         }
-        let holder = start
-            .checked_sub(1)
-            .and_then(|idx| flow.path.get(idx))
-            .copied()
+        let holder = flow.visits[start]
+            .parent
+            .map(|parent| flow.visits[parent].component)
             .filter(|id| design.component(*id).kind == Kind::Queue);
         out.background = Some(BackgroundStop {
             at,
             held_by: holder,
-            stalled_consumer: holder.and_then(|_| flow.path.get(start).copied()),
+            stalled_consumer: holder.map(|_| flow.visits[start].component),
         });
-        out.keep = Some(start);
+        let mut keep = vec![true; flow.visits.len()];
+        keep[start] = false;
+        out.keep = Some(keep);
         return out;
     }
     out
@@ -338,8 +352,6 @@ pub struct WhatIfEngine<'a> {
     /// run costs what the scenario reaches, not a copy of the design.
     work: Design,
     cache: LawCache,
-    /// Per flow, the length of its synchronous part.
-    sync_len: Vec<usize>,
 }
 
 /// What a run reports about components and queues.
@@ -369,11 +381,6 @@ impl<'a> WhatIfEngine<'a> {
             base: CapacityBase::new(design),
             work: design.clone(),
             cache: LawCache::new(),
-            sync_len: design
-                .flows
-                .iter()
-                .map(|flow| flow.sync_part(design).nodes.len())
-                .collect(),
         }
     }
 
@@ -460,26 +467,24 @@ impl<'a> WhatIfEngine<'a> {
         };
         let traces: Vec<(FlowId, Trace)> = candidates
             .into_iter()
-            .map(|(id, start)| (id, trace(design, id, scenario, self.sync_len[id.index()], start)))
+            .map(|(id, start)| (id, trace(design, id, scenario, start)))
             .filter(|(_, trace)| *trace != Trace::default())
             .collect();
         let mut stalled = Stalled::new();
         let mut seeds: Vec<ComponentId> = scenario.failed.clone();
         // Flows only cut short, left out of the capacity re-run (Detail::Rises).
-        let mut cut_only: Vec<(FlowId, usize)> = Vec::new();
+        let mut cut_only: Vec<(FlowId, Vec<bool>)> = Vec::new();
         for (id, trace) in &traces {
             if detail == Detail::Rises
                 && trace.bypassed.is_empty()
-                && let Some(keep) = trace.keep
+                && let Some(keep) = &trace.keep
                 && self.base.without_consumers(*id)
             {
-                cut_only.push((*id, keep));
+                cut_only.push((*id, design.flow(*id).kept_visits(keep)));
                 continue;
             }
-            if let Some(keep) = trace.keep {
-                let flow = &mut self.work.flows[id.index()];
-                flow.path.truncate(keep);
-                flow.hops.truncate(keep.saturating_sub(1));
+            if let Some(keep) = &trace.keep {
+                self.work.flows[id.index()].retain_visits(keep);
             }
             if let Some(BackgroundStop {
                 held_by: Some(queue),
@@ -541,6 +546,7 @@ impl<'a> WhatIfEngine<'a> {
             let (work, original) = (&mut self.work.flows[flow.flow.index()], design.flow(flow.flow));
             work.path.clone_from(&original.path);
             work.hops.clone_from(&original.hops);
+            work.visits.clone_from(&original.visits);
         }
         for &id in &scenario.failed {
             let (work, original) = (&mut self.work.components[id.index()], design.component(id));
@@ -594,16 +600,12 @@ mod tests {
     /// of the whole design, the capacity model run over all of it.
     fn reference(design: &Design, baseline: &Estimates, scenario: &Scenario) -> WhatIf {
         let mut cache = LawCache::new();
-        let traces: Vec<Trace> = design
-            .flow_ids()
-            .map(|id| trace(design, id, scenario, design.flow(id).sync_part(design).nodes.len(), 0))
-            .collect();
+        let traces: Vec<Trace> = design.flow_ids().map(|id| trace(design, id, scenario, 0)).collect();
         let mut changed = design.clone();
         let mut stalled = Stalled::new();
         for (flow, trace) in changed.flows.iter_mut().zip(&traces) {
-            if let Some(keep) = trace.keep {
-                flow.path.truncate(keep);
-                flow.hops.truncate(keep.saturating_sub(1));
+            if let Some(keep) = &trace.keep {
+                flow.retain_visits(keep);
             }
             if let Some(BackgroundStop {
                 held_by: Some(queue),

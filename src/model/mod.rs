@@ -393,9 +393,16 @@ pub struct Flow {
     pub label: Option<String>,
     pub span: Span,
     pub id_span: Span,
+    /// The `path` chain, the first chain of the call tree: `visits[i]` for
+    /// `i < path.len()` are its visits.
     pub path: Vec<ComponentId>,
     /// `hops[i]` is the link from `path[i]` to `path[i + 1]`.
     pub hops: Vec<LinkId>,
+    /// The call tree (language.md §5): every visit of a component, parents
+    /// before their children; `visits[0]` is the first component of `path`.
+    /// A flow with `path` only has one visit per path component. Later
+    /// stages walk this, not `path`.
+    pub visits: Vec<Visit>,
     pub rps: f64,
     pub rps_origin: Origin,
     pub op: Op,
@@ -404,6 +411,49 @@ pub struct Flow {
     pub slo: Slo,
     pub allow: Vec<Allow>,
     pub description: Option<String>,
+}
+
+/// Index of a visit in [`Flow::visits`].
+pub type VisitId = usize;
+
+/// One visit of a component in a flow's call tree (language.md §5).
+#[derive(Clone, Debug)]
+pub struct Visit {
+    pub component: ComponentId,
+    /// The visit that called this one (`None` for the first component).
+    pub parent: Option<VisitId>,
+    /// The hop from the parent's component.
+    pub link: Option<LinkId>,
+    /// The operation of that hop: the `call`'s `op`, else the flow's.
+    pub op: Op,
+    /// The `call`'s own `requires` (the flow's applies to every hop too).
+    pub requires: Option<Consistency>,
+    /// The `call`'s `allow`: rules suppressed on its hops.
+    pub allow: Vec<Allow>,
+    /// What this visit calls, one step after another.
+    pub steps: Vec<CallStep>,
+    /// Where the component is named (in `path` or a `call` line).
+    pub span: Span,
+}
+
+/// One step of a visit: a single call, or the calls of a `parallel` block
+/// made at the same time (visit indexes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallStep {
+    pub calls: Vec<VisitId>,
+    pub parallel: bool,
+}
+
+/// How a visit stands to the caller's wait (language.md §2 and §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitSync {
+    /// The caller waits for it and for its steps.
+    Sync,
+    /// The caller waits for it (a queue's acknowledgement) but its steps are
+    /// background.
+    SyncEnd,
+    /// Background work (after a queue, or behind a fire-and-forget call).
+    Background,
 }
 
 /// The part of a flow the caller waits for (language.md §2, "Flows").
@@ -417,6 +467,12 @@ pub struct SyncPart {
     pub links: Vec<LinkId>,
     /// Components after the synchronous part, reported as background work.
     pub background: Vec<ComponentId>,
+    /// The synchronous visits (indexes into [`Flow::visits`]), in visit
+    /// order: `nodes[i]` is the component of `visits[i]`.
+    pub visits: Vec<VisitId>,
+    /// The synchronous visits that call nothing synchronously: the ends of
+    /// the root-to-leaf chains.
+    pub leaves: Vec<VisitId>,
 }
 
 impl Flow {
@@ -428,45 +484,199 @@ impl Flow {
         self.path.first().copied()
     }
 
-    /// Splits the path at the first `async` link: into a queue, the queue is
-    /// the last synchronous component; into anything else, only the hop
-    /// itself counts.
-    pub fn sync_part(&self, design: &Design) -> SyncPart {
-        let mut nodes = Vec::new();
-        let mut links = Vec::new();
-        if let Some(first) = self.path.first() {
-            nodes.push(*first);
-        }
-        for (hop_idx, link_id) in self.hops.iter().enumerate() {
-            let link = design.link(*link_id);
-            let target = self.path.get(hop_idx + 1).copied();
-            links.push(*link_id);
-            if link.mode == LinkMode::Async {
-                let into_queue = target.is_some_and(|target| design.component(target).kind == Kind::Queue);
-                let end = if into_queue {
-                    if let Some(target) = target {
-                        nodes.push(target);
+    /// Whether the flow is one chain (`path` only, no `call`).
+    pub fn is_path_only(&self) -> bool {
+        self.visits.len() == self.path.len()
+    }
+
+    /// How each visit stands to the caller's wait: the tree is cut at each
+    /// `async` hop; into a queue, the queue is still waited for (its
+    /// acknowledgement) and its calls are background; into anything else,
+    /// only the hop itself counts.
+    pub fn visit_sync(&self, design: &Design) -> Vec<VisitSync> {
+        let mut sync = Vec::with_capacity(self.visits.len());
+        for visit in &self.visits {
+            let state = match (visit.parent, visit.link) {
+                (Some(parent), Some(link_id)) => match sync.get(parent).copied().unwrap_or(VisitSync::Background) {
+                    VisitSync::Sync => {
+                        if design.link(link_id).mode == LinkMode::Async {
+                            if design.component(visit.component).kind == Kind::Queue {
+                                VisitSync::SyncEnd
+                            } else {
+                                VisitSync::Background
+                            }
+                        } else {
+                            VisitSync::Sync
+                        }
                     }
-                    hop_idx + 2
-                } else {
-                    hop_idx + 1
-                };
-                let background = self.path.get(end..).map(<[ComponentId]>::to_vec).unwrap_or_default();
-                return SyncPart {
-                    nodes,
-                    links,
-                    background,
-                };
-            }
-            if let Some(target) = target {
-                nodes.push(target);
-            }
+                    _ => VisitSync::Background,
+                },
+                _ => VisitSync::Sync,
+            };
+            sync.push(state);
         }
-        SyncPart {
-            nodes,
-            links,
+        sync
+    }
+
+    /// The synchronous part of the call tree (language.md §2 and §5): the
+    /// visits the caller waits for, the links it waits for (with a
+    /// fire-and-forget hop's own link), and the background components. For
+    /// a flow with `path` only, this is the path cut at its first `async`
+    /// link.
+    pub fn sync_part(&self, design: &Design) -> SyncPart {
+        let states = self.visit_sync(design);
+        let mut part = SyncPart {
+            nodes: Vec::new(),
+            links: Vec::new(),
             background: Vec::new(),
+            visits: Vec::new(),
+            leaves: Vec::new(),
+        };
+        let mut calls_sync = vec![false; self.visits.len()];
+        for (idx, visit) in self.visits.iter().enumerate() {
+            let parent_sync = visit
+                .parent
+                .is_some_and(|parent| states.get(parent) == Some(&VisitSync::Sync));
+            match states[idx] {
+                VisitSync::Background => {
+                    if parent_sync && let Some(link) = visit.link {
+                        // A fire-and-forget hop: its own round trip counts.
+                        part.links.push(link);
+                    }
+                    part.background.push(visit.component);
+                }
+                _ => {
+                    if let Some(link) = visit.link {
+                        part.links.push(link);
+                    }
+                    if let Some(parent) = visit.parent
+                        && let Some(slot) = calls_sync.get_mut(parent)
+                    {
+                        *slot = true;
+                    }
+                    part.nodes.push(visit.component);
+                    part.visits.push(idx);
+                }
+            }
         }
+        part.leaves = part
+            .visits
+            .iter()
+            .copied()
+            .filter(|idx| !calls_sync.get(*idx).copied().unwrap_or(false))
+            .collect();
+        part
+    }
+
+    /// The visits of the chain from the first component to `visit`, root
+    /// first.
+    pub fn chain_to(&self, visit: VisitId) -> Vec<VisitId> {
+        let mut chain = vec![visit];
+        let mut current = visit;
+        while let Some(parent) = self.visits.get(current).and_then(|visit| visit.parent) {
+            chain.push(parent);
+            current = parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The visits still made when those with `keep[idx] == false` are not:
+    /// a removed visit's calls go too.
+    pub fn kept_visits(&self, keep: &[bool]) -> Vec<bool> {
+        let mut kept = vec![false; self.visits.len()];
+        for (idx, visit) in self.visits.iter().enumerate() {
+            let parent_kept = visit
+                .parent
+                .is_none_or(|parent| kept.get(parent).copied().unwrap_or(false));
+            kept[idx] = parent_kept && keep.get(idx).copied().unwrap_or(true);
+        }
+        kept
+    }
+
+    /// Keeps the visits of [`Flow::kept_visits`], renumbering the rest;
+    /// `path` and `hops` keep the chain's visits that remain.
+    pub fn retain_visits(&mut self, keep: &[bool]) {
+        let kept = self.kept_visits(keep);
+        let mut new_index = vec![usize::MAX; self.visits.len()];
+        let mut count = 0;
+        for (idx, slot) in new_index.iter_mut().enumerate() {
+            if kept[idx] {
+                *slot = count;
+                count += 1;
+            }
+        }
+        let old = std::mem::take(&mut self.visits);
+        let path_len = self.path.len();
+        let chain_kept = (0..path_len)
+            .take_while(|idx| kept.get(*idx).copied().unwrap_or(false))
+            .count();
+        self.path.truncate(chain_kept);
+        self.hops.truncate(chain_kept.saturating_sub(1));
+        for (idx, mut visit) in old.into_iter().enumerate() {
+            if !kept[idx] {
+                continue;
+            }
+            visit.parent = visit.parent.map(|parent| new_index[parent]);
+            for step in &mut visit.steps {
+                step.calls.retain(|call| kept.get(*call).copied().unwrap_or(false));
+                for call in &mut step.calls {
+                    *call = new_index[*call];
+                }
+            }
+            visit.steps.retain(|step| !step.calls.is_empty());
+            self.visits.push(visit);
+        }
+    }
+
+    /// The visits a failure at `visit` stops: its own calls and, for each
+    /// visit above it, the steps after the one that leads to it.
+    pub fn stopped_by(&self, visit: VisitId) -> Vec<bool> {
+        let mut keep = vec![true; self.visits.len()];
+        if let Some(slot) = keep.get_mut(visit) {
+            *slot = false;
+        }
+        let mut child = visit;
+        while let Some(parent) = self.visits.get(child).and_then(|v| v.parent) {
+            let steps = &self.visits[parent].steps;
+            if let Some(at) = steps.iter().position(|step| step.calls.contains(&child)) {
+                for step in &steps[at + 1..] {
+                    for call in &step.calls {
+                        keep[*call] = false;
+                    }
+                }
+            }
+            child = parent;
+        }
+        keep
+    }
+
+    /// Builds the call tree of a chain alone (`path` only): one visit per
+    /// component, each calling the next.
+    pub fn chain_visits(path: &[ComponentId], hops: &[LinkId], op: Op, span: Span) -> Vec<Visit> {
+        let mut visits: Vec<Visit> = Vec::with_capacity(path.len());
+        for (idx, &component) in path.iter().enumerate() {
+            let parent = idx.checked_sub(1);
+            if let Some(parent) = parent
+                && let Some(previous) = visits.get_mut(parent)
+            {
+                previous.steps.push(CallStep {
+                    calls: vec![idx],
+                    parallel: false,
+                });
+            }
+            visits.push(Visit {
+                component,
+                parent,
+                link: parent.and_then(|hop| hops.get(hop)).copied(),
+                op,
+                requires: None,
+                allow: Vec::new(),
+                steps: Vec::new(),
+                span,
+            });
+        }
+        visits
     }
 }
 

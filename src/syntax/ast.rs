@@ -110,6 +110,33 @@ pub struct RttDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
     pub properties: Vec<Property>,
+    /// `call` lines and `parallel` blocks, in source order (only a flow's
+    /// block, or a `parallel` block inside it, holds any).
+    pub steps: Vec<StepDecl>,
+    pub span: Span,
+}
+
+/// A step of a flow's call tree as written (language.md §5).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepDecl {
+    /// `call A -> B [-> C ...] [{ op = ..., requires = ..., allow = [...] }]`
+    Call(Box<CallDecl>),
+    /// `parallel { call ...; call ... }`: the block's `steps` are its calls.
+    Parallel(Box<ParallelDecl>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallDecl {
+    pub nodes: Vec<Ident>,
+    pub block: Option<Block>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParallelDecl {
+    pub block: Block,
+    /// The `parallel` keyword.
+    pub keyword_span: Span,
     pub span: Span,
 }
 

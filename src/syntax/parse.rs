@@ -53,6 +53,7 @@ pub fn parse_on(file: FileId, text: &str, threads: usize) -> Parsed {
         text,
         threads,
         errors: Vec::new(),
+        steps_allowed: false,
     };
     for error in split.errors {
         ctx.errors.push(SyntaxError {
@@ -83,6 +84,10 @@ struct Ctx<'t> {
     text: &'t str,
     threads: usize,
     errors: Vec<SyntaxError>,
+    /// Whether the next block read may hold `call` lines and `parallel`
+    /// blocks (a flow's block and a `parallel` block in it); read and reset
+    /// by [`Ctx::block`].
+    steps_allowed: bool,
 }
 
 impl<'t> Ctx<'t> {
@@ -146,6 +151,7 @@ impl<'t> Ctx<'t> {
                             text,
                             threads: 1,
                             errors: Vec::new(),
+                            steps_allowed: false,
                         };
                         let mut share_items = Vec::new();
                         for batch in share {
@@ -308,7 +314,10 @@ impl<'t> Ctx<'t> {
                     match part.as_rule() {
                         Rule::ident => id = Some(self.ident(part, offset)),
                         Rule::string => label = self.string(part, offset),
-                        Rule::block => block = self.block(part, offset),
+                        Rule::block => {
+                            self.steps_allowed = true;
+                            block = self.block(part, offset);
+                        }
                         _ => {}
                     }
                 }
@@ -442,13 +451,44 @@ impl<'t> Ctx<'t> {
     }
 
     fn block(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Option<Block> {
+        let steps_allowed = std::mem::replace(&mut self.steps_allowed, false);
         let span = self.pair_span(&pair, offset);
         let inner = pair.into_inner();
         // Exact capacity: blocks are most of a syntax tree's memory.
         let mut properties = Vec::with_capacity(inner.len());
+        let mut steps = Vec::new();
         let mut ok = true;
-        for property in inner {
-            let mut parts = property.into_inner();
+        for entry in inner {
+            match entry.as_rule() {
+                Rule::call_line | Rule::parallel_block => {
+                    let entry_span = self.pair_span(&entry, offset);
+                    if !steps_allowed {
+                        let what = if entry.as_rule() == Rule::call_line {
+                            "a `call` line"
+                        } else {
+                            "a `parallel` block"
+                        };
+                        self.errors.push(SyntaxError {
+                            span: entry_span,
+                            message: format!("{what} belongs in a flow"),
+                            label: "not allowed here".to_string(),
+                            help: Some(
+                                "write `call A -> B` and `parallel { call A -> B; call A -> C }` directly inside `flow NAME { ... }`"
+                                    .to_string(),
+                            ),
+                            found: String::new(),
+                            expected_value_for: None,
+                        });
+                        continue;
+                    }
+                    if let Some(step) = self.step(entry, offset) {
+                        steps.push(step);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let mut parts = entry.into_inner();
             let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
                 continue;
             };
@@ -477,7 +517,50 @@ impl<'t> Ctx<'t> {
         // A property whose value had a lexical error is reported already;
         // keep the others so their errors are found too.
         let _ = ok;
-        Some(Block { properties, span })
+        Some(Block {
+            properties,
+            steps,
+            span,
+        })
+    }
+
+    /// A `call` line or a `parallel` block of a flow (language.md §5).
+    fn step(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Option<StepDecl> {
+        let span = self.pair_span(&pair, offset);
+        match pair.as_rule() {
+            Rule::call_line => {
+                let mut nodes = Vec::new();
+                let mut block = None;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::ident => nodes.push(self.ident(part, offset)),
+                        Rule::block => block = self.block(part, offset),
+                        _ => {}
+                    }
+                }
+                Some(StepDecl::Call(Box::new(CallDecl { nodes, block, span })))
+            }
+            Rule::parallel_block => {
+                let mut keyword_span = span;
+                let mut block = None;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::kw_parallel => keyword_span = self.pair_span(&part, offset),
+                        Rule::block => {
+                            self.steps_allowed = true;
+                            block = self.block(part, offset);
+                        }
+                        _ => {}
+                    }
+                }
+                Some(StepDecl::Parallel(Box::new(ParallelDecl {
+                    block: block?,
+                    keyword_span,
+                    span,
+                })))
+            }
+            _ => None,
+        }
     }
 
     fn value(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Option<Value> {

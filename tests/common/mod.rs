@@ -110,6 +110,8 @@ pub enum Expectation {
     Availability { flow: String, fraction: f64 },
     /// `// expect-error: LINE: TEXT`
     Error { line: usize, text: String },
+    /// `// expect-load: COMPONENT RPS` (`load_rps` of `hld estimate`)
+    Load { component: String, rps: f64 },
 }
 
 pub fn expectations(text: &str) -> Vec<Expectation> {
@@ -157,6 +159,12 @@ pub fn expectations(text: &str) -> Vec<Expectation> {
                     flow,
                     fraction: percent / 100.0,
                 });
+            }
+            "expect-load" => {
+                let mut parts = rest.split_whitespace();
+                let component = parts.next().unwrap_or_default().to_string();
+                let rps: f64 = parts.next().and_then(|value| value.parse().ok()).expect("a rate");
+                out.push(Expectation::Load { component, rps });
             }
             "expect-error" => {
                 let (line, text) = rest.split_once(':').expect("LINE: TEXT");
@@ -272,7 +280,7 @@ pub fn check_finding_expectations(path: &Path) -> ExpectationReport {
                 }
             }
             // conformance.rs checks these against `hld estimate`.
-            Expectation::Latency { .. } | Expectation::Availability { .. } => {}
+            Expectation::Latency { .. } | Expectation::Availability { .. } | Expectation::Load { .. } => {}
             Expectation::Error { .. } => {}
         }
     }

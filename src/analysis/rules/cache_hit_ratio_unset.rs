@@ -59,9 +59,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // ratio, grouped by cache.
     let mut visits: Vec<(ComponentId, FlowId)> = Vec::new();
     for flow_id in design.flow_ids() {
-        for component in &design.flow(flow_id).path {
-            if unset(*component) {
-                visits.push((*component, flow_id));
+        for component in design.flow(flow_id).visits.iter().map(|visit| visit.component) {
+            if unset(component) {
+                visits.push((component, flow_id));
             }
         }
     }

@@ -1,5 +1,3 @@
-use rustc_hash::FxHashSet as HashSet;
-
 use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::model::{Component, Consistency, LinkId, Op};
@@ -111,33 +109,38 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for flow_id in design.flow_ids() {
         let flow = design.flow(flow_id);
-        let Some(needed) = flow.requires else {
-            continue;
-        };
-        // A path may cross one link twice; it is one cause.
-        let mut judged: HashSet<LinkId> = HashSet::default();
-        for link_id in &flow.hops {
-            if reported.get(link_id.index()).copied().unwrap_or(false) || !judged.insert(*link_id) {
-                continue;
+        // Every hop of the call tree, with its call's `op`, judged against
+        // the flow's `requires` and its call's (docs/language.md, "Flows that branch"). A tree may
+        // cross one link twice the same way; it is one cause.
+        let mut judged: Vec<(LinkId, Op, Consistency)> = Vec::new();
+        for visit in &flow.visits {
+            let Some(link_id) = visit.link else { continue };
+            for needed in [flow.requires, visit.requires].into_iter().flatten() {
+                if reported.get(link_id.index()).copied().unwrap_or(false)
+                    || judged.contains(&(link_id, visit.op, needed))
+                {
+                    continue;
+                }
+                judged.push((link_id, visit.op, needed));
+                let link = design.link(link_id);
+                let store = design.component(link.to);
+                if !store.kind.is_store() {
+                    continue;
+                }
+                let given = effective(store, visit.op, link.read_from);
+                if given.level.satisfies(needed) {
+                    continue;
+                }
+                let subject = format!("flow {} at {}", flow.id, design.link_subject(link_id));
+                let mut finding = Finding::flow(design, flow_id, message(&subject, needed, visit.op, store, given))
+                    .label(format!("requires {needed}"))
+                    .help(help(store, needed, given, false))
+                    .secondary(link.span, format!("gives {}", given.level));
+                if let Some(fix) = fix(design, link_id, given) {
+                    finding = finding.fix(fix);
+                }
+                out.push(finding);
             }
-            let link = design.link(*link_id);
-            let store = design.component(link.to);
-            if !store.kind.is_store() {
-                continue;
-            }
-            let given = effective(store, flow.op, link.read_from);
-            if given.level.satisfies(needed) {
-                continue;
-            }
-            let subject = format!("flow {} at {}", flow.id, design.link_subject(*link_id));
-            let mut finding = Finding::flow(design, flow_id, message(&subject, needed, flow.op, store, given))
-                .label(format!("requires {needed}"))
-                .help(help(store, needed, given, false))
-                .secondary(link.span, format!("gives {}", given.level));
-            if let Some(fix) = fix(design, *link_id, given) {
-                finding = finding.fix(fix);
-            }
-            out.push(finding);
         }
     }
 }

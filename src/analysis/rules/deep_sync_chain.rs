@@ -68,12 +68,32 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let design = cx.design;
     let max_hops = cx.config.max_hops() as usize;
     for flow_id in design.flow_ids() {
-        let in_chain = |id: &&crate::model::ComponentId| cx.graph.kind(**id).is_app_tier();
-        let nodes = &cx.graph.sync_part(flow_id).nodes;
-        if nodes.iter().filter(in_chain).count() <= max_hops {
+        let flow = design.flow(flow_id);
+        let part = cx.graph.sync_part(flow_id);
+        // Gateways and services along each root-to-leaf chain of the
+        // synchronous tree (language.md §5): the deepest one counts.
+        let mut count = vec![0usize; flow.visits.len()];
+        for &idx in &part.visits {
+            let visit = &flow.visits[idx];
+            let above = visit.parent.map_or(0, |parent| count[parent]);
+            count[idx] = above + usize::from(cx.graph.kind(visit.component).is_app_tier());
+        }
+        let Some(&deepest) = part
+            .leaves
+            .iter()
+            .max_by_key(|leaf| (count[**leaf], std::cmp::Reverse(**leaf)))
+        else {
+            continue;
+        };
+        if count[deepest] <= max_hops {
             continue;
         }
-        let chain: Vec<_> = nodes.iter().filter(in_chain).copied().collect();
+        let chain: Vec<_> = flow
+            .chain_to(deepest)
+            .into_iter()
+            .map(|idx| flow.visits[idx].component)
+            .filter(|id| cx.graph.kind(*id).is_app_tier())
+            .collect();
         let names: Vec<String> = chain.iter().map(|id| design.component(*id).id.clone()).collect();
         out.push(
             Finding::flow(

@@ -111,6 +111,32 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if let Some(span) = flow.slo.span {
             finding = finding.secondary(span, "SLO set here");
         }
+        if !flow.is_path_only() {
+            // A call tree: name its costliest visit (own latency times how
+            // often requests reach it).
+            finding = finding.help("raise the SLO");
+            let tree =
+                crate::estimate::tree::TreeModel::means(cx.design, flow, &mut crate::estimate::dist::LawCache::new());
+            let costliest = tree
+                .visits
+                .iter()
+                .filter(|visit| visit.sync != crate::model::VisitSync::Background)
+                .max_by(|a, b| (a.own_mean_ms * a.reach).total_cmp(&(b.own_mean_ms * b.reach)));
+            if let Some(visit) = costliest {
+                let name = &cx.design.component(visit.component).id;
+                finding = finding
+                    .note(format!(
+                        "its costliest call is {name} (reached by {}, {} on average)",
+                        plain_fraction(visit.reach),
+                        ms(visit.own_mean_ms)
+                    ))
+                    .help(format!(
+                        "cache in front of {name}, call it in parallel with its siblings, move it behind a queue (`mode = async`), or raise the SLO"
+                    ));
+            }
+            out.push(finding);
+            continue;
+        }
         let model = PathModel::new(cx.design, flow, LatencyOptions::default());
         if let Some(slowest) = model.stops.iter().max_by(|a, b| a.mean_ms.total_cmp(&b.mean_ms)) {
             finding = finding.note(format!(

@@ -73,13 +73,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let sync = cx.graph.sync_part(id);
-        for (hop_idx, link_id) in sync.links.iter().enumerate() {
-            let link = cx.design.link(*link_id);
-            // The target is visited synchronously (not a fire-and-forget hop).
-            let visited = sync.nodes.get(hop_idx + 1).is_some();
+        // Every hop into a visit the caller waits for (not a fire-and-forget
+        // hop), anywhere in the call tree.
+        for link_id in sync.visits.iter().filter_map(|idx| flow.visits[*idx].link) {
+            let link = cx.design.link(link_id);
             let sharded = cx.design.component(link.to).shard.is_some();
-            if link.fanout == Fanout::All && visited && sharded {
-                let flows = links.entry(*link_id).or_default();
+            if link.fanout == Fanout::All && sharded {
+                let flows = links.entry(link_id).or_default();
                 if !flows.contains(&id) {
                     flows.push(id);
                 }

@@ -97,7 +97,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .copied()
             .filter(|flow_id| {
                 let flow = design.flow(*flow_id);
-                flow.requires == Some(Consistency::Strong) && flow.op.judged_by_reads()
+                // The flow's `requires` on any visit of the cache, or a
+                // call's own on the call that reaches it (language.md §5).
+                flow.visits.iter().any(|visit| {
+                    visit.component == id
+                        && (flow.requires == Some(Consistency::Strong) || visit.requires == Some(Consistency::Strong))
+                        && visit.op.judged_by_reads()
+                })
             })
             .collect();
         let links: Vec<LinkId> = cx

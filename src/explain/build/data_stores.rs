@@ -131,18 +131,21 @@ impl<'a> Builder<'a> {
         };
         for flow_id in design.flow_ids() {
             let flow = design.flow(flow_id);
-            for (hop_idx, link_id) in flow.hops.iter().enumerate() {
-                if flow.path.get(hop_idx + 1) != Some(&store) {
+            // Every hop of the call tree into the store, with its call's op
+            // and requires.
+            for visit in &flow.visits {
+                let Some(link_id) = visit.link.filter(|_| visit.component == store) else {
                     continue;
-                }
+                };
+                let link_id = &link_id;
                 used.insert(*link_id);
                 let link = design.link(*link_id);
-                let gets = consistency::effective(component, flow.op, link.read_from);
-                let needed = strongest(link.requires, flow.requires);
+                let gets = consistency::effective(component, visit.op, link.read_from);
+                let needed = strongest(strongest(link.requires, flow.requires), visit.requires);
                 rows.push(vec![
                     format!("flow {}", flow.id),
                     design.link_subject(*link_id),
-                    flow.op.to_string(),
+                    visit.op.to_string(),
                     gets.level.to_string(),
                     gets.cause.to_string(),
                     needed.map_or_else(|| "-".to_string(), |c| c.to_string()),

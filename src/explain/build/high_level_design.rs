@@ -97,6 +97,10 @@ impl<'a> Builder<'a> {
         }
         text = text.rich(&format!(", {} at {}: ", flow.op, rate(flow.rps)));
         text = text.rich(&sync.join(" → "));
+        if !flow.is_path_only() {
+            let calls = flow.visits.len() - flow.path.len();
+            text = text.rich(&format!(" (a call tree: the path, then {calls} more visits)"));
+        }
         if part.background.is_empty() {
             text.rich("; the caller waits for all of it.")
         } else {

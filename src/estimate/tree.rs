@@ -1,0 +1,592 @@
+//! The latency of a flow that branches (language.md §5): the time of a visit
+//! of X is T(X) = L(X) + Σ over its steps of T(step), where a single call
+//! costs its link's round trip plus the callee's visit and a parallel step
+//! the maximum of its calls (independent draws, so its CDF is the product
+//! of theirs); a cdn or cache visit with hit ratio h skips its steps with
+//! probability h.
+//!
+//! Distributions are either a short list of atoms (exact: every design
+//! whose latencies are fixed stays exact, as in `latency.rs`) or a lattice
+//! of spacing h (the one of `dist.rs`, sums as convolutions); means are
+//! carried exactly beside them, except that of a parallel step, read from
+//! its distribution. Visits are computed from the last to the first
+//! (children come after their parents in `Flow::visits`), so no recursion.
+//!
+//! A flow with `path` only keeps the path model of `latency.rs`; this one
+//! gives the same figures for it (tested), but the path model is the one
+//! whose percentiles were validated and that explains its stops.
+
+use super::dist::{Lattice, LawCache, PartMasses};
+use super::latency::{LatencyFigures, LatencyOptions, NodeLatency, link_round_trip, node_latency};
+use crate::model::{ComponentId, Design, Fanout, Flow, Kind, VisitId, VisitSync};
+
+/// One visit as the tree model sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeVisit {
+    pub visit: VisitId,
+    pub component: ComponentId,
+    pub sync: VisitSync,
+    /// Probability that a request reaches this visit (the hits of the cdn
+    /// and cache visits above it skip it).
+    pub reach: f64,
+    /// The round trip of the hop that reached it, when its caller waits for
+    /// it (a fire-and-forget hop too).
+    pub link_ms: Option<f64>,
+    /// The component's own latency and its mean.
+    pub own: NodeLatency,
+    pub own_mean_ms: f64,
+    /// The hit ratio that skips this visit's steps (a cdn or cache visit
+    /// with steps).
+    pub hit_ratio: Option<f64>,
+    /// Mean of each step the caller waits for, in order, with whether it is
+    /// a parallel step.
+    pub steps: Vec<(f64, bool)>,
+    /// Mean of T(visit): own latency plus the steps, skipped on a hit (0
+    /// for background visits).
+    pub mean_ms: f64,
+}
+
+/// A flow's call tree with its latency figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeModel {
+    pub visits: Vec<TreeVisit>,
+    pub background: Vec<ComponentId>,
+    pub figures: LatencyFigures,
+}
+
+/// Lattice points across the widest latency a flow can reasonably take.
+const GRID: usize = 4096;
+/// At most this many atoms before a distribution moves onto the lattice.
+const MAX_ATOMS: usize = 2048;
+/// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
+const TIE: f64 = 1e-9;
+
+#[derive(Clone, Debug)]
+enum Dist {
+    /// (value, probability), sorted by value, no two values equal.
+    Atoms(Vec<(f64, f64)>),
+    /// `mass[k]` at `lo + k·h`.
+    Grid { lo: f64, mass: Vec<f64> },
+}
+
+struct Engine<'c> {
+    h: f64,
+    len: usize,
+    cache: &'c mut LawCache,
+}
+
+fn merge_atoms(mut atoms: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    atoms.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(atoms.len());
+    for (value, p) in atoms {
+        match merged.last_mut() {
+            Some(last) if (value - last.0).abs() <= 1e-9 * value.abs().max(1.0) => last.1 += p,
+            _ => merged.push((value, p)),
+        }
+    }
+    merged
+}
+
+impl Engine<'_> {
+    fn point(value: f64) -> Dist {
+        Dist::Atoms(vec![(value, 1.0)])
+    }
+
+    /// Masses of `(value, p)` pairs on the lattice from `lo` (tent
+    /// projection: the mean is kept).
+    fn project(&self, lo: f64, atoms: impl Iterator<Item = (f64, f64)>, mass: &mut Vec<f64>) {
+        for (value, p) in atoms {
+            let x = ((value - lo) / self.h).max(0.0);
+            let k = x.floor();
+            let f = x - k;
+            let k = (k as usize).min(self.len - 1);
+            if mass.len() < k + 2 {
+                mass.resize((k + 2).min(self.len), 0.0);
+            }
+            if k + 1 < mass.len() {
+                mass[k] += p * (1.0 - f);
+                mass[k + 1] += p * f;
+            } else {
+                mass[k] += p;
+            }
+        }
+    }
+
+    fn grid(&self, dist: Dist) -> (f64, Vec<f64>) {
+        match dist {
+            Dist::Grid { lo, mass } => (lo, mass),
+            Dist::Atoms(atoms) => {
+                let lo = atoms.first().map_or(0.0, |atom| atom.0);
+                let mut mass = Vec::new();
+                self.project(lo, atoms.into_iter(), &mut mass);
+                (lo, mass)
+            }
+        }
+    }
+
+    /// A lattice's masses moved to start at `lo` (<= its own start).
+    fn align(&self, from: f64, mass: &[f64], lo: f64) -> Vec<f64> {
+        let mut out = Vec::with_capacity(mass.len() + 2);
+        self.project(
+            lo,
+            mass.iter().enumerate().map(|(k, m)| (from + k as f64 * self.h, *m)),
+            &mut out,
+        );
+        out
+    }
+
+    fn law(&mut self, law: &super::dist::Law) -> Dist {
+        let part = self.cache.masses(law, self.h, self.len);
+        let offset = part.offset;
+        let mass: Vec<f64> = part.masses.iter().take(self.len).copied().collect();
+        Dist::Grid {
+            lo: offset as f64 * self.h,
+            mass,
+        }
+    }
+
+    fn shift(dist: Dist, by: f64) -> Dist {
+        match dist {
+            Dist::Atoms(atoms) => Dist::Atoms(atoms.into_iter().map(|(v, p)| (v + by, p)).collect()),
+            Dist::Grid { lo, mass } => Dist::Grid { lo: lo + by, mass },
+        }
+    }
+
+    fn sum(&mut self, a: Dist, b: Dist) -> Dist {
+        match (a, b) {
+            (Dist::Atoms(a), b) if a.len() == 1 => Self::shift(b, a[0].0),
+            (a, Dist::Atoms(b)) if b.len() == 1 => Self::shift(a, b[0].0),
+            (Dist::Atoms(a), Dist::Atoms(b)) if a.len() * b.len() <= MAX_ATOMS => {
+                let mut out = Vec::with_capacity(a.len() * b.len());
+                for (x, p) in &a {
+                    for (y, q) in &b {
+                        out.push((x + y, p * q));
+                    }
+                }
+                Dist::Atoms(merge_atoms(out))
+            }
+            (a, b) => {
+                let (lo_a, mass_a) = self.grid(a);
+                let (lo_b, mass_b) = self.grid(b);
+                let len = (mass_a.len() + mass_b.len()).min(self.len).max(1);
+                let mut lattice = Lattice {
+                    h: self.h,
+                    mass: mass_a,
+                    mean: 0.0,
+                };
+                lattice.mass.resize(len, 0.0);
+                lattice.add(&PartMasses {
+                    offset: 0,
+                    masses: &mass_b,
+                    mean: 0.0,
+                });
+                Dist::Grid {
+                    lo: lo_a + lo_b,
+                    mass: lattice.mass,
+                }
+            }
+        }
+    }
+
+    /// Two distributions on one lattice, from the lower start.
+    fn aligned(&self, a: Dist, b: Dist) -> (f64, Vec<f64>, Vec<f64>) {
+        let (lo_a, mass_a) = self.grid(a);
+        let (lo_b, mass_b) = self.grid(b);
+        let lo = lo_a.min(lo_b);
+        let mass_a = if lo_a > lo {
+            self.align(lo_a, &mass_a, lo)
+        } else {
+            mass_a
+        };
+        let mass_b = if lo_b > lo {
+            self.align(lo_b, &mass_b, lo)
+        } else {
+            mass_b
+        };
+        (lo, mass_a, mass_b)
+    }
+
+    /// The maximum of independent draws: the product of the CDFs.
+    fn max(&mut self, a: Dist, b: Dist) -> Dist {
+        if let (Dist::Atoms(a), Dist::Atoms(b)) = (&a, &b)
+            && a.len() * b.len() <= MAX_ATOMS
+        {
+            let mut out = Vec::with_capacity(a.len() * b.len());
+            for (x, p) in a {
+                for (y, q) in b {
+                    out.push((x.max(*y), p * q));
+                }
+            }
+            return Dist::Atoms(merge_atoms(out));
+        }
+        let (lo, mass_a, mass_b) = self.aligned(a, b);
+        let len = mass_a.len().max(mass_b.len());
+        let (mut ca, mut cb, mut previous) = (0.0, 0.0, 0.0);
+        let mut mass = Vec::with_capacity(len);
+        for k in 0..len {
+            ca += mass_a.get(k).copied().unwrap_or(0.0);
+            cb += mass_b.get(k).copied().unwrap_or(0.0);
+            let c = ca * cb;
+            mass.push((c - previous).max(0.0));
+            previous = c.max(previous);
+        }
+        Dist::Grid { lo, mass }
+    }
+
+    /// The maximum of several independent draws, all put on one lattice
+    /// from the lowest start first, so the order of the calls does not
+    /// matter (up to round-off).
+    fn max_all(&mut self, dists: Vec<Dist>) -> Dist {
+        let atoms = dists
+            .iter()
+            .try_fold(1usize, |count, dist| match dist {
+                Dist::Atoms(atoms) => Some(count.saturating_mul(atoms.len())),
+                Dist::Grid { .. } => None,
+            })
+            .is_some_and(|count| count <= MAX_ATOMS);
+        if atoms || dists.len() < 2 {
+            let mut iter = dists.into_iter();
+            let first = iter.next().unwrap_or(Engine::point(0.0));
+            return iter.fold(first, |acc, dist| self.max(acc, dist));
+        }
+        let grids: Vec<(f64, Vec<f64>)> = dists.into_iter().map(|dist| self.grid(dist)).collect();
+        let lo = grids.iter().map(|grid| grid.0).fold(f64::INFINITY, f64::min);
+        let aligned: Vec<Vec<f64>> = grids
+            .into_iter()
+            .map(|(from, mass)| if from > lo { self.align(from, &mass, lo) } else { mass })
+            .collect();
+        let len = aligned.iter().map(Vec::len).max().unwrap_or(1);
+        let mut running = vec![0.0; aligned.len()];
+        let mut previous = 0.0;
+        let mut mass = Vec::with_capacity(len);
+        for k in 0..len {
+            let mut c = 1.0;
+            for (total, masses) in running.iter_mut().zip(&aligned) {
+                *total += masses.get(k).copied().unwrap_or(0.0);
+                c *= *total;
+            }
+            mass.push((c - previous).max(0.0));
+            previous = c.max(previous);
+        }
+        Dist::Grid { lo, mass }
+    }
+
+    /// With probability `p` a draw of `a`, else of `b`.
+    fn mix(&mut self, p: f64, a: Dist, b: Dist) -> Dist {
+        if p >= 1.0 {
+            return a;
+        }
+        if p <= 0.0 {
+            return b;
+        }
+        if let (Dist::Atoms(a), Dist::Atoms(b)) = (&a, &b)
+            && a.len() + b.len() <= MAX_ATOMS
+        {
+            let out = a
+                .iter()
+                .map(|(v, q)| (*v, q * p))
+                .chain(b.iter().map(|(v, q)| (*v, q * (1.0 - p))))
+                .collect();
+            return Dist::Atoms(merge_atoms(out));
+        }
+        let (lo, mass_a, mass_b) = self.aligned(a, b);
+        let len = mass_a.len().max(mass_b.len());
+        let mass = (0..len)
+            .map(|k| p * mass_a.get(k).copied().unwrap_or(0.0) + (1.0 - p) * mass_b.get(k).copied().unwrap_or(0.0))
+            .collect();
+        Dist::Grid { lo, mass }
+    }
+
+    fn mean(&self, dist: &Dist) -> f64 {
+        match dist {
+            Dist::Atoms(atoms) => atoms.iter().map(|(v, p)| v * p).sum(),
+            Dist::Grid { lo, mass } => {
+                let total: f64 = mass.iter().sum();
+                lo * total + mass.iter().enumerate().map(|(k, m)| k as f64 * self.h * m).sum::<f64>()
+            }
+        }
+    }
+
+    /// The smallest t with F(t) >= q: exact on atoms; on the lattice, each
+    /// point's mass spread over its cell.
+    fn quantile(&self, dist: &Dist, q: f64) -> f64 {
+        let target = q - TIE;
+        match dist {
+            Dist::Atoms(atoms) => {
+                let mut total = 0.0;
+                for (value, p) in atoms {
+                    total += p;
+                    if total >= target {
+                        return *value;
+                    }
+                }
+                atoms.last().map_or(f64::NAN, |atom| atom.0)
+            }
+            Dist::Grid { lo, mass } => {
+                let mut total = 0.0;
+                for (k, m) in mass.iter().enumerate() {
+                    if total + m >= target && *m > 0.0 {
+                        let fraction = ((target - total) / m).clamp(0.0, 1.0);
+                        return (lo + (k as f64 - 0.5 + fraction) * self.h).max(*lo);
+                    }
+                    total += m;
+                }
+                f64::NAN
+            }
+        }
+    }
+}
+
+/// The `fanout = all` shard count of the hop into a visit.
+fn shards(design: &Design, link: Option<crate::model::LinkId>, component: ComponentId, options: LatencyOptions) -> u32 {
+    link.filter(|link_id| options.fanout && design.link(*link_id).fanout == Fanout::All)
+        .and(design.component(component).shard.as_ref())
+        .map_or(1, |shard| shard.count.max(1))
+}
+
+impl TreeModel {
+    pub fn new(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache) -> TreeModel {
+        TreeModel::build(design, flow, options, cache, true)
+    }
+
+    /// The visits with their reach and mean, without the percentiles (0):
+    /// for a flow with `path` only, whose figures come from the path model.
+    /// Exact for trees without `parallel`.
+    pub fn means(design: &Design, flow: &Flow, cache: &mut LawCache) -> TreeModel {
+        TreeModel::build(design, flow, LatencyOptions::default(), cache, false)
+    }
+
+    fn build(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache, wanted: bool) -> TreeModel {
+        let states = flow.visit_sync(design);
+        let n = flow.visits.len();
+        let mut visits: Vec<TreeVisit> = Vec::with_capacity(n);
+        let mut background = Vec::new();
+        // Forward: own latencies, links, reach, and the lattice's span.
+        let (mut fixed_total, mut mean_total, mut var_total, mut widest) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+        let mut has_law = false;
+        for (idx, visit) in flow.visits.iter().enumerate() {
+            let state = states[idx];
+            let parent_sync = visit.parent.is_some_and(|parent| states[parent] == VisitSync::Sync);
+            let component = design.component(visit.component);
+            let link_ms = visit
+                .link
+                .filter(|_| parent_sync)
+                .map(|link| link_round_trip(design, link).0);
+            let mut own = if component.kind == Kind::Client || state == VisitSync::Background {
+                NodeLatency::Client
+            } else {
+                node_latency(component.latency.p50_ms, component.latency.p99_ms)
+            };
+            if let NodeLatency::Random { law, .. } = own {
+                let count = shards(design, visit.link, visit.component, options);
+                own = NodeLatency::Random {
+                    law: law.max_of(count),
+                    shards: count,
+                };
+            }
+            let own_mean_ms = match &own {
+                NodeLatency::Client => 0.0,
+                NodeLatency::Fixed(ms) => *ms,
+                NodeLatency::Random { law, .. } => law.mean(),
+            };
+            if state == VisitSync::Background {
+                background.push(visit.component);
+            }
+            match &own {
+                NodeLatency::Fixed(ms) => fixed_total += ms,
+                NodeLatency::Random { law, .. } => {
+                    has_law = true;
+                    let (m, v) = law.approx_moments();
+                    mean_total += m;
+                    var_total += v;
+                    widest = widest.max(law.quantile(0.9999));
+                }
+                NodeLatency::Client => {}
+            }
+            fixed_total += link_ms.unwrap_or(0.0);
+            let waited_steps = state == VisitSync::Sync
+                && visit
+                    .steps
+                    .iter()
+                    .any(|step| step.calls.iter().any(|call| flow.visits[*call].link.is_some()));
+            let hit_ratio = (component.kind.is_cache_like() && waited_steps)
+                .then(|| component.hit_ratio().clamp(0.0, 1.0))
+                .filter(|h| h.is_finite());
+            let reach = match visit.parent {
+                None => 1.0,
+                Some(parent) => {
+                    let above: &TreeVisit = &visits[parent];
+                    above.reach * (1.0 - above.hit_ratio.unwrap_or(0.0))
+                }
+            };
+            visits.push(TreeVisit {
+                visit: idx,
+                component: visit.component,
+                sync: state,
+                reach,
+                link_ms,
+                own,
+                own_mean_ms,
+                hit_ratio,
+                steps: Vec::new(),
+                mean_ms: 0.0,
+            });
+        }
+        let span = fixed_total + mean_total + 12.0 * var_total.sqrt() + widest;
+        // Spacings snap to quarter octaves, so flows of similar spans share
+        // the lattice masses of their laws (the cache is keyed by spacing).
+        let h = if has_law && span > 0.0 {
+            let raw = span / GRID as f64;
+            2f64.powf((raw.log2() * 4.0).floor() / 4.0)
+        } else {
+            1.0
+        };
+        let len = if has_law && span > 0.0 {
+            (span / h).ceil() as usize + 64
+        } else {
+            GRID + 64
+        };
+        let mut engine = Engine { h, len, cache };
+        // Backward: each visit's T from its children's.
+        let mut dists: Vec<Option<Dist>> = vec![None; n];
+        for idx in (0..n).rev() {
+            if states[idx] == VisitSync::Background {
+                continue;
+            }
+            let own = match &visits[idx].own {
+                _ if !wanted => Engine::point(0.0),
+                NodeLatency::Client => Engine::point(0.0),
+                NodeLatency::Fixed(ms) => Engine::point(*ms),
+                NodeLatency::Random { law, .. } => engine.law(law),
+            };
+            let mut own_mean = visits[idx].own_mean_ms;
+            if states[idx] == VisitSync::Sync {
+                let mut total = Engine::point(0.0);
+                let mut total_mean = 0.0;
+                let mut step_means = Vec::new();
+                for step in &flow.visits[idx].steps {
+                    let mut step_dists: Vec<Dist> = Vec::with_capacity(step.calls.len());
+                    let mut step_mean = 0.0;
+                    let mut counted = 0;
+                    for &call in &step.calls {
+                        let link = visits[call].link_ms.unwrap_or(0.0);
+                        let (dist, mean) = match dists[call].take() {
+                            Some(dist) => (Engine::shift(dist, link), link + visits[call].mean_ms),
+                            // A fire-and-forget call: its own hop only.
+                            None => (Engine::point(link), link),
+                        };
+                        counted += 1;
+                        step_mean = if wanted { mean } else { step_mean.max(mean) };
+                        step_dists.push(dist);
+                    }
+                    if step_dists.is_empty() {
+                        continue;
+                    }
+                    let step_dist = engine.max_all(step_dists);
+                    if counted > 1 && wanted {
+                        step_mean = engine.mean(&step_dist);
+                    }
+                    step_means.push((step_mean, step.parallel));
+                    total_mean += step_mean;
+                    total = engine.sum(total, step_dist);
+                }
+                let hit = visits[idx].hit_ratio.unwrap_or(0.0);
+                if visits[idx].hit_ratio.is_some() {
+                    total = engine.mix(hit, Engine::point(0.0), total);
+                }
+                own_mean += (1.0 - hit) * total_mean;
+                visits[idx].steps = step_means;
+                dists[idx] = Some(engine.sum(own, total));
+            } else {
+                dists[idx] = Some(own);
+            }
+            visits[idx].mean_ms = own_mean;
+        }
+        let root = dists.first_mut().and_then(Option::take).unwrap_or(Engine::point(0.0));
+        let quantile = |q: f64| if wanted { engine.quantile(&root, q) } else { 0.0 };
+        let figures = LatencyFigures {
+            mean_ms: visits.first().map_or(0.0, |visit| visit.mean_ms),
+            p50_ms: quantile(0.5),
+            p95_ms: quantile(0.95),
+            p99_ms: quantile(0.99),
+        };
+        TreeModel {
+            visits,
+            background,
+            figures,
+        }
+    }
+
+    pub fn mean_ms(&self) -> f64 {
+        self.figures.mean_ms
+    }
+
+    /// Whether some visit's latency has a `fanout = all`.
+    pub fn has_fanout(&self) -> bool {
+        self.visits
+            .iter()
+            .any(|visit| matches!(visit.own, NodeLatency::Random { shards, .. } if shards > 1))
+    }
+}
+
+/// The latency figures of any flow: the path model for a flow with `path`
+/// only, the tree model otherwise.
+pub fn flow_figures(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache) -> LatencyFigures {
+    if flow.is_path_only() {
+        let model = super::latency::PathModel::new(design, flow, options);
+        super::latency::figures(&model, cache)
+    } else {
+        TreeModel::new(design, flow, options, cache).figures
+    }
+}
+
+/// Whether every latency percentile the SLO sets is surely met by a call
+/// tree, without its lattice: its latency is at most the sum of every
+/// synchronous visit's own latency and link (a parallel step's maximum is
+/// at most the sum of its calls, a hit only skips work), so the path
+/// model's bound on that sum, taken as one chain, bounds the tree.
+pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo) -> bool {
+    if !slo.has_latency() {
+        return true;
+    }
+    let states = flow.visit_sync(design);
+    let mut laws = Vec::new();
+    let mut fixed = 0.0;
+    for (idx, visit) in flow.visits.iter().enumerate() {
+        let parent_sync = visit.parent.is_some_and(|parent| states[parent] == VisitSync::Sync);
+        if parent_sync && let Some(link) = visit.link {
+            fixed += link_round_trip(design, link).0;
+        }
+        if states[idx] == VisitSync::Background {
+            continue;
+        }
+        let component = design.component(visit.component);
+        if component.kind == Kind::Client {
+            continue;
+        }
+        match node_latency(component.latency.p50_ms, component.latency.p99_ms) {
+            NodeLatency::Fixed(ms) => fixed += ms,
+            NodeLatency::Random { law, .. } => {
+                laws.push(law.max_of(shards(design, visit.link, visit.component, LatencyOptions::default())));
+            }
+            NodeLatency::Client => {}
+        }
+    }
+    let first = flow.visits.first().map_or(ComponentId(0), |visit| visit.component);
+    let law_count = laws.len();
+    let model = super::latency::PathModel {
+        steps: Vec::new(),
+        laws,
+        stops: vec![super::latency::Stop {
+            at: first,
+            hit: false,
+            probability: 1.0,
+            fixed_ms: fixed,
+            law_count,
+            mean_ms: 0.0,
+            last_step: 0,
+        }],
+        background: Vec::new(),
+    };
+    super::latency::slo_surely_met(&model, slo)
+}
