@@ -313,13 +313,14 @@ impl<P> BoundedDiagnostics<P> {
             sequence: self.sequence,
         };
         self.sequence += 1;
-        let heap = match self.files.iter().position(|(id, _)| *id == file) {
-            Some(idx) => &mut self.files[idx].1,
+        let idx = match self.files.iter().position(|(id, _)| *id == file) {
+            Some(idx) => idx,
             None => {
                 self.files.push((file, std::collections::BinaryHeap::new()));
-                &mut self.files.last_mut().expect("just pushed").1
+                self.files.len() - 1
             }
         };
+        let heap = &mut self.files[idx].1;
         let dropped = if heap.len() < self.max_per_file {
             heap.push(ranked);
             false

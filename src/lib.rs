@@ -5,6 +5,10 @@
 //! (latency, availability, capacity) → `emit` (output formats) → `cli`.
 //! See docs/architecture.md.
 
+// Bad input must never panic (exit 101): library code handles every case
+// instead of asserting it away. Tests may unwrap (clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 // The pest parser is built without its `std` feature, which would guard
 // every rule call with a stack-depth probe (a tenth of parse time). The
 // splitter bounds nesting depth instead (src/syntax/split.rs). Without

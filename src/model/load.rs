@@ -245,13 +245,14 @@ fn cap_per_file(
     let mut suppressed: Vec<(FileId, usize)> = Vec::new();
     for diagnostic in diagnostics {
         let file = diagnostic.span.map_or(FileId(u32::MAX), |span| span.file);
-        let count = match counts.iter_mut().find(|(id, _)| *id == file) {
-            Some((_, count)) => count,
+        let idx = match counts.iter().position(|(id, _)| *id == file) {
+            Some(idx) => idx,
             None => {
                 counts.push((file, 0));
-                &mut counts.last_mut().expect("just pushed").1
+                counts.len() - 1
             }
         };
+        let count = &mut counts[idx].1;
         *count += 1;
         if *count <= max {
             kept.push(diagnostic);

@@ -166,10 +166,12 @@ impl Resolver {
                                 "an imported file cannot declare a `system`",
                             )
                             .label = Some("system in an imported file".to_string());
-                            self.diagnostics.last_mut().expect("pushed").help = Some(
-                                "an imported file holds declarations at its top level; move them out of the system block"
-                                    .to_string(),
-                            );
+                            if let Some(last) = self.diagnostics.last_mut() {
+                                last.help = Some(
+                                    "an imported file holds declarations at its top level; move them out of the system block"
+                                        .to_string(),
+                                );
+                            }
                             continue;
                         }
                         if let Some(first) = &gathered.system {
