@@ -49,6 +49,9 @@ pub struct Finding {
     pub severity: Option<Severity>,
     /// The edit that clears it, when one can (not yet verified).
     pub fix: Option<Fix>,
+    /// The visit of the flow's call tree it is about (a flow finding judged
+    /// hop by hop): that call's `allow` suppresses it too.
+    pub visit: Option<usize>,
 }
 
 impl Finding {
@@ -80,7 +83,14 @@ impl Finding {
             secondary: Vec::new(),
             severity: None,
             fix: None,
+            visit: None,
         }
+    }
+
+    /// About one visit of the flow's call tree (see [`Finding::visit`]).
+    pub fn visit(mut self, visit: usize) -> Finding {
+        self.visit = Some(visit);
+        self
     }
 
     pub fn at(mut self, span: Span) -> Finding {
@@ -188,7 +198,11 @@ pub fn check(design: &Design, config: &Config) -> Analysis {
         .collect();
     for ((rule, severity), findings) in enabled.iter().zip(run_rules(&cx, &enabled)) {
         for finding in findings {
-            if is_allowed(design, finding.target, rule.name) {
+            if is_allowed(design, finding.target, rule.name)
+                || finding
+                    .visit
+                    .is_some_and(|visit| call_allows(design, finding.target, visit, rule.name))
+            {
                 continue;
             }
             let severity = match (config.severity_override(rule.name), finding.severity) {
@@ -226,6 +240,18 @@ pub fn is_allowed(design: &Design, target: Target, rule: &str) -> bool {
     allows(design, target).iter().any(|allow| allow.rule == rule)
 }
 
+/// Whether the `call` that made `visit` of a flow allows `rule`.
+pub fn call_allows(design: &Design, target: Target, visit: usize, rule: &str) -> bool {
+    let Target::Flow(flow) = target else {
+        return false;
+    };
+    design
+        .flow(flow)
+        .visits
+        .get(visit)
+        .is_some_and(|visit| visit.allow.iter().any(|allow| allow.rule == rule))
+}
+
 /// `allow = [name]` with a name no rule has: an error with a did-you-mean.
 pub fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
@@ -236,7 +262,13 @@ pub fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
         .iter()
         .map(|component| &component.allow)
         .chain(design.links.iter().map(|link| &link.allow))
-        .chain(design.flows.iter().map(|flow| &flow.allow));
+        .chain(design.flows.iter().map(|flow| &flow.allow))
+        .chain(
+            design
+                .flows
+                .iter()
+                .flat_map(|flow| flow.visits.iter().map(|visit| &visit.allow)),
+        );
     for list in lists {
         for allow in list {
             if rules::rule(&allow.rule).is_some() || !reported.insert(allow.span) {

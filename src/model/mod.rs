@@ -436,6 +436,13 @@ pub struct Visit {
     pub span: Span,
 }
 
+impl Visit {
+    /// Whether its `call` line's `allow` names `rule`.
+    pub fn allows(&self, rule: &str) -> bool {
+        self.allow.iter().any(|allow| allow.rule == rule)
+    }
+}
+
 /// One step of a visit: a single call, or the calls of a `parallel` block
 /// made at the same time (visit indexes).
 #[derive(Clone, Debug, PartialEq)]

@@ -110,11 +110,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for flow_id in design.flow_ids() {
         let flow = design.flow(flow_id);
         // Every hop of the call tree, with its call's `op`, judged against
-        // the flow's `requires` and its call's (docs/language.md, "Flows that branch"). A tree may
-        // cross one link twice the same way; it is one cause.
+        // the flow's `requires` and its call's (docs/language.md, "Flows that
+        // branch"). A tree may cross one link twice the same way; it is one
+        // cause.
         let mut judged: Vec<(LinkId, Op, Consistency)> = Vec::new();
-        for visit in &flow.visits {
-            let Some(link_id) = visit.link else { continue };
+        for (visit_idx, visit) in flow.visits.iter().enumerate() {
+            // A call that allows the rule: its hops are not judged, so a
+            // later visit over the same link still is.
+            let Some(link_id) = visit.link.filter(|_| !visit.allows(CAP_MISMATCH.name)) else {
+                continue;
+            };
             for needed in [flow.requires, visit.requires].into_iter().flatten() {
                 if reported.get(link_id.index()).copied().unwrap_or(false)
                     || judged.contains(&(link_id, visit.op, needed))
@@ -135,7 +140,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let mut finding = Finding::flow(design, flow_id, message(&subject, needed, visit.op, store, given))
                     .label(format!("requires {needed}"))
                     .help(help(store, needed, given, false))
-                    .secondary(link.span, format!("gives {}", given.level));
+                    .secondary(link.span, format!("gives {}", given.level))
+                    .visit(visit_idx);
                 if let Some(fix) = fix(design, link_id, given) {
                     finding = finding.fix(fix);
                 }
@@ -237,6 +243,40 @@ fn help(store: &Component, needed: Consistency, given: Effective, on_link: bool)
 #[cfg(test)]
 mod tests {
     use crate::analysis::testing::findings_of;
+
+    #[test]
+    fn a_call_that_allows_the_rule_is_not_judged() {
+        // The call's `requires = strong` meets lagging replicas; with
+        // `allow = [cap-mismatch]` on that call the finding goes.
+        let design = |allow: &str| {
+            format!(
+                "system s {{\n  client u\n  service api {{ replicas = 2 }}\n  database db : postgres {{ replication = primary_replica {{ replicas = 2, mode = async, failover = auto }} }}\n  u -> api\n  api -> db\n  flow f {{\n    path = u -> api\n    call api -> db {{ requires = strong{allow} }}\n  }}\n}}"
+            )
+        };
+        assert_eq!(findings_of("cap-mismatch", &design("")).len(), 1);
+        assert_eq!(findings_of("cap-mismatch", &design(", allow = [cap-mismatch]")), vec![]);
+        // Another rule allowed on the call: still reported.
+        assert_eq!(
+            findings_of("cap-mismatch", &design(", allow = [deep-sync-chain]")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn an_unknown_rule_in_a_calls_allow_is_an_error() {
+        let design = crate::analysis::testing::design(
+            "system s {\n  client u\n  service api { replicas = 2 }\n  database db : postgres\n  u -> api\n  api -> db\n  flow f {\n    path = u -> api\n    call api -> db { allow = [cap-mismatc] }\n  }\n}",
+        );
+        let errors = crate::analysis::unknown_allowed_rules(&design);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].message, "unknown rule `cap-mismatc` in `allow`");
+        assert!(
+            errors[0]
+                .help
+                .as_deref()
+                .is_some_and(|help| help.contains("cap-mismatch"))
+        );
+    }
 
     #[test]
     fn the_message_gives_the_cause_and_both_levels() {

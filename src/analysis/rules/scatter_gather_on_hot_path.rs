@@ -75,7 +75,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let sync = cx.graph.sync_part(id);
         // Every hop into a visit the caller waits for (not a fire-and-forget
         // hop), anywhere in the call tree.
-        for link_id in sync.visits.iter().filter_map(|idx| flow.visits[*idx].link) {
+        // A call that allows the rule is not judged.
+        let judged = sync
+            .visits
+            .iter()
+            .map(|idx| &flow.visits[*idx])
+            .filter(|visit| !visit.allows(SCATTER_GATHER_ON_HOT_PATH.name));
+        for link_id in judged.filter_map(|visit| visit.link) {
             let link = cx.design.link(link_id);
             let sharded = cx.design.component(link.to).shard.is_some();
             if link.fanout == Fanout::All && sharded {

@@ -101,6 +101,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 // call's own on the call that reaches it (language.md §5).
                 flow.visits.iter().any(|visit| {
                     visit.component == id
+                        && !visit.allows(STALE_CACHE_ON_STRONG_READ.name)
                         && (flow.requires == Some(Consistency::Strong) || visit.requires == Some(Consistency::Strong))
                         && visit.op.judged_by_reads()
                 })
