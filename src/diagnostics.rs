@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::model::{Fix, Target};
+use crate::model::edit::{Fix, Target};
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -4,8 +4,12 @@
 //! every output, and may carry a [`Fix`]: edits in hld syntax that
 //! `crate::fix` applies to the text at the model's spans, verifies by
 //! re-checking the edited design, and `hld check --fix` writes.
+//!
+//! A leaf (ids only), so that diagnostics can carry targets and fixes; what
+//! needs the design (a target's subject, an edit built from it) is in
+//! `model/mod.rs`.
 
-use super::{ComponentId, Design, FlowId, LinkId};
+use super::ids::{ComponentId, FlowId, LinkId};
 
 /// What a finding is about: `allow` on it suppresses the finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,15 +20,6 @@ pub enum Target {
 }
 
 impl Target {
-    /// `api`, `api -> db`, `flow checkout`: the subject of a finding.
-    pub fn subject(self, design: &Design) -> String {
-        match self {
-            Target::Component(id) => design.component(id).id.clone(),
-            Target::Link(id) => design.link_subject(id),
-            Target::Flow(id) => design.flow(id).subject(),
-        }
-    }
-
     pub fn component(self) -> Option<ComponentId> {
         match self {
             Target::Component(id) => Some(id),
@@ -62,15 +57,6 @@ pub struct Edit {
 }
 
 impl Edit {
-    pub fn set(design: &Design, target: Target, property: &'static str, value: impl Into<String>) -> Edit {
-        Edit {
-            target,
-            property,
-            value: value.into(),
-            subject: target.subject(design),
-        }
-    }
-
     /// `set replicas = 3 on api`, `set failover = auto in the replication of db`.
     pub fn describe(&self) -> String {
         match self.property.split_once('.') {

@@ -7,6 +7,7 @@
 //! `design.components[3]`, in declaration order.
 
 pub mod edit;
+pub mod ids;
 pub mod load;
 pub mod resolve;
 pub mod schema;
@@ -17,41 +18,28 @@ use rustc_hash::FxHashMap;
 use crate::knowledge::{KnowledgeBase, Technology};
 use crate::source::Span;
 pub use edit::{Edit, Fix, Target};
+pub use ids::{ComponentId, FlowId, LinkId, RegionId};
 pub use types::*;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ComponentId(pub u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LinkId(pub u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FlowId(pub u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RegionId(pub u32);
-
-impl ComponentId {
-    pub fn index(self) -> usize {
-        self.0 as usize
+impl Target {
+    /// `api`, `api -> db`, `flow checkout`: the subject of a finding.
+    pub fn subject(self, design: &Design) -> String {
+        match self {
+            Target::Component(id) => design.component(id).id.clone(),
+            Target::Link(id) => design.link_subject(id),
+            Target::Flow(id) => design.flow(id).subject(),
+        }
     }
 }
 
-impl LinkId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl FlowId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl RegionId {
-    pub fn index(self) -> usize {
-        self.0 as usize
+impl Edit {
+    pub fn set(design: &Design, target: Target, property: &'static str, value: impl Into<String>) -> Edit {
+        Edit {
+            target,
+            property,
+            value: value.into(),
+            subject: target.subject(design),
+        }
     }
 }
 
