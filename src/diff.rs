@@ -16,7 +16,6 @@ use serde_json::Value;
 
 use crate::analysis::baseline;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::emit::design_json;
 use crate::estimate::{Estimates, LatencyFigures};
 use crate::model::Design;
 use crate::source::SourceMap;
@@ -30,6 +29,10 @@ pub struct Side<'a> {
     pub sources: &'a SourceMap,
     pub findings: &'a [Diagnostic],
     pub estimates: &'a Estimates,
+    /// The design as `hld diagram --format json` exports it
+    /// (`emit::design_json::export_value`): properties are compared there,
+    /// so a default written out is no change.
+    pub export: &'a Value,
 }
 
 /// A property whose value differs: its dotted path in the resolved design
@@ -196,8 +199,7 @@ impl DesignDiff {
 }
 
 pub fn compare(before: &Side<'_>, after: &Side<'_>) -> DesignDiff {
-    let old = design_json::export_value(before.design);
-    let new = design_json::export_value(after.design);
+    let (old, new) = (before.export, after.export);
     let components = compare_items(
         &items(&old["components"], component_key),
         &items(&new["components"], component_key),
@@ -545,6 +547,7 @@ mod tests {
         compilation: crate::model::load::Compilation,
         findings: Vec<Diagnostic>,
         estimates: Estimates,
+        export: Value,
     }
 
     fn checked(text: &str) -> Checked {
@@ -552,15 +555,18 @@ mod tests {
         let design = compilation.design.as_ref().expect("the design resolves");
         let findings = analysis::check(design, &Config::default()).findings;
         let estimates = crate::estimate::estimate(design, None);
+        let export = crate::emit::design_json::export_value(design);
         Checked {
             compilation,
             findings,
             estimates,
+            export,
         }
     }
 
     fn side<'a>(checked: &'a Checked) -> Side<'a> {
         Side {
+            export: &checked.export,
             name: "t.hld",
             design: checked.compilation.design.as_ref().unwrap(),
             sources: &checked.compilation.sources,

@@ -70,7 +70,12 @@ pub fn run(args: &DiffArgs) -> Exit {
     let (Some(old_design), Some(new_design)) = (&old.compilation.design, &new.compilation.design) else {
         return Exit::InputError;
     };
+    let (old_export, new_export) = (
+        crate::emit::design_json::export_value(old_design),
+        crate::emit::design_json::export_value(new_design),
+    );
     let before = Side {
+        export: &old_export,
         name: &old.name,
         design: old_design,
         sources: &old.compilation.sources,
@@ -78,6 +83,7 @@ pub fn run(args: &DiffArgs) -> Exit {
         estimates: &old.estimates,
     };
     let after = Side {
+        export: &new_export,
         name: &new.name,
         design: new_design,
         sources: &new.compilation.sources,
