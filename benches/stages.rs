@@ -81,7 +81,7 @@ fn bench_stages(c: &mut Criterion) {
         let findings = analysis::check(&design, &numeric_off).findings;
         let highlights = Highlights::from_findings(&design, &findings);
         group.bench_function(BenchmarkId::new("emit-mermaid", size), |b| {
-            b.iter(|| black_box(mermaid::flowchart(&design, &highlights).len()))
+            b.iter(|| black_box(mermaid::flowchart(&design, &highlights).map(|text| text.len())))
         });
         group.bench_function(BenchmarkId::new("emit-compose", size), |b| {
             b.iter(|| black_box(compose::build(&design).map(|stack| stack.files.len())))

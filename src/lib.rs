@@ -3,6 +3,7 @@
 //! The pipeline, one way: [`syntax`] (text to syntax tree) → [`model`]
 //! (resolved, typed design) → `analysis` (graph and rules) and `estimate`
 //! (latency, availability, capacity) → `emit` (output formats) → `cli`.
+//! [`units`] is a leaf every layer may use: the language's units.
 //! See docs/architecture.md.
 
 // Bad input must never panic (exit 101): library code handles every case
@@ -28,3 +29,4 @@ pub mod knowledge;
 pub mod model;
 pub mod source;
 pub mod syntax;
+pub mod units;

@@ -263,14 +263,14 @@ proptest! {
         let estimates = estimate::estimate(&design, None);
         prop_assert_eq!(estimates.flows.len(), design.flows.len());
         let highlights = Highlights::from_findings(&design, &analysis.findings);
-        let chart = mermaid::flowchart(&design, &highlights);
+        let chart = mermaid::flowchart(&design, &highlights).map_err(|error| TestCaseError::fail(error.to_string()))?;
         mermaid_ids_are_prefixed(&chart).map_err(TestCaseError::fail)?;
         mermaid_labels_are_escaped(&chart).map_err(TestCaseError::fail)?;
         for flow in &design.flows {
-            let sequence = sequence::flow(&design, flow);
+            let sequence = sequence::flow(&design, flow).map_err(|error| TestCaseError::fail(error.to_string()))?;
             mermaid_ids_are_prefixed(&sequence).map_err(TestCaseError::fail)?;
         }
-        let _ = dot::graph(&design, &highlights);
+        dot::graph(&design, &highlights).map_err(|error| TestCaseError::fail(error.to_string()))?;
         let json = design_json::export(&design);
         prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
         let stack = compose::build(&design).map_err(TestCaseError::fail)?;

@@ -164,8 +164,8 @@ proptest! {
         let walkthrough = hld::explain::build(&design, &findings);
         prop_assert_eq!(&walkthrough, &hld::explain::build(&design, &findings));
         let highlights = Highlights::from_findings(&design, &findings);
-        let markdown = hld::emit::explain::markdown(&walkthrough, &design, &highlights);
-        let html = hld::emit::explain::html(&walkthrough, &design, &highlights);
+        let markdown = hld::emit::explain::markdown(&walkthrough, &design, &highlights).unwrap();
+        let html = hld::emit::explain::html(&walkthrough, &design, &highlights).unwrap();
         prop_assert!(markdown.contains("## 10. Improvements"));
         prop_assert!(html.contains("<section id=\"improvements\">"));
     }

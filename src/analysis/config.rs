@@ -20,8 +20,7 @@ use serde_saphyr::Spanned;
 use super::rules;
 use crate::diagnostics::{Diagnostic, Severity, codes, did_you_mean_help};
 use crate::source::{FileId, Span};
-use crate::syntax::ast::Unit;
-use crate::syntax::lexical::parse_quantity;
+use crate::units::{Unit, parse_quantity};
 
 /// Default of `deep-sync-chain.max_hops` (rules.md).
 pub const DEFAULT_MAX_HOPS: u32 = 5;

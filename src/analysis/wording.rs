@@ -63,7 +63,7 @@ pub fn count(n: usize, noun: &str) -> String {
 /// A size in SI units, as the language writes them: 300GB, 1.5TB.
 pub fn size(bytes: f64) -> String {
     // The language's own units, largest first.
-    for (unit, scale) in crate::syntax::lexical::SIZE_UNITS.iter().rev() {
+    for (unit, scale) in crate::units::SIZE_UNITS.iter().rev() {
         if bytes >= *scale {
             return format!("{}{unit}", number(bytes / scale));
         }

@@ -89,7 +89,7 @@ pub fn run(args: &DiagramArgs) -> Exit {
             return Exit::InputError;
         };
         let text = sequence::flow(design, design.flow(flow_id));
-        return super::emit_text(&text, args.output.as_deref(), args.force);
+        return super::emit_rendered(text, args.output.as_deref(), args.force);
     }
     let findings = if args.format == DiagramFormat::Json {
         Vec::new()
@@ -102,13 +102,13 @@ pub fn run(args: &DiagramArgs) -> Exit {
     let highlights = Highlights::from_findings(design, &findings);
     if args.group == Some(GroupBy::Region) {
         let text = mermaid::flowchart_by_region(design, &highlights);
-        return super::emit_text(&text, args.output.as_deref(), args.force);
+        return super::emit_rendered(text, args.output.as_deref(), args.force);
     }
     let text = match args.format {
         DiagramFormat::Mermaid => mermaid::flowchart(design, &highlights),
         DiagramFormat::Dot => dot::graph(design, &highlights),
         DiagramFormat::Svg => match svg::document(design, &highlights) {
-            Ok(text) => text,
+            Ok(text) => Ok(text),
             Err(error) => {
                 let code = match error {
                     svg::SvgError::TooLarge { .. } => codes::LIMIT_EXCEEDED,
@@ -120,7 +120,7 @@ pub fn run(args: &DiagramArgs) -> Exit {
                 return Exit::InputError;
             }
         },
-        DiagramFormat::Json => design_json::export(design),
+        DiagramFormat::Json => Ok(design_json::export(design)),
     };
-    super::emit_text(&text, args.output.as_deref(), args.force)
+    super::emit_rendered(text, args.output.as_deref(), args.force)
 }

@@ -73,5 +73,5 @@ pub fn run(args: &ExplainArgs) -> Exit {
         ExplainFormat::Markdown => render::markdown(&walkthrough, design, &highlights),
         ExplainFormat::Html => render::html(&walkthrough, design, &highlights),
     };
-    super::emit_text(&text, args.output.as_deref(), args.force)
+    super::emit_rendered(text, args.output.as_deref(), args.force)
 }

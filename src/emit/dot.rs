@@ -6,6 +6,7 @@ use std::fmt::{self, Write};
 
 use askama::Template;
 
+use super::RenderError;
 use super::diagram::{Highlights, component_lines, link_label};
 use crate::model::{Design, Kind, LinkMode};
 
@@ -84,7 +85,7 @@ fn shape(kind: Kind) -> &'static str {
     }
 }
 
-pub fn graph(design: &Design, highlights: &Highlights) -> String {
+pub fn graph(design: &Design, highlights: &Highlights) -> Result<String, RenderError> {
     let node = |id: crate::model::ComponentId| {
         let component = design.component(id);
         let style = if highlights.single_points_of_failure.contains(&id) {
@@ -145,11 +146,11 @@ pub fn graph(design: &Design, highlights: &Highlights) -> String {
         nodes,
         edges,
     };
-    let mut text = graph.render().unwrap_or_default();
+    let mut text = super::rendered("diagram.dot", graph.render())?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    text
+    Ok(text)
 }
 
 #[cfg(test)]

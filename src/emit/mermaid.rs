@@ -11,6 +11,7 @@ use std::fmt::{self, Write};
 
 use askama::Template;
 
+use super::RenderError;
 use super::diagram::{Highlights, component_lines, link_label};
 use crate::model::{Design, Kind, LinkMode};
 
@@ -66,6 +67,9 @@ pub fn escape(text: &str) -> String {
     let _ = askama::filters::Escaper::write_escaped_str(&MermaidEscaper, &mut out, text);
     out
 }
+
+/// The path of [`Flowchart`]'s template, for errors.
+const TEMPLATE: &str = "flowchart.mmd";
 
 #[derive(Template)]
 #[template(path = "flowchart.mmd")]
@@ -154,7 +158,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
 }
 
 /// The flowchart of a whole design.
-pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
+pub fn flowchart(design: &Design, highlights: &Highlights) -> Result<String, RenderError> {
     let node = |id: crate::model::ComponentId| component_node(design.component(id));
     let mut regions: Vec<RegionView> = design
         .regions
@@ -239,8 +243,8 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> String {
 
 /// The chart's text, with Mermaid's limits raised (sized to the diagram)
 /// when it has more edges or text than Mermaid takes by default.
-fn sized(mut chart: Flowchart) -> String {
-    let text = chart.render().unwrap_or_default();
+fn sized(mut chart: Flowchart) -> Result<String, RenderError> {
+    let text = super::rendered(TEMPLATE, chart.render())?;
     let edge_count = chart.edges.len();
     if edge_count > MERMAID_MAX_EDGES || text.len() > MERMAID_MAX_TEXT {
         chart.init = Some(format!(
@@ -248,9 +252,9 @@ fn sized(mut chart: Flowchart) -> String {
             (edge_count + 100).max(MERMAID_MAX_EDGES),
             (text.len() * 2).max(MERMAID_MAX_TEXT)
         ));
-        return ensure_newline(chart.render().unwrap_or_default());
+        return super::rendered(TEMPLATE, chart.render()).map(ensure_newline);
     }
-    ensure_newline(text)
+    Ok(ensure_newline(text))
 }
 
 /// A component as a node: its shape and its lines.
@@ -269,7 +273,7 @@ fn component_node(component: &crate::model::Component) -> NodeView {
 /// and one edge per pair of groups a link joins (labelled with the count;
 /// dashed when every such link is async). A region holding a single point
 /// of failure is styled as one.
-pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> String {
+pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> Result<String, RenderError> {
     use std::collections::BTreeMap;
     #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     enum Group {
@@ -444,8 +448,8 @@ mod tests {
         let design = crate::estimate::test_design(&text);
         let highlights = Highlights::default();
         for chart in [
-            flowchart(&design, &highlights),
-            flowchart_by_region(&design, &highlights),
+            flowchart(&design, &highlights).unwrap(),
+            flowchart_by_region(&design, &highlights).unwrap(),
         ] {
             assert!(chart.starts_with("%%{init: {\"maxEdges\": 799, "), "{}", &chart[..80]);
         }

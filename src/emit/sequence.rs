@@ -9,6 +9,7 @@
 
 use askama::Template;
 
+use super::RenderError;
 use super::mermaid::node_id;
 use crate::estimate::latency::link_round_trip;
 use crate::estimate::number;
@@ -318,7 +319,7 @@ fn percent(ratio: f64) -> String {
 }
 
 /// The sequence diagram of one flow.
-pub fn flow(design: &Design, flow: &Flow) -> String {
+pub fn flow(design: &Design, flow: &Flow) -> Result<String, RenderError> {
     let part = flow.sync_part(design);
     let mut participants = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -364,13 +365,13 @@ pub fn flow(design: &Design, flow: &Flow) -> String {
     render(participants, builder.lines)
 }
 
-fn render(participants: Vec<Participant>, lines: Vec<Line>) -> String {
+fn render(participants: Vec<Participant>, lines: Vec<Line>) -> Result<String, super::RenderError> {
     let sequence = Sequence { participants, lines };
-    let mut text = sequence.render().unwrap_or_default();
+    let mut text = super::rendered("sequence.mmd", sequence.render())?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    text
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -384,7 +385,7 @@ mod tests {
         let design = crate::estimate::test_design(
             "system s {\n  client u { rps = 10 }\n  service api { replicas = 2 }\n  service mailer { replicas = 2 }\n  external smtp\n  u -> api\n  api -> mailer { mode = async }\n  mailer -> smtp\n  flow f { path = u -> api -> mailer -> smtp }\n}\n",
         );
-        let text = flow(&design, &design.flows[0]);
+        let text = flow(&design, &design.flows[0]).unwrap();
         assert_eq!(text.matches("n_api-)n_mailer").count(), 1, "{text}");
         assert_eq!(text.matches("n_mailer-)n_smtp").count(), 1, "{text}");
         assert!(

@@ -1,12 +1,16 @@
 //! Designs for tests that compare a fast path with the plain computation
 //! it replaces: every example and fixture on disk, generated designs, and
 //! small random designs with queues, caches, regions and async hops.
+//!
+//! The files are read here (this module is compiled only for tests) and
+//! compiled through `model::load`'s `MemoryLoader`, which holds every file
+//! found, so imports between them resolve: no core module depends on the
+//! CLI's file system loader.
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::fs::FsLoader;
 use crate::model::Design;
-use crate::model::load::{Input, Limits, compile};
+use crate::model::load::{Input, Limits, MemoryLoader, compile, normalize};
 
 #[path = "../../benches/support/generator.rs"]
 mod generator;
@@ -28,14 +32,14 @@ fn hld_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn resolve(name: &str, path: Option<PathBuf>, text: &[u8]) -> Option<Design> {
+fn resolve(loader: &MemoryLoader, name: &str, path: Option<PathBuf>, text: &[u8]) -> Option<Design> {
     let input = Input {
         name: name.to_string(),
         path,
         key: None,
         bytes: text.to_vec(),
     };
-    compile(input, &FsLoader, &Limits::default()).design
+    compile(input, loader, &Limits::default()).design
 }
 
 /// Every design that resolves: examples, fixtures, init templates, the
@@ -47,25 +51,34 @@ pub(crate) fn designs(sizes: &[usize], random: usize) -> Vec<(String, Design)> {
     for dir in ["examples", "tests/fixtures", "templates/init", "../shared/examples"] {
         hld_files(&root.join(dir), &mut files);
     }
+    // Every file, by its normalized path: the imports of one are the others.
+    let read: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .filter_map(|path| std::fs::read(&path).ok().map(|text| (path, text)))
+        .collect();
+    let mut loader = MemoryLoader::default();
+    for (path, text) in &read {
+        if let Ok(text) = std::str::from_utf8(text) {
+            loader.files.insert(normalize(path), text.to_string());
+        }
+    }
     let mut out = Vec::new();
-    for path in files {
-        let Ok(text) = std::fs::read(&path) else {
-            continue;
-        };
-        if let Some(design) = resolve(&path.to_string_lossy(), Some(path.clone()), &text) {
+    for (path, text) in read {
+        if let Some(design) = resolve(&loader, &path.to_string_lossy(), Some(path.clone()), &text) {
             out.push((path.to_string_lossy().into_owned(), design));
         }
     }
+    let loader = MemoryLoader::default();
     for size in sizes {
         let text = generator::design(*size);
         // The generator's designs always resolve; one that did not would
         // only shrink the corpus.
-        if let Some(design) = resolve("generated.hld", None, text.as_bytes()) {
+        if let Some(design) = resolve(&loader, "generated.hld", None, text.as_bytes()) {
             out.push((format!("generated {size}"), design));
         }
     }
     for seed in 0..random {
-        if let Some(design) = resolve("random.hld", None, random_design(seed as u64).as_bytes()) {
+        if let Some(design) = resolve(&loader, "random.hld", None, random_design(seed as u64).as_bytes()) {
             out.push((format!("random {seed}"), design));
         }
     }

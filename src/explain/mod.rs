@@ -418,8 +418,8 @@ mod tests {
         let findings = check(&design, &Config::default()).findings;
         assert!(findings.len() >= 10, "{}", findings.len());
         let highlights = crate::emit::diagram::Highlights::from_findings(&design, &findings);
-        let short = crate::emit::explain::markdown(&brief(&design, &findings), &design, &highlights);
-        let full = crate::emit::explain::markdown(&build(&design, &findings), &design, &highlights);
+        let short = crate::emit::explain::markdown(&brief(&design, &findings), &design, &highlights).unwrap();
+        let full = crate::emit::explain::markdown(&build(&design, &findings), &design, &highlights).unwrap();
         let lines = short.lines().count();
         assert!(lines <= 300, "{lines} lines\n{short}");
         assert!(full.lines().count() > 1000, "{}", full.lines().count());

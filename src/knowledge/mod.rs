@@ -17,8 +17,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::model::types::{Cap, Consistency, DataModel, Delivery, Kind};
-use crate::syntax::ast::Unit;
-use crate::syntax::lexical::parse_quantity;
+use crate::units::{Unit, parse_quantity};
 
 const TECHNOLOGIES_YAML: &str = include_str!("technologies.yaml");
 

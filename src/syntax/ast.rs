@@ -194,29 +194,5 @@ impl ValueKind {
     }
 }
 
-/// What a number's unit makes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
-    None,
-    /// Stored in milliseconds.
-    Duration,
-    /// Stored per second.
-    Rate,
-    /// Stored as a fraction: `99.9%` is 0.999.
-    Percent,
-    /// Stored in bytes (SI: 1GB = 10^9 bytes).
-    Size,
-}
-
-/// A number with its unit applied, e.g. `50k/s` is 50,000 per second.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Quantity {
-    pub value: f64,
-    pub unit: Unit,
-    /// Written with a `k`, `M` or `B` count suffix.
-    pub si: bool,
-    /// Written with a decimal point.
-    pub fractional: bool,
-    /// The text as written, for messages.
-    pub text: Box<str>,
-}
+/// Numbers with their units are the leaf `units`' (language.md §1).
+pub use crate::units::{Quantity, Unit};

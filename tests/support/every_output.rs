@@ -35,18 +35,19 @@ pub fn every_output(compilation: &Compilation) {
     }
 
     let highlights = Highlights::from_findings(design, &findings);
-    let _ = mermaid::flowchart(design, &highlights);
-    let _ = mermaid::flowchart_by_region(design, &highlights);
+    // A template that fails to render is a bug, as a panic is.
+    mermaid::flowchart(design, &highlights).expect("the flowchart renders");
+    mermaid::flowchart_by_region(design, &highlights).expect("the grouped flowchart renders");
     for flow in design.flows.iter().take(FLOWS_EXERCISED) {
-        let _ = sequence::flow(design, flow);
+        sequence::flow(design, flow).expect("the sequence diagram renders");
     }
-    let _ = dot::graph(design, &highlights);
+    dot::graph(design, &highlights).expect("the DOT graph renders");
     let _ = svg::document(design, &highlights);
     let _ = design_json::export(design);
 
     let walkthrough = hld::explain::build(design, &findings);
-    let _ = hld::emit::explain::markdown(&walkthrough, design, &highlights);
-    let _ = hld::emit::explain::html(&walkthrough, design, &highlights);
+    hld::emit::explain::markdown(&walkthrough, design, &highlights).expect("the walkthrough renders");
+    hld::emit::explain::html(&walkthrough, design, &highlights).expect("the walkthrough page renders");
 
     if !design.components.is_empty() {
         let what_if = WhatIfEngine::new(design).run(&Scenario::fail([ComponentId(0)]));

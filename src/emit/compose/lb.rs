@@ -206,8 +206,10 @@ impl ProxyConfig {
 
     pub fn render(&self) -> Result<String, String> {
         let rendered = match self.dialect {
-            ProxyDialect::Nginx => NginxTemplate { config: self }.render(),
-            ProxyDialect::Haproxy => HaproxyTemplate { config: self }.render(),
+            ProxyDialect::Nginx => crate::emit::rendered("compose/nginx.conf", NginxTemplate { config: self }.render()),
+            ProxyDialect::Haproxy => {
+                crate::emit::rendered("compose/haproxy.cfg", HaproxyTemplate { config: self }.render())
+            }
         };
         rendered
             .map(|text| {
@@ -215,7 +217,9 @@ impl ProxyConfig {
                 text.push('\n');
                 text
             })
-            .map_err(|error| format!("cannot render the {} config: {error}", self.component))
+            // A template that fails to render is an internal error: the
+            // CLI reports it (exit 2) and writes no file.
+            .map_err(|error| format!("{error} (the {} config)", self.component))
     }
 }
 

@@ -227,12 +227,11 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
         regions,
         skipped,
     };
-    template
-        .render()
+    crate::emit::rendered("compose/README.md", template.render())
         .map(|text| {
             let mut text = text.trim_end().to_string();
             text.push('\n');
             text
         })
-        .map_err(|error| format!("cannot render README.md: {error}"))
+        .map_err(|error| error.to_string())
 }
