@@ -122,7 +122,7 @@ impl FlowDiff {
 }
 
 fn figures_differ(before: &FlowFigures, after: &FlowFigures) -> bool {
-    use crate::estimate::number::figure;
+    use crate::format::figure;
     let latency =
         |figures: &LatencyFigures| [figures.mean_ms, figures.p50_ms, figures.p95_ms, figures.p99_ms].map(figure);
     latency(&before.latency) != latency(&after.latency)

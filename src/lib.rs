@@ -24,6 +24,7 @@ pub mod emit;
 pub mod estimate;
 pub mod explain;
 pub mod fix;
+pub mod format;
 pub mod init;
 pub mod knowledge;
 pub mod model;

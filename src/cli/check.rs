@@ -197,8 +197,8 @@ pub fn run(args: &CheckArgs) -> Exit {
 /// say about the diagnostics past the cap.
 fn not_shown_text(count: usize, file: &str, max: usize) -> String {
     format!(
-        "{count} more {} in {file} (at most {max} per file are shown; --max-diagnostics 0 shows them all)",
-        if count == 1 { "diagnostic" } else { "diagnostics" }
+        "{} in {file} (at most {max} per file are shown; --max-diagnostics 0 shows them all)",
+        crate::format::count(count, "more diagnostic")
     )
 }
 

@@ -246,16 +246,6 @@ fn holds_foreign(dir: &Path) -> io::Result<bool> {
     Ok(false)
 }
 
-/// At most a few names, then how many more.
-fn name_list(names: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut text = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        text.push_str(&format!(" and {} more", names.len() - SHOWN));
-    }
-    text
-}
-
 /// The marker: a comment, then one written path per line (itself included).
 fn marker(system: &str, files: &[GeneratedFile]) -> String {
     let mut text = format!(
@@ -388,19 +378,19 @@ fn write_stack(dir: &Path, files: &[GeneratedFile], force: bool) -> Result<Writt
             (false, true) => format!(
                 "{shown} has files hld did not write (they lack hld's header): {}; \
                  move them away, or pass --force to replace them",
-                name_list(&replaced_foreign)
+                crate::format::comma_list(&replaced_foreign)
             ),
             (true, false) => format!(
                 "{shown}/{MARKER} lists files hld did not write: {}; hld never removes them: \
                  move them away, or pass --force to write the stack and leave them in place",
-                name_list(&kept)
+                crate::format::comma_list(&kept)
             ),
             _ => format!(
                 "{shown} has files hld did not write: {} (the stack would replace them) and {} \
                  (listed in {MARKER}; hld never removes them); move them away, or pass --force \
                  to replace the first and leave the others in place",
-                name_list(&replaced_foreign),
-                name_list(&kept)
+                crate::format::comma_list(&replaced_foreign),
+                crate::format::comma_list(&kept)
             ),
         });
     }

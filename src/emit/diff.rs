@@ -11,7 +11,7 @@ use super::estimate::JsonFigures;
 use super::json::JsonDiagnostic;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::diff::{Changes, DesignDiff, FlowDiff, FlowFigures, LoadFigures, Presence, PropertyChange, Side};
-use crate::estimate::number::{self, figure, fraction};
+use crate::format::{self, figure, fraction};
 
 /// What the renderers need besides the diff.
 pub struct Review<'a> {
@@ -252,20 +252,15 @@ fn flow_delta(flow: &FlowDiff) -> String {
     if (before.availability - after.availability).abs() > 1e-12 {
         parts.push(format!(
             "availability {} → {}",
-            number::percent(before.availability),
-            number::percent(after.availability)
+            format::percent(before.availability),
+            format::percent(after.availability)
         ));
     }
     let p99 = figure(after.latency.p99_ms) - figure(before.latency.p99_ms);
     if p99 != 0.0 {
-        parts.push(format!("p99 {}", signed_ms(p99)));
+        parts.push(format!("p99 {}", format::signed_ms(p99)));
     }
     parts.join(", ")
-}
-
-fn signed_ms(delta: f64) -> String {
-    let sign = if delta > 0.0 { "+" } else { "−" };
-    format!("{sign}{}", number::ms(delta.abs()))
 }
 
 /// `a → b`, or `a` when both print the same.
@@ -293,7 +288,7 @@ fn value_text(value: &Value) -> String {
         Value::Null => "unset".to_string(),
         Value::String(text) => text.clone(),
         Value::Array(items) => format!("[{}]", items.iter().map(value_text).collect::<Vec<_>>().join(", ")),
-        Value::Number(n) if n.is_f64() => n.as_f64().map_or_else(|| n.to_string(), number::plain),
+        Value::Number(n) if n.is_f64() => n.as_f64().map_or_else(|| n.to_string(), format::plain),
         other => other.to_string(),
     }
 }
@@ -310,7 +305,7 @@ fn property_text(change: &PropertyChange) -> String {
 /// The cells of a flow's row: mean, p50, p95, p99, availability, SLO.
 fn flow_cells(flow: &FlowDiff) -> [String; 6] {
     let latency = |figures: &Option<FlowFigures>, pick: fn(&FlowFigures) -> f64| {
-        figures.as_ref().map(|figures| number::ms(pick(figures)))
+        figures.as_ref().map(|figures| format::ms(pick(figures)))
     };
     let with_delta = |pick: fn(&FlowFigures) -> f64| {
         let text = arrow(latency(&flow.before, pick), latency(&flow.after, pick));
@@ -320,7 +315,7 @@ fn flow_cells(flow: &FlowDiff) -> [String; 6] {
                 if delta == 0.0 {
                     text
                 } else {
-                    format!("{text} ({})", signed_ms(delta))
+                    format!("{text} ({})", format::signed_ms(delta))
                 }
             }
             _ => text,
@@ -334,8 +329,8 @@ fn flow_cells(flow: &FlowDiff) -> [String; 6] {
         arrow(
             flow.before
                 .as_ref()
-                .map(|figures| number::percent(figures.availability)),
-            flow.after.as_ref().map(|figures| number::percent(figures.availability)),
+                .map(|figures| format::percent(figures.availability)),
+            flow.after.as_ref().map(|figures| format::percent(figures.availability)),
         ),
         arrow(
             flow.before.as_ref().map(|figures| slo_word(figures.slo_met)),
@@ -348,13 +343,10 @@ fn load_cells(before: LoadFigures, after: LoadFigures) -> [String; 2] {
     let utilization = |figures: LoadFigures| {
         figures
             .utilization
-            .map_or_else(|| "no capacity".to_string(), number::utilization)
+            .map_or_else(|| "no capacity".to_string(), format::utilization)
     };
     [
-        arrow(
-            Some(format!("{}/s", number::grouped(before.load_rps))),
-            Some(format!("{}/s", number::grouped(after.load_rps))),
-        ),
+        arrow(Some(format::rate(before.load_rps)), Some(format::rate(after.load_rps))),
         arrow(Some(utilization(before)), Some(utilization(after))),
     ]
 }

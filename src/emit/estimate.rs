@@ -1,11 +1,11 @@
 //! `hld estimate` output: the JSON document of cli.md and a human table.
-//! Renders [`Estimates`]; every number goes through `estimate::number`, so
+//! Renders [`Estimates`]; every number goes through `crate::format`, so
 //! both formats (and `--explain`) print the same digits.
 
 use serde::Serialize;
 
-use crate::estimate::number::{self, figure, fraction};
 use crate::estimate::{Estimates, FlowEstimate, SloMiss};
+use crate::format::{self, figure, fraction};
 use crate::model::{Design, Kind};
 
 #[derive(Serialize)]
@@ -269,11 +269,11 @@ fn slo_text(verdict: &crate::estimate::SloVerdict) -> String {
     let mut parts = Vec::new();
     for (name, value) in [("p50", slo.p50_ms), ("p95", slo.p95_ms), ("p99", slo.p99_ms)] {
         if let Some(value) = value {
-            parts.push(format!("{name} <= {}", number::ms(value)));
+            parts.push(format!("{name} <= {}", format::ms(value)));
         }
     }
     if let Some(availability) = slo.availability {
-        parts.push(format!("availability >= {}", number::slo_percent(availability)));
+        parts.push(format!("availability >= {}", format::slo_percent(availability)));
     }
     let verdict_text = if verdict.met {
         "met".to_string()
@@ -284,8 +284,8 @@ fn slo_text(verdict: &crate::estimate::SloVerdict) -> String {
             .map(|miss| match miss {
                 SloMiss::Latency {
                     percentile, value_ms, ..
-                } => format!("{percentile} is {}", number::ms(*value_ms)),
-                SloMiss::Availability { value, .. } => format!("availability is {}", number::percent(*value)),
+                } => format!("{percentile} is {}", format::ms(*value_ms)),
+                SloMiss::Availability { value, .. } => format!("availability is {}", format::percent(*value)),
             })
             .collect();
         format!("missed ({})", misses.join(", "))
@@ -324,11 +324,11 @@ fn tree_table(design: &Design, estimate: &FlowEstimate) -> String {
         let name = &design.component(visit.component).id;
         rows.push(vec![
             format!("{marker}{name}{}", if background { " (background)" } else { "" }),
-            number::plain_fraction(model.map_or(0.0, |m| m.reach)),
+            format::plain_fraction(model.map_or(0.0, |m| m.reach)),
             if background {
                 "-".to_string()
             } else {
-                number::ms(model.map_or(0.0, |m| m.mean_ms))
+                format::ms(model.map_or(0.0, |m| m.mean_ms))
             },
         ]);
         for step in visit.steps.iter().rev() {
@@ -350,7 +350,7 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             "flow {} ({}), {} rps\n",
             flow.id,
             path.join(" -> "),
-            number::grouped(estimate.rps)
+            format::grouped(estimate.rps)
         ));
         let latency = &estimate.latency;
         let mut rows = vec![
@@ -358,13 +358,13 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
                 "latency".to_string(),
                 format!(
                     "mean {}, p50 {}, p95 {}, p99 {}",
-                    number::ms(latency.mean_ms),
-                    number::ms(latency.p50_ms),
-                    number::ms(latency.p95_ms),
-                    number::ms(latency.p99_ms)
+                    format::ms(latency.mean_ms),
+                    format::ms(latency.p50_ms),
+                    format::ms(latency.p95_ms),
+                    format::ms(latency.p99_ms)
                 ),
             ],
-            vec!["availability".to_string(), number::percent(estimate.availability)],
+            vec!["availability".to_string(), format::percent(estimate.availability)],
         ];
         if let Some(verdict) = &estimate.slo {
             rows.push(vec!["slo".to_string(), slo_text(verdict)]);
@@ -398,8 +398,8 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             };
             outcome_rows.push(vec![
                 what,
-                number::plain_fraction(outcome.probability),
-                number::ms(outcome.mean_ms),
+                format::plain_fraction(outcome.probability),
+                format::ms(outcome.mean_ms),
             ]);
         }
         out.push_str(&table(&outcome_rows, "    "));
@@ -423,10 +423,9 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             let component = design.component(load.component);
             rows.push(vec![
                 component.id.clone(),
-                format!("{}/s", number::grouped(load.load_rps)),
-                load.capacity_rps
-                    .map_or_else(|| "-".to_string(), |c| format!("{}/s", number::grouped(c))),
-                load.utilization.map_or_else(|| "-".to_string(), number::utilization),
+                format::rate(load.load_rps),
+                load.capacity_rps.map_or_else(|| "-".to_string(), format::rate),
+                load.utilization.map_or_else(|| "-".to_string(), format::utilization),
             ]);
         }
         out.push_str(&table(&rows, "  "));
@@ -442,9 +441,9 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
         for queue in &estimates.capacity.queues {
             rows.push(vec![
                 design.component(queue.queue).id.clone(),
-                format!("{}/s", number::grouped(queue.in_rps)),
-                format!("{}/s", number::grouped(queue.out_rps)),
-                number::grouped(queue.growth_per_hour),
+                format::rate(queue.in_rps),
+                format::rate(queue.out_rps),
+                format::grouped(queue.growth_per_hour),
             ]);
         }
         out.push_str(&table(&rows, "  "));

@@ -69,20 +69,11 @@ pub fn summary_line(summary: Summary) -> String {
     if summary == Summary::default() {
         return "no findings".to_string();
     }
-    format!(
-        "{}, {} and {}",
-        plural(summary.errors, "error"),
-        plural(summary.warnings, "warning"),
-        plural(summary.infos, "info")
-    )
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
+    crate::format::join_all(&[
+        crate::format::count(summary.errors, "error"),
+        crate::format::count(summary.warnings, "warning"),
+        crate::format::count(summary.infos, "info"),
+    ])
 }
 
 /// A diagnostic in miette's terms, with its source excerpt.

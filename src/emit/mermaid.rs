@@ -299,15 +299,18 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> Result<S
         if counts[index] == 0 {
             continue;
         }
-        let plural = if counts[index] == 1 { "" } else { "s" };
         let lines = match &region.label {
             Some(label) => vec![
                 label.clone(),
-                format!("region {} · {} component{plural}", region.id, counts[index]),
+                format!(
+                    "region {} · {}",
+                    region.id,
+                    crate::format::count(counts[index], "component")
+                ),
             ],
             None => vec![
                 format!("region {}", region.id),
-                format!("{} component{plural}", counts[index]),
+                crate::format::count(counts[index], "component"),
             ],
         };
         nodes.push(NodeView {

@@ -12,7 +12,7 @@ use askama::Template;
 use super::RenderError;
 use super::mermaid::node_id;
 use crate::estimate::latency::link_round_trip;
-use crate::estimate::number;
+use crate::format;
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, LinkId};
 
 #[derive(Template)]
@@ -58,7 +58,7 @@ impl Builder<'_> {
     fn request(&mut self, depth: usize, link_id: LinkId, arrow: &str) {
         let link = self.design.link(link_id);
         let (ms, _) = link_round_trip(self.design, link_id);
-        let mut text = format!("{} · {} round trip", self.op, number::ms(ms));
+        let mut text = format!("{} · {} round trip", self.op, format::ms(ms));
         if link.fanout == Fanout::All
             && let Some(shard) = &self.design.component(link.to).shard
         {
@@ -99,10 +99,10 @@ impl Builder<'_> {
             let is_last = idx + 1 == nodes.len() && links.len() < nodes.len();
             let hit_ratio = component.hit_ratio();
             if component.kind.is_cache_like() && !is_last && hit_ratio > 0.0 {
-                let hit = format!("{} hit ({})", component.id, percent(hit_ratio));
+                let hit = format!("{} hit ({})", component.id, format::ratio_percent(hit_ratio));
                 self.push(depth, "alt ".to_string(), hit);
                 self.answer(depth + 1, node, caller, "hit");
-                let miss = format!("miss ({})", percent(1.0 - hit_ratio));
+                let miss = format!("miss ({})", format::ratio_percent(1.0 - hit_ratio));
                 self.push(depth, "else ".to_string(), miss);
                 pending_answers.push((depth, node, caller, true));
                 depth += 1;
@@ -168,7 +168,7 @@ impl Builder<'_> {
             };
             let label = format!(
                 "{verb} · {} round trip · {}",
-                number::ms(ms),
+                format::ms(ms),
                 latency_text(self.design.component(next))
             );
             let head = format!("{}-){}: ", self.id(previous), self.id(next));
@@ -227,13 +227,13 @@ impl Builder<'_> {
             let mut after: Vec<Task> = Vec::new();
             let inner = if alt {
                 if let Some(caller) = caller {
-                    let hit = format!("{} hit ({})", component.id, percent(hit_ratio));
+                    let hit = format!("{} hit ({})", component.id, format::ratio_percent(hit_ratio));
                     self.push(depth, "alt ".to_string(), hit);
                     self.answer(depth + 1, visit.component, caller, "hit");
                     self.push(
                         depth,
                         "else ".to_string(),
-                        format!("miss ({})", percent(1.0 - hit_ratio)),
+                        format!("miss ({})", format::ratio_percent(1.0 - hit_ratio)),
                     );
                 }
                 depth + 1
@@ -289,7 +289,7 @@ impl Builder<'_> {
             };
             let label = format!(
                 "{verb} · {} round trip · {}",
-                number::ms(ms),
+                format::ms(ms),
                 latency_text(self.design.component(visit.component))
             );
             let head = format!("{}-){}: ", self.id(previous), self.id(visit.component));
@@ -306,16 +306,12 @@ fn latency_text(component: &crate::model::Component) -> String {
     if latency.p99_ms > latency.p50_ms {
         format!(
             "p50 {} · p99 {}",
-            number::ms(latency.p50_ms),
-            number::ms(latency.p99_ms)
+            format::ms(latency.p50_ms),
+            format::ms(latency.p99_ms)
         )
     } else {
-        number::ms(latency.p50_ms)
+        format::ms(latency.p50_ms)
     }
-}
-
-fn percent(ratio: f64) -> String {
-    format!("{}%", number::plain(number::round_sig(ratio * 100.0, 6)))
 }
 
 /// The sequence diagram of one flow.

@@ -255,18 +255,6 @@ fn layout(design: &Design, highlights: &Highlights) -> Result<Recorder, SvgError
     result.map_err(|_| SvgError::Layout)
 }
 
-/// A coordinate as written: one decimal, no trailing zero, no `-0`.
-fn num(x: f64) -> String {
-    let rounded = (x * 10.0).round() / 10.0;
-    let rounded = if rounded == 0.0 || !rounded.is_finite() {
-        0.0
-    } else {
-        rounded
-    };
-    let text = format!("{rounded:.1}");
-    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
-}
-
 /// Escapes text for XML character data and attribute values. Hidden
 /// characters (controls, which XML 1.0 does not allow at all, and bidi
 /// overrides) are made visible first (`emit::escape`); line breaks and tabs
@@ -297,18 +285,18 @@ fn shape(kind: Kind, x: f64, y: f64, w: f64, h: f64) -> String {
     let poly = |points: &[(f64, f64)]| {
         let list: Vec<String> = points
             .iter()
-            .map(|(px, py)| format!("{},{}", num(*px), num(*py)))
+            .map(|(px, py)| format!("{},{}", crate::format::coordinate(*px), crate::format::coordinate(*py)))
             .collect();
         format!("<polygon points=\"{}\"/>", list.join(" "))
     };
     let rect = |radius: f64| {
         format!(
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\"/>",
-            num(x),
-            num(y),
-            num(w),
-            num(h),
-            num(radius)
+            crate::format::coordinate(x),
+            crate::format::coordinate(y),
+            crate::format::coordinate(w),
+            crate::format::coordinate(h),
+            crate::format::coordinate(radius)
         )
     };
     let inset = (h / 3.0).min(14.0);
@@ -340,12 +328,12 @@ fn shape(kind: Kind, x: f64, y: f64, w: f64, h: f64) -> String {
         Kind::Gateway => format!(
             "{}<path d=\"M {} {} V {} M {} {} V {}\"/>",
             rect(2.0),
-            num(x + 8.0),
-            num(y),
-            num(b),
-            num(r - 8.0),
-            num(y),
-            num(b)
+            crate::format::coordinate(x + 8.0),
+            crate::format::coordinate(y),
+            crate::format::coordinate(b),
+            crate::format::coordinate(r - 8.0),
+            crate::format::coordinate(y),
+            crate::format::coordinate(b)
         ),
         Kind::Service => rect(3.0),
         Kind::Worker => poly(&[(x + inset, y), (r, y), (r - inset, b), (x, b)]),
@@ -353,21 +341,21 @@ fn shape(kind: Kind, x: f64, y: f64, w: f64, h: f64) -> String {
         Kind::Queue => poly(&[(x, y), (r - inset, y), (r, y + h / 2.0), (r - inset, b), (x, b)]),
         Kind::Search => format!(
             "<ellipse cx=\"{}\" cy=\"{}\" rx=\"{}\" ry=\"{}\"/>",
-            num(x + w / 2.0),
-            num(y + h / 2.0),
-            num(w / 2.0),
-            num(h / 2.0)
+            crate::format::coordinate(x + w / 2.0),
+            crate::format::coordinate(y + h / 2.0),
+            crate::format::coordinate(w / 2.0),
+            crate::format::coordinate(h / 2.0)
         ),
         Kind::Database | Kind::ObjectStore => {
             let ry = 6.0;
             format!(
                 "<path d=\"M {x0} {t} A {rx} {ry} 0 0 1 {x1} {t} V {bt} A {rx} {ry} 0 0 1 {x0} {bt} Z\"/><path class=\"rim\" d=\"M {x0} {t} A {rx} {ry} 0 0 0 {x1} {t}\"/>",
-                x0 = num(x),
-                x1 = num(r),
-                t = num(y + ry),
-                bt = num(b - ry),
-                rx = num(w / 2.0),
-                ry = num(ry),
+                x0 = crate::format::coordinate(x),
+                x1 = crate::format::coordinate(r),
+                t = crate::format::coordinate(y + ry),
+                bt = crate::format::coordinate(b - ry),
+                rx = crate::format::coordinate(w / 2.0),
+                ry = crate::format::coordinate(ry),
             )
         }
     }
@@ -429,12 +417,12 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"hld-diagram\" viewBox=\"{} {} {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
-        num(x0),
-        num(y0),
-        num(width),
-        num(height),
-        num(width),
-        num(height),
+        crate::format::coordinate(x0),
+        crate::format::coordinate(y0),
+        crate::format::coordinate(width),
+        crate::format::coordinate(height),
+        crate::format::coordinate(width),
+        crate::format::coordinate(height),
         escape(&format!("design {title}"))
     );
     let _ = writeln!(out, "<title>{}</title>", escape(&title));
@@ -482,11 +470,11 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
         let _ = writeln!(
             out,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            num(xy.x - width / 2.0),
-            num(xy.y - 7.0),
-            num(width),
-            num(xy.x),
-            num(xy.y),
+            crate::format::coordinate(xy.x - width / 2.0),
+            crate::format::coordinate(xy.y - 7.0),
+            crate::format::coordinate(width),
+            crate::format::coordinate(xy.x),
+            crate::format::coordinate(xy.y),
             escape(text)
         );
     }
@@ -516,18 +504,23 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
         );
         let center_x = xy.x + size.x / 2.0;
         let first_y = xy.y + (size.y + rim(component.kind)) / 2.0 - (lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0;
-        let _ = write!(out, "<text x=\"{}\" y=\"{}\">", num(center_x), num(first_y));
+        let _ = write!(
+            out,
+            "<text x=\"{}\" y=\"{}\">",
+            crate::format::coordinate(center_x),
+            crate::format::coordinate(first_y)
+        );
         for (line_idx, line) in lines.iter().enumerate() {
             let class = if line_idx == 0 { " class=\"id\"" } else { "" };
             let dy = if line_idx == 0 {
                 "0".to_string()
             } else {
-                num(LINE_HEIGHT)
+                crate::format::coordinate(LINE_HEIGHT)
             };
             let _ = write!(
                 out,
                 "<tspan x=\"{}\" dy=\"{dy}\"{class}>{}</tspan>",
-                num(center_x),
+                crate::format::coordinate(center_x),
                 escape(line)
             );
         }
@@ -542,21 +535,21 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
             let sample = match class {
                 "async" => format!(
                     "<path class=\"edge async\" d=\"M {} {} H {}\"/>",
-                    num(x),
-                    num(y),
-                    num(x + 22.0)
+                    crate::format::coordinate(x),
+                    crate::format::coordinate(y),
+                    crate::format::coordinate(x + 22.0)
                 ),
                 _ => format!(
                     "<g class=\"legend-key {class}\"><rect x=\"{}\" y=\"{}\" width=\"22\" height=\"14\" rx=\"3\"/></g>",
-                    num(x),
-                    num(y - 7.0)
+                    crate::format::coordinate(x),
+                    crate::format::coordinate(y - 7.0)
                 ),
             };
             let _ = writeln!(
                 out,
                 "{sample}<text class=\"legend-text\" x=\"{}\" y=\"{}\">{}</text>",
-                num(x + 28.0),
-                num(y),
+                crate::format::coordinate(x + 28.0),
+                crate::format::coordinate(y),
                 escape(text)
             );
             x += 28.0 + text.len() as f64 * 7.0 + 18.0;
@@ -595,23 +588,23 @@ fn path_data(path: &[(Point, Point)]) -> Option<String> {
     let (first, second) = (path.first()?, path.get(1)?);
     let mut d = format!(
         "M {} {} C {} {}, {} {}, {} {}",
-        num(first.0.x),
-        num(first.0.y),
-        num(first.1.x),
-        num(first.1.y),
-        num(second.0.x),
-        num(second.0.y),
-        num(second.1.x),
-        num(second.1.y)
+        crate::format::coordinate(first.0.x),
+        crate::format::coordinate(first.0.y),
+        crate::format::coordinate(first.1.x),
+        crate::format::coordinate(first.1.y),
+        crate::format::coordinate(second.0.x),
+        crate::format::coordinate(second.0.y),
+        crate::format::coordinate(second.1.x),
+        crate::format::coordinate(second.1.y)
     );
     for point in path.iter().skip(2) {
         let _ = write!(
             d,
             " S {} {}, {} {}",
-            num(point.0.x),
-            num(point.0.y),
-            num(point.1.x),
-            num(point.1.y)
+            crate::format::coordinate(point.0.x),
+            crate::format::coordinate(point.0.y),
+            crate::format::coordinate(point.1.x),
+            crate::format::coordinate(point.1.y)
         );
     }
     Some(d)

@@ -1,13 +1,13 @@
 //! `hld what-if` output: a human report (flows, components, queues, before
 //! and after) and the JSON document of docs/explain.md. Renders a
-//! [`WhatIf`]; every figure goes through `estimate::number`.
+//! [`WhatIf`]; every figure goes through `crate::format`.
 
 use serde::Serialize;
 
 use super::estimate::{JsonFigures, table};
-use crate::estimate::number::{self, figure, fraction, grouped, ms, percent};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{FlowEstimate, LatencyFigures};
+use crate::format::{self, figure, fraction, grouped, ms, percent};
 use crate::model::Design;
 
 fn break_text(design: &Design, at: Break) -> String {
@@ -36,7 +36,7 @@ pub fn scenario_text(design: &Design, what_if: &WhatIf) -> String {
     if let Some(region) = what_if.scenario.partition {
         parts.push(format!("region {} is cut off", design.region(region).id));
     }
-    parts.join(" and ")
+    format::join_all(&parts)
 }
 
 // ----------------------------------------------------------------------
@@ -342,12 +342,9 @@ pub fn human(design: &Design, what_if: &WhatIf) -> String {
                 None => rows.push(vec![id, "down".to_string(), "-".to_string()]),
                 Some(after) => rows.push(vec![
                     id,
-                    change(
-                        format!("{}/s", grouped(component.before.load_rps)),
-                        format!("{}/s", grouped(after.load_rps)),
-                    ),
+                    change(format::rate(component.before.load_rps), format::rate(after.load_rps)),
                     match (component.before.utilization, after.utilization) {
-                        (Some(b), Some(a)) => change(number::utilization(b), number::utilization(a)),
+                        (Some(b), Some(a)) => change(format::utilization(b), format::utilization(a)),
                         _ => "-".to_string(),
                     },
                 ]),
@@ -370,14 +367,8 @@ pub fn human(design: &Design, what_if: &WhatIf) -> String {
         for queue in growing {
             rows.push(vec![
                 design.component(queue.queue).id.clone(),
-                change(
-                    format!("{}/s", grouped(queue.before.in_rps)),
-                    format!("{}/s", grouped(queue.after.in_rps)),
-                ),
-                change(
-                    format!("{}/s", grouped(queue.before.out_rps)),
-                    format!("{}/s", grouped(queue.after.out_rps)),
-                ),
+                change(format::rate(queue.before.in_rps), format::rate(queue.after.in_rps)),
+                change(format::rate(queue.before.out_rps), format::rate(queue.after.out_rps)),
                 change(
                     grouped(queue.before.growth_per_hour),
                     grouped(queue.after.growth_per_hour),

@@ -4,6 +4,7 @@
 //! databases by their replication and the hop's operation.
 
 use super::math::{any_of, k_of_n};
+use crate::format::plain;
 use crate::model::{
     Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, LinkId, Op, ReadFrom, Replication,
 };
@@ -28,10 +29,6 @@ pub fn judged_op(op: Op) -> Op {
         Op::Read => Op::Read,
         Op::Write | Op::ReadWrite => Op::Write,
     }
-}
-
-fn fmt(value: f64) -> String {
-    super::number::plain(value)
 }
 
 /// The availability of `component` reached over `incoming` by an operation
@@ -118,14 +115,14 @@ fn instances_text(component: &Component) -> (String, String) {
         } else {
             "one instance"
         };
-        return (fmt(a), reason.to_string());
+        return (plain(a), reason.to_string());
     }
     let mode = match component.ha_mode {
         Some(HaMode::ActivePassive) => " (active_passive: the standby takes over, so it counts)",
         _ => "",
     };
     (
-        format!("1 − (1 − {})^{n}", fmt(a)),
+        format!("1 − (1 − {})^{n}", plain(a)),
         format!("{n} replicas, any one suffices{mode}"),
     )
 }
@@ -170,24 +167,27 @@ fn database_text(component: &Component, op: Op, incoming: Option<&Link>) -> (Str
     let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
     let is_read = op == Op::Read;
     match &component.replication {
-        Replication::None => (fmt(a), "one node (replication = none)".to_string()),
+        Replication::None => (plain(a), "one node (replication = none)".to_string()),
         Replication::PrimaryReplica { replicas, failover, .. } => {
             let nodes = replicas.saturating_add(1);
             if is_read && !pinned {
                 (
-                    format!("1 − (1 − {})^{nodes}", fmt(a)),
+                    format!("1 − (1 − {})^{nodes}", plain(a)),
                     format!("a read uses any of the {nodes} nodes"),
                 )
             } else if is_read {
-                (fmt(a), "reads pinned to the primary (read_from = primary)".to_string())
+                (
+                    plain(a),
+                    "reads pinned to the primary (read_from = primary)".to_string(),
+                )
             } else if *failover == crate::model::Failover::Auto {
                 (
-                    format!("1 − (1 − {})^{nodes}", fmt(a)),
+                    format!("1 − (1 − {})^{nodes}", plain(a)),
                     format!("a write needs the primary; with failover = auto any of the {nodes} nodes can become it"),
                 )
             } else {
                 (
-                    fmt(a),
+                    plain(a),
                     format!("a write needs the primary alone (failover = {failover})"),
                 )
             }
@@ -195,12 +195,12 @@ fn database_text(component: &Component, op: Op, incoming: Option<&Link>) -> (Str
         Replication::Quorum { n, r, w } => {
             let (k, what) = if is_read { (*r, "read") } else { (*w, "write") };
             (
-                format!("Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)", fmt(a), fmt(a)),
+                format!("Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)", plain(a), plain(a)),
                 format!("a {what} needs {k} of the {n} quorum nodes"),
             )
         }
         Replication::MultiPrimary { primaries, .. } => (
-            format!("1 − (1 − {})^{primaries}", fmt(a)),
+            format!("1 − (1 − {})^{primaries}", plain(a)),
             format!("any of the {primaries} primaries serves reads and writes"),
         ),
     }

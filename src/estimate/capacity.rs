@@ -117,7 +117,7 @@ fn instances_reason(component: &Component, op: Op, incoming: Option<&Link>) -> S
         }
         _ => {
             let n = component.replicas.max(1);
-            format!("{n} replica{}", if n == 1 { "" } else { "s" })
+            crate::format::count(n as usize, "replica")
         }
     };
     let shards = serving.shards;

@@ -12,7 +12,7 @@ use super::availability::{flow_availability, judged_op};
 use super::capacity::{self, Capacity};
 use super::dist::{Law, LawCache};
 use super::latency::{self, NodeLatency, PathModel, Step};
-use super::number::{self, grouped, ms, percent, plain, plain_fraction};
+use crate::format::{self, grouped, ms, percent, plain, plain_fraction};
 use crate::knowledge::KnowledgeBase;
 use crate::knowledge::sources::Sources;
 use crate::model::{Component, Design, FlowId, Origin};
@@ -71,7 +71,7 @@ fn law_text(law: &Law, p50: f64, p99: f64) -> String {
             plain(p99),
             plain(p50),
             Z99_TEXT,
-            number::round_sig(sigma, 4),
+            format::round_sig(sigma, 4),
             plain(p50),
             ms(law.mean())
         ),
@@ -79,7 +79,7 @@ fn law_text(law: &Law, p50: f64, p99: f64) -> String {
             "the slowest of {n} shards, each log-normal p50 {}, p99 {} (σ = {}): CDF F(t)^{n}, p50 {}, p99 {}, mean {} (numerical)",
             ms(p50),
             ms(p99),
-            number::round_sig(sigma, 4),
+            format::round_sig(sigma, 4),
             ms(law.quantile(0.5)),
             ms(law.quantile(0.99)),
             ms(law.mean())
@@ -225,10 +225,9 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
         if stop.law_count > 0 {
             let _ = writeln!(
                 out,
-                "    of which fixed {}, and the sum of {} log-normal part{}",
+                "    of which fixed {}, and the sum of {}",
                 ms(stop.fixed_ms),
-                stop.law_count,
-                if stop.law_count == 1 { "" } else { "s" }
+                format::count(stop.law_count, "log-normal part")
             );
         }
         if stop.hit {
@@ -332,7 +331,7 @@ fn explain_rest(out: &mut String, design: &Design, flow_id: FlowId, figures: &la
             "  {:<20} {shown}: {}; one instance {} ({})",
             component.id,
             factor.reason,
-            number::slo_percent(component.availability),
+            format::slo_percent(component.availability),
             availability_source(component)
         );
     }
@@ -388,7 +387,7 @@ fn explain_rest(out: &mut String, design: &Design, flow_id: FlowId, figures: &la
                 out,
                 "  availability {}, needs ≥ {}: {verdict}",
                 percent(availability.value),
-                number::slo_percent(target)
+                format::slo_percent(target)
             );
         }
     }
@@ -451,7 +450,7 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
                         plain(c),
                         grouped(component.capacity.unwrap_or(0.0)),
                         grouped(capacity),
-                        number::utilization(rho)
+                        format::utilization(rho)
                     )
                 }
                 _ => format!("; all flows {}/s, no capacity declared", grouped(load.load_rps)),
@@ -492,8 +491,8 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
     let calls = flow.visits.len() - flow.path.len();
     let _ = writeln!(
         out,
-        "a call tree (docs/language.md, \"Flows that branch\"): `path` and {calls} more visit{} from `call` lines",
-        if calls == 1 { "" } else { "s" }
+        "a call tree (docs/language.md, \"Flows that branch\"): `path` and {} from `call` lines",
+        format::count(calls, "more visit")
     );
     if !model.background.is_empty() {
         let names: Vec<&str> = model.background.iter().map(|id| name(*id)).collect();

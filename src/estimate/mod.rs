@@ -8,7 +8,7 @@
 //! prints nothing (`emit::estimate` renders, `explain` words the
 //! arithmetic). Submodules: `latency` (path walk and mixture), `dist`
 //! (log-normals on a lattice), `availability`, `capacity`, `math` (special
-//! functions), `number` (the one rounding helper), `explain`.
+//! functions), `explain`. Figures are printed through `crate::format`.
 
 pub mod availability;
 pub mod capacity;
@@ -19,7 +19,8 @@ pub mod explain;
 pub mod fft;
 pub mod latency;
 pub mod math;
-pub mod number;
+/// The old path of [`crate::format`], kept for the integration tests.
+pub use crate::format as number;
 pub mod tree;
 pub mod what_if;
 

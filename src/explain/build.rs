@@ -22,12 +22,14 @@ use super::improve::{self, Effect};
 use super::{Block, Citation, Section, SectionKind, Table, Text, TradeOff, Walkthrough};
 use crate::analysis::consistency;
 use crate::analysis::graph::Graph;
-use crate::analysis::wording::count;
 use crate::diagnostics::Diagnostic;
 use crate::estimate::availability::node_factor;
-use crate::estimate::number::{grouped, ms, percent, plain, plain_fraction, slo_percent, utilization};
 use crate::estimate::what_if::{Break, Detail, Scenario, WhatIf, WhatIfEngine};
 use crate::estimate::{self, Estimates};
+use crate::format::{
+    count, grouped, join_all, ms, percent, percent_figure, plain, plain_fraction, rate, slo_percent, spoken_duration,
+    utilization,
+};
 use crate::knowledge::KnowledgeBase;
 use crate::knowledge::tradeoffs::{DesignChoice, TradeOffs};
 use crate::model::{
@@ -136,42 +138,12 @@ struct Builder<'a> {
 /// `a, b and c` of component ids.
 fn names(design: &Design, ids: &[ComponentId]) -> String {
     let names: Vec<String> = ids.iter().map(|id| design.component(*id).id.clone()).collect();
-    join(&names)
+    join_all(&names)
 }
 
 fn flow_names(design: &Design, ids: &[FlowId]) -> String {
     let names: Vec<String> = ids.iter().map(|id| design.flow(*id).id.clone()).collect();
-    join(&names)
-}
-
-/// `a`, `a and b`, `a, b and c`: every name (the walkthrough is a report,
-/// not a one-line message).
-fn join(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [only] => only.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// A duration as people say it: `24 h`, `10 min`, `30 s`, `500 ms`.
-fn duration(value_ms: f64) -> String {
-    const UNITS: [(&str, f64); 4] = [
-        ("d", 86_400_000.0),
-        ("h", 3_600_000.0),
-        ("min", 60_000.0),
-        ("s", 1000.0),
-    ];
-    for (unit, scale) in UNITS {
-        if value_ms >= scale {
-            return format!("{} {unit}", plain(value_ms / scale));
-        }
-    }
-    ms(value_ms)
-}
-
-fn rate(value: f64) -> String {
-    format!("{}/s", grouped(value))
+    join_all(&names)
 }
 
 fn slo_text(slo: &Slo) -> String {

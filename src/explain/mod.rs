@@ -11,7 +11,7 @@
 //! paragraphs, lists, tables and trade-offs, already worded. It does no IO
 //! and knows no output format; `emit::explain` renders it as Markdown or
 //! HTML and decides nothing. Every number comes from the models through
-//! `estimate::number`; every trade-off sentence from `tradeoffs.yaml`.
+//! `crate::format`; every trade-off sentence from `tradeoffs.yaml`.
 //!
 //! Cost: one what-if run per component (and per region) and one
 //! re-estimate per fixable finding, each re-running only what its change

@@ -112,10 +112,7 @@ impl Fix {
                     format!("{name} = {}", edit.value)
                 })
                 .collect();
-            let (last, rest) = settings
-                .split_last()
-                .map_or(("", &[][..]), |(last, rest)| (last.as_str(), rest));
-            let list = format!("{} and {last}", rest.join(", "));
+            let list = crate::format::join_all(&settings);
             parts.push(match block {
                 Some(block) => format!("set {list} in the {block} of {}", edit.subject),
                 None => format!("set {list} on {}", edit.subject),

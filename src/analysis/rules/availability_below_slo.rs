@@ -1,7 +1,7 @@
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::estimate::availability::{Factor, component_value, flow_availability, judged_op};
 use crate::estimate::availability_miss;
-use crate::estimate::number::{percent, slo_percent};
+use crate::format::{percent, slo_percent};
 use crate::model::{Component, ComponentId, Design, Failover, FlowId, Kind, Op, Replication};
 
 declare_rule! {

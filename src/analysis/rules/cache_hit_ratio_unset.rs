@@ -1,5 +1,6 @@
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
+use crate::format;
 use crate::model::{ComponentId, FlowId};
 
 declare_rule! {
@@ -80,7 +81,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!(
                     "{} has no hit_ratio, so the models assume {} for {}",
                     component.id,
-                    wording::number(component.hit_ratio()),
+                    format::decimals(component.hit_ratio()),
                     wording::flows(design, &flows)
                 ),
             )
@@ -94,7 +95,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 design,
                 Target::Component(*id),
                 "hit_ratio",
-                wording::number(component.hit_ratio()),
+                format::decimals(component.hit_ratio()),
             ),
         );
     }

@@ -1,5 +1,6 @@
 use crate::analysis::Target;
-use crate::analysis::{Context, Finding, wording};
+use crate::analysis::{Context, Finding};
+use crate::format;
 use crate::model::RateLimitAlgorithm;
 
 declare_rule! {
@@ -54,12 +55,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if limit.algorithm != RateLimitAlgorithm::FixedWindow {
             continue;
         }
-        let window = limit.window_ms.map(duration).unwrap_or_default();
+        let window = limit.window_ms.map(format::written_duration).unwrap_or_default();
         let message = format!(
             "{} uses a fixed_window rate limit, so up to {} requests (2 × {}) can pass around a window boundary",
             component.id,
-            wording::number(limit.limit * 2.0),
-            wording::number(limit.limit),
+            format::decimals(limit.limit * 2.0),
+            format::decimals(limit.limit),
         );
         out.push(
             Finding::component(design, id, message)
@@ -67,7 +68,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .label("fixed_window")
                 .help(format!(
                     "use rate_limit = sliding_counter {{ limit = {}, window = {window}, per = {} }}",
-                    wording::number(limit.limit),
+                    format::decimals(limit.limit),
                     limit.per
                 ))
                 .fix_set(
@@ -76,21 +77,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "rate_limit",
                     format!(
                         "sliding_counter {{ limit = {}, window = {window}, per = {} }}",
-                        wording::number(limit.limit),
+                        format::decimals(limit.limit),
                         limit.per
                     ),
                 ),
         );
     }
-}
-
-/// A window as the language writes it: 1m, 30s, 1h.
-fn duration(ms: f64) -> String {
-    const UNITS: [(&str, f64); 4] = [("d", 86_400_000.0), ("h", 3_600_000.0), ("m", 60_000.0), ("s", 1000.0)];
-    for (unit, scale) in UNITS {
-        if ms >= scale && (ms / scale).fract() == 0.0 {
-            return format!("{}{unit}", wording::number(ms / scale));
-        }
-    }
-    format!("{}ms", wording::number(ms))
 }

@@ -1,7 +1,7 @@
 use crate::analysis::{Context, Finding};
 use crate::estimate::latency::{LatencyOptions, NodeLatency, PathModel, Step};
-use crate::estimate::number::{ms, plain_fraction};
 use crate::estimate::{SloMiss, latency_misses};
+use crate::format::{ms, plain_fraction};
 use crate::model::FlowId;
 
 declare_rule! {

@@ -2,7 +2,7 @@ use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::diagnostics::Severity;
 use crate::estimate::capacity::instances;
 use crate::estimate::capacity::needed_replicas;
-use crate::estimate::number::{grouped, utilization};
+use crate::format::{rate, utilization};
 use crate::model::{Kind, Op};
 
 declare_rule! {
@@ -73,16 +73,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let component = cx.design.component(load.component);
-        let capacity = load
-            .capacity_rps
-            .map_or_else(|| "none".to_string(), |c| format!("{}/s", grouped(c)));
+        let capacity = load.capacity_rps.map_or_else(|| "none".to_string(), rate);
         let mut finding = Finding::component(
             cx.design,
             load.component,
             format!(
-                "{} takes {}/s, {} of its capacity of {capacity}",
+                "{} takes {}, {} of its capacity of {capacity}",
                 component.id,
-                grouped(load.load_rps),
+                rate(load.load_rps),
                 utilization(rho)
             ),
         )
@@ -92,8 +90,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let (_, why) = instances(component, Op::Write, None);
         finding = finding.note(format!(
-            "capacity c·μ with μ = {}/s per instance and c from {why}",
-            grouped(component.capacity.unwrap_or(0.0))
+            "capacity c·μ with μ = {} per instance and c from {why}",
+            rate(component.capacity.unwrap_or(0.0))
         ));
         if rho < 1.0 {
             finding = finding.severity(Severity::Warning);

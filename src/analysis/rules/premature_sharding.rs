@@ -1,5 +1,7 @@
-use crate::analysis::{Context, Finding, wording};
+use crate::analysis::{Context, Finding};
+use crate::format;
 use crate::model::Kind;
+use crate::units::SIZE_UNITS;
 
 declare_rule! {
     /// ## What it checks
@@ -82,8 +84,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "{} is sharded {} ways but holds {}, which fits one server (under {})",
                 component.id,
                 shard.count,
-                wording::size(size),
-                wording::size(min_size)
+                format::size(size, SIZE_UNITS),
+                format::size(min_size, SIZE_UNITS)
             ),
         )
         .at(shard.span)
@@ -93,7 +95,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             component.id
         ));
         if let Some(span) = component.property_span("size") {
-            finding = finding.secondary(span, wording::size(size));
+            finding = finding.secondary(span, format::size(size, SIZE_UNITS));
         }
         out.push(finding);
     }

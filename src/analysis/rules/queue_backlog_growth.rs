@@ -1,7 +1,7 @@
 use super::overloaded_component::WARN_AT;
 use crate::analysis::{Context, Finding, Target};
 use crate::estimate::capacity::needed_replicas;
-use crate::estimate::number::grouped;
+use crate::format::{grouped, rate};
 use crate::model::QueuePattern;
 
 declare_rule! {
@@ -79,18 +79,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .collect();
         let message = if consumers.is_empty() {
             format!(
-                "{} grows by {} messages an hour: producers send {}/s and no consumer takes them",
+                "{} grows by {} messages an hour: producers send {} and no consumer takes them",
                 component.id,
                 grouped(queue.growth_per_hour),
-                grouped(queue.in_rps)
+                rate(queue.in_rps)
             )
         } else {
             format!(
-                "{} grows by {} messages an hour: producers send {}/s, consumers take {}/s",
+                "{} grows by {} messages an hour: producers send {}, consumers take {}",
                 component.id,
                 grouped(queue.growth_per_hour),
-                grouped(queue.in_rps),
-                grouped(queue.out_rps)
+                rate(queue.in_rps),
+                rate(queue.out_rps)
             )
         };
         let mut finding = Finding::component(cx.design, queue.queue, message).label("backlog grows");
@@ -109,10 +109,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(load) => {
                 let consumer = cx.design.component(load.component);
                 finding = finding.note(format!(
-                    "{} is offered {}/s and takes {}/s",
+                    "{} is offered {} and takes {}",
                     consumer.id,
-                    grouped(load.offered_rps),
-                    grouped(load.consumed_rps)
+                    rate(load.offered_rps),
+                    rate(load.consumed_rps)
                 ));
                 match consumer.capacity.filter(|capacity| *capacity > 0.0) {
                     Some(per_instance) => {
@@ -140,16 +140,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                                 );
                                 if load.direct_rps > 0.0 {
                                     format!(
-                                        "set `replicas = {count}` on {} to take {}/s from queues and {}/s of direct calls, or raise its `capacity`",
+                                        "set `replicas = {count}` on {} to take {} from queues and {} of direct calls, or raise its `capacity`",
                                         consumer.id,
-                                        grouped(load.offered_rps.max(share)),
-                                        grouped(load.direct_rps)
+                                        rate(load.offered_rps.max(share)),
+                                        rate(load.direct_rps)
                                     )
                                 } else {
                                     format!(
-                                        "set `replicas = {count}` on {} to take {}/s, or raise its `capacity`",
+                                        "set `replicas = {count}` on {} to take {}, or raise its `capacity`",
                                         consumer.id,
-                                        grouped(load.offered_rps.max(share))
+                                        rate(load.offered_rps.max(share))
                                     )
                                 }
                             }

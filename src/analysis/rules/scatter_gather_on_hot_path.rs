@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::{Context, Finding, Target};
 use crate::estimate::latency::LatencyOptions;
-use crate::estimate::number::ms;
+use crate::format::ms;
 use crate::model::{Fanout, FlowId, LinkId};
 
 declare_rule! {
@@ -130,9 +130,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             finding = finding.note(format!("flow {} has a latency SLO", flow.id));
         } else {
             finding = finding.note(format!(
-                "flow {} takes {}/s, above 1k/s",
+                "flow {} takes {}, above 1k/s",
                 flow.id,
-                crate::estimate::number::grouped(flow.rps)
+                crate::format::rate(flow.rps)
             ));
         }
         out.push(finding);

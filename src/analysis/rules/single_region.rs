@@ -1,4 +1,5 @@
 use crate::analysis::{Context, Finding, wording};
+use crate::format;
 use crate::model::{Kind, RegionId};
 
 declare_rule! {
@@ -123,7 +124,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "{} sits in region {home_name} only, but flows from regions {} need it",
             component.id,
-            wording::list(&names)
+            format::list(&names)
         );
         out.push(
             Finding::component(design, id, message)
@@ -131,7 +132,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .help(format!(
                     "declare a copy of {} in {}, or suppress with allow = [single-region] if the cross-region trip is accepted",
                     component.id,
-                    wording::list(&others)
+                    format::list(&others)
                 ))
                 .note(format!("needed by {}", wording::flows(design, &flows))),
         );

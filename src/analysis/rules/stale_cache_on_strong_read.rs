@@ -1,5 +1,6 @@
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
+use crate::format;
 use crate::model::{CacheInvalidation, Consistency, FlowId, Kind, LinkId};
 
 declare_rule! {
@@ -128,7 +129,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !links.is_empty() {
             let names: Vec<String> = links.iter().map(|link| design.link_subject(*link)).collect();
             let noun = if links.len() == 1 { "link" } else { "links" };
-            paths.push(format!("{noun} {}", wording::list(&names)));
+            paths.push(format!("{noun} {}", format::list(&names)));
         }
         let message = format!(
             "{} ({}, invalidation = {invalidation}) may serve stale reads to {} that require strong consistency",

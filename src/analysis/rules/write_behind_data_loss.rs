@@ -1,5 +1,6 @@
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
+use crate::format;
 use crate::model::{CachePattern, Consistency, Kind, LinkId};
 
 declare_rule! {
@@ -100,7 +101,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "{} acknowledges writes before {} has them, but {} {} {}",
             cache.id,
             wording::components(design, &databases),
-            wording::list(&names),
+            format::list(&names),
             if links.len() == 1 { "requires" } else { "require" },
             levels.join(" or ")
         );

@@ -531,16 +531,6 @@ fn fill(template: &str, service: &str, component: &str, kind: Kind) -> String {
         .replace("{{kind}}", kind.as_str())
 }
 
-/// A whole number of seconds as `30s`, else milliseconds as `1500ms`.
-fn duration(ms: f64) -> String {
-    let ms = ms.max(0.0).round();
-    if ms >= 1000.0 && ms % 1000.0 == 0.0 {
-        format!("{}s", ms / 1000.0)
-    } else {
-        format!("{ms}ms")
-    }
-}
-
 /// A `depends_on` edge: (dependent, dependency).
 pub(crate) type Edge = (ComponentId, ComponentId);
 
@@ -650,7 +640,7 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
             interval: "10s".to_string(),
             timeout: "5s".to_string(),
             retries: 5,
-            start_period: spec.start_period.map(duration),
+            start_period: spec.start_period.map(crate::format::compose_duration),
         });
         let mut depends_on = OrderedMap::new();
         for dependency in depends.get(id.index()).into_iter().flatten() {
@@ -781,13 +771,6 @@ mod tests {
         assert_eq!(project_name("Twitter"), "twitter");
         assert_eq!(project_name("_x"), "hld_x");
         assert_eq!(project_name("url_shortener"), "url_shortener");
-    }
-
-    #[test]
-    fn durations_read_like_compose() {
-        assert_eq!(duration(30_000.0), "30s");
-        assert_eq!(duration(1500.0), "1500ms");
-        assert_eq!(duration(f64::NAN.max(0.0)), "0ms");
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl<'a> Builder<'a> {
                 Text::new().strong("consumers: ").rich(&if consumers.is_empty() {
                     "none".to_string()
                 } else {
-                    join(&consumer_text)
+                    join_all(&consumer_text)
                 }),
             ];
             if let Some(queue) = self.baseline.capacity.queues.iter().find(|queue| queue.queue == id) {

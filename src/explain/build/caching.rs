@@ -48,7 +48,7 @@ impl<'a> Builder<'a> {
                 Text::new().strong("TTL: ").rich(
                     &component
                         .effective_ttl_ms()
-                        .map_or_else(|| "none".to_string(), duration),
+                        .map_or_else(|| "none".to_string(), spoken_duration),
                 ),
             );
             facts.push(

@@ -299,8 +299,8 @@ impl<'a> Builder<'a> {
                 items.push(item(
                     "TTL",
                     match (component.ttl_ms, component.effective_ttl_ms()) {
-                        (Some(ttl), _) => format!("{} (declared)", duration(ttl)),
-                        (None, Some(ttl)) => format!("{} (its technology's default)", duration(ttl)),
+                        (Some(ttl), _) => format!("{} (declared)", spoken_duration(ttl)),
+                        (None, Some(ttl)) => format!("{} (its technology's default)", spoken_duration(ttl)),
                         (None, None) => "none".to_string(),
                     },
                 ));
@@ -357,7 +357,10 @@ impl<'a> Builder<'a> {
                     ));
                 }
                 if let Some(size) = component.size_bytes {
-                    items.push(item("size", crate::analysis::wording::size(size)));
+                    items.push(item(
+                        "size",
+                        crate::format::size(size, crate::units::SIZE_UNITS),
+                    ));
                 }
             }
             Kind::Queue => {
@@ -393,7 +396,7 @@ impl<'a> Builder<'a> {
         }
         if let Some(limit) = &component.rate_limit {
             let shape = match (limit.window_ms, limit.refill_per_s) {
-                (Some(window), _) => format!("limit {} per {}", plain(limit.limit), duration(window)),
+                (Some(window), _) => format!("limit {} per {}", plain(limit.limit), spoken_duration(window)),
                 (None, Some(refill)) => format!("capacity {}, refill {}", plain(limit.limit), rate(refill)),
                 (None, None) => format!("limit {}", plain(limit.limit)),
             };

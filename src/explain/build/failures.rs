@@ -147,7 +147,7 @@ impl<'a> Builder<'a> {
                 grouped(total)
             ));
             if what_if.scenario.partition.is_some() {
-                parts.push(format!("each {}", join(&causes)));
+                parts.push(format!("each {}", join_all(&causes)));
             }
         }
         for flow in &what_if.flows {
@@ -213,7 +213,7 @@ impl<'a> Builder<'a> {
             })
             .collect();
         if !moved.is_empty() {
-            parts.push(format!("load rises on {}", join(&moved)));
+            parts.push(format!("load rises on {}", join_all(&moved)));
         }
         let growing: Vec<String> = what_if
             .growing_queues()
@@ -228,7 +228,7 @@ impl<'a> Builder<'a> {
         if !growing.is_empty() {
             parts.push(format!(
                 "{} start{} to grow",
-                join(&growing),
+                join_all(&growing),
                 if growing.len() == 1 { "s" } else { "" }
             ));
         }

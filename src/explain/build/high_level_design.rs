@@ -26,7 +26,7 @@ impl<'a> Builder<'a> {
             text = format!(
                 "{} ({}) and {}: {} synchronous (the caller waits) and {asynchronous} asynchronous.",
                 count(design.components.len(), "component"),
-                join(&kinds),
+                join_all(&kinds),
                 count(design.links.len(), "link"),
                 design.links.len() - asynchronous,
             );
@@ -179,7 +179,7 @@ impl<'a> Builder<'a> {
             .filter(|outcome| outcome.probability > 0.0)
             .map(|outcome| {
                 let component = self.component(outcome.stops_at);
-                let share = format!("{}%", plain(100.0 * outcome.probability));
+                let share = percent_figure(100.0 * outcome.probability);
                 if outcome.hit {
                     format!("{share} stop at {} ({} hit)", component.id, component.kind)
                 } else {
@@ -188,7 +188,7 @@ impl<'a> Builder<'a> {
             })
             .collect();
         if stops.len() > 1 {
-            text.push_str(&format!("; {}", join(&stops)));
+            text.push_str(&format!("; {}", join_all(&stops)));
         }
         text.push('.');
         text

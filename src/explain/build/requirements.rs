@@ -79,7 +79,7 @@ impl<'a> Builder<'a> {
         }
         let total = reads + writes + both;
         if total > 0.0 {
-            let share = |x: f64| format!("{}%", plain(100.0 * x / total));
+            let share = |x: f64| percent_figure(100.0 * x / total);
             let parts: Vec<String> = [(reads, "read"), (writes, "write"), (both, "both read and write")]
                 .iter()
                 .filter(|(rate_of, _)| *rate_of > 0.0)
@@ -88,7 +88,7 @@ impl<'a> Builder<'a> {
             blocks.push(Block::Paragraph(Text::new().rich(&format!(
                 "Of the {} requests per second the flows carry, {}.",
                 grouped(total),
-                join(&parts)
+                join_all(&parts)
             ))));
         }
         let rows = design

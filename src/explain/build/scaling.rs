@@ -128,7 +128,7 @@ impl<'a> Builder<'a> {
                 self.push_trade_off(
                     &mut blocks,
                     DesignChoice::FanoutAll,
-                    Text::new().rich(&format!("{} reach every shard", join(&fanned))),
+                    Text::new().rich(&format!("{} reach every shard", join_all(&fanned))),
                 );
             }
         }
