@@ -233,6 +233,9 @@ impl Resolver {
 
     fn component_property(&mut self, id: ComponentId, kind: Kind, spec: &'static PropertySpec, property: &Property) {
         let value = &property.value;
+        // What was written, without where: `values` reads it, `at` ties an
+        // error to the value's span.
+        let written = &value.kind;
         let name = spec.name;
         macro_rules! set {
             ($field:ident, $expr:expr) => {{
@@ -243,9 +246,15 @@ impl Resolver {
                 }
             }};
         }
+        // A typed value read by `values`, its error reported at the value.
+        macro_rules! read {
+            ($field:ident, $read:expr) => {
+                set!($field, self.at(value.span, $read))
+            };
+        }
         match name {
             "replicas" => {
-                if let Some(replicas) = self.count(name, value, 1) {
+                if let Some(replicas) = self.at(value.span, values::count(name, written, 1)) {
                     let component = &mut self.design.components[id.index()];
                     component.replicas = replicas;
                     component.replicas_declared = true;
@@ -264,17 +273,17 @@ impl Resolver {
                 }
             }
             "availability" => {
-                if let Some(availability) = self.percentage(name, value) {
+                if let Some(availability) = self.at(value.span, values::percentage(name, written)) {
                     let component = &mut self.design.components[id.index()];
                     component.availability = availability;
                     component.availability_origin = Origin::Declared;
                     component.property_spans.push((name, property.span));
                 }
             }
-            "capacity" => set!(capacity, self.positive_rate(name, value).map(Some)),
+            "capacity" => read!(capacity, values::positive_rate(name, written).map(Some)),
             "region" => {
                 let region = self
-                    .word(name, value)
+                    .at(value.span, values::word(name, written))
                     .and_then(|word| self.region_ref(&word, value.span));
                 if let Some(region) = region {
                     let component = &mut self.design.components[id.index()];
@@ -291,37 +300,41 @@ impl Resolver {
                     }
                 }
             }
-            "description" => set!(description, self.string(name, value).map(Some)),
+            "description" => read!(description, values::string(name, written).map(Some)),
             "tags" => set!(tags, self.tags(name, value)),
             "allow" => set!(allow, self.rule_list(name, value)),
-            "rps" => set!(rps, self.rate(name, value).map(Some)),
-            "algorithm" => set!(algorithm, self.keyword::<Algorithm>(name, value).map(Some)),
-            "layer" => set!(layer, self.layer(value).map(Some)),
-            "mode" => set!(ha_mode, self.keyword::<HaMode>(name, value).map(Some)),
+            "rps" => read!(rps, values::rate(name, written).map(Some)),
+            "algorithm" => read!(algorithm, values::keyword::<Algorithm>(name, written).map(Some)),
+            "layer" => read!(layer, values::layer(written).map(Some)),
+            "mode" => read!(ha_mode, values::keyword::<HaMode>(name, written).map(Some)),
             "rate_limit" => set!(rate_limit, self.rate_limit(value).map(Some)),
-            "auth" => set!(auth, self.keyword::<Auth>(name, value).map(Some)),
-            "hit_ratio" => set!(hit_ratio_declared, self.ratio(name, value).map(Some)),
-            "ttl" => set!(ttl_ms, self.duration(name, value).map(Some)),
-            "invalidation" if kind == Kind::Cdn => {
-                set!(cdn_invalidation, self.keyword::<CdnInvalidation>(name, value).map(Some))
-            }
-            "invalidation" => set!(
-                cache_invalidation,
-                self.keyword::<CacheInvalidation>(name, value).map(Some)
+            "auth" => read!(auth, values::keyword::<Auth>(name, written).map(Some)),
+            "hit_ratio" => read!(hit_ratio_declared, values::ratio(name, written).map(Some)),
+            "ttl" => read!(ttl_ms, values::duration(name, written).map(Some)),
+            "invalidation" if kind == Kind::Cdn => read!(
+                cdn_invalidation,
+                values::keyword::<CdnInvalidation>(name, written).map(Some)
             ),
-            "pattern" if kind == Kind::Queue => set!(queue_pattern, self.keyword::<QueuePattern>(name, value)),
-            "pattern" => set!(cache_pattern, self.keyword::<CachePattern>(name, value)),
-            "eviction" => set!(eviction, self.keyword::<Eviction>(name, value).map(Some)),
-            "model" => set!(data_model, self.keyword::<DataModel>(name, value).map(Some)),
-            "consistency" => set!(consistency_declared, self.keyword::<Consistency>(name, value).map(Some)),
-            "cap" => set!(cap_declared, self.keyword::<Cap>(name, value).map(Some)),
+            "invalidation" => read!(
+                cache_invalidation,
+                values::keyword::<CacheInvalidation>(name, written).map(Some)
+            ),
+            "pattern" if kind == Kind::Queue => read!(queue_pattern, values::keyword::<QueuePattern>(name, written)),
+            "pattern" => read!(cache_pattern, values::keyword::<CachePattern>(name, written)),
+            "eviction" => read!(eviction, values::keyword::<Eviction>(name, written).map(Some)),
+            "model" => read!(data_model, values::keyword::<DataModel>(name, written).map(Some)),
+            "consistency" => read!(
+                consistency_declared,
+                values::keyword::<Consistency>(name, written).map(Some)
+            ),
+            "cap" => read!(cap_declared, values::keyword::<Cap>(name, written).map(Some)),
             "replication" => set!(replication, self.replication(value)),
             "shard" => set!(shard, self.shard(value).map(Some)),
-            "size" => set!(size_bytes, self.size(name, value).map(Some)),
-            "delivery" => set!(delivery_declared, self.keyword::<Delivery>(name, value).map(Some)),
+            "size" => read!(size_bytes, values::size(name, written).map(Some)),
+            "delivery" => read!(delivery_declared, values::keyword::<Delivery>(name, written).map(Some)),
             "dead_letter" => set!(dead_letter, self.dead_letter(id, value)),
-            "idempotent" => set!(idempotent, self.boolean(name, value).map(Some)),
-            "stateless" => set!(stateless, self.boolean(name, value)),
+            "idempotent" => read!(idempotent, values::boolean(name, written).map(Some)),
+            "stateless" => read!(stateless, values::boolean(name, written)),
             _ => {
                 // Every name of COMPONENT_PROPERTIES is handled above; a new
                 // one without a case here is a bug the schema test catches.
@@ -362,7 +375,10 @@ impl Resolver {
                 Some(DeadLetter::Queue(target))
             }
             _ => {
-                self.type_error("dead_letter", value, schema::ValueType::DeadLetter);
+                self.report(
+                    value.span,
+                    values::type_error("dead_letter", &value.kind, schema::ValueType::DeadLetter),
+                );
                 None
             }
         }

@@ -46,17 +46,18 @@ impl Resolver {
             }
             let name = property.name.name.as_str();
             let value = &property.value;
+            let written = &value.kind;
             match name {
                 "path" => path_value = Some(value),
-                "rps" => rps = self.rate(name, value),
-                "op" => op = self.keyword::<Op>(name, value),
-                "requires" => requires = self.keyword::<Consistency>(name, value),
-                "slo" => match &value.kind {
+                "rps" => rps = self.at(value.span, values::rate(name, written)),
+                "op" => op = self.at(value.span, values::keyword::<Op>(name, written)),
+                "requires" => requires = self.at(value.span, values::keyword::<Consistency>(name, written)),
+                "slo" => match written {
                     ValueKind::Block(block) => slo = self.slo_block(block),
-                    _ => self.type_error(name, value, schema::ValueType::Slo),
+                    _ => self.report(value.span, values::type_error(name, written, schema::ValueType::Slo)),
                 },
                 "allow" => allow = self.rule_list(name, value).unwrap_or_default(),
-                "description" => description = self.string(name, value),
+                "description" => description = self.at(value.span, values::string(name, written)),
                 other => {
                     let help =
                         did_you_mean_help(other, FLOW_PROPERTIES.iter().map(|spec| spec.name)).unwrap_or_else(|| {
@@ -92,7 +93,10 @@ impl Resolver {
                 return None;
             }
             _ => {
-                self.type_error("path", path_value, schema::ValueType::Path);
+                self.report(
+                    path_value.span,
+                    values::type_error("path", &path_value.kind, schema::ValueType::Path),
+                );
                 return None;
             }
         };
@@ -374,11 +378,11 @@ impl Resolver {
                 let name = property.name.name.as_str();
                 let value = &property.value;
                 match name {
-                    "op" => match self.keyword::<Op>(name, value) {
+                    "op" => match self.at(value.span, values::keyword::<Op>(name, &value.kind)) {
                         Some(value) => op = value,
                         None => ok = false,
                     },
-                    "requires" => match self.keyword::<Consistency>(name, value) {
+                    "requires" => match self.at(value.span, values::keyword::<Consistency>(name, &value.kind)) {
                         Some(value) => requires = Some(value),
                         None => ok = false,
                     },

@@ -9,7 +9,7 @@ impl Resolver {
         for rtt in std::mem::take(&mut gathered.rtts) {
             let a = self.region_ref(&rtt.a.name, rtt.a.span);
             let b = self.region_ref(&rtt.b.name, rtt.b.span);
-            let ms = self.duration("rtt", &rtt.value);
+            let ms = self.at(rtt.value.span, values::duration("rtt", &rtt.value.kind));
             let (Some(a), Some(b), Some(ms)) = (a, b, ms) else {
                 continue;
             };
@@ -52,11 +52,12 @@ impl Resolver {
                 continue;
             }
             let name = property.name.name.as_str();
+            let (written, at) = (&property.value.kind, property.value.span);
             match name {
-                "availability" => slo.availability = self.percentage(name, &property.value),
-                "p50" => slo.p50_ms = self.duration(name, &property.value),
-                "p95" => slo.p95_ms = self.duration(name, &property.value),
-                "p99" => slo.p99_ms = self.duration(name, &property.value),
+                "availability" => slo.availability = self.at(at, values::percentage(name, written)),
+                "p50" => slo.p50_ms = self.at(at, values::duration(name, written)),
+                "p95" => slo.p95_ms = self.at(at, values::duration(name, written)),
+                "p99" => slo.p99_ms = self.at(at, values::duration(name, written)),
                 other => {
                     let names = SLO_PROPERTIES.iter().map(|spec| spec.name);
                     let help = did_you_mean_help(other, names)
@@ -174,35 +175,30 @@ impl Resolver {
                 diagnostic.label = Some("unknown property".to_string());
                 continue;
             };
-            let ok = match spec.name {
-                "mode" => self
-                    .keyword::<LinkMode>(name, value)
-                    .map(|v| props.mode = Some(v))
-                    .is_some(),
-                "op" => self.keyword::<Op>(name, value).map(|v| props.op = Some(v)).is_some(),
-                "requires" => self
-                    .keyword::<Consistency>(name, value)
-                    .map(|v| props.requires = Some(v))
-                    .is_some(),
-                "prefers" => self
-                    .keyword::<Prefers>(name, value)
-                    .map(|v| props.prefers = Some(v))
-                    .is_some(),
-                "latency" => self.duration(name, value).map(|v| props.latency_ms = Some(v)).is_some(),
-                "weight" => self.count(name, value, 1).map(|v| props.weight = Some(v)).is_some(),
-                "fanout" => self
-                    .keyword::<Fanout>(name, value)
-                    .map(|v| props.fanout = Some(v))
-                    .is_some(),
-                "read_from" => self
-                    .keyword::<ReadFrom>(name, value)
-                    .map(|v| props.read_from = Some(v))
-                    .is_some(),
-                "timeout" => self.duration(name, value).map(|v| props.timeout_ms = Some(v)).is_some(),
-                "retries" => self.count(name, value, 0).map(|v| props.retries = Some(v)).is_some(),
-                "allow" => self.rule_list(name, value).map(|v| props.allow = v).is_some(),
-                _ => false,
+            // What was written, without where: `values` reads it, `at` ties
+            // an error to the value's span.
+            let written = &value.kind;
+            let read = match spec.name {
+                "mode" => values::keyword::<LinkMode>(name, written).map(|v| props.mode = Some(v)),
+                "op" => values::keyword::<Op>(name, written).map(|v| props.op = Some(v)),
+                "requires" => values::keyword::<Consistency>(name, written).map(|v| props.requires = Some(v)),
+                "prefers" => values::keyword::<Prefers>(name, written).map(|v| props.prefers = Some(v)),
+                "latency" => values::duration(name, written).map(|v| props.latency_ms = Some(v)),
+                "weight" => values::count(name, written, 1).map(|v| props.weight = Some(v)),
+                "fanout" => values::keyword::<Fanout>(name, written).map(|v| props.fanout = Some(v)),
+                "read_from" => values::keyword::<ReadFrom>(name, written).map(|v| props.read_from = Some(v)),
+                "timeout" => values::duration(name, written).map(|v| props.timeout_ms = Some(v)),
+                "retries" => values::count(name, written, 0).map(|v| props.retries = Some(v)),
+                "allow" => match self.rule_list(name, value) {
+                    Some(allow) => {
+                        props.allow = allow;
+                        Ok(())
+                    }
+                    None => continue,
+                },
+                _ => continue,
             };
+            let ok = self.at(value.span, read).is_some();
             if ok {
                 props.spans.push((spec.name, property.span));
             }

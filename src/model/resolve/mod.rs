@@ -159,6 +159,19 @@ impl Resolver {
         self.diagnostics.push(Diagnostic::error(code, message).at(span))
     }
 
+    /// Reports a value's error at the value's span: the `invalid-value`
+    /// diagnostic that `values` describes without a location.
+    fn report(&mut self, span: Span, error: values::ValueError) {
+        let diagnostic = self.error(codes::INVALID_VALUE, span, error.message);
+        diagnostic.label = error.label;
+        diagnostic.help = error.help;
+    }
+
+    /// The value read, or `None` after reporting its error at `span`.
+    fn at<T>(&mut self, span: Span, read: Result<T, values::ValueError>) -> Option<T> {
+        read.map_err(|error| self.report(span, error)).ok()
+    }
+
     /// Records the property; false (after reporting) when it is set twice.
     fn check_duplicate<'p>(&mut self, seen: &mut Vec<(&'p str, Span)>, property: &'p Property) -> bool {
         let name = property.name.name.as_str();

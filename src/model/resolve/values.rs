@@ -6,240 +6,235 @@
 
 use super::*;
 
+/// What is wrong with a value, without where: an `invalid-value`
+/// diagnostic's message, label and help. The caller ties it to the value's
+/// span ([`Resolver::at`]), so these readers know nothing of locations.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct ValueError {
+    pub message: String,
+    pub label: Option<String>,
+    pub help: Option<String>,
+}
+
+/// `name` expects a value of type `ty` and found `found`.
+pub(super) fn type_error(name: &str, found: &ValueKind, ty: schema::ValueType) -> ValueError {
+    let help = match (ty, found) {
+        (schema::ValueType::Duration, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
+            format!("durations need a unit: {0}ms, {0}s, {0}m or {0}h", quantity.text)
+        }
+        (schema::ValueType::Percentage, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
+            format!("write a percentage with `%`, like {}%", quantity.text)
+        }
+        _ => format!("write {}", ty.describe()),
+    };
+    ValueError {
+        message: format!("`{name}` expects {}, found {}", ty.describe(), found.describe()),
+        label: Some(format!("expected {}", short_type(ty))),
+        help: Some(help),
+    }
+}
+
+pub(super) fn out_of_range(name: &str, ty: schema::ValueType, message: String) -> ValueError {
+    ValueError {
+        message,
+        label: Some("out of range".to_string()),
+        help: Some(format!("`{name}` takes {}", ty.describe())),
+    }
+}
+
+fn quantity<'v>(name: &str, value: &'v ValueKind, ty: schema::ValueType) -> Result<&'v Quantity, ValueError> {
+    match value {
+        ValueKind::Quantity(quantity) => Ok(quantity),
+        _ => Err(type_error(name, value, ty)),
+    }
+}
+
+pub(super) fn count(name: &str, value: &ValueKind, min: u32) -> Result<u32, ValueError> {
+    let ty = schema::ValueType::Count { min };
+    let quantity = quantity(name, value, ty)?;
+    if quantity.unit != Unit::None || quantity.value.fract() != 0.0 {
+        return Err(type_error(name, value, ty));
+    }
+    if quantity.value < f64::from(min) {
+        let text = &quantity.text;
+        return Err(out_of_range(
+            name,
+            ty,
+            format!("`{name}` must be at least {min}, found {text}"),
+        ));
+    }
+    if quantity.value > f64::from(u32::MAX) {
+        let text = &quantity.text;
+        return Err(out_of_range(name, ty, format!("`{name}` is too large: {text}")));
+    }
+    Ok(quantity.value as u32)
+}
+
+pub(super) fn ratio(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Ratio;
+    let quantity = quantity(name, value, ty)?;
+    if !matches!(quantity.unit, Unit::None | Unit::Percent) || quantity.si {
+        return Err(type_error(name, value, ty));
+    }
+    if !(0.0..=1.0).contains(&quantity.value) {
+        let text = &quantity.text;
+        return Err(out_of_range(
+            name,
+            ty,
+            format!("`{name}` must be between 0 and 1, found {text}"),
+        ));
+    }
+    Ok(quantity.value)
+}
+
+pub(super) fn percentage(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Percentage;
+    let quantity = quantity(name, value, ty)?;
+    let fraction = match quantity.unit {
+        Unit::Percent => quantity.value,
+        // A fraction like 0.999 is accepted; 99.9 without `%` is not.
+        Unit::None if (0.0..=1.0).contains(&quantity.value) && !quantity.si => quantity.value,
+        _ => return Err(type_error(name, value, ty)),
+    };
+    if !(0.0..=1.0).contains(&fraction) {
+        let text = &quantity.text;
+        return Err(out_of_range(
+            name,
+            ty,
+            format!("`{name}` must be between 0% and 100%, found {text}"),
+        ));
+    }
+    Ok(fraction)
+}
+
+pub(super) fn duration(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Duration;
+    let quantity = quantity(name, value, ty)?;
+    if quantity.unit != Unit::Duration && !(quantity.unit == Unit::None && quantity.value == 0.0) {
+        return Err(type_error(name, value, ty));
+    }
+    if quantity.value < 0.0 {
+        let text = &quantity.text;
+        return Err(out_of_range(
+            name,
+            ty,
+            format!("`{name}` cannot be negative, found {text}"),
+        ));
+    }
+    Ok(quantity.value)
+}
+
+pub(super) fn rate(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Rate;
+    let quantity = quantity(name, value, ty)?;
+    if !matches!(quantity.unit, Unit::Rate | Unit::None) {
+        return Err(type_error(name, value, ty));
+    }
+    if quantity.value < 0.0 {
+        let text = &quantity.text;
+        return Err(out_of_range(
+            name,
+            ty,
+            format!("`{name}` cannot be negative, found {text}"),
+        ));
+    }
+    Ok(quantity.value)
+}
+
+pub(super) fn positive_rate(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let rate = rate(name, value)?;
+    if rate <= 0.0 {
+        return Err(out_of_range(
+            name,
+            schema::ValueType::Rate,
+            format!("`{name}` must be more than 0"),
+        ));
+    }
+    Ok(rate)
+}
+
+pub(super) fn size(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Size;
+    let quantity = quantity(name, value, ty)?;
+    if quantity.unit != Unit::Size || quantity.value < 0.0 {
+        return Err(type_error(name, value, ty));
+    }
+    Ok(quantity.value)
+}
+
+pub(super) fn layer(value: &ValueKind) -> Result<u8, ValueError> {
+    match value {
+        ValueKind::Quantity(quantity)
+            if quantity.unit == Unit::None && (quantity.value == 4.0 || quantity.value == 7.0) =>
+        {
+            Ok(quantity.value as u8)
+        }
+        _ => Err(type_error("layer", value, schema::ValueType::Layer)),
+    }
+}
+
+pub(super) fn boolean(name: &str, value: &ValueKind) -> Result<bool, ValueError> {
+    match value {
+        ValueKind::Word(word) if word == "true" => Ok(true),
+        ValueKind::Word(word) if word == "false" => Ok(false),
+        _ => Err(type_error(name, value, schema::ValueType::Bool)),
+    }
+}
+
+pub(super) fn word(name: &str, value: &ValueKind) -> Result<String, ValueError> {
+    match value {
+        ValueKind::Word(word) => Ok(word.clone()),
+        _ => Err(type_error(name, value, schema::ValueType::Name)),
+    }
+}
+
+pub(super) fn string(name: &str, value: &ValueKind) -> Result<String, ValueError> {
+    match value {
+        ValueKind::String(text) => Ok(text.clone()),
+        _ => Err(type_error(name, value, schema::ValueType::String)),
+    }
+}
+
+/// "did you mean `x`? `name` is one of ...": the help of an unknown word.
+fn one_of_help<T: Keyword>(name: &str, word: &str) -> String {
+    match did_you_mean(word, T::NAMES.iter().copied()) {
+        Some(suggestion) => format!("did you mean `{suggestion}`? `{name}` is one of {}", one_of(T::NAMES)),
+        None => format!("`{name}` is one of {}", one_of(T::NAMES)),
+    }
+}
+
+pub(super) fn keyword<T: Keyword>(name: &str, value: &ValueKind) -> Result<T, ValueError> {
+    let word = match value {
+        ValueKind::Word(word) | ValueKind::RuleName(word) => word.as_str(),
+        ValueKind::String(text) => text.as_str(),
+        _ => return Err(type_error(name, value, schema::ValueType::Enum(T::NAMES))),
+    };
+    T::parse(word).ok_or_else(|| ValueError {
+        message: format!("unknown {name} `{word}`"),
+        label: Some("not allowed here".to_string()),
+        help: Some(one_of_help::<T>(name, word)),
+    })
+}
+
+/// The tag of a tagged block (`token_bucket { ... }`), one of `T`.
+fn tag<T: Keyword>(name: &str, tag: &str) -> Result<T, ValueError> {
+    T::parse(tag).ok_or_else(|| ValueError {
+        message: format!("unknown {name} `{tag}`"),
+        label: Some("not allowed here".to_string()),
+        help: Some(one_of_help::<T>(name, tag)),
+    })
+}
+
+/// Values made of several parts (a latency block, lists, tagged blocks):
+/// each part is read by the functions above and its error reported at the
+/// part's own span, so these report as they go.
 impl Resolver {
-    pub(super) fn type_error(&mut self, name: &str, value: &Value, ty: schema::ValueType) {
-        let found = value.kind.describe();
-        let diagnostic = self.error(
-            codes::INVALID_VALUE,
-            value.span,
-            format!("`{name}` expects {}, found {found}", ty.describe()),
-        );
-        diagnostic.label = Some(format!("expected {}", short_type(ty)));
-        diagnostic.help = Some(match (ty, &value.kind) {
-            (schema::ValueType::Duration, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
-                format!("durations need a unit: {0}ms, {0}s, {0}m or {0}h", quantity.text)
-            }
-            (schema::ValueType::Percentage, ValueKind::Quantity(quantity)) if quantity.unit == Unit::None => {
-                format!("write a percentage with `%`, like {}%", quantity.text)
-            }
-            _ => format!("write {}", ty.describe()),
-        });
-    }
-
-    fn out_of_range(&mut self, name: &str, value: &Value, ty: schema::ValueType, message: String) {
-        let diagnostic = self.error(codes::INVALID_VALUE, value.span, message);
-        diagnostic.label = Some("out of range".to_string());
-        diagnostic.help = Some(format!("`{name}` takes {}", ty.describe()));
-    }
-
-    fn quantity<'v>(&mut self, name: &str, value: &'v Value, ty: schema::ValueType) -> Option<&'v Quantity> {
-        match &value.kind {
-            ValueKind::Quantity(quantity) => Some(quantity),
-            _ => {
-                self.type_error(name, value, ty);
-                None
-            }
-        }
-    }
-
-    pub(super) fn count(&mut self, name: &str, value: &Value, min: u32) -> Option<u32> {
-        let ty = schema::ValueType::Count { min };
-        let quantity = self.quantity(name, value, ty)?;
-        if quantity.unit != Unit::None || quantity.value.fract() != 0.0 {
-            self.type_error(name, value, ty);
-            return None;
-        }
-        if quantity.value < f64::from(min) {
-            let text = quantity.text.clone();
-            self.out_of_range(
-                name,
-                value,
-                ty,
-                format!("`{name}` must be at least {min}, found {text}"),
-            );
-            return None;
-        }
-        if quantity.value > f64::from(u32::MAX) {
-            let text = quantity.text.clone();
-            self.out_of_range(name, value, ty, format!("`{name}` is too large: {text}"));
-            return None;
-        }
-        Some(quantity.value as u32)
-    }
-
-    pub(super) fn ratio(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let ty = schema::ValueType::Ratio;
-        let quantity = self.quantity(name, value, ty)?;
-        if !matches!(quantity.unit, Unit::None | Unit::Percent) || quantity.si {
-            self.type_error(name, value, ty);
-            return None;
-        }
-        if !(0.0..=1.0).contains(&quantity.value) {
-            let text = quantity.text.clone();
-            self.out_of_range(
-                name,
-                value,
-                ty,
-                format!("`{name}` must be between 0 and 1, found {text}"),
-            );
-            return None;
-        }
-        Some(quantity.value)
-    }
-
-    pub(super) fn percentage(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let ty = schema::ValueType::Percentage;
-        let quantity = self.quantity(name, value, ty)?;
-        let fraction = match quantity.unit {
-            Unit::Percent => quantity.value,
-            // A fraction like 0.999 is accepted; 99.9 without `%` is not.
-            Unit::None if (0.0..=1.0).contains(&quantity.value) && !quantity.si => quantity.value,
-            _ => {
-                self.type_error(name, value, ty);
-                return None;
-            }
-        };
-        if !(0.0..=1.0).contains(&fraction) {
-            let text = quantity.text.clone();
-            self.out_of_range(
-                name,
-                value,
-                ty,
-                format!("`{name}` must be between 0% and 100%, found {text}"),
-            );
-            return None;
-        }
-        Some(fraction)
-    }
-
-    pub(super) fn duration(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let ty = schema::ValueType::Duration;
-        let quantity = self.quantity(name, value, ty)?;
-        if quantity.unit != Unit::Duration && !(quantity.unit == Unit::None && quantity.value == 0.0) {
-            self.type_error(name, value, ty);
-            return None;
-        }
-        if quantity.value < 0.0 {
-            let text = quantity.text.clone();
-            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
-            return None;
-        }
-        Some(quantity.value)
-    }
-
-    pub(super) fn rate(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let ty = schema::ValueType::Rate;
-        let quantity = self.quantity(name, value, ty)?;
-        if !matches!(quantity.unit, Unit::Rate | Unit::None) {
-            self.type_error(name, value, ty);
-            return None;
-        }
-        if quantity.value < 0.0 {
-            let text = quantity.text.clone();
-            self.out_of_range(name, value, ty, format!("`{name}` cannot be negative, found {text}"));
-            return None;
-        }
-        Some(quantity.value)
-    }
-
-    pub(super) fn positive_rate(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let rate = self.rate(name, value)?;
-        if rate <= 0.0 {
-            self.out_of_range(
-                name,
-                value,
-                schema::ValueType::Rate,
-                format!("`{name}` must be more than 0"),
-            );
-            return None;
-        }
-        Some(rate)
-    }
-
-    pub(super) fn size(&mut self, name: &str, value: &Value) -> Option<f64> {
-        let ty = schema::ValueType::Size;
-        let quantity = self.quantity(name, value, ty)?;
-        if quantity.unit != Unit::Size || quantity.value < 0.0 {
-            self.type_error(name, value, ty);
-            return None;
-        }
-        Some(quantity.value)
-    }
-
-    pub(super) fn layer(&mut self, value: &Value) -> Option<u8> {
-        let ty = schema::ValueType::Layer;
-        match &value.kind {
-            ValueKind::Quantity(quantity)
-                if quantity.unit == Unit::None && (quantity.value == 4.0 || quantity.value == 7.0) =>
-            {
-                Some(quantity.value as u8)
-            }
-            _ => {
-                self.type_error("layer", value, ty);
-                None
-            }
-        }
-    }
-
-    pub(super) fn boolean(&mut self, name: &str, value: &Value) -> Option<bool> {
-        match &value.kind {
-            ValueKind::Word(word) if word == "true" => Some(true),
-            ValueKind::Word(word) if word == "false" => Some(false),
-            _ => {
-                self.type_error(name, value, schema::ValueType::Bool);
-                None
-            }
-        }
-    }
-
-    pub(super) fn word(&mut self, name: &str, value: &Value) -> Option<String> {
-        match &value.kind {
-            ValueKind::Word(word) => Some(word.clone()),
-            _ => {
-                self.type_error(name, value, schema::ValueType::Name);
-                None
-            }
-        }
-    }
-
-    pub(super) fn string(&mut self, name: &str, value: &Value) -> Option<String> {
-        match &value.kind {
-            ValueKind::String(text) => Some(text.clone()),
-            _ => {
-                self.type_error(name, value, schema::ValueType::String);
-                None
-            }
-        }
-    }
-
-    pub(super) fn keyword<T: Keyword>(&mut self, name: &str, value: &Value) -> Option<T> {
-        let word = match &value.kind {
-            ValueKind::Word(word) | ValueKind::RuleName(word) => word.as_str(),
-            ValueKind::String(text) => text.as_str(),
-            _ => {
-                self.type_error(name, value, schema::ValueType::Enum(T::NAMES));
-                return None;
-            }
-        };
-        if let Some(parsed) = T::parse(word) {
-            return Some(parsed);
-        }
-        let suggestion = did_you_mean(word, T::NAMES.iter().copied());
-        let diagnostic = self.error(codes::INVALID_VALUE, value.span, format!("unknown {name} `{word}`"));
-        diagnostic.label = Some("not allowed here".to_string());
-        diagnostic.help = Some(match suggestion {
-            Some(suggestion) => format!("did you mean `{suggestion}`? `{name}` is one of {}", one_of(T::NAMES)),
-            None => format!("`{name}` is one of {}", one_of(T::NAMES)),
-        });
-        None
-    }
-
     pub(super) fn latency(&mut self, value: &Value) -> Option<(f64, f64)> {
         match &value.kind {
             ValueKind::Quantity(_) => {
                 // A duration alone sets p50; p99 is p50 × the tail factor of
                 // the kind, applied by the caller below.
-                let p50 = self.duration("latency", value)?;
+                let p50 = self.at(value.span, duration("latency", &value.kind))?;
                 Some((p50, f64::NAN))
             }
             ValueKind::Block(block) => {
@@ -251,8 +246,8 @@ impl Resolver {
                         continue;
                     }
                     match property.name.name.as_str() {
-                        "p50" => p50 = self.duration("p50", &property.value),
-                        "p99" => p99 = self.duration("p99", &property.value),
+                        "p50" => p50 = self.at(property.value.span, duration("p50", &property.value.kind)),
+                        "p99" => p99 = self.at(property.value.span, duration("p99", &property.value.kind)),
                         other => {
                             let help = did_you_mean_help(other, ["p50", "p99"])
                                 .unwrap_or_else(|| "a latency block takes `p50` and `p99`".to_string());
@@ -279,7 +274,10 @@ impl Resolver {
                 Some((p50, p99))
             }
             _ => {
-                self.type_error("latency", value, schema::ValueType::Latency);
+                self.report(
+                    value.span,
+                    type_error("latency", &value.kind, schema::ValueType::Latency),
+                );
                 None
             }
         }
@@ -287,7 +285,7 @@ impl Resolver {
 
     pub(super) fn tags(&mut self, name: &str, value: &Value) -> Option<Vec<String>> {
         let ValueKind::List(items) = &value.kind else {
-            self.type_error(name, value, schema::ValueType::Tags);
+            self.report(value.span, type_error(name, &value.kind, schema::ValueType::Tags));
             return None;
         };
         let mut tags = Vec::new();
@@ -295,7 +293,7 @@ impl Resolver {
             match &item.kind {
                 ValueKind::String(text) | ValueKind::Word(text) | ValueKind::RuleName(text) => tags.push(text.clone()),
                 ValueKind::Quantity(quantity) => tags.push(quantity.text.to_string()),
-                _ => self.type_error(name, item, schema::ValueType::String),
+                _ => self.report(item.span, type_error(name, &item.kind, schema::ValueType::String)),
             }
         }
         Some(tags)
@@ -305,7 +303,7 @@ impl Resolver {
     /// knows the rules; here they are only collected.
     pub(super) fn rule_list(&mut self, name: &str, value: &Value) -> Option<Vec<Allow>> {
         let ValueKind::List(items) = &value.kind else {
-            self.type_error(name, value, schema::ValueType::RuleList);
+            self.report(value.span, type_error(name, &value.kind, schema::ValueType::RuleList));
             return None;
         };
         let mut rules = Vec::new();
@@ -315,7 +313,7 @@ impl Resolver {
                     rule: rule.clone(),
                     span: item.span,
                 }),
-                _ => self.type_error(name, item, schema::ValueType::RuleList),
+                _ => self.report(item.span, type_error(name, &item.kind, schema::ValueType::RuleList)),
             }
         }
         Some(rules)
@@ -375,41 +373,31 @@ impl Resolver {
         match &value.kind {
             ValueKind::Tagged(tagged) => Some((&tagged.0, &tagged.1)),
             _ => {
-                self.type_error(name, value, ty);
+                self.report(value.span, type_error(name, &value.kind, ty));
                 None
             }
         }
     }
 
-    fn tag<T: Keyword>(&mut self, name: &str, tag: &ast::Ident) -> Option<T> {
-        if let Some(parsed) = T::parse(&tag.name) {
-            return Some(parsed);
-        }
-        let help = match did_you_mean(&tag.name, T::NAMES.iter().copied()) {
-            Some(suggestion) => format!("did you mean `{suggestion}`? `{name}` is one of {}", one_of(T::NAMES)),
-            None => format!("`{name}` is one of {}", one_of(T::NAMES)),
-        };
-        let diagnostic = self.error(codes::INVALID_VALUE, tag.span, format!("unknown {name} `{}`", tag.name));
-        diagnostic.help = Some(help);
-        diagnostic.label = Some("not allowed here".to_string());
-        None
-    }
-
     pub(super) fn rate_limit(&mut self, value: &Value) -> Option<RateLimit> {
         let (tag, block) = self.tagged("rate_limit", value, schema::ValueType::RateLimit)?;
-        let algorithm: RateLimitAlgorithm = self.tag("rate_limit", tag)?;
+        let algorithm: RateLimitAlgorithm = self.at(tag.span, self::tag("rate_limit", &tag.name))?;
         let (required, amount) = if algorithm.is_window() {
             (["limit", "window", "per"], "limit")
         } else {
             (["capacity", "refill", "per"], "capacity")
         };
         let fields = self.fields(algorithm.as_str(), block, &required, &[])?;
-        let limit = fields.get(amount).and_then(|value| self.count(amount, value, 1));
+        let limit = fields
+            .get(amount)
+            .and_then(|value| self.at(value.span, count(amount, &value.kind, 1)));
         let per = fields
             .get("per")
-            .and_then(|value| self.keyword::<RateLimitScope>("per", value));
+            .and_then(|value| self.at(value.span, keyword::<RateLimitScope>("per", &value.kind)));
         let (window_ms, refill_per_s) = if algorithm.is_window() {
-            let window = fields.get("window").and_then(|value| self.duration("window", value));
+            let window = fields
+                .get("window")
+                .and_then(|value| self.at(value.span, duration("window", &value.kind)));
             if window == Some(0.0) {
                 self.error(codes::INVALID_VALUE, value.span, "`window` must be longer than 0");
                 return None;
@@ -421,7 +409,7 @@ impl Resolver {
                 Some(
                     fields
                         .get("refill")
-                        .and_then(|value| self.positive_rate("refill", value))?,
+                        .and_then(|value| self.at(value.span, positive_rate("refill", &value.kind)))?,
                 ),
             )
         };
@@ -447,13 +435,13 @@ impl Resolver {
                 let fields = self.fields("primary_replica", block, &["replicas"], &["mode", "failover"])?;
                 let replicas = fields
                     .get("replicas")
-                    .and_then(|value| self.count("replicas", value, 1));
+                    .and_then(|value| self.at(value.span, count("replicas", &value.kind, 1)));
                 let mode = match fields.get("mode") {
-                    Some(value) => Some(self.keyword::<ReplicationMode>("mode", value)?),
+                    Some(value) => Some(self.at(value.span, keyword::<ReplicationMode>("mode", &value.kind))?),
                     None => Some(ReplicationMode::Async),
                 };
                 let failover = match fields.get("failover") {
-                    Some(value) => Some(self.keyword::<Failover>("failover", value)?),
+                    Some(value) => Some(self.at(value.span, keyword::<Failover>("failover", &value.kind))?),
                     None => Some(Failover::Manual),
                 };
                 Some(Replication::PrimaryReplica {
@@ -466,9 +454,9 @@ impl Resolver {
                 let fields = self.fields("multi_primary", block, &["primaries"], &["conflict"])?;
                 let primaries = fields
                     .get("primaries")
-                    .and_then(|value| self.count("primaries", value, 2));
+                    .and_then(|value| self.at(value.span, count("primaries", &value.kind, 2)));
                 let conflict = match fields.get("conflict") {
-                    Some(value) => Some(self.keyword::<Conflict>("conflict", value)?),
+                    Some(value) => Some(self.at(value.span, keyword::<Conflict>("conflict", &value.kind))?),
                     None => None,
                 };
                 Some(Replication::MultiPrimary {
@@ -478,19 +466,25 @@ impl Resolver {
             }
             "quorum" => {
                 let fields = self.fields("quorum", block, &["n", "r", "w"], &[])?;
-                let n = fields.get("n").and_then(|value| self.count("n", value, 1));
-                let r = fields.get("r").and_then(|value| self.count("r", value, 1));
-                let w = fields.get("w").and_then(|value| self.count("w", value, 1));
+                let n = fields
+                    .get("n")
+                    .and_then(|value| self.at(value.span, count("n", &value.kind, 1)));
+                let r = fields
+                    .get("r")
+                    .and_then(|value| self.at(value.span, count("r", &value.kind, 1)));
+                let w = fields
+                    .get("w")
+                    .and_then(|value| self.at(value.span, count("w", &value.kind, 1)));
                 let (n, r, w) = (n?, r?, w?);
                 for (field, count) in [("r", r), ("w", w)] {
                     if count > n {
                         if let Some(value) = fields.get(field) {
-                            self.out_of_range(
+                            let error = out_of_range(
                                 field,
-                                value,
                                 schema::ValueType::Count { min: 1 },
                                 format!("`{field}` = {count} is more than the {n} nodes of the quorum"),
                             );
+                            self.report(value.span, error);
                         }
                         return None;
                     }
@@ -515,16 +509,18 @@ impl Resolver {
 
     pub(super) fn shard(&mut self, value: &Value) -> Option<Shard> {
         let (tag, block) = self.tagged("shard", value, schema::ValueType::Shard)?;
-        let strategy: ShardStrategy = self.tag("shard", tag)?;
+        let strategy: ShardStrategy = self.at(tag.span, self::tag("shard", &tag.name))?;
         let fields = self.fields(strategy.as_str(), block, &["key", "count"], &[])?;
         let key = fields.get("key").and_then(|value| match &value.kind {
             ValueKind::Word(word) | ValueKind::String(word) => Some(word.clone()),
             _ => {
-                self.type_error("key", value, schema::ValueType::Name);
+                self.report(value.span, type_error("key", &value.kind, schema::ValueType::Name));
                 None
             }
         });
-        let count = fields.get("count").and_then(|value| self.count("count", value, 1));
+        let count = fields
+            .get("count")
+            .and_then(|value| self.at(value.span, count("count", &value.kind, 1)));
         Some(Shard {
             strategy,
             key: key?,
@@ -561,6 +557,39 @@ fn short_type(ty: schema::ValueType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use crate::model::load::test_design as design;
+
+    #[test]
+    fn values_read_without_a_location() {
+        use super::{ValueError, count, duration, keyword, percentage};
+        use crate::syntax::ast::{Quantity, Unit, ValueKind};
+        let quantity = |value: f64, unit: Unit, text: &str| {
+            ValueKind::Quantity(Quantity {
+                value,
+                unit,
+                si: false,
+                fractional: text.contains('.'),
+                text: text.into(),
+            })
+        };
+        assert_eq!(count("replicas", &quantity(3.0, Unit::None, "3"), 1), Ok(3));
+        assert_eq!(
+            count("replicas", &quantity(0.0, Unit::None, "0"), 1),
+            Err(ValueError {
+                message: "`replicas` must be at least 1, found 0".to_string(),
+                label: Some("out of range".to_string()),
+                help: Some("`replicas` takes a whole number of at least 1, such as 3".to_string()),
+            })
+        );
+        let error = duration("ttl", &quantity(5.0, Unit::None, "5")).unwrap_err();
+        assert_eq!(error.help.as_deref(), Some("durations need a unit: 5ms, 5s, 5m or 5h"));
+        assert_eq!(
+            percentage("availability", &quantity(0.999, Unit::None, "0.999")),
+            Ok(0.999)
+        );
+        let error = keyword::<crate::model::Op>("op", &ValueKind::Word("reed".to_string())).unwrap_err();
+        assert_eq!(error.message, "unknown op `reed`");
+        assert_eq!(error.label.as_deref(), Some("not allowed here"));
+    }
 
     #[test]
     fn a_latency_alone_sets_p50_and_the_kind_sets_the_tail() {
