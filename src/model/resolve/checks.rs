@@ -1,0 +1,150 @@
+//! Whole-design checks, once every declaration is resolved: kind tail
+//! factors, `fanout = all` targets, `rtt`s of links between regions, and
+//! the `rps` a client leaves to its flows.
+
+use super::*;
+
+impl Resolver {
+    pub(super) fn check_cross_references(&mut self) {
+        // Kind defaults: a duration alone for `latency` sets p50; p99 is p50
+        // times the kind's tail factor.
+        let base = KnowledgeBase::get();
+        for component in &mut self.design.components {
+            if component.latency.p99_ms.is_nan() {
+                component.latency.p99_ms = component.latency.p50_ms * base.kind(component.kind).tail();
+            }
+        }
+        // `fanout = all` needs a sharded target; a hop between regions needs
+        // an rtt unless the link sets its own latency.
+        for link_idx in 0..self.design.links.len() {
+            let link = &self.design.links[link_idx];
+            let target = self.design.component(link.to);
+            if link.fanout == Fanout::All && target.shard.is_none() {
+                let span = link.property_span("fanout").unwrap_or(link.span);
+                let message = format!("`fanout = all` into `{}`, which is not sharded", target.id);
+                self.error(codes::INVALID_VALUE, span, message).help = Some(
+                    "declare `shard = hash { key = K, count = N }` on the target, or remove `fanout = all`".to_string(),
+                );
+            }
+            let link = &self.design.links[link_idx];
+            let (from, to) = (self.design.component(link.from), self.design.component(link.to));
+            if let (Some(a), Some(b), None) = (from.region, to.region, link.latency_ms)
+                && a != b
+                && self.design.rtt_ms(a, b).is_none()
+            {
+                let (a_name, b_name) = (self.design.region(a).id.clone(), self.design.region(b).id.clone());
+                let span = link.span;
+                let diagnostic = self.error(
+                    codes::INVALID_VALUE,
+                    span,
+                    format!("no `rtt` between regions `{a_name}` and `{b_name}` for this link"),
+                );
+                diagnostic.help = Some(format!(
+                    "declare `rtt {a_name} <-> {b_name} = 75ms`, or set `latency` on the link"
+                ));
+                diagnostic.label = Some("crosses regions".to_string());
+            }
+        }
+    }
+
+    /// Flows without `rps` share what their client's `rps` leaves after the
+    /// flows that set one, evenly (language.md §2, "Flows").
+    pub(super) fn share_client_rps(&mut self) {
+        let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::default();
+        for flow_id in self.design.flow_ids() {
+            if let Some(client) = self.design.flow(flow_id).client() {
+                by_client.entry(client).or_default().push(flow_id);
+            }
+        }
+        let mut clients: Vec<_> = by_client.into_iter().collect();
+        clients.sort();
+        for (client_id, flows) in clients {
+            let client = self.design.component(client_id);
+            let explicit: f64 = flows
+                .iter()
+                .filter(|id| self.design.flow(**id).rps_origin == Origin::Declared)
+                .map(|id| self.design.flow(*id).rps)
+                .sum();
+            let open: Vec<FlowId> = flows
+                .iter()
+                .copied()
+                .filter(|id| self.design.flow(*id).rps_origin != Origin::Declared)
+                .collect();
+            let Some(total) = client.rps else {
+                continue;
+            };
+            let left = total - explicit;
+            if left < -1e-9 {
+                let (span, name) = (client.span, client.id.clone());
+                let flow_spans: Vec<Span> = flows.iter().map(|id| self.design.flow(*id).span).collect();
+                let diagnostic = self.error(
+                    codes::INVALID_VALUE,
+                    span,
+                    format!(
+                        "the flows of `{name}` ask for {} rps, more than its {} rps",
+                        fmt_rate(explicit),
+                        fmt_rate(total)
+                    ),
+                );
+                diagnostic.help = Some(format!("raise `rps` on `{name}` or lower the flows' `rps`"));
+                for flow_span in flow_spans {
+                    diagnostic.secondary.push(crate::diagnostics::Label {
+                        span: flow_span,
+                        message: "a flow of this client".to_string(),
+                    });
+                }
+                continue;
+            }
+            if open.is_empty() {
+                continue;
+            }
+            let share = left.max(0.0) / open.len() as f64;
+            for id in open {
+                self.design.flows[id.index()].rps = share;
+            }
+        }
+    }
+}
+
+/// `1000`, `166.67`: a rate as people write it.
+fn fmt_rate(rate: f64) -> String {
+    if rate.fract() == 0.0 {
+        format!("{rate:.0}")
+    } else {
+        format!("{rate:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::load::{compile_text, test_design as design};
+
+    fn errors(text: &str) -> Vec<String> {
+        compile_text(text).diagnostics.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn flows_without_rps_share_what_their_client_leaves() {
+        let design = design(
+            "system s {\n  client u { rps = 1k }\n  service a\n  service b\n  u -> a\n  u -> b\n  flow x { path = u -> a, rps = 400 }\n  flow y { path = u -> a }\n  flow z { path = u -> b }\n}",
+        );
+        let rps: Vec<f64> = design.flows.iter().map(|flow| flow.rps).collect();
+        assert_eq!(rps, vec![400.0, 300.0, 300.0]);
+        assert!(
+            errors(
+                "system s {\n  client u { rps = 10 }\n  service a\n  u -> a\n  flow x { path = u -> a, rps = 20 }\n}"
+            )[0]
+            .contains("more than its 10 rps")
+        );
+    }
+
+    #[test]
+    fn checks_cross_references() {
+        let all = errors(
+            "system s {\n  service a\n  database d\n  queue q { dead_letter = a }\n  a -> d { fanout = all }\n  a -> a\n}",
+        );
+        assert!(all.iter().any(|m| m.contains("which is not a queue")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("which is not sharded")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("links to itself")), "{all:?}");
+    }
+}
