@@ -1,7 +1,7 @@
 //! Every kind of input error, as a user sees it: the human report (snapshot),
 //! the exit code, and the rule that no message names a grammar rule.
 
-mod common;
+use crate::common;
 
 use common::{run, run_with_stdin};
 

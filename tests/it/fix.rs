@@ -3,7 +3,7 @@
 //! finding, no finding appears, every comment stays; and most warnings and
 //! errors come with a verified fix.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

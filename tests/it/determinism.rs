@@ -2,7 +2,7 @@
 //! declarations of a design shuffled, the findings (rule, subject) and every
 //! figure stay the same.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

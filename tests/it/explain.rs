@@ -3,7 +3,7 @@
 //! and figures; each finding with its fix; trade-off text that follows the
 //! design's choices; snapshots; output files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! exit 2 (or parses, where it is valid), with work bounded by the input:
 //! each run has a deadline, but no test asserts a time.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,10 +1,9 @@
 //! Every input in tests/fuzz-regressions goes through parse, resolve and
 //! check without a panic, and every diagnostic points inside its file; what
 //! resolves goes through every other command's work too, as in the fuzz
-//! target (`tests/support/every_output.rs`).
+//! target (`tests/it/support/every_output.rs`).
 
-#[path = "support/every_output.rs"]
-mod every_output;
+use crate::support::every_output;
 
 use hld::model::load::{Compilation, Input, Limits, MemoryLoader, compile};
 

@@ -1,7 +1,7 @@
 //! `hld diagram`: golden snapshots of every format for every example,
 //! escaping of hostile labels, and the output-file rules.
 
-mod common;
+use crate::common;
 
 use common::{hld_files, repo, run, run_with_stdin, shared_examples};
 

@@ -2,7 +2,7 @@
 //! cache-aside cache on a fixed-latency design, a partitioned region, a
 //! stalled consumer; the JSON shape of docs/explain.md; usage errors.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! header comments (shared/examples/README.md), and every design of our own
 //! `examples/` and `tests/fixtures`.
 
-mod common;
+use crate::common;
 
 use common::{Expectation, check_json, expectations, hld_files, shared_examples};
 

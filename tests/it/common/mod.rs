@@ -295,7 +295,7 @@ fn describe(key: &str, rule: &str, subject: &Option<String>) -> String {
 }
 
 // ---- Standard streams on /dev/full or on a closed pipe (issue 10, item 1;
-// tests/io.rs). Kept in one block: other tests append their own helpers.
+// tests/it/io.rs). Kept in one block: other tests append their own helpers.
 
 /// Where a standard stream of a run goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -351,7 +351,7 @@ pub fn run_with_sinks(args: &[&str], dir: &Path, stdout: Sink, stderr: Sink) -> 
 // Hostile inputs (issue 10, item 4): the generators of
 // benches/support/hostile.rs, shared with `cargo run --example hostile`.
 
-#[path = "../../benches/support/hostile.rs"]
+#[path = "../../../benches/support/hostile.rs"]
 pub mod hostile;
 
 /// Runs `hld ARGS FILE` on `text` written to a temporary file, killing it

@@ -2,7 +2,7 @@
 //! resolve and that `hld check` accepts (exit 0 or 1), with the shape it
 //! promises: about two links per component, a flow per ten components.
 
-#[path = "../benches/support/generator.rs"]
+#[path = "../../benches/support/generator.rs"]
 mod generator;
 
 use hld::analysis::{self, Config};

@@ -6,7 +6,7 @@
 //!
 //! The design is `tests/fuzz-regressions/hostile-labels.hld`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! (`tests/fixtures/init/NAME.hld`) checks clean; the command lists, writes,
 //! and never replaces a file.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! output, SARIF validity against the SARIF 2.1.0 schema (and what GitHub
 //! code scanning needs), byte-identical output run to run, exit codes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +16,7 @@ fn fixture(name: &str) -> String {
 
 /// stdout, stderr and the exit code of one run, as one snapshot. In SARIF
 /// the rule descriptors carry each rule's whole documentation, which
-/// tests/rules.rs checks; here they shrink to id, level and helpUri.
+/// tests/it/rules.rs checks; here they shrink to id, level and helpUri.
 fn transcript(args: &[&str]) -> String {
     let run = run(args);
     let mut stdout = run.stdout;
@@ -109,7 +109,7 @@ fn sarif_validator() -> jsonschema::Validator {
     // in it, `run.language`, has a bare `]`: a literal in ECMA-262 regexes
     // but an error for Rust's regex engine, which rejects the whole schema.
     // Escaping it keeps the ECMA meaning.
-    let text = include_str!("data/sarif-schema-2.1.0.json").replace(
+    let text = include_str!("../data/sarif-schema-2.1.0.json").replace(
         r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
         r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#,
     );

@@ -5,7 +5,7 @@
 //! `.ci/mermaid` (puppeteer-core), which `.ci/run` installs; plain `cargo
 //! test` skips with the reason.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The command line around `check`: stdin, several files, imports, version,
 //! help, completions, scale.
 
-mod common;
+use crate::common;
 
 use common::{repo, run, run_with_stdin};
 

@@ -6,7 +6,7 @@
 //! the first component, and the compose stack.
 //!
 //! Shared by the fuzz target (`fuzz/fuzz_targets/check.rs`) and
-//! `tests/fuzz_regressions.rs`, so both exercise the same outputs.
+//! `tests/it/fuzz_regressions.rs`, so both exercise the same outputs.
 
 use hld::analysis::{self, Config};
 use hld::emit::diagram::Highlights;

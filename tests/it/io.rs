@@ -10,7 +10,7 @@
 //!   replaces and removes only its own files, whatever the marker says, and
 //!   cleans up after a killed run.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,7 +3,7 @@
 //! log-normal latency engine against direct numerical integration, and a
 //! property test over random designs.
 
-mod common;
+use crate::common;
 
 use hld::estimate::dist::Law;
 use hld::estimate::math::{k_of_n, norm_cdf, norm_ppf};

@@ -3,7 +3,7 @@
 //! --baseline` with moved lines, `hld check --format junit` against its
 //! schema (xmllint), and the pre-commit hooks (`pre-commit try-repo`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -7,7 +7,7 @@
 //! such as `[JEP-REDIS13]`. Sources are cited by public title and address,
 //! hld's own docs by their names under `docs/`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

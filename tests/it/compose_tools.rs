@@ -13,7 +13,7 @@
 //! and the live test in its own network namespace too, so it owns port 80
 //! and 127.0.0.0/8 and leaves the machine untouched: they need root.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,7 +5,7 @@
 //! stay exact while at most 100 diagnostics per file are kept and shown.
 //! Release figures: docs/performance.md, "Hostile inputs".
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,10 +2,10 @@
 //! its output, docs/rules/NAME.md is what the metadata generates, messages
 //! follow the style guide, `hld rules` lists and documents every rule.
 //!
-//! `HLD_UPDATE_DOCS=1 cargo test --test rules` rewrites docs/rules/ from the
+//! `HLD_UPDATE_DOCS=1 cargo test --test it rules::` rewrites docs/rules/ from the
 //! metadata instead of comparing.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -107,7 +107,7 @@ fn rule_docs_are_current() {
     present.retain(|file| !expected.iter().any(|(name, _)| name == file));
     assert!(
         stale.is_empty() && present.is_empty(),
-        "docs/rules is out of date (stale: {stale:?}, extra: {present:?}); run `HLD_UPDATE_DOCS=1 cargo test --test rules`"
+        "docs/rules is out of date (stale: {stale:?}, extra: {present:?}); run `HLD_UPDATE_DOCS=1 cargo test --test it rules::`"
     );
 }
 

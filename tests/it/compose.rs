@@ -7,7 +7,7 @@
 //! Then the command itself: what it refuses, and that it writes nothing on
 //! an error.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
