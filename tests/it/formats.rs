@@ -14,23 +14,52 @@ fn fixture(name: &str) -> String {
     format!("tests/fixtures/formats/{name}")
 }
 
+/// The rule table of a SARIF log (`tool.driver.rules`), each descriptor
+/// shrunk to id, level and helpUri: the descriptors carry each rule's whole
+/// documentation, which tests/it/rules.rs checks.
+fn sarif_rule_table(log: &serde_json::Value) -> Vec<serde_json::Value> {
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("SARIF has a rule table");
+    rules
+        .iter()
+        .map(|rule| {
+            serde_json::json!({
+                "id": rule["id"],
+                "level": rule["defaultConfiguration"]["level"],
+                "helpUri": rule["helpUri"],
+            })
+        })
+        .collect()
+}
+
 /// stdout, stderr and the exit code of one run, as one snapshot. In SARIF
-/// the rule descriptors carry each rule's whole documentation, which
-/// tests/it/rules.rs checks; here they shrink to id, level and helpUri.
+/// the rule table starts with the catalog, the same in every log and
+/// snapshotted once (`sarif_rule_table_is_snapshotted_once`); here the
+/// catalog shrinks to its length, and only what follows it (a descriptor
+/// per input error code used) is shown. Each result's ruleIndex is checked
+/// to point at its ruleId first.
 fn transcript(args: &[&str]) -> String {
     let run = run(args);
     let mut stdout = run.stdout;
     if args.contains(&"sarif") {
         let mut log: serde_json::Value = serde_json::from_str(&stdout).expect("SARIF is JSON");
-        if let Some(rules) = log["runs"][0]["tool"]["driver"]["rules"].as_array_mut() {
-            for rule in rules {
-                *rule = serde_json::json!({
-                    "id": rule["id"],
-                    "level": rule["defaultConfiguration"]["level"],
-                    "helpUri": rule["helpUri"],
-                });
-            }
+        let table = sarif_rule_table(&log);
+        for result in log["runs"][0]["results"].as_array().unwrap() {
+            let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(table[index]["id"], result["ruleId"], "{args:?}: ruleIndex {index}");
         }
+        let catalog = hld::analysis::rules::RULES.len();
+        assert_eq!(
+            table[..catalog],
+            catalog_table()[..],
+            "{args:?}: the catalog part of the rule table"
+        );
+        let mut shown = vec![serde_json::json!(format!(
+            "{catalog} catalog rules (snapshot sarif_rule_table)"
+        ))];
+        shown.extend(table[catalog..].iter().cloned());
+        log["runs"][0]["tool"]["driver"]["rules"] = serde_json::Value::Array(shown);
         stdout = serde_json::to_string_pretty(&log).unwrap() + "\n";
     }
     format!(
@@ -40,6 +69,27 @@ fn transcript(args: &[&str]) -> String {
         stdout,
         run.stderr
     )
+}
+
+/// The catalog part of the SARIF rule table, from a design without input
+/// errors (clean.hld): one descriptor per rule, nothing after them.
+fn catalog_table() -> Vec<serde_json::Value> {
+    let run = run(&["check", "--format", "sarif", &fixture("clean.hld")]);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    let table = sarif_rule_table(&log);
+    let listed: Vec<&str> = table.iter().map(|rule| rule["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = hld::analysis::rules::RULES.iter().map(|rule| rule.name).collect();
+    assert_eq!(listed, ids, "one descriptor per rule, in catalog order");
+    table
+}
+
+/// The SARIF rule table's catalog, once: every rule in catalog order with
+/// its level and documentation link (every log starts its table with it;
+/// `transcript` checks that).
+#[test]
+fn sarif_rule_table_is_snapshotted_once() {
+    let table = serde_json::Value::Array(catalog_table());
+    insta::assert_snapshot!("sarif_rule_table", serde_json::to_string_pretty(&table).unwrap() + "\n");
 }
 
 #[test]
