@@ -3,6 +3,7 @@
 //! promises: about two links per component, a flow per ten components.
 
 #[path = "../../benches/support/generator.rs"]
+#[allow(clippy::module_inception)] // tests/it/generator.rs tests benches/support/generator.rs
 mod generator;
 
 use hld::analysis::{self, Config};
