@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The `hld compose` checks that need real tools (tests/compose_tools.rs):
+# The `hld compose` checks that need real tools (tests/it/compose_tools.rs):
 # Compose v2 `docker-compose config -q` on every generated compose.yaml,
 # `nginx -t` and `haproxy -c` on every generated proxy config, and nginx
 # routing live traffic on loopback. Installs what is missing first
@@ -10,4 +10,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 .ci/install-compose-tools
-HLD_CI_TOOLS=1 cargo test --test compose_tools -- --nocapture
+HLD_CI_TOOLS=1 cargo test --test it compose_tools:: -- --nocapture

@@ -1,5 +1,5 @@
 //! Writes one of the hostile designs of issue 10 to standard output
-//! (benches/support/hostile.rs, shared with tests/bounds.rs), for the
+//! (benches/support/hostile.rs, shared with tests/it/bounds.rs), for the
 //! measurements of docs/performance.md, "Hostile inputs".
 //!
 //! cargo run --release --example hostile -- unknown-references > /tmp/unknown.hld

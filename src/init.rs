@@ -6,7 +6,7 @@
 //! comment states the question, the requirements and scale, how the design
 //! answers it, and an "Exercises" section: the findings `hld check` reports
 //! on it, each a deliberate weakness with the change that removes it
-//! (`tests/init.rs` keeps that list equal to what `hld check` reports).
+//! (`tests/it/init.rs` keeps that list equal to what `hld check` reports).
 //!
 //! This module does no IO; `cli::init` writes the files.
 

@@ -1,7 +1,7 @@
 //! Hostile designs: inputs built to make `hld` spend time or memory out of
 //! proportion to their size (issue 10, item 4). Each is small enough to be a
 //! plausible pull request, and each once cost tens of seconds or gigabytes.
-//! The integration tests run them (tests/bounds.rs) and docs/performance.md,
+//! The integration tests run them (tests/it/bounds.rs) and docs/performance.md,
 //! "Hostile inputs", measures them with `cargo run --release --example
 //! hostile -- NAME`.
 //!

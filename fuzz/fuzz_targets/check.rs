@@ -1,11 +1,11 @@
 //! Parse, resolve and check arbitrary bytes, then run every command's work
 //! on what resolves (estimate, every diagram format, explain, what-if,
-//! compose; `tests/support/every_output.rs`). No input may panic, hang or
+//! compose; `tests/it/support/every_output.rs`). No input may panic, hang or
 //! blow the stack. Run with `cargo fuzz run -s none check` (stable Rust;
 //! see docs/security.md).
 #![no_main]
 
-#[path = "../../tests/support/every_output.rs"]
+#[path = "../../tests/it/support/every_output.rs"]
 mod every_output;
 
 use hld::model::load::{Input, Limits, MemoryLoader, compile};

@@ -774,7 +774,7 @@ pub fn figures(model: &PathModel, cache: &mut LawCache) -> LatencyFigures {
 // ---------------------------------------------------------------- screening
 
 /// The SLO rules compare the lattice's quantiles, which are within 1% of the
-/// exact ones (tests/estimate.rs), with their targets: the bound proves a
+/// exact ones (tests/it/estimate.rs), with their targets: the bound proves a
 /// quantile at most target / (1 + this), so that whatever the lattice says
 /// is at most the target too.
 pub const SCREEN_MARGIN: f64 = 0.01;

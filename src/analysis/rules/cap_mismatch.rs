@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(found[0].0, "api -> db");
     }
 
-    /// Regression (found by tests/rules_proptest.rs): a path that crosses one
+    /// Regression (found by tests/it/rules_proptest.rs): a path that crosses one
     /// link twice reported it twice.
     #[test]
     fn a_link_crossed_twice_is_reported_once() {

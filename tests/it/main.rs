@@ -1,0 +1,39 @@
+//! The integration tests, one binary (one link instead of one per file):
+//! each file here is a module; `cargo test --test it MODULE::` runs one.
+
+mod common;
+/// `every_output.rs` is shared with the fuzz target (`fuzz/fuzz_targets/check.rs`).
+mod support {
+    pub mod every_output;
+}
+
+mod bounds;
+mod cli;
+mod compose;
+mod compose_tools;
+mod conformance;
+mod determinism;
+mod diagram;
+mod errors;
+mod estimate;
+mod explain;
+mod explain_render;
+mod fix;
+mod formats;
+mod fuzz_regressions;
+mod generator;
+mod init;
+mod io;
+mod mermaid_render;
+mod proptest_commands;
+mod proptest_parser;
+mod references;
+mod review;
+mod robustness;
+mod rules;
+mod rules_proptest;
+mod security;
+mod text_escapes;
+mod trees;
+mod what_if;
+mod what_if_proptest;
