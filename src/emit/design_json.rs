@@ -442,3 +442,61 @@ fn export_struct(design: &Design) -> Export<'_> {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::export_value;
+    use crate::model::load::compile_text;
+    use crate::model::schema::{Json, Place, every_property, example_design};
+    use serde_json::Value;
+
+    /// The object of the export that carries a property of `place` in the
+    /// designs of `example_design`.
+    fn object(export: &Value, place: Place) -> Value {
+        let find = |list: &str, matches: &dyn Fn(&Value) -> bool| {
+            export[list]
+                .as_array()
+                .and_then(|items| items.iter().find(|item| matches(item)).cloned())
+                .unwrap_or(Value::Null)
+        };
+        match place {
+            Place::Component => find("components", &|item| item["id"] == "x"),
+            Place::Link => find("links", &|item| item["from"] == "api" && item["to"] == "db"),
+            Place::Flow => find("flows", &|item| item["id"] == "f"),
+            Place::Slo => export["system"]["slo"].clone(),
+        }
+    }
+
+    /// Declared once: every property of the schema reaches the design JSON
+    /// at the key its row names (setting it changes the value there), or
+    /// its row says why it does not. A new property cannot be dropped
+    /// silently.
+    #[test]
+    fn every_property_reaches_the_design_json() {
+        for (place, spec) in every_property() {
+            let export_of = |set: bool| {
+                let compilation = compile_text(&example_design(place, spec, set));
+                let design = compilation.design.expect("the example resolves");
+                object(&export_value(&design), place)
+            };
+            let (without, with) = (export_of(false), export_of(true));
+            match spec.json {
+                Json::Key(key) => {
+                    assert!(
+                        with.get(key).is_some(),
+                        "{place:?} `{}`: no `{key}` in the export: {with}",
+                        spec.name
+                    );
+                    assert_ne!(
+                        with[key], without[key],
+                        "{place:?} `{}` set to {} leaves `{key}` unchanged",
+                        spec.name, spec.example
+                    );
+                }
+                Json::NotExported(_) => {
+                    assert_eq!(with, without, "{place:?} `{}` is exported after all", spec.name);
+                }
+            }
+        }
+    }
+}

@@ -19,8 +19,6 @@ pub mod explain;
 pub mod fft;
 pub mod latency;
 pub mod math;
-/// The old path of [`crate::format`], kept for the integration tests.
-pub use crate::format as number;
 pub mod tree;
 pub mod what_if;
 

@@ -67,6 +67,16 @@ enum Dist {
     Atoms(Vec<(f64, f64)>),
     /// `mass[k]` at `lo + k·h`.
     Grid { lo: f64, mass: Vec<f64> },
+    /// Atoms beside a lattice (their probabilities and the lattice's
+    /// masses sum to 1): a fixed hit mixed with a random miss path keeps
+    /// its exact value, so a percentile that lands on the hit is exact
+    /// instead of smeared over a cell. Any further sum or maximum puts the
+    /// atoms on the lattice.
+    Split {
+        atoms: Vec<(f64, f64)>,
+        lo: f64,
+        mass: Vec<f64>,
+    },
 }
 
 struct Engine<'c> {
@@ -115,6 +125,12 @@ impl Engine<'_> {
     fn grid(&self, dist: Dist) -> (f64, Vec<f64>) {
         match dist {
             Dist::Grid { lo, mass } => (lo, mass),
+            Dist::Split { atoms, lo, mass } => {
+                let start = atoms.first().map_or(lo, |atom| atom.0.min(lo));
+                let mut mass = if lo > start { self.align(lo, &mass, start) } else { mass };
+                self.project(start, atoms.into_iter(), &mut mass);
+                (start, mass)
+            }
             Dist::Atoms(atoms) => {
                 let lo = atoms.first().map_or(0.0, |atom| atom.0);
                 let mut mass = Vec::new();
@@ -149,6 +165,11 @@ impl Engine<'_> {
         match dist {
             Dist::Atoms(atoms) => Dist::Atoms(atoms.into_iter().map(|(v, p)| (v + by, p)).collect()),
             Dist::Grid { lo, mass } => Dist::Grid { lo: lo + by, mass },
+            Dist::Split { atoms, lo, mass } => Dist::Split {
+                atoms: atoms.into_iter().map(|(v, p)| (v + by, p)).collect(),
+                lo: lo + by,
+                mass,
+            },
         }
     }
 
@@ -241,7 +262,7 @@ impl Engine<'_> {
             .iter()
             .try_fold(1usize, |count, dist| match dist {
                 Dist::Atoms(atoms) => Some(count.saturating_mul(atoms.len())),
-                Dist::Grid { .. } => None,
+                Dist::Grid { .. } | Dist::Split { .. } => None,
             })
             .is_some_and(|count| count <= MAX_ATOMS);
         if atoms || dists.len() < 2 {
@@ -289,6 +310,24 @@ impl Engine<'_> {
                 .collect();
             return Dist::Atoms(merge_atoms(out));
         }
+        // Atoms beside a lattice: both kept as they are.
+        match (a, b) {
+            (Dist::Atoms(atoms), Dist::Grid { lo, mass }) => return Self::split(p, atoms, lo, mass),
+            (Dist::Grid { lo, mass }, Dist::Atoms(atoms)) => return Self::split(1.0 - p, atoms, lo, mass),
+            (a, b) => self.mix_on_grid(p, a, b),
+        }
+    }
+
+    /// With probability `p` one of `atoms`, else a draw of the lattice.
+    fn split(p: f64, atoms: Vec<(f64, f64)>, lo: f64, mass: Vec<f64>) -> Dist {
+        Dist::Split {
+            atoms: atoms.into_iter().map(|(v, q)| (v, q * p)).collect(),
+            lo,
+            mass: mass.into_iter().map(|m| m * (1.0 - p)).collect(),
+        }
+    }
+
+    fn mix_on_grid(&mut self, p: f64, a: Dist, b: Dist) -> Dist {
         let (lo, mass_a, mass_b) = self.aligned(a, b);
         let len = mass_a.len().max(mass_b.len());
         let mass = (0..len)
@@ -300,11 +339,17 @@ impl Engine<'_> {
     fn mean(&self, dist: &Dist) -> f64 {
         match dist {
             Dist::Atoms(atoms) => atoms.iter().map(|(v, p)| v * p).sum(),
-            Dist::Grid { lo, mass } => {
-                let total: f64 = mass.iter().sum();
-                lo * total + mass.iter().enumerate().map(|(k, m)| k as f64 * self.h * m).sum::<f64>()
+            Dist::Grid { lo, mass } => self.grid_mean(*lo, mass),
+            Dist::Split { atoms, lo, mass } => {
+                atoms.iter().map(|(v, p)| v * p).sum::<f64>() + self.grid_mean(*lo, mass)
             }
         }
+    }
+
+    /// The lattice's share of the mean (its masses need not sum to 1).
+    fn grid_mean(&self, lo: f64, mass: &[f64]) -> f64 {
+        let total: f64 = mass.iter().sum();
+        lo * total + mass.iter().enumerate().map(|(k, m)| k as f64 * self.h * m).sum::<f64>()
     }
 
     /// The smallest t with F(t) >= q: exact on atoms; on the lattice, each
@@ -333,7 +378,57 @@ impl Engine<'_> {
                 }
                 f64::NAN
             }
+            Dist::Split { atoms, lo, mass } => self.split_quantile(atoms, *lo, mass, target),
         }
+    }
+
+    /// [`Engine::quantile`] of atoms beside a lattice: the cells spread
+    /// their mass evenly, the atoms jump, in the order of their values.
+    fn split_quantile(&self, atoms: &[(f64, f64)], lo: f64, mass: &[f64], target: f64) -> f64 {
+        let mut total = 0.0;
+        let mut next = 0;
+        for (k, m) in mass.iter().enumerate() {
+            // The cell of point k, cut at `lo` as the lattice's quantile is.
+            let start = (lo + (k as f64 - 0.5) * self.h).max(lo);
+            let end = lo + (k as f64 + 0.5) * self.h;
+            let density = if end > start { m / (end - start) } else { 0.0 };
+            while let Some((value, p)) = atoms.get(next).copied()
+                && value <= start
+            {
+                total += p;
+                if total >= target {
+                    return value;
+                }
+                next += 1;
+            }
+            let mut from = start;
+            while let Some((value, p)) = atoms.get(next).copied()
+                && value < end
+            {
+                let part = density * (value - from);
+                if density > 0.0 && total + part >= target {
+                    return from + (target - total) / density;
+                }
+                total += part + p;
+                from = value;
+                next += 1;
+                if total >= target {
+                    return value;
+                }
+            }
+            let part = density * (end - from);
+            if density > 0.0 && total + part >= target {
+                return from + (target - total) / density;
+            }
+            total += part;
+        }
+        for (value, p) in atoms.get(next..).unwrap_or_default() {
+            total += p;
+            if total >= target {
+                return *value;
+            }
+        }
+        atoms.last().map_or(f64::NAN, |atom| atom.0)
     }
 }
 

@@ -82,7 +82,7 @@ fn three_replicas_behind_a_load_balancer() {
     let value = estimates.flows[0].availability;
     assert!((value - 0.9999 * (1.0 - 1e-9)).abs() < 1e-15, "{value}");
     assert_eq!(format!("{:.8}%", value * 100.0), "99.98999990%");
-    assert_eq!(hld::estimate::number::percent(value), "99.98999%");
+    assert_eq!(hld::format::percent(value), "99.98999%");
 }
 
 /// knowledge.md §3.1: 2-of-3 quorum of 99% nodes = 99.9702%.

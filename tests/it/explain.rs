@@ -57,9 +57,9 @@ fn unescaped(markdown: &str) -> String {
     markdown.replace('\\', "")
 }
 
-/// `12,345.6`: the thousands separators of `estimate::number::grouped`.
+/// `12,345.6`: the thousands separators of `format::grouped`.
 fn grouped(value: f64) -> String {
-    hld::estimate::number::grouped(value)
+    hld::format::grouped(value)
 }
 
 #[test]

@@ -34,6 +34,7 @@ mod rules;
 mod rules_proptest;
 mod security;
 mod text_escapes;
+mod tidy;
 mod trees;
 mod what_if;
 mod what_if_proptest;

@@ -1,3 +1,5 @@
+//! The `availability-below-slo` rule: a flow's computed availability is below its SLO.
+
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::estimate::availability::{Factor, component_value, flow_availability, judged_op};
 use crate::estimate::availability_miss;

@@ -1,3 +1,5 @@
+//! The `cache-hit-ratio-unset` rule: a cache or cdn on a flow has no hit_ratio, so a default is assumed.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::format;

@@ -1,3 +1,5 @@
+//! The `cache-without-expiry` rule: a cache or cdn has neither a ttl nor an invalidation.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{CacheInvalidation, CdnInvalidation, Kind};

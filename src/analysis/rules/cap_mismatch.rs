@@ -1,3 +1,5 @@
+//! The `cap-mismatch` rule: a link or flow requires more consistency than a store on its path gives.
+
 use crate::analysis::consistency::{Cause, Effective, effective, op_noun};
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::model::{Component, Consistency, LinkId, Op};

@@ -1,3 +1,5 @@
+//! The `cp-store-on-availability-path` rule: a link that prefers availability goes straight into a CP store.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Cap, LinkMode, Prefers};

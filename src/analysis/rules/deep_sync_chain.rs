@@ -1,3 +1,5 @@
+//! The `deep-sync-chain` rule: a flow waits on a long chain of gateways and services.
+
 use crate::analysis::{Context, Finding};
 
 declare_rule! {

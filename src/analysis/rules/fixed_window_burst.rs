@@ -1,3 +1,5 @@
+//! The `fixed-window-burst` rule: a fixed-window rate limit lets up to twice its limit through at a window boundary.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::format;

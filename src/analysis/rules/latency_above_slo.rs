@@ -1,3 +1,5 @@
+//! The `latency-above-slo` rule: a flow's computed p50, p95 or p99 exceeds its SLO.
+
 use crate::analysis::{Context, Finding};
 use crate::estimate::latency::{LatencyOptions, NodeLatency, PathModel, Step};
 use crate::estimate::{SloMiss, latency_misses};

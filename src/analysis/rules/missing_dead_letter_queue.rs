@@ -1,3 +1,5 @@
+//! The `missing-dead-letter-queue` rule: a queue that redelivers messages has no dead-letter queue.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{DeadLetter, Delivery, Kind};

@@ -1,3 +1,5 @@
+//! The `missing-rate-limit` rule: a client reaches gateways and services that set no rate limit.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::Kind;

@@ -1,3 +1,5 @@
+//! The `multi-primary-no-conflict-resolution` rule: a multi-primary database has no conflict resolution strategy.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, Replication};

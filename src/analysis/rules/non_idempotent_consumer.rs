@@ -1,3 +1,5 @@
+//! The `non-idempotent-consumer` rule: an at-least-once queue feeds a consumer that is not idempotent.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Delivery, Kind};

@@ -1,3 +1,5 @@
+//! The `overloaded-component` rule: a component's utilization under the capacity model is 80% or more.
+
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::diagnostics::Severity;
 use crate::estimate::capacity::instances;

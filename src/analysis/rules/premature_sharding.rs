@@ -1,3 +1,5 @@
+//! The `premature-sharding` rule: a sharded database is small enough for one server.
+
 use crate::analysis::{Context, Finding};
 use crate::format;
 use crate::model::Kind;

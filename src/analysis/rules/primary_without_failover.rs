@@ -1,3 +1,5 @@
+//! The `primary-without-failover` rule: a primary/replica database has no automatic failover, so writes stop when the primary dies.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Component, Failover, Kind, Replication};

@@ -1,3 +1,5 @@
+//! The `queue-backlog-growth` rule: producers send more into a queue than its consumers can take.
+
 use super::overloaded_component::WARN_AT;
 use crate::analysis::{Context, Finding, Target};
 use crate::estimate::capacity::needed_replicas;

@@ -1,3 +1,5 @@
+//! The `range-shard-hotspot` rule: range sharding on a monotonically growing key sends every insert to one shard.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, ShardStrategy};

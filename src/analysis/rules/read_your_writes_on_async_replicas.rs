@@ -1,3 +1,5 @@
+//! The `read-your-writes-on-async-replicas` rule: a read-write link may read its own writes back from lagging replicas.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Kind, Op, ReadFrom, Replication, ReplicationMode};

@@ -1,3 +1,5 @@
+//! The `scatter-gather-on-hot-path` rule: a fan-out to every shard on a flow with a latency SLO or over 1k rps.
+
 use std::collections::BTreeMap;
 
 use crate::analysis::{Context, Finding, Target};

@@ -1,3 +1,5 @@
+//! The `shared-database` rule: two or more services write the same database.
+
 use crate::analysis::{Context, Finding, wording};
 use crate::model::{ComponentId, Kind};
 

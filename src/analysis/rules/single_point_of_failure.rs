@@ -1,3 +1,5 @@
+//! The `single-point-of-failure` rule: a component with one instance is on every synchronous path from a source to what it needs.
+
 use super::{primary_without_failover, unreplicated_load_balancer};
 use crate::analysis::Target;
 use crate::analysis::spof::{SinglePoint, single_points_of_failure};

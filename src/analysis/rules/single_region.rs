@@ -1,3 +1,5 @@
+//! The `single-region` rule: a component that flows from several regions need sits in one region.
+
 use crate::analysis::{Context, Finding, wording};
 use crate::format;
 use crate::model::{Kind, RegionId};

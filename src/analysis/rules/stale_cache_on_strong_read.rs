@@ -1,3 +1,5 @@
+//! The `stale-cache-on-strong-read` rule: a TTL-invalidated read cache sits on a path that requires strong reads.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::format;

@@ -1,3 +1,5 @@
+//! The `sticky-sessions-uneven-load` rule: ip_hash load balancing puts every client behind one NAT on one replica.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
 use crate::model::{Algorithm, Kind};

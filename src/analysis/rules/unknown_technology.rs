@@ -1,3 +1,5 @@
+//! The `unknown-technology` rule: a component names a technology the knowledge base does not know.
+
 use crate::analysis::{Context, Finding};
 use crate::diagnostics::did_you_mean;
 use crate::knowledge::KnowledgeBase;

@@ -1,3 +1,5 @@
+//! The `unreachable-component` rule: no client or worker reaches a component.
+
 use crate::analysis::graph::is_source_kind;
 use crate::analysis::{Context, Finding};
 

@@ -1,3 +1,5 @@
+//! The `unreplicated-load-balancer` rule: a load balancer or gateway has one instance.
+
 use crate::analysis::{Context, Finding, wording};
 use crate::analysis::{Edit, Fix, Target};
 use crate::model::{Component, Kind};

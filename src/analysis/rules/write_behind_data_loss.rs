@@ -1,3 +1,5 @@
+//! The `write-behind-data-loss` rule: a write-behind cache fronts data whose writes require strong or read-your-writes consistency.
+
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding, wording};
 use crate::format;

@@ -357,10 +357,7 @@ impl<'a> Builder<'a> {
                     ));
                 }
                 if let Some(size) = component.size_bytes {
-                    items.push(item(
-                        "size",
-                        crate::format::size(size, crate::units::SIZE_UNITS),
-                    ));
+                    items.push(item("size", crate::format::size(size, crate::units::SIZE_UNITS)));
                 }
             }
             Kind::Queue => {
