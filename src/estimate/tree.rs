@@ -312,8 +312,8 @@ impl Engine<'_> {
         }
         // Atoms beside a lattice: both kept as they are.
         match (a, b) {
-            (Dist::Atoms(atoms), Dist::Grid { lo, mass }) => return Self::split(p, atoms, lo, mass),
-            (Dist::Grid { lo, mass }, Dist::Atoms(atoms)) => return Self::split(1.0 - p, atoms, lo, mass),
+            (Dist::Atoms(atoms), Dist::Grid { lo, mass }) => Self::split(p, atoms, lo, mass),
+            (Dist::Grid { lo, mass }, Dist::Atoms(atoms)) => Self::split(1.0 - p, atoms, lo, mass),
             (a, b) => self.mix_on_grid(p, a, b),
         }
     }
