@@ -14,6 +14,7 @@ pub mod schema;
 pub mod types;
 
 use rustc_hash::FxHashMap;
+pub use smallvec::{SmallVec, smallvec};
 
 use crate::knowledge::{KnowledgeBase, Technology};
 use crate::source::Span;
@@ -419,7 +420,7 @@ pub struct Visit {
     /// The `call`'s `allow`: rules suppressed on its hops.
     pub allow: Vec<Allow>,
     /// What this visit calls, one step after another.
-    pub steps: Vec<CallStep>,
+    pub steps: SmallVec<[CallStep; 1]>,
     /// Where the component is named (in `path` or a `call` line).
     pub span: Span,
 }
@@ -432,10 +433,11 @@ impl Visit {
 }
 
 /// One step of a visit: a single call, or the calls of a `parallel` block
-/// made at the same time (visit indexes).
+/// made at the same time (visit indexes). Inline for one call (every step
+/// of a chain), so a path-only flow allocates nothing per visit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallStep {
-    pub calls: Vec<VisitId>,
+    pub calls: SmallVec<[VisitId; 1]>,
     pub parallel: bool,
 }
 
@@ -656,7 +658,7 @@ impl Flow {
                 && let Some(previous) = visits.get_mut(parent)
             {
                 previous.steps.push(CallStep {
-                    calls: vec![idx],
+                    calls: smallvec![idx],
                     parallel: false,
                 });
             }
@@ -667,7 +669,7 @@ impl Flow {
                 op,
                 requires: None,
                 allow: Vec::new(),
-                steps: Vec::new(),
+                steps: SmallVec::new(),
                 span,
             });
         }

@@ -188,7 +188,7 @@ impl Resolver {
                     return false;
                 };
                 visits[caller].steps.push(CallStep {
-                    calls: vec![first],
+                    calls: smallvec![first],
                     parallel: false,
                 });
                 true
@@ -280,7 +280,7 @@ impl Resolver {
                 }
                 if ok {
                     visits[caller].steps.push(CallStep {
-                        calls: firsts,
+                        calls: SmallVec::from_vec(firsts),
                         parallel: true,
                     });
                 }
@@ -435,7 +435,7 @@ impl Resolver {
             let idx = visits.len();
             if first.is_some() {
                 visits[previous].steps.push(CallStep {
-                    calls: vec![idx],
+                    calls: smallvec![idx],
                     parallel: false,
                 });
             }
@@ -446,7 +446,7 @@ impl Resolver {
                 op,
                 requires,
                 allow: allow.clone(),
-                steps: Vec::new(),
+                steps: SmallVec::new(),
                 span: to_ident.span,
             });
             first.get_or_insert(idx);
@@ -606,7 +606,7 @@ mod tests {
         let steps: Vec<(Vec<usize>, bool)> = api
             .steps
             .iter()
-            .map(|step| (step.calls.clone(), step.parallel))
+            .map(|step| (step.calls.to_vec(), step.parallel))
             .collect();
         assert_eq!(
             steps,
