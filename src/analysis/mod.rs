@@ -249,7 +249,7 @@ pub fn call_allows(design: &Design, target: Target, visit: usize, rule: &str) ->
         .flow(flow)
         .visits
         .get(visit)
-        .is_some_and(|visit| visit.allow.iter().any(|allow| allow.rule == rule))
+        .is_some_and(|visit| visit.allows(rule))
 }
 
 /// `allow = [name]` with a name no rule has: an error with a did-you-mean.
@@ -260,14 +260,14 @@ pub fn unknown_allowed_rules(design: &Design) -> Vec<Diagnostic> {
     let lists = design
         .components
         .iter()
-        .map(|component| &component.allow)
-        .chain(design.links.iter().map(|link| &link.allow))
-        .chain(design.flows.iter().map(|flow| &flow.allow))
+        .map(|component| component.allow.as_slice())
+        .chain(design.links.iter().map(|link| link.allow.as_slice()))
+        .chain(design.flows.iter().map(|flow| flow.allow.as_slice()))
         .chain(
             design
                 .flows
                 .iter()
-                .flat_map(|flow| flow.visits.iter().map(|visit| &visit.allow)),
+                .flat_map(|flow| flow.visits.iter().map(|visit| visit.allow())),
         );
     for list in lists {
         for allow in list {

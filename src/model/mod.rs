@@ -417,8 +417,9 @@ pub struct Visit {
     pub op: Op,
     /// The `call`'s own `requires` (the flow's applies to every hop too).
     pub requires: Option<Consistency>,
-    /// The `call`'s `allow`: rules suppressed on its hops.
-    pub allow: Vec<Allow>,
+    /// The `call`'s `allow`: rules suppressed on its hops ([`Visit::allow`];
+    /// boxed, as most calls allow nothing and a design has many visits).
+    pub allow: Option<Box<Vec<Allow>>>,
     /// What this visit calls, one step after another.
     pub steps: SmallVec<[CallStep; 1]>,
     /// Where the component is named (in `path` or a `call` line).
@@ -428,7 +429,12 @@ pub struct Visit {
 impl Visit {
     /// Whether its `call` line's `allow` names `rule`.
     pub fn allows(&self, rule: &str) -> bool {
-        self.allow.iter().any(|allow| allow.rule == rule)
+        self.allow().iter().any(|allow| allow.rule == rule)
+    }
+
+    /// The `call`'s `allow` list.
+    pub fn allow(&self) -> &[Allow] {
+        self.allow.as_deref().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -668,7 +674,7 @@ impl Flow {
                 link: parent.and_then(|hop| hops.get(hop)).copied(),
                 op,
                 requires: None,
-                allow: Vec::new(),
+                allow: None,
                 steps: SmallVec::new(),
                 span,
             });

@@ -111,9 +111,18 @@ pub struct RttDecl {
 pub struct Block {
     pub properties: Vec<Property>,
     /// `call` lines and `parallel` blocks, in source order (only a flow's
-    /// block, or a `parallel` block inside it, holds any).
-    pub steps: Vec<StepDecl>,
+    /// block, or a `parallel` block inside it, holds any; see
+    /// [`Block::steps`]). Boxed, so the blocks of components and links,
+    /// which never hold steps, stay one pointer larger, not three.
+    pub steps: Option<Box<Vec<StepDecl>>>,
     pub span: Span,
+}
+
+impl Block {
+    /// The `call` lines and `parallel` blocks, in source order.
+    pub fn steps(&self) -> &[StepDecl] {
+        self.steps.as_deref().map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A step of a flow's call tree as written (language.md §5).

@@ -519,7 +519,7 @@ impl<'t> Ctx<'t> {
         let _ = ok;
         Some(Block {
             properties,
-            steps,
+            steps: (!steps.is_empty()).then(|| Box::new(steps)),
             span,
         })
     }

@@ -138,7 +138,7 @@ impl Resolver {
         for (visit, node) in visits.iter_mut().zip(&nodes) {
             visit.span = node.span;
         }
-        for step in &decl.block.steps {
+        for step in decl.block.steps() {
             if !self.flow_step(decl, step, op, &mut visits, links_by_pair) {
                 ok = false;
             }
@@ -212,7 +212,7 @@ impl Resolver {
                     ok = false;
                 }
                 let mut calls: Vec<&ast::CallDecl> = Vec::new();
-                for inner in &parallel.block.steps {
+                for inner in parallel.block.steps() {
                     match inner {
                         ast::StepDecl::Call(call) => calls.push(call),
                         ast::StepDecl::Parallel(nested) => {
@@ -229,7 +229,7 @@ impl Resolver {
                     }
                 }
                 if calls.is_empty() {
-                    if parallel.block.steps.is_empty() {
+                    if parallel.block.steps().is_empty() {
                         let diagnostic = self.error(
                             codes::INVALID_FLOW,
                             parallel.keyword_span,
@@ -445,7 +445,7 @@ impl Resolver {
                 link: Some(link),
                 op,
                 requires,
-                allow: allow.clone(),
+                allow: (!allow.is_empty()).then(|| Box::new(allow.clone())),
                 steps: SmallVec::new(),
                 span: to_ident.span,
             });
