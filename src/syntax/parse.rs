@@ -329,15 +329,7 @@ impl<'t> Ctx<'t> {
                 })))
             }
             Rule::link_decl => {
-                let mut nodes = Vec::new();
-                let mut block = None;
-                for part in pair.into_inner() {
-                    match part.as_rule() {
-                        Rule::ident => nodes.push(self.ident(part, offset)),
-                        Rule::block => block = self.block(part, offset),
-                        _ => {}
-                    }
-                }
+                let (nodes, block) = self.chain(pair, offset);
                 Some(Item::Link(Box::new(LinkDecl { nodes, block, span })))
             }
             Rule::component_decl => {
@@ -525,19 +517,26 @@ impl<'t> Ctx<'t> {
     }
 
     /// A `call` line or a `parallel` block of a flow (language.md §5).
+    /// The names and optional block of a chain: a link declaration or a
+    /// `call` line.
+    fn chain(&mut self, pair: Pair<'_, Rule>, offset: usize) -> (Vec<Ident>, Option<Block>) {
+        let mut nodes = Vec::new();
+        let mut block = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::ident => nodes.push(self.ident(part, offset)),
+                Rule::block => block = self.block(part, offset),
+                _ => {}
+            }
+        }
+        (nodes, block)
+    }
+
     fn step(&mut self, pair: Pair<'_, Rule>, offset: usize) -> Option<StepDecl> {
         let span = self.pair_span(&pair, offset);
         match pair.as_rule() {
             Rule::call_line => {
-                let mut nodes = Vec::new();
-                let mut block = None;
-                for part in pair.into_inner() {
-                    match part.as_rule() {
-                        Rule::ident => nodes.push(self.ident(part, offset)),
-                        Rule::block => block = self.block(part, offset),
-                        _ => {}
-                    }
-                }
+                let (nodes, block) = self.chain(pair, offset);
                 Some(StepDecl::Call(Box::new(CallDecl { nodes, block, span })))
             }
             Rule::parallel_block => {
