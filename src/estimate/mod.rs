@@ -19,6 +19,7 @@ pub mod explain;
 pub mod fft;
 pub mod latency;
 pub mod math;
+pub mod queueing;
 pub mod tree;
 pub mod what_if;
 

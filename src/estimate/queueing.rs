@@ -1,0 +1,191 @@
+//! The M/M/c waiting time of language.md §6: a component with c instances
+//! of rate μ each, offered λ requests a second (utilization ρ = λ / (c·μ)),
+//! makes a request wait W: 0 with probability 1 − P_wait, else an
+//! exponential of rate c·μ·(1 − ρ), where P_wait is Erlang C.
+//!
+//! Erlang C is computed through Erlang B's recurrence
+//! B(0) = 1, B(k) = a·B(k−1) / (k + a·B(k−1)), C = B / (1 − ρ·(1 − B)):
+//! no factorial and no power of a, so it neither overflows nor loses
+//! precision for any c up to 100,000 (and beyond); each step is a ratio in
+//! [0, 1]. Cost: c steps, cut short once B underflows to 0.
+//!
+//! c in the capacity model need not be a whole number (a quorum read takes
+//! r of n nodes: c = n / r). A station then has ⌊c⌋ servers (at least one),
+//! each of rate c·μ / ⌊c⌋: the total rate, and so ρ, is kept
+//! (docs/estimate.md, "Queueing").
+
+/// Erlang C: the probability that a request waits in an M/M/c queue with
+/// `servers` servers and offered load `a` = λ / μ (in servers' worth),
+/// for a < servers; 1 at or above saturation, 0 without load.
+pub fn erlang_c(servers: u32, a: f64) -> f64 {
+    let c = servers.max(1);
+    if a.is_nan() || a <= 0.0 {
+        return 0.0;
+    }
+    let rho = a / f64::from(c);
+    if rho >= 1.0 {
+        return 1.0;
+    }
+    let mut b = 1.0_f64;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+        if b == 0.0 {
+            return 0.0;
+        }
+    }
+    (b / (1.0 - rho * (1.0 - b))).clamp(0.0, 1.0)
+}
+
+/// One M/M/c station as a visit sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Station {
+    /// Servers: ⌊c⌋, at least one.
+    pub servers: u32,
+    /// c as the capacity model counts it (may be fractional).
+    pub c: f64,
+    /// Rate of one server, requests a second (c·μ / servers).
+    pub mu_per_s: f64,
+    /// λ, requests a second.
+    pub lambda_per_s: f64,
+    /// ρ = λ / (c·μ).
+    pub rho: f64,
+}
+
+impl Station {
+    /// A station of c instances of `mu` requests a second each at
+    /// utilization `rho`; `None` when there is nothing to queue for (no
+    /// positive rate, or no load).
+    pub fn new(c: f64, mu: f64, rho: f64) -> Option<Station> {
+        if !(c.is_finite() && mu.is_finite() && rho.is_finite()) || c <= 0.0 || mu <= 0.0 || rho <= 0.0 {
+            return None;
+        }
+        let servers = (c.floor() as u32).max(1);
+        let total = c * mu;
+        Some(Station {
+            servers,
+            c,
+            mu_per_s: total / f64::from(servers),
+            lambda_per_s: rho * total,
+            rho,
+        })
+    }
+
+    /// Whether it serves less than it is offered (ρ ≥ 1).
+    pub fn saturated(&self) -> bool {
+        self.rho >= 1.0
+    }
+
+    /// The share of its load it serves: 1 below saturation, c·μ / λ at or
+    /// above it.
+    pub fn served_fraction(&self) -> f64 {
+        if self.saturated() { 1.0 / self.rho } else { 1.0 }
+    }
+
+    /// The waiting time W of a request, below saturation.
+    pub fn wait(&self) -> Option<Wait> {
+        if self.saturated() {
+            return None;
+        }
+        let a = self.rho * f64::from(self.servers);
+        let p_wait = erlang_c(self.servers, a);
+        let rate_per_s = f64::from(self.servers) * self.mu_per_s * (1.0 - self.rho);
+        Some(Wait {
+            p_wait,
+            rate_per_ms: rate_per_s / 1000.0,
+        })
+    }
+}
+
+/// W: 0 with probability 1 − `p_wait`, else exponential of rate
+/// `rate_per_ms`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wait {
+    pub p_wait: f64,
+    pub rate_per_ms: f64,
+}
+
+impl Wait {
+    /// Mean W in milliseconds: P_wait / (c·μ·(1 − ρ)).
+    pub fn mean_ms(&self) -> f64 {
+        if self.p_wait <= 0.0 { 0.0 } else { self.p_wait / self.rate_per_ms }
+    }
+
+    /// P(W ≤ t).
+    pub fn cdf(&self, t_ms: f64) -> f64 {
+        if t_ms < 0.0 {
+            return 0.0;
+        }
+        1.0 - self.p_wait * (-self.rate_per_ms * t_ms).exp()
+    }
+
+    /// Whether it adds nothing (no chance of waiting).
+    pub fn is_none(&self) -> bool {
+        self.p_wait <= 0.0 || !self.rate_per_ms.is_finite() || self.rate_per_ms <= 0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Erlang C by its textbook formula, for small c.
+    fn erlang_c_direct(c: u32, a: f64) -> f64 {
+        let mut sum = 0.0;
+        let mut term = 1.0;
+        for k in 0..c {
+            if k > 0 {
+                term *= a / f64::from(k);
+            }
+            sum += term;
+        }
+        let last = term * a / f64::from(c) / (1.0 - a / f64::from(c));
+        last / (sum + last)
+    }
+
+    #[test]
+    fn erlang_c_matches_the_published_value() {
+        // c = 2, a = 1.5: P_wait = 0.642857… (9/14).
+        assert!((erlang_c(2, 1.5) - 9.0 / 14.0).abs() < 1e-12, "{}", erlang_c(2, 1.5));
+        // One server: P_wait = ρ.
+        assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erlang_c_agrees_with_the_formula() {
+        for c in 1..=30 {
+            for step in 1..20 {
+                let a = f64::from(c) * f64::from(step) / 20.0;
+                let (fast, direct) = (erlang_c(c, a), erlang_c_direct(c, a));
+                assert!((fast - direct).abs() < 1e-10 * direct.max(1e-300), "c={c} a={a}: {fast} vs {direct}");
+            }
+        }
+    }
+
+    #[test]
+    fn erlang_c_is_finite_for_large_stations() {
+        for c in [1_000, 10_000, 100_000] {
+            for rho in [0.1, 0.5, 0.9, 0.99, 0.999_999] {
+                let p = erlang_c(c, rho * f64::from(c));
+                assert!(p.is_finite() && (0.0..=1.0).contains(&p), "c={c} rho={rho}: {p}");
+            }
+        }
+        // At 99.9999% utilization even 100,000 servers almost surely wait.
+        assert!(erlang_c(100_000, 0.999_999 * 100_000.0) > 0.99);
+    }
+
+    #[test]
+    fn a_fractional_station_keeps_its_rate() {
+        let station = Station::new(1.5, 100.0, 0.5).unwrap();
+        assert_eq!(station.servers, 1);
+        assert!((station.mu_per_s - 150.0).abs() < 1e-12);
+        assert!((station.lambda_per_s - 75.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mean_wait_of_the_queueing_example() {
+        // ../shared/examples/trees/tree_queueing_005: 3 instances of
+        // 47.619048/s at ρ = 0.7 wait 11.488 ms on average.
+        let wait = Station::new(3.0, 47.619048, 0.7).unwrap().wait().unwrap();
+        assert!((wait.mean_ms() - 11.488038).abs() < 1e-3, "{}", wait.mean_ms());
+    }
+}
