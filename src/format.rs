@@ -93,6 +93,11 @@ pub fn figure(x: f64) -> f64 {
     if rounded == 0.0 { 0.0 } else { rounded }
 }
 
+/// [`figure`], or `None` (JSON `null`) for a figure without bound.
+pub fn bounded_figure(x: f64) -> Option<f64> {
+    x.is_finite().then(|| figure(x))
+}
+
 /// A probability or utilization as printed.
 pub fn fraction(x: f64) -> f64 {
     round_sig(x, 6)
@@ -120,6 +125,10 @@ pub fn plain_fraction(x: f64) -> String {
 
 /// Milliseconds as text: `45.42 ms`.
 pub fn ms(x: f64) -> String {
+    if x == f64::INFINITY {
+        // A saturated component's queue grows without end (language.md §6).
+        return "unbounded".to_string();
+    }
     if !x.is_finite() {
         return "unknown".to_string();
     }

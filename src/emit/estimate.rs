@@ -23,6 +23,14 @@ struct JsonFlow<'a> {
     latency: JsonLatency,
     /// A fraction, full precision (cli.md).
     availability: f64,
+    /// `ok` or `overloaded` (cli.md "Additions").
+    status: &'static str,
+    /// The saturated components that make it overloaded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    saturated: Vec<&'a str>,
+    /// Its hops with retries or a timeout (language.md §7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    retries: Vec<JsonHop<'a>>,
     outcomes: Vec<JsonOutcome<'a>>,
     background: Vec<&'a str>,
     slo: Option<JsonSlo>,
@@ -96,10 +104,10 @@ fn json_tree<'a>(design: &'a Design, estimate: &FlowEstimate) -> JsonVisit<'a> {
 /// A flow's latency in JSON (also `hld what-if`'s), rounded by `figure`.
 #[derive(Serialize)]
 pub(super) struct JsonLatency {
-    mean_ms: f64,
-    p50_ms: f64,
-    p95_ms: f64,
-    p99_ms: f64,
+    mean_ms: Option<f64>,
+    p50_ms: Option<f64>,
+    p95_ms: Option<f64>,
+    p99_ms: Option<f64>,
 }
 
 /// A flow's figures before or after a change (`hld what-if`, `hld diff`).
@@ -126,13 +134,28 @@ impl JsonFigures {
 
 impl JsonLatency {
     pub(super) fn of(latency: &crate::estimate::LatencyFigures) -> JsonLatency {
+        // `null` when unbounded (an overloaded flow, language.md §6).
         JsonLatency {
-            mean_ms: figure(latency.mean_ms),
-            p50_ms: figure(latency.p50_ms),
-            p95_ms: figure(latency.p95_ms),
-            p99_ms: figure(latency.p99_ms),
+            mean_ms: format::bounded_figure(latency.mean_ms),
+            p50_ms: format::bounded_figure(latency.p50_ms),
+            p95_ms: format::bounded_figure(latency.p95_ms),
+            p99_ms: format::bounded_figure(latency.p99_ms),
         }
     }
+}
+
+/// A retried or timed-out hop: the attempt arithmetic of language.md §7.
+#[derive(Serialize)]
+struct JsonHop<'a> {
+    from: &'a str,
+    to: &'a str,
+    retries: u32,
+    timeout_ms: Option<f64>,
+    subtree_availability: f64,
+    within_timeout: f64,
+    fail: f64,
+    success: f64,
+    expected_attempts: f64,
 }
 
 #[derive(Serialize)]
@@ -161,6 +184,9 @@ struct JsonComponent<'a> {
     load_rps: f64,
     capacity_rps: Option<f64>,
     utilization: Option<f64>,
+    /// Mean M/M/c wait (language.md §6); `null` without a capacity or
+    /// when saturated (unbounded).
+    wait_ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -178,6 +204,30 @@ fn json_flow<'a>(design: &'a Design, estimate: &FlowEstimate) -> JsonFlow<'a> {
         rps: figure(estimate.rps),
         latency: JsonLatency::of(&estimate.latency),
         availability: estimate.availability,
+        status: estimate.status.as_str(),
+        saturated: estimate
+            .saturated
+            .iter()
+            .map(|id| design.component(*id).id.as_str())
+            .collect(),
+        retries: estimate
+            .hops
+            .iter()
+            .map(|hop| {
+                let link = design.link(hop.link);
+                JsonHop {
+                    from: &design.component(link.from).id,
+                    to: &design.component(link.to).id,
+                    retries: hop.retries,
+                    timeout_ms: hop.timeout_ms,
+                    subtree_availability: hop.subtree_availability,
+                    within_timeout: hop.within_timeout,
+                    fail: hop.fail,
+                    success: hop.success,
+                    expected_attempts: hop.expected_attempts,
+                }
+            })
+            .collect(),
         outcomes: estimate
             .outcomes
             .iter()
@@ -217,6 +267,7 @@ pub fn json(design: &Design, estimates: &Estimates) -> String {
                 load_rps: figure(load.load_rps),
                 capacity_rps: load.capacity_rps.map(figure),
                 utilization: load.utilization.map(fraction),
+                wait_ms: load.wait_ms.and_then(format::bounded_figure),
             })
             .collect(),
         queues: estimates
@@ -340,6 +391,28 @@ fn tree_table(design: &Design, estimate: &FlowEstimate) -> String {
     format!("  call tree (║ in parallel):\n{}", table(&rows, "    "))
 }
 
+/// Why flows through these components are overloaded: "api takes 500/s
+/// on 312.5/s" for each (language.md §6).
+pub fn saturation_text(design: &Design, estimates: &Estimates, saturated: &[crate::model::ComponentId]) -> String {
+    let parts: Vec<String> = saturated
+        .iter()
+        .map(|id| {
+            let load = estimates.capacity.component(*id);
+            let served = load.and_then(|load| load.capacity_rps);
+            match (load, served) {
+                (Some(load), Some(capacity)) => format!(
+                    "{} takes {} on {}",
+                    design.component(*id).id,
+                    format::rate(load.load_rps),
+                    format::rate(capacity)
+                ),
+                _ => format!("{} is saturated", design.component(*id).id),
+            }
+        })
+        .collect();
+    format::list(&parts)
+}
+
 /// The human table of `hld estimate`.
 pub fn human(design: &Design, estimates: &Estimates) -> String {
     let mut out = String::new();
@@ -366,6 +439,30 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             ],
             vec!["availability".to_string(), format::percent(estimate.availability)],
         ];
+        if estimate.status == crate::estimate::FlowStatus::Overloaded {
+            rows.push(vec![
+                "status".to_string(),
+                format!(
+                    "overloaded: {}",
+                    saturation_text(design, estimates, &estimate.saturated)
+                ),
+            ]);
+        }
+        for hop in &estimate.hops {
+            let link = design.link(hop.link);
+            rows.push(vec![
+                "retries".to_string(),
+                format!(
+                    "{} -> {}: an attempt fails with {}, succeeds within {} attempts with {}, {} attempts on average",
+                    design.component(link.from).id,
+                    design.component(link.to).id,
+                    format::plain_fraction(hop.fail),
+                    hop.retries + 1,
+                    format::plain_fraction(hop.success),
+                    format::plain(hop.expected_attempts)
+                ),
+            ]);
+        }
         if let Some(verdict) = &estimate.slo {
             rows.push(vec!["slo".to_string(), slo_text(verdict)]);
         }
@@ -418,6 +515,7 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
             "load".to_string(),
             "capacity".to_string(),
             "utilization".to_string(),
+            "mean wait".to_string(),
         ]];
         for load in loaded {
             let component = design.component(load.component);
@@ -426,6 +524,7 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
                 format::rate(load.load_rps),
                 load.capacity_rps.map_or_else(|| "-".to_string(), format::rate),
                 load.utilization.map_or_else(|| "-".to_string(), format::utilization),
+                load.wait_ms.map_or_else(|| "-".to_string(), format::ms),
             ]);
         }
         out.push_str(&table(&rows, "  "));

@@ -62,7 +62,7 @@ impl Serving {
 
 /// c alone, without the words of [`instances`] (the capacity model asks for
 /// it at every hop of every flow).
-fn instance_count(component: &Component, op: Op, incoming: Option<&Link>) -> f64 {
+pub fn instance_count(component: &Component, op: Op, incoming: Option<&Link>) -> f64 {
     let serving = Serving::new(component, op, incoming);
     let is_read = serving.is_read;
     let per_shard = match component.kind {
@@ -148,6 +148,17 @@ pub struct ComponentLoad {
     /// no load, for a write.
     pub capacity_rps: Option<f64>,
     pub utilization: Option<f64>,
+    /// Mean M/M/c wait of a request (language.md §6), with c as its
+    /// utilization counts it: `None` without a `capacity`, infinite when
+    /// saturated.
+    pub wait_ms: Option<f64>,
+}
+
+impl ComponentLoad {
+    /// Whether it is offered at least what it can serve (ρ ≥ 1).
+    pub fn saturated(&self) -> bool {
+        self.utilization.is_some_and(|rho| rho >= 1.0)
+    }
 }
 
 /// One queue's rates.
@@ -233,9 +244,23 @@ pub fn capacity(design: &Design) -> Capacity {
 }
 
 /// The capacity model with some consumers taking nothing from some queues.
+/// With retries (language.md §7), in two passes: the loads without them
+/// give the utilizations, waits and served shares from which each retried
+/// hop's expected attempts are computed, and those multiply the loads of
+/// the second pass, the figures reported (docs/estimate.md, "Retries").
 pub fn capacity_with(design: &Design, stalled: &Stalled) -> Capacity {
+    let first = capacity_shaped(design, stalled, None);
+    if !super::retry::has_retries(design) {
+        return first;
+    }
+    let attempts = super::retry::expected_attempts(design, &first);
+    capacity_shaped(design, stalled, Some(&attempts))
+}
+
+/// One pass of the capacity model, with the given expected attempts.
+pub fn capacity_shaped(design: &Design, stalled: &Stalled, attempts: Option<&Attempts>) -> Capacity {
     let consumers = consumers(design, stalled);
-    let settled = settle(design, &consumers, stalled, false);
+    let settled = settle(design, &consumers, stalled, attempts, false);
     finish(design, &consumers, &settled.ratio, stalled, &settled.round)
 }
 
@@ -274,11 +299,20 @@ struct Settled {
     visits: Vec<Vec<Visit>>,
 }
 
-fn settle(design: &Design, consumers: &[Vec<ComponentId>], stalled: &Stalled, record: bool) -> Settled {
+fn settle(
+    design: &Design,
+    consumers: &[Vec<ComponentId>],
+    stalled: &Stalled,
+    attempts: Option<&Attempts>,
+    record: bool,
+) -> Settled {
     let n = design.components.len();
     // take / intake of each consumer; starts at 1 and is refined until the
     // queue inflows stop changing (each round settles one more queue level).
     let mut ratio = vec![1.0_f64; n];
+    // The share of its direct load each component serves (§6): 1 below
+    // saturation; refined like the ratios, one more saturated level a round.
+    let mut served = vec![1.0_f64; n];
     let mut state = Round::new(n);
     let mut visits: Vec<Vec<Visit>> = if record {
         vec![Vec::new(); design.flows.len()]
@@ -288,16 +322,23 @@ fn settle(design: &Design, consumers: &[Vec<ComponentId>], stalled: &Stalled, re
     for _ in 0..rounds(design) {
         state = Round::new(n);
         let ratio_of = |id: ComponentId| ratio[id.index()];
+        let served_of = |id: ComponentId| served[id.index()];
         for (flow_idx, flow) in design.flows.iter().enumerate() {
+            let shaping = Shaping {
+                served: &served_of,
+                attempts: attempts
+                    .and_then(|all| all.get(flow_idx))
+                    .and_then(|list| list.as_deref()),
+            };
             if record {
                 let list = &mut visits[flow_idx];
                 list.clear();
-                walk_flow(design, flow, consumers, &ratio_of, stalled, &mut |visit| {
+                walk_flow(design, flow, consumers, &ratio_of, &shaping, stalled, &mut |visit| {
                     state.add(&visit);
                     list.push(visit);
                 });
             } else {
-                walk_flow(design, flow, consumers, &ratio_of, stalled, &mut |visit| {
+                walk_flow(design, flow, consumers, &ratio_of, &shaping, stalled, &mut |visit| {
                     state.add(&visit)
                 });
             }
@@ -324,10 +365,12 @@ fn settle(design: &Design, consumers: &[Vec<ComponentId>], stalled: &Stalled, re
             next[idx] = take(&design.components[idx], intake[idx], state.utilization[idx]) / intake[idx];
             state.intake[idx] = intake[idx];
         }
-        if next == ratio {
+        let next_served: Vec<f64> = state.utilization.iter().map(|rho| served_fraction(*rho)).collect();
+        if next == ratio && next_served == served {
             break;
         }
         ratio = next;
+        served = next_served;
     }
     Settled {
         ratio,
@@ -336,9 +379,47 @@ fn settle(design: &Design, consumers: &[Vec<ComponentId>], stalled: &Stalled, re
     }
 }
 
-/// Rounds the ratios get to settle: one per queue level, and two more.
+/// The share of its load a component at utilization ρ serves: 1 below
+/// saturation, 1 / ρ at or above it (language.md §6).
+pub fn served_fraction(rho: f64) -> f64 {
+    if rho.is_nan() || rho <= 1.0 {
+        1.0
+    } else if rho.is_infinite() {
+        0.0
+    } else {
+        1.0 / rho
+    }
+}
+
+/// Per flow, the expected attempts of the hop into each visit (`None`: no
+/// hop of the flow retries), from [`super::retry`].
+pub type Attempts = Vec<Option<Vec<f64>>>;
+
+/// What shapes the rate a flow passes down its tree besides hits: the
+/// served share of saturated components and the retries of its hops.
+struct Shaping<'a> {
+    served: &'a dyn Fn(ComponentId) -> f64,
+    attempts: Option<&'a [f64]>,
+}
+
+impl Shaping<'_> {
+    const NONE: Shaping<'static> = Shaping {
+        served: &|_| 1.0,
+        attempts: None,
+    };
+}
+
+/// Rounds the ratios get to settle: one per queue level and per component
+/// that can saturate, and two more (a design settles in as many rounds as
+/// its deepest chain of queues and saturated components; the loop stops as
+/// soon as nothing changes, so a design with neither takes one or two).
 fn rounds(design: &Design) -> usize {
-    design.components.iter().filter(|c| c.kind == Kind::Queue).count() + 2
+    design
+        .components
+        .iter()
+        .filter(|c| c.kind == Kind::Queue || c.capacity.is_some())
+        .count()
+        + 2
 }
 
 /// What a consumer takes of what its queues offer it: all of it, or what
@@ -440,11 +521,13 @@ thread_local! {
 
 /// Walks one flow's path, telling `visit` what it adds at each node (one
 /// call per node, in path order).
+#[allow(clippy::too_many_arguments)]
 fn walk_flow<L: Lists + ?Sized>(
     design: &Design,
     flow: &Flow,
     consumers: &L,
     ratio: &impl Fn(ComponentId) -> f64,
+    shaping: &Shaping<'_>,
     stalled: &Stalled,
     visit: &mut impl FnMut(Visit),
 ) {
@@ -454,7 +537,7 @@ fn walk_flow<L: Lists + ?Sized>(
     // What each visit passes on to its calls (language.md §5, "Load": once
     // per visit, thinned by the hits above it).
     let mut passed: Vec<f64> = Vec::with_capacity(flow.visits.len());
-    for flow_visit in &flow.visits {
+    for (visit_idx, flow_visit) in flow.visits.iter().enumerate() {
         let id = flow_visit.component;
         let component = design.component(id);
         let previous = flow_visit.parent.map(|parent| flow.visits[parent].component);
@@ -462,6 +545,11 @@ fn walk_flow<L: Lists + ?Sized>(
             .parent
             .and_then(|parent| passed.get(parent).copied())
             .unwrap_or(base);
+        // Retries multiply what the hop sends into the callee's subtree
+        // (language.md §7).
+        if let Some(attempts) = shaping.attempts.and_then(|list| list.get(visit_idx)) {
+            rate *= attempts;
+        }
         let incoming = flow_visit.link.map(|link| design.link(link));
         let mut here = Visit {
             component: id,
@@ -495,6 +583,10 @@ fn walk_flow<L: Lists + ?Sized>(
         visit(here);
         if component.kind.is_cache_like() && !flow_visit.steps.is_empty() {
             rate *= 1.0 - component.hit_ratio().clamp(0.0, 1.0);
+        }
+        // A saturated component passes on only what it serves (§6).
+        if here.direct.is_some() {
+            rate *= (shaping.served)(id);
         }
         passed.push(rate);
     }
@@ -562,6 +654,7 @@ fn component_load(
         Some(rho) if rho > 0.0 && rho.is_finite() && load > 0.0 => Some(load / rho),
         _ => nominal,
     };
+    let wait_ms = utilization.and_then(|rho| component_wait_ms(component, rho));
     ComponentLoad {
         component: id,
         load_rps: load,
@@ -570,7 +663,24 @@ fn component_load(
         offered_rps: intake,
         capacity_rps,
         utilization,
+        wait_ms,
     }
+}
+
+/// A component's mean wait at utilization ρ, its instances counted as for
+/// its utilization (a write, or any hop into a component that is not a
+/// database): 0 without load, infinite at or above saturation.
+fn component_wait_ms(component: &Component, rho: f64) -> Option<f64> {
+    let mu = component.capacity?;
+    if rho >= 1.0 {
+        return Some(f64::INFINITY);
+    }
+    let c = instance_count(component, Op::Write, None);
+    Some(
+        super::queueing::Station::new(c, mu, rho)
+            .and_then(|station| station.wait())
+            .map_or(0.0, |wait| wait.mean_ms()),
+    )
 }
 
 fn queue_load(
@@ -642,6 +752,11 @@ pub struct CapacityBase {
     consumer_group: Vec<Option<u32>>,
     group_flows: Vec<Vec<FlowId>>,
     group_consumers: Vec<Vec<ComponentId>>,
+    /// Whether flows interact beyond queue consumers: a hop retries (its
+    /// attempts depend on the loads) or a component saturates (it sheds
+    /// what every flow through it passes on). A change then re-runs the
+    /// whole model.
+    coupled: bool,
 }
 
 /// The figures a change can move: every component (clients aside) and
@@ -653,7 +768,7 @@ impl CapacityBase {
     pub fn new(design: &Design) -> CapacityBase {
         let stalled = Stalled::new();
         let consumers = consumers(design, &stalled);
-        let settled = settle(design, &consumers, &stalled, true);
+        let settled = settle(design, &consumers, &stalled, None, true);
         let capacity = finish(design, &consumers, &settled.ratio, &stalled, &settled.round);
         let n = design.components.len();
         let mut feeds = vec![Vec::new(); n];
@@ -723,7 +838,18 @@ impl CapacityBase {
             consumer_group,
             group_flows,
             group_consumers,
+            coupled: false,
         }
+        .coupled_if(design)
+    }
+
+    fn coupled_if(mut self, design: &Design) -> CapacityBase {
+        self.coupled =
+            super::retry::has_retries(design) || self.capacity.components.iter().any(ComponentLoad::saturated);
+        if super::retry::has_retries(design) {
+            self.capacity = capacity(design);
+        }
+        self
     }
 
     /// The flows whose path passes `id`, in declaration order, each once.
@@ -779,6 +905,24 @@ impl CapacityBase {
     /// returned (their figures can only fall). The figures returned are the
     /// same, to the bit, as with the flows cut in `design`.
     pub fn recompute_without(
+        &self,
+        design: &Design,
+        stalled: &Stalled,
+        seeds: &[ComponentId],
+        cut: &[(FlowId, Vec<bool>)],
+    ) -> CapacityChange {
+        if self.coupled {
+            return whole(design, stalled, cut);
+        }
+        let change = self.recompute_groups(design, stalled, seeds, cut);
+        if change.components.iter().any(ComponentLoad::saturated) {
+            // Shedding reaches flows of other groups: the whole model.
+            return whole(design, stalled, cut);
+        }
+        change
+    }
+
+    fn recompute_groups(
         &self,
         design: &Design,
         stalled: &Stalled,
@@ -933,10 +1077,18 @@ impl CapacityBase {
                 for (slot, flow) in flows.iter().enumerate() {
                     let list = &mut visits[slot];
                     list.clear();
-                    walk_flow(design, design.flow(*flow), lists, &ratio_of, stalled, &mut |visit| {
-                        sums.entry(visit.component).or_default().add(&visit);
-                        list.push(visit);
-                    });
+                    walk_flow(
+                        design,
+                        design.flow(*flow),
+                        lists,
+                        &ratio_of,
+                        &Shaping::NONE,
+                        stalled,
+                        &mut |visit| {
+                            sums.entry(visit.component).or_default().add(&visit);
+                            list.push(visit);
+                        },
+                    );
                 }
             }
             // The intake of the groups' consumers: their queues in
@@ -989,6 +1141,21 @@ impl CapacityBase {
             visits,
         }
     }
+}
+
+/// The whole model on `design` with the flows of `cut` cut as
+/// [`CapacityBase::recompute_without`] says.
+fn whole(design: &Design, stalled: &Stalled, cut: &[(FlowId, Vec<bool>)]) -> CapacityChange {
+    if cut.is_empty() {
+        return capacity_with(design, stalled);
+    }
+    let mut changed = design.clone();
+    for (flow, kept) in cut {
+        if let Some(flow) = changed.flows.get_mut(flow.index()) {
+            flow.retain_visits(kept);
+        }
+    }
+    capacity_with(&changed, stalled)
 }
 
 #[cfg(test)]

@@ -758,6 +758,21 @@ pub struct LatencyFigures {
     pub p99_ms: f64,
 }
 
+impl LatencyFigures {
+    /// The figures of a flow through a saturated component (language.md
+    /// §6): every one infinite, printed "unbounded" (JSON `null`).
+    pub const UNBOUNDED: LatencyFigures = LatencyFigures {
+        mean_ms: f64::INFINITY,
+        p50_ms: f64::INFINITY,
+        p95_ms: f64::INFINITY,
+        p99_ms: f64::INFINITY,
+    };
+
+    pub fn is_unbounded(&self) -> bool {
+        self.mean_ms.is_infinite()
+    }
+}
+
 /// Mean, p50, p95, p99 of a path.
 pub fn figures(model: &PathModel, cache: &mut LawCache) -> LatencyFigures {
     let qs = [0.5, 0.95, 0.99];

@@ -20,6 +20,7 @@ pub mod fft;
 pub mod latency;
 pub mod math;
 pub mod queueing;
+pub mod retry;
 pub mod tree;
 pub mod what_if;
 
@@ -29,6 +30,7 @@ pub use availability::{FlowAvailability, flow_availability, flow_availability_va
 pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity, capacity_with};
 use dist::LawCache;
 pub use latency::{LatencyFigures, LatencyOptions, PathModel};
+pub use queueing::Loading;
 
 use crate::model::{ComponentId, Design, FlowId, Slo};
 
@@ -101,13 +103,38 @@ pub fn availability_miss(slo: &Slo, value: f64) -> Option<SloMiss> {
     (value < target - AVAILABILITY_ROUND_OFF).then_some(SloMiss::Availability { value, target })
 }
 
+/// Whether a flow is served (language.md §6, cli.md "Additions").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowStatus {
+    Ok,
+    /// A component of its synchronous part is saturated: it sheds load,
+    /// and the flow's latency is unbounded.
+    Overloaded,
+}
+
+impl FlowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowStatus::Ok => "ok",
+            FlowStatus::Overloaded => "overloaded",
+        }
+    }
+}
+
 /// Everything `hld estimate` prints for one flow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowEstimate {
     pub flow: FlowId,
     pub rps: f64,
+    /// Unbounded (every figure infinite) when the flow is overloaded.
     pub latency: LatencyFigures,
     pub availability: f64,
+    pub status: FlowStatus,
+    /// The saturated components of its synchronous part, in the order
+    /// first visited (empty unless overloaded).
+    pub saturated: Vec<ComponentId>,
+    /// Its hops with retries or a timeout and their arithmetic (§7).
+    pub hops: Vec<retry::HopAttempt>,
     /// Where requests stop (a flow with `path` only; a call tree reports
     /// its visits in `tree` instead).
     pub outcomes: Vec<Outcome>,
@@ -126,14 +153,15 @@ pub struct Estimates {
 }
 
 /// Estimates for every flow (or the ones given), every component and queue.
+/// The capacity model runs first: its loads set every visit's wait and
+/// which components shed load (language.md §6).
 pub fn estimate(design: &Design, flows: Option<&[FlowId]>) -> Estimates {
     let all: Vec<FlowId> = design.flow_ids().collect();
     let ids = flows.unwrap_or(&all);
-    let flows = parallel_map(ids, |cache, id| flow_estimate(design, id, cache));
-    Estimates {
-        flows,
-        capacity: capacity(design),
-    }
+    let capacity = capacity(design);
+    let loading = Loading::new(design, &capacity);
+    let flows = parallel_map(ids, |cache, id| flow_estimate(design, &loading, id, cache));
+    Estimates { flows, capacity }
 }
 
 #[cfg(test)]
@@ -142,21 +170,111 @@ thread_local! {
     pub(crate) static FLOW_ESTIMATES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// The estimate of one flow (latency, availability, outcomes, SLO verdict).
-pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
+/// How a flow's figures are computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// The path model of `latency.rs` (a path without waits or timeouts).
+    Path,
+    /// The tree model, which alone knows waits and timeouts.
+    Tree,
+}
+
+fn route(design: &Design, flow: &crate::model::Flow, loading: &Loading) -> Route {
+    let timed = flow
+        .visits
+        .iter()
+        .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()));
+    if flow.is_path_only() && !timed && !loading.reaches(design, flow) {
+        Route::Path
+    } else {
+        Route::Tree
+    }
+}
+
+/// The latency figures of a flow at the loads of `loading` (not unbounded
+/// when saturated: see [`flow_estimate`]).
+pub fn flow_latency(
+    design: &Design,
+    flow: &crate::model::Flow,
+    options: LatencyOptions,
+    loading: &Loading,
+    cache: &mut LawCache,
+) -> LatencyFigures {
+    if !loading.saturated_on(design, flow).is_empty() {
+        return LatencyFigures::UNBOUNDED;
+    }
+    match route(design, flow, loading) {
+        Route::Path => latency::figures(&PathModel::new(design, flow, options), cache),
+        Route::Tree => tree::TreeModel::loaded(design, flow, options, loading, cache).figures,
+    }
+}
+
+/// A flow's availability at the loads of `loading`: §4's product, with
+/// retried hops by their success (§7) and saturated components by their
+/// served share (§6); exactly §4's product when neither applies.
+pub fn flow_availability_at(
+    design: &Design,
+    flow: &crate::model::Flow,
+    loading: &Loading,
+    cache: &mut LawCache,
+) -> f64 {
+    let judged = retry::flow_has_judged_hops(design, flow);
+    if !judged && loading.saturated_on(design, flow).is_empty() {
+        return flow_availability_value(design, flow);
+    }
+    let retries = if route(design, flow, loading) == Route::Tree && judged {
+        tree::TreeModel::loaded(design, flow, LatencyOptions::default(), loading, cache).retries
+    } else {
+        retry::Retries::without_latency(design, flow, loading)
+    };
+    retries.flow_availability(design, flow, loading)
+}
+
+/// The estimate of one flow (latency, availability, outcomes, SLO verdict)
+/// at the loads of `loading`.
+pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut LawCache) -> FlowEstimate {
     #[cfg(test)]
     FLOW_ESTIMATES.with(|count| count.set(count.get() + 1));
     let flow = design.flow(id);
-    let (latency, outcomes, background, tree) = if flow.is_path_only() {
-        let model = PathModel::new(design, flow, LatencyOptions::default());
-        let latency = latency::figures(&model, cache);
-        let tree = tree::TreeModel::means(design, flow, cache);
-        (latency, outcomes(&model), model.background.clone(), tree)
-    } else {
-        let model = tree::TreeModel::new(design, flow, LatencyOptions::default(), cache);
-        (model.figures.clone(), Vec::new(), model.background.clone(), model)
+    let (mut latency, outcomes, background, tree) = match route(design, flow, loading) {
+        Route::Path => {
+            let model = PathModel::new(design, flow, LatencyOptions::default());
+            let latency = latency::figures(&model, cache);
+            let tree = tree::TreeModel::means(design, flow, cache);
+            (latency, outcomes(&model), model.background.clone(), tree)
+        }
+        Route::Tree => {
+            let model = tree::TreeModel::loaded(design, flow, LatencyOptions::default(), loading, cache);
+            let outcomes = if flow.is_path_only() {
+                waited_outcomes(design, flow, &model)
+            } else {
+                Vec::new()
+            };
+            (model.figures.clone(), outcomes, model.background.clone(), model)
+        }
     };
-    let availability = flow_availability_value(design, flow);
+    let saturated = loading.saturated_on(design, flow);
+    let judged = retry::flow_has_judged_hops(design, flow);
+    let retries = if !judged && saturated.is_empty() {
+        retry::Retries::default()
+    } else if !judged {
+        retry::Retries::new(design, flow)
+    } else if tree.retries.hops.is_empty() {
+        retry::Retries::without_latency(design, flow, loading)
+    } else {
+        tree.retries.clone()
+    };
+    let availability = if !judged && saturated.is_empty() {
+        flow_availability_value(design, flow)
+    } else {
+        retries.flow_availability(design, flow, loading)
+    };
+    let status = if saturated.is_empty() {
+        FlowStatus::Ok
+    } else {
+        latency = LatencyFigures::UNBOUNDED;
+        FlowStatus::Overloaded
+    };
     let slo = (!flow.slo.is_empty()).then(|| {
         let mut misses = latency_misses(&flow.slo, &latency);
         misses.extend(availability_miss(&flow.slo, availability));
@@ -171,11 +289,50 @@ pub fn flow_estimate(design: &Design, id: FlowId, cache: &mut LawCache) -> FlowE
         rps: flow.rps,
         latency,
         availability,
+        status,
+        saturated,
+        hops: retries.hops,
         outcomes,
         background,
         tree,
         slo,
     }
+}
+
+/// The outcome table of a path whose visits wait (the tree model's
+/// figures): the path model's stops, each mean with the waits of the
+/// visits before it.
+fn waited_outcomes(design: &Design, flow: &crate::model::Flow, tree: &tree::TreeModel) -> Vec<Outcome> {
+    let model = PathModel::new(design, flow, LatencyOptions::default());
+    let mut waited = Vec::with_capacity(tree.visits.len());
+    let mut total = 0.0;
+    for visit in &tree.visits {
+        total += visit.wait.map_or(0.0, |wait| wait.mean_ms());
+        waited.push(total);
+    }
+    model
+        .stops
+        .iter()
+        .map(|stop| {
+            let nodes = model
+                .steps
+                .iter()
+                .take(stop.last_step + 1)
+                .filter(|step| matches!(step, latency::Step::Node(_)))
+                .count();
+            let extra = nodes
+                .checked_sub(1)
+                .and_then(|last| waited.get(last))
+                .copied()
+                .unwrap_or(0.0);
+            Outcome {
+                stops_at: stop.at,
+                hit: stop.hit,
+                probability: stop.probability,
+                mean_ms: stop.mean_ms + extra,
+            }
+        })
+        .collect()
 }
 
 /// The outcome table: where requests stop, level by level.
@@ -233,6 +390,7 @@ pub struct Estimator<'a> {
     latency: Vec<OnceLock<LatencyFigures>>,
     availability: OnceLock<Vec<f64>>,
     capacity: OnceLock<Capacity>,
+    loading: OnceLock<Loading>,
 }
 
 impl<'a> Estimator<'a> {
@@ -243,7 +401,13 @@ impl<'a> Estimator<'a> {
             latency: (0..design.flows.len()).map(|_| OnceLock::new()).collect(),
             availability: OnceLock::new(),
             capacity: OnceLock::new(),
+            loading: OnceLock::new(),
         }
+    }
+
+    /// The loads every visit sees (from [`Estimator::capacity`]).
+    pub fn loading(&self) -> &Loading {
+        self.loading.get_or_init(|| Loading::new(self.design, self.capacity()))
     }
 
     /// Computes the latency of these flows (in parallel) ahead of asking.
@@ -253,8 +417,15 @@ impl<'a> Estimator<'a> {
             .copied()
             .filter(|id| self.latency.get(id.index()).is_some_and(|cell| cell.get().is_none()))
             .collect();
+        let loading = self.loading();
         let computed = parallel_map(&missing, |cache, id| {
-            tree::flow_figures(self.design, self.design.flow(id), LatencyOptions::default(), cache)
+            flow_latency(
+                self.design,
+                self.design.flow(id),
+                LatencyOptions::default(),
+                loading,
+                cache,
+            )
         });
         for (id, figures) in missing.into_iter().zip(computed) {
             if let Some(cell) = self.latency.get(id.index()) {
@@ -267,8 +438,13 @@ impl<'a> Estimator<'a> {
     /// [`latency::slo_surely_met`] cannot prove met (in parallel, in the
     /// order given): only they need their quantiles computed.
     pub fn latency_slo_suspects(&self, ids: &[FlowId]) -> Vec<FlowId> {
+        let loading = self.loading();
         let suspect = parallel_map(ids, |_, id| {
             let flow = self.design.flow(id);
+            if route(self.design, flow, loading) == Route::Tree || !loading.saturated_on(self.design, flow).is_empty() {
+                // Waits, timeouts and saturation are not in the bound.
+                return true;
+            }
             if !flow.is_path_only() {
                 return !tree::slo_surely_met(self.design, flow, &flow.slo);
             }
@@ -289,18 +465,21 @@ impl<'a> Estimator<'a> {
 
     /// The latency figures of a flow under other options (not kept).
     pub fn latency_with(&self, id: FlowId, options: LatencyOptions) -> LatencyFigures {
+        let loading = self.loading();
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        tree::flow_figures(self.design, self.design.flow(id), options, &mut cache)
+        flow_latency(self.design, self.design.flow(id), options, loading, &mut cache)
     }
 
     /// The availability of a flow.
     pub fn availability(&self, id: FlowId) -> Option<f64> {
         self.availability
             .get_or_init(|| {
+                let loading = self.loading();
+                let mut cache = LawCache::new();
                 self.design
                     .flows
                     .iter()
-                    .map(|flow| flow_availability_value(self.design, flow))
+                    .map(|flow| flow_availability_at(self.design, flow, loading, &mut cache))
                     .collect()
             })
             .get(id.index())

@@ -14,6 +14,9 @@
 //! each of rate c·μ / ⌊c⌋: the total rate, and so ρ, is kept
 //! (docs/estimate.md, "Queueing").
 
+use super::capacity::{Capacity, instance_count, served_fraction};
+use crate::model::{ComponentId, Design, Flow, Kind, Link, Op, VisitSync};
+
 /// Erlang C: the probability that a request waits in an M/M/c queue with
 /// `servers` servers and offered load `a` = λ / μ (in servers' worth),
 /// for a < servers; 1 at or above saturation, 0 without load.
@@ -107,7 +110,11 @@ pub struct Wait {
 impl Wait {
     /// Mean W in milliseconds: P_wait / (c·μ·(1 − ρ)).
     pub fn mean_ms(&self) -> f64 {
-        if self.p_wait <= 0.0 { 0.0 } else { self.p_wait / self.rate_per_ms }
+        if self.p_wait <= 0.0 {
+            0.0
+        } else {
+            self.p_wait / self.rate_per_ms
+        }
     }
 
     /// P(W ≤ t).
@@ -121,6 +128,111 @@ impl Wait {
     /// Whether it adds nothing (no chance of waiting).
     pub fn is_none(&self) -> bool {
         self.p_wait <= 0.0 || !self.rate_per_ms.is_finite() || self.rate_per_ms <= 0.0
+    }
+}
+
+/// The loads of a design as its visits see them (language.md §6): each
+/// component's utilization from the capacity model, from which a visit's
+/// station (c for the visit's operation), its wait and the share a
+/// saturated component serves follow.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loading {
+    /// By component index; `None` without a `capacity`.
+    utilization: Vec<Option<f64>>,
+}
+
+impl Loading {
+    /// No load anywhere: no waits, nothing saturated (the figures of
+    /// language.md §4 alone).
+    pub fn unloaded() -> Loading {
+        Loading::default()
+    }
+
+    pub fn new(design: &Design, capacity: &Capacity) -> Loading {
+        let mut utilization = vec![None; design.components.len()];
+        for load in &capacity.components {
+            if let Some(slot) = utilization.get_mut(load.component.index()) {
+                *slot = load.utilization;
+            }
+        }
+        Loading { utilization }
+    }
+
+    /// Sets one component's utilization (a changed design's loads over the
+    /// baseline's).
+    pub fn set(&mut self, id: ComponentId, utilization: Option<f64>) {
+        if let Some(slot) = self.utilization.get_mut(id.index()) {
+            *slot = utilization;
+        }
+    }
+
+    pub fn utilization(&self, id: ComponentId) -> Option<f64> {
+        self.utilization.get(id.index()).copied().flatten()
+    }
+
+    /// Whether it is offered at least what it can serve.
+    pub fn saturated(&self, id: ComponentId) -> bool {
+        self.utilization(id).is_some_and(|rho| rho >= 1.0)
+    }
+
+    /// The share of its load it serves (1 unless saturated).
+    pub fn served(&self, id: ComponentId) -> f64 {
+        self.utilization(id).map_or(1.0, served_fraction)
+    }
+
+    /// The M/M/c station a visit over `incoming` with operation `op` meets.
+    pub fn station(&self, design: &Design, id: ComponentId, op: Op, incoming: Option<&Link>) -> Option<Station> {
+        let component = design.component(id);
+        if component.kind == Kind::Client {
+            return None;
+        }
+        let mu = component.capacity?;
+        let rho = self.utilization(id)?;
+        Station::new(instance_count(component, op, incoming), mu, rho)
+    }
+
+    /// The wait of such a visit, when it may wait at all (below saturation).
+    pub fn wait(&self, design: &Design, id: ComponentId, op: Op, incoming: Option<&Link>) -> Option<Wait> {
+        self.station(design, id, op, incoming)
+            .and_then(|station| station.wait())
+            .filter(|wait| !wait.is_none())
+    }
+
+    /// Whether the load changes anything of this flow's synchronous part:
+    /// a visit that may wait, or a saturated component.
+    pub fn reaches(&self, design: &Design, flow: &Flow) -> bool {
+        if self.utilization.is_empty() {
+            return false;
+        }
+        let states = flow.visit_sync(design);
+        flow.visits.iter().zip(&states).any(|(visit, state)| {
+            *state != VisitSync::Background
+                && (self.saturated(visit.component)
+                    || self
+                        .wait(
+                            design,
+                            visit.component,
+                            super::availability::judged_op(visit.op),
+                            visit.link.map(|link| design.link(link)),
+                        )
+                        .is_some())
+        })
+    }
+
+    /// The saturated components of a flow's synchronous part, each once, in
+    /// the order first visited.
+    pub fn saturated_on(&self, design: &Design, flow: &Flow) -> Vec<ComponentId> {
+        let mut out: Vec<ComponentId> = Vec::new();
+        if self.utilization.is_empty() {
+            return out;
+        }
+        let states = flow.visit_sync(design);
+        for (visit, state) in flow.visits.iter().zip(&states) {
+            if *state != VisitSync::Background && self.saturated(visit.component) && !out.contains(&visit.component) {
+                out.push(visit.component);
+            }
+        }
+        out
     }
 }
 
@@ -156,7 +268,10 @@ mod tests {
             for step in 1..20 {
                 let a = f64::from(c) * f64::from(step) / 20.0;
                 let (fast, direct) = (erlang_c(c, a), erlang_c_direct(c, a));
-                assert!((fast - direct).abs() < 1e-10 * direct.max(1e-300), "c={c} a={a}: {fast} vs {direct}");
+                assert!(
+                    (fast - direct).abs() < 1e-10 * direct.max(1e-300),
+                    "c={c} a={a}: {fast} vs {direct}"
+                );
             }
         }
     }

@@ -18,6 +18,8 @@
 
 use super::dist::{Lattice, LawCache, PartMasses};
 use super::latency::{LatencyFigures, LatencyOptions, NodeLatency, link_round_trip, node_latency};
+use super::queueing::{Loading, Wait};
+use super::retry::Retries;
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, VisitId, VisitSync};
 
 /// One visit as the tree model sees it.
@@ -35,6 +37,8 @@ pub struct TreeVisit {
     /// The component's own latency and its mean.
     pub own: NodeLatency,
     pub own_mean_ms: f64,
+    /// The M/M/c wait of this visit (language.md §6), when it may wait.
+    pub wait: Option<Wait>,
     /// The hit ratio that skips this visit's steps (a cdn or cache visit
     /// with steps).
     pub hit_ratio: Option<f64>,
@@ -52,6 +56,8 @@ pub struct TreeModel {
     pub visits: Vec<TreeVisit>,
     pub background: Vec<ComponentId>,
     pub figures: LatencyFigures,
+    /// The hops with retries or a timeout (language.md §7).
+    pub retries: Retries,
 }
 
 /// Lattice points across the widest latency a flow can reasonably take.
@@ -60,6 +66,9 @@ const GRID: usize = 4096;
 const MAX_ATOMS: usize = 2048;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
 const TIE: f64 = 1e-9;
+/// Attempts a timed-out hop's latency spells out; past this many retries
+/// the rest count as failing (their probability is f^1000 of the hop).
+const MAX_RETRY_TERMS: u32 = 1_000;
 
 #[derive(Clone, Debug)]
 enum Dist {
@@ -336,6 +345,123 @@ impl Engine<'_> {
         Dist::Grid { lo, mass }
     }
 
+    /// W on the lattice from 0: its point mass at 0 and each cell's share
+    /// of the exponential (the tail past the lattice in its last cell).
+    fn wait(&self, wait: &Wait) -> Dist {
+        let p = wait.p_wait.clamp(0.0, 1.0);
+        let r = wait.rate_per_ms;
+        let mut mass = Vec::with_capacity(64);
+        let mut previous = 0.0; // P(W_cont <= lower edge of the cell)
+        for k in 0..self.len {
+            let upper = (k as f64 + 0.5) * self.h;
+            let cdf = 1.0 - (-r * upper).exp();
+            mass.push(p * (cdf - previous));
+            previous = cdf;
+            if 1.0 - cdf < 1e-12 {
+                break;
+            }
+        }
+        if let Some(last) = mass.last_mut() {
+            *last += p * (1.0 - previous);
+        }
+        if let Some(first) = mass.first_mut() {
+            *first += 1.0 - p;
+        }
+        Dist::Grid { lo: 0.0, mass }
+    }
+
+    /// P(X ≤ t): exact on atoms; on the lattice, each point's mass spread
+    /// over its cell (as [`Engine::quantile`] reads it).
+    fn cdf(&self, dist: &Dist, t: f64) -> f64 {
+        let atoms_below =
+            |atoms: &[(f64, f64)]| -> f64 { atoms.iter().filter(|(v, _)| *v <= t + TIE).map(|(_, p)| p).sum() };
+        let grid_below = |lo: f64, mass: &[f64]| -> f64 {
+            let mut total = 0.0;
+            for (k, m) in mass.iter().enumerate() {
+                let start = (lo + (k as f64 - 0.5) * self.h).max(lo);
+                let end = lo + (k as f64 + 0.5) * self.h;
+                if end <= t {
+                    total += m;
+                } else if start < t {
+                    total += m * (t - start) / (end - start);
+                } else {
+                    break;
+                }
+            }
+            total
+        };
+        let value = match dist {
+            Dist::Atoms(atoms) => atoms_below(atoms),
+            Dist::Grid { lo, mass } => grid_below(*lo, mass),
+            Dist::Split { atoms, lo, mass } => atoms_below(atoms) + grid_below(*lo, mass),
+        };
+        value.clamp(0.0, 1.0)
+    }
+
+    /// X given X ≤ t (`None` when X never is).
+    fn truncate(&self, dist: &Dist, t: f64) -> Option<Dist> {
+        let within = self.cdf(dist, t);
+        if within <= 0.0 {
+            return None;
+        }
+        let keep_atoms = |atoms: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            atoms
+                .iter()
+                .filter(|(v, _)| *v <= t + TIE)
+                .map(|(v, p)| (*v, p / within))
+                .collect()
+        };
+        let keep_grid = |lo: f64, mass: &[f64]| -> Vec<f64> {
+            let mut out = Vec::with_capacity(mass.len());
+            for (k, m) in mass.iter().enumerate() {
+                let start = (lo + (k as f64 - 0.5) * self.h).max(lo);
+                let end = lo + (k as f64 + 0.5) * self.h;
+                let share = if end <= t {
+                    1.0
+                } else if start < t {
+                    (t - start) / (end - start)
+                } else {
+                    break;
+                };
+                out.push(m * share / within);
+            }
+            out
+        };
+        Some(match dist {
+            Dist::Atoms(atoms) => Dist::Atoms(keep_atoms(atoms)),
+            Dist::Grid { lo, mass } => Dist::Grid {
+                lo: *lo,
+                mass: keep_grid(*lo, mass),
+            },
+            Dist::Split { atoms, lo, mass } => Dist::Split {
+                atoms: keep_atoms(atoms),
+                lo: *lo,
+                mass: keep_grid(*lo, mass),
+            },
+        })
+    }
+
+    /// The time of a hop with timeout `t` whose attempts fail with
+    /// probability `fail`, up to `retries` + 1 of them (language.md §7): k·t
+    /// plus an attempt that answered within t with probability
+    /// (1 − f)·fᵏ, (n + 1)·t when every attempt fails. With its mean.
+    fn timed(&mut self, attempt: &Dist, t: f64, fail: f64, retries: u32) -> (Dist, f64) {
+        let n = retries.min(MAX_RETRY_TERMS);
+        let all_fail = f64::from(n + 1) * t;
+        let Some(answered) = self.truncate(attempt, t) else {
+            return (Engine::point(all_fail), all_fail);
+        };
+        let answered_mean = self.mean(&answered);
+        let mut dist = Engine::point(all_fail);
+        let mut mean = fail.powf(f64::from(n) + 1.0) * all_fail;
+        for k in (0..=n).rev() {
+            let shifted = Engine::shift(answered.clone(), f64::from(k) * t);
+            dist = self.mix(1.0 - fail, shifted, dist);
+            mean += (1.0 - fail) * fail.powf(f64::from(k)) * (f64::from(k) * t + answered_mean);
+        }
+        (dist, mean)
+    }
+
     fn mean(&self, dist: &Dist) -> f64 {
         match dist {
             Dist::Atoms(atoms) => atoms.iter().map(|(v, p)| v * p).sum(),
@@ -440,18 +566,46 @@ fn shards(design: &Design, link: Option<crate::model::LinkId>, component: Compon
 }
 
 impl TreeModel {
+    /// Without load: the figures of language.md §4 and §5 (retries and
+    /// timeouts still apply, §7).
     pub fn new(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache) -> TreeModel {
-        TreeModel::build(design, flow, options, cache, true)
+        TreeModel::build(design, flow, options, &Loading::unloaded(), cache, true)
+    }
+
+    /// At the loads of `loading`: each visit of a component with a known
+    /// capacity waits as its M/M/c station says (language.md §6).
+    pub fn loaded(
+        design: &Design,
+        flow: &Flow,
+        options: LatencyOptions,
+        loading: &Loading,
+        cache: &mut LawCache,
+    ) -> TreeModel {
+        TreeModel::build(design, flow, options, loading, cache, true)
     }
 
     /// The visits with their reach and mean, without the percentiles (0):
     /// for a flow with `path` only, whose figures come from the path model.
     /// Exact for trees without `parallel`.
     pub fn means(design: &Design, flow: &Flow, cache: &mut LawCache) -> TreeModel {
-        TreeModel::build(design, flow, LatencyOptions::default(), cache, false)
+        TreeModel::build(
+            design,
+            flow,
+            LatencyOptions::default(),
+            &Loading::unloaded(),
+            cache,
+            false,
+        )
     }
 
-    fn build(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache, wanted: bool) -> TreeModel {
+    fn build(
+        design: &Design,
+        flow: &Flow,
+        options: LatencyOptions,
+        loading: &Loading,
+        cache: &mut LawCache,
+        wanted: bool,
+    ) -> TreeModel {
         let states = flow.visit_sync(design);
         let n = flow.visits.len();
         let mut visits: Vec<TreeVisit> = Vec::with_capacity(n);
@@ -486,6 +640,25 @@ impl TreeModel {
             };
             if state == VisitSync::Background {
                 background.push(visit.component);
+            }
+            let wait = (state != VisitSync::Background && component.kind != Kind::Client)
+                .then(|| {
+                    loading.wait(
+                        design,
+                        visit.component,
+                        visit.op,
+                        visit.link.map(|link| design.link(link)),
+                    )
+                })
+                .flatten();
+            if let Some(wait) = &wait {
+                has_law = true;
+                let (p, r) = (wait.p_wait, wait.rate_per_ms);
+                mean_total += p / r;
+                var_total += (2.0 * p / (r * r) - (p / r) * (p / r)).max(0.0);
+                if p > 1e-4 {
+                    widest = widest.max((p / 1e-4).ln() / r);
+                }
             }
             match &own {
                 NodeLatency::Fixed(ms) => fixed_total += ms,
@@ -522,6 +695,7 @@ impl TreeModel {
                 link_ms,
                 own,
                 own_mean_ms,
+                wait,
                 hit_ratio,
                 steps: Vec::new(),
                 mean_ms: 0.0,
@@ -542,6 +716,7 @@ impl TreeModel {
             GRID + 64
         };
         let mut engine = Engine { h, len, cache };
+        let mut retries = Retries::new(design, flow);
         // Backward: each visit's T from its children's.
         let mut dists: Vec<Option<Dist>> = vec![None; n];
         for idx in (0..n).rev() {
@@ -554,7 +729,14 @@ impl TreeModel {
                 NodeLatency::Fixed(ms) => Engine::point(*ms),
                 NodeLatency::Random { law, .. } => engine.law(law),
             };
-            let mut own_mean = visits[idx].own_mean_ms;
+            let (own, mut own_mean) = match visits[idx].wait {
+                Some(wait) if wanted => {
+                    let waited = engine.wait(&wait);
+                    (engine.sum(own, waited), visits[idx].own_mean_ms + wait.mean_ms())
+                }
+                Some(wait) => (own, visits[idx].own_mean_ms + wait.mean_ms()),
+                None => (own, visits[idx].own_mean_ms),
+            };
             if states[idx] == VisitSync::Sync {
                 let mut total = Engine::point(0.0);
                 let mut total_mean = 0.0;
@@ -565,11 +747,22 @@ impl TreeModel {
                     let mut counted = 0;
                     for &call in &step.calls {
                         let link = visits[call].link_ms.unwrap_or(0.0);
-                        let (dist, mean) = match dists[call].take() {
+                        let (mut dist, mut mean) = match dists[call].take() {
                             Some(dist) => (Engine::shift(dist, link), link + visits[call].mean_ms),
                             // A fire-and-forget call: its own hop only.
                             None => (Engine::point(link), link),
                         };
+                        if retries.judges(design, flow, call).is_some() {
+                            let timeout = flow.visits[call].link.and_then(|link| design.link(link).timeout_ms);
+                            let within = timeout.map_or(1.0, |t| engine.cdf(&dist, t));
+                            let p99 = (wanted && timeout.is_some()).then(|| engine.quantile(&dist, 0.99));
+                            let hop = retries.record(design, flow, loading, call, within, p99).clone();
+                            if let Some(t) = timeout
+                                && wanted
+                            {
+                                (dist, mean) = engine.timed(&dist, t, hop.fail, hop.retries);
+                            }
+                        }
                         counted += 1;
                         step_mean = if wanted { mean } else { step_mean.max(mean) };
                         step_dists.push(dist);
@@ -605,10 +798,12 @@ impl TreeModel {
             p95_ms: quantile(0.95),
             p99_ms: quantile(0.99),
         };
+        retries.hops.sort_by_key(|hop| hop.visit);
         TreeModel {
             visits,
             background,
             figures,
+            retries,
         }
     }
 

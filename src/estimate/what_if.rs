@@ -29,7 +29,8 @@ use std::collections::BTreeSet;
 
 use super::capacity::{CapacityBase, ComponentLoad, QueueLoad, Stalled};
 use super::dist::LawCache;
-use super::{Estimates, FlowEstimate, estimate, flow_estimate};
+use super::queueing::Loading;
+use super::{Estimates, FlowEstimate, FlowStatus, estimate, flow_estimate};
 use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId, VisitSync};
 
 /// What fails.
@@ -193,8 +194,16 @@ impl FlowWhatIf {
             .is_some_and(|after| after.availability < self.before.availability - 1e-15)
     }
 
+    /// Served before, overloaded under the scenario (language.md §6).
+    pub fn overloaded(&self) -> bool {
+        self.after
+            .as_ref()
+            .is_some_and(|after| after.status == FlowStatus::Overloaded)
+    }
+
     pub fn unchanged(&self) -> bool {
         !self.failed()
+            && !self.overloaded()
             && !self.slower()
             && !self.less_available()
             && self.background.is_none()
@@ -352,6 +361,8 @@ pub struct WhatIfEngine<'a> {
     /// run costs what the scenario reaches, not a copy of the design.
     work: Design,
     cache: LawCache,
+    /// The baseline's loads as visits see them.
+    loading: Loading,
 }
 
 /// What a run reports about components and queues.
@@ -375,12 +386,14 @@ impl<'a> WhatIfEngine<'a> {
 
     /// With a baseline already computed (`estimate(design, None)`).
     pub fn with_baseline(design: &'a Design, baseline: Estimates) -> WhatIfEngine<'a> {
+        let loading = Loading::new(design, &baseline.capacity);
         WhatIfEngine {
             design,
             baseline,
             base: CapacityBase::new(design),
             work: design.clone(),
             cache: LawCache::new(),
+            loading,
         }
     }
 
@@ -522,15 +535,54 @@ impl<'a> WhatIfEngine<'a> {
             }
         }
         let capacity = self.base.recompute_without(&self.work, &stalled, &seeds, &cut_only);
+        // Load that moved changes waits and can saturate (language.md §6):
+        // the loads after the change, and the flows through every component
+        // whose utilization moved are estimated again.
+        let mut loading = self.loading.clone();
+        let mut moved: Vec<ComponentId> = Vec::new();
+        for after in &capacity.components {
+            let before = self
+                .baseline
+                .capacity
+                .component(after.component)
+                .and_then(|load| load.utilization);
+            if after.utilization.map(f64::to_bits) != before.map(f64::to_bits) && !scenario.is_down(after.component) {
+                loading.set(after.component, after.utilization);
+                moved.push(after.component);
+            }
+        }
+        moved.sort_unstable();
+        let mut traces = traces;
+        if !moved.is_empty() {
+            let mut extra: Vec<FlowId> = moved.iter().flat_map(|id| self.base.flows_through(*id)).collect();
+            extra.sort_unstable();
+            extra.dedup();
+            let traced: Vec<FlowId> = traces.iter().map(|(id, _)| *id).collect();
+            traces.extend(
+                extra
+                    .into_iter()
+                    .filter(|id| traced.binary_search(id).is_err())
+                    .map(|id| (id, Trace::default())),
+            );
+            traces.sort_by_key(|(id, _)| *id);
+        }
+        let moved_on = |design: &Design, flow: FlowId| {
+            !moved.is_empty()
+                && design
+                    .flow(flow)
+                    .visits
+                    .iter()
+                    .any(|visit| moved.binary_search(&visit.component).is_ok())
+        };
         let mut flows = Vec::with_capacity(traces.len());
         for (id, trace) in traces {
             let before = &self.baseline.flows[id.index()];
             let after = if trace.failed_at.is_some() {
                 None
-            } else if trace.bypassed.is_empty() {
+            } else if trace.bypassed.is_empty() && !moved_on(&self.work, id) {
                 Some(before.clone())
             } else {
-                let mut after = flow_estimate(&self.work, id, &mut self.cache);
+                let mut after = flow_estimate(&self.work, &loading, id, &mut self.cache);
                 // The copy's paths may be cut in the background: report the
                 // background the design declares.
                 after.background.clone_from(&before.background);

@@ -237,6 +237,9 @@ struct Ranker<'a> {
     work: Design,
     cache: LawCache,
     total_rps: f64,
+    /// The baseline's loads: a fix's latency is re-estimated at them
+    /// (docs/explain.md: the waits a fix changes are not re-weighed).
+    loading: crate::estimate::Loading,
 }
 
 impl<'a> Ranker<'a> {
@@ -248,6 +251,7 @@ impl<'a> Ranker<'a> {
             work: design.clone(),
             cache: LawCache::new(),
             total_rps: design.flows.iter().map(|flow| flow.rps.max(0.0)).sum(),
+            loading: crate::estimate::Loading::new(design, &baseline.capacity),
         }
     }
 
@@ -335,7 +339,9 @@ impl<'a> Ranker<'a> {
                     || part.links.iter().any(|l| touched.links.contains(l))
             };
             if affected {
-                let after = flow_estimate(changed, id, &mut self.cache).latency.p99_ms;
+                let after = flow_estimate(changed, &self.loading, id, &mut self.cache)
+                    .latency
+                    .p99_ms;
                 if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
                     out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
                     out.effects.push(Effect::P99 {

@@ -165,11 +165,10 @@ fn shared_examples_meet_their_estimate_headers() {
     );
 }
 
-/// The designs of `../shared/examples/trees/` for flows that branch
-/// (language.md §5): `tree_tree_*` meet every `expect-availability`,
-/// `expect-load` (within 1%) and `expect-latency` header. (`tree_retry_*`
-/// and `tree_queueing_*` need the vocabulary and models of §6 to §8, not
-/// here yet.)
+/// The designs of `../shared/examples/trees/` for flows that branch,
+/// queueing and retries (language.md §5 to §7) meet every
+/// `expect-availability`, `expect-load` and `expect-utilization` (within
+/// 1%), `expect-status` and `expect-latency` header.
 ///
 /// The latency headers were computed with each `latency = D` of a
 /// component as a fixed value, while language.md §4 reads a duration alone
@@ -191,9 +190,6 @@ fn tree_examples_meet_their_headers() {
     let mut failures = Vec::new();
     for path in hld_files(&dir) {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("tree_tree_") {
-            continue;
-        }
         let text = std::fs::read_to_string(&path).unwrap();
         let run = common::run(&["estimate", "--format", "json", path.to_str().unwrap()]);
         assert_eq!(run.code, 0, "{}: {}", path.display(), run.stderr);
@@ -251,6 +247,28 @@ fn tree_examples_meet_their_headers() {
                     match got {
                         Some(got) if (got - rps).abs() <= 0.01 * rps.abs() => {}
                         other => failures.push(format!("{name}: load of {component} {other:?}, expected {rps}")),
+                    }
+                    checked += 1;
+                }
+                Expectation::Utilization { component, fraction } => {
+                    let got = json["components"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|c| c["id"] == component.as_str())
+                        .and_then(|c| c["utilization"].as_f64());
+                    match got {
+                        Some(got) if (got - fraction).abs() <= 0.01 * fraction.abs() => {}
+                        other => failures.push(format!(
+                            "{name}: utilization of {component} {other:?}, expected {fraction}"
+                        )),
+                    }
+                    checked += 1;
+                }
+                Expectation::Status { flow: id, status } => {
+                    let got = flow(&json, &id)["status"].clone();
+                    if got != status.as_str() {
+                        failures.push(format!("{name}: status of {id} {got}, expected {status}"));
                     }
                     checked += 1;
                 }

@@ -112,6 +112,10 @@ pub enum Expectation {
     Error { line: usize, text: String },
     /// `// expect-load: COMPONENT RPS` (`load_rps` of `hld estimate`)
     Load { component: String, rps: f64 },
+    /// `// expect-utilization: COMPONENT FRACTION`
+    Utilization { component: String, fraction: f64 },
+    /// `// expect-status: FLOW ok|overloaded`
+    Status { flow: String, status: String },
 }
 
 pub fn expectations(text: &str) -> Vec<Expectation> {
@@ -165,6 +169,18 @@ pub fn expectations(text: &str) -> Vec<Expectation> {
                 let component = parts.next().unwrap_or_default().to_string();
                 let rps: f64 = parts.next().and_then(|value| value.parse().ok()).expect("a rate");
                 out.push(Expectation::Load { component, rps });
+            }
+            "expect-utilization" => {
+                let mut parts = rest.split_whitespace();
+                let component = parts.next().unwrap_or_default().to_string();
+                let fraction: f64 = parts.next().and_then(|value| value.parse().ok()).expect("a fraction");
+                out.push(Expectation::Utilization { component, fraction });
+            }
+            "expect-status" => {
+                let mut parts = rest.split_whitespace();
+                let flow = parts.next().unwrap_or_default().to_string();
+                let status = parts.next().unwrap_or_default().to_string();
+                out.push(Expectation::Status { flow, status });
             }
             "expect-error" => {
                 let (line, text) = rest.split_once(':').expect("LINE: TEXT");
