@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::estimate::{JsonFigures, table};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
-use crate::estimate::{FlowEstimate, LatencyFigures};
+use crate::estimate::{ComponentLoad, FlowEstimate, LatencyFigures};
 use crate::format::{self, figure, fraction, grouped, ms, percent};
 use crate::model::Design;
 
@@ -60,9 +60,13 @@ struct JsonScenario<'a> {
 #[derive(Serialize)]
 struct JsonFlow<'a> {
     name: &'a str,
-    /// `failed`, `degraded` or `unchanged`.
+    /// `failed`, `overloaded`, `degraded` or `unchanged`.
     status: &'static str,
     rps: f64,
+    /// The saturated components that make it overloaded, with by how much
+    /// (language.md §6).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    saturated: Vec<JsonSaturated<'a>>,
     /// What breaks the flow: `{ "component": ID }` or `{ "link": "A -> B" }`.
     failed_at: Option<JsonBreak>,
     bypassed: Vec<&'a str>,
@@ -72,6 +76,14 @@ struct JsonFlow<'a> {
     /// `still_met`, `now_missed`, `still_missed` or `now_met`; null without
     /// an SLO. A flow that fails misses its SLO.
     slo_change: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonSaturated<'a> {
+    component: &'a str,
+    load_rps: f64,
+    capacity_rps: Option<f64>,
+    utilization: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -136,11 +148,50 @@ fn json_figures(estimate: &FlowEstimate) -> JsonFigures {
 fn status(flow: &FlowWhatIf) -> &'static str {
     if flow.failed() {
         "failed"
+    } else if flow.overloaded() {
+        "overloaded"
     } else if flow.unchanged() {
         "unchanged"
     } else {
         "degraded"
     }
+}
+
+/// The loads, after the scenario, of the saturated components that make a
+/// flow overloaded.
+fn saturated_loads<'w>(what_if: &'w WhatIf, flow: &FlowWhatIf) -> Vec<&'w ComponentLoad> {
+    let Some(after) = &flow.after else {
+        return Vec::new();
+    };
+    after
+        .saturated
+        .iter()
+        .filter_map(|id| {
+            what_if
+                .components
+                .iter()
+                .find(|component| component.component == *id)
+                .and_then(|component| component.after.as_ref())
+        })
+        .collect()
+}
+
+/// "ledger_db takes 3,408/s on 3,333/s (102%)".
+fn saturation_note(design: &Design, loads: &[&ComponentLoad]) -> String {
+    let parts: Vec<String> = loads
+        .iter()
+        .map(|load| match (load.capacity_rps, load.utilization) {
+            (Some(capacity), Some(rho)) => format!(
+                "{} takes {} on {} ({})",
+                design.component(load.component).id,
+                crate::format::rate(load.load_rps),
+                crate::format::rate(capacity),
+                crate::format::utilization(rho)
+            ),
+            _ => format!("{} is saturated", design.component(load.component).id),
+        })
+        .collect();
+    crate::format::list(&parts)
 }
 
 /// The `hld what-if --format json` document (docs/explain.md).
@@ -166,6 +217,15 @@ pub fn json(design: &Design, what_if: &WhatIf) -> String {
                 name: &design.flow(flow.flow).id,
                 status: status(flow),
                 rps: figure(flow.rps),
+                saturated: saturated_loads(what_if, flow)
+                    .into_iter()
+                    .map(|load| JsonSaturated {
+                        component: &design.component(load.component).id,
+                        load_rps: figure(load.load_rps),
+                        capacity_rps: load.capacity_rps.map(figure),
+                        utilization: load.utilization.map(fraction),
+                    })
+                    .collect(),
                 failed_at: flow.failed_at.map(|at| json_break(design, at)),
                 bypassed: flow
                     .bypassed
@@ -289,6 +349,12 @@ pub fn human(design: &Design, what_if: &WhatIf) -> String {
                     Break::Down(_) => format!("{name} fails: it needs {}", break_text(design, at)),
                     Break::Cut(_) => format!("{name} fails: it crosses the cut at {}", break_text(design, at)),
                 });
+            }
+            if flow.overloaded() {
+                notes.push(format!(
+                    "{name} is overloaded: {}",
+                    saturation_note(design, &saturated_loads(what_if, flow))
+                ));
             }
             if !flow.bypassed.is_empty() && flow.after.is_some() {
                 let names: Vec<&str> = flow

@@ -62,6 +62,8 @@ pub struct TreeModel {
 
 /// Lattice points across the widest latency a flow can reasonably take.
 const GRID: usize = 4096;
+/// Lattice points at most when timeouts stretch a flow's reach.
+const MAX_GRID: usize = 1 << 16;
 /// At most this many atoms before a distribution moves onto the lattice.
 const MAX_ATOMS: usize = 2048;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
@@ -702,6 +704,21 @@ impl TreeModel {
             });
         }
         let span = fixed_total + mean_total + 12.0 * var_total.sqrt() + widest;
+        // A timed-out hop can take (n + 1)·t: the lattice reaches that far,
+        // with the spacing of the span without it while that stays within
+        // MAX_GRID points.
+        let timed_total: f64 = flow
+            .visits
+            .iter()
+            .enumerate()
+            .filter(|(idx, _)| states[*idx] != VisitSync::Background)
+            .filter_map(|(_, visit)| {
+                let link = design.link(visit.link?);
+                let t = link.timeout_ms?;
+                Some(f64::from(link.retries.unwrap_or(0).min(MAX_RETRY_TERMS) + 1) * t.max(0.0))
+            })
+            .sum();
+        let has_law = has_law || timed_total > 0.0;
         // Spacings snap to quarter octaves, so flows of similar spans share
         // the lattice masses of their laws (the cache is keyed by spacing).
         let h = if has_law && span > 0.0 {
@@ -710,10 +727,19 @@ impl TreeModel {
         } else {
             1.0
         };
-        let len = if has_law && span > 0.0 {
-            (span / h).ceil() as usize + 64
+        let (h, len) = if timed_total > 0.0 {
+            let reach = span + timed_total;
+            let h = if span > 0.0 {
+                h.max(reach / MAX_GRID as f64)
+            } else {
+                reach / GRID as f64
+            };
+            let h = 2f64.powf((h.log2() * 4.0).ceil() / 4.0);
+            (h, (reach / h).ceil() as usize + 64)
+        } else if has_law && span > 0.0 {
+            (h, (span / h).ceil() as usize + 64)
         } else {
-            GRID + 64
+            (h, GRID + 64)
         };
         let mut engine = Engine { h, len, cache };
         let mut retries = Retries::new(design, flow);

@@ -12,9 +12,9 @@
 use std::cmp::Ordering;
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::estimate::availability::flow_availability_value;
 use crate::estimate::capacity::{CapacityBase, Stalled};
 use crate::estimate::dist::LawCache;
+use crate::estimate::flow_availability_at;
 use crate::estimate::latency::{same_latency_inputs, same_link_latency_inputs};
 use crate::estimate::{Estimates, flow_estimate};
 use crate::model::{
@@ -298,14 +298,34 @@ impl<'a> Ranker<'a> {
             let link = design.link(*link);
             seeds.extend([link.from, link.to]);
         }
+        let changed = &self.work;
+        // The loads after the fix: they move waits and saturation
+        // (language.md §6), so the flows through a component whose
+        // utilization moved are re-estimated too.
+        let after = self.base.recompute(changed, &Stalled::new(), &seeds);
+        let mut loading = self.loading.clone();
+        let mut moved: Vec<ComponentId> = Vec::new();
+        for now in &after.components {
+            let before = baseline
+                .capacity
+                .component(now.component)
+                .and_then(|load| load.utilization);
+            if now.utilization.map(f64::to_bits) != before.map(f64::to_bits) {
+                loading.set(now.component, now.utilization);
+                moved.push(now.component);
+            }
+        }
         // Only the flows through them can change: the others keep their
         // availability and p99 to the bit.
-        let mut flows: Vec<FlowId> = seeds.iter().flat_map(|id| self.base.flows_through(*id)).collect();
+        let mut flows: Vec<FlowId> = seeds
+            .iter()
+            .chain(&moved)
+            .flat_map(|id| self.base.flows_through(*id))
+            .collect();
         flows.sort_unstable();
         flows.dedup();
-        let changed = &self.work;
-        // Most fixes add redundancy, which the latency model does not read:
-        // then no p99 moves, and none is re-run.
+        // Most fixes add redundancy, which the latency model does not read
+        // unless it moves a load: then no p99 moves, and none is re-run.
         let same_latency = touched
             .components
             .iter()
@@ -316,7 +336,7 @@ impl<'a> Ranker<'a> {
                 .all(|id| same_link_latency_inputs(design.link(*id), changed.link(*id)));
         for id in flows {
             let before = &baseline.flows[id.index()];
-            let after = flow_availability_value(changed, changed.flow(id));
+            let after = flow_availability_at(changed, changed.flow(id), &loading, &mut self.cache);
             if after > before.availability + 1e-15 {
                 let gain = after - before.availability;
                 out.availability_gain += if self.total_rps > 0.0 {
@@ -332,18 +352,16 @@ impl<'a> Ranker<'a> {
                 });
             }
             // Latency moves only when the fix touches what its model reads,
-            // on this flow's synchronous part.
-            let affected = !same_latency && {
-                let part = changed.flow(id).sync_part(changed);
-                part.nodes.iter().any(|c| touched.components.contains(c))
-                    || part.links.iter().any(|l| touched.links.contains(l))
-            };
+            // or moves a load, on this flow's synchronous part.
+            let part = changed.flow(id).sync_part(changed);
+            let affected = (!same_latency
+                && (part.nodes.iter().any(|c| touched.components.contains(c))
+                    || part.links.iter().any(|l| touched.links.contains(l))))
+                || part.nodes.iter().any(|c| moved.contains(c));
             if affected {
-                let after = flow_estimate(changed, &self.loading, id, &mut self.cache)
-                    .latency
-                    .p99_ms;
+                let after = flow_estimate(changed, &loading, id, &mut self.cache).latency.p99_ms;
                 if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
-                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.p99_gain_ms = out.p99_gain_ms.max(gain_ms(before.latency.p99_ms, after));
                     out.effects.push(Effect::P99 {
                         flow: id,
                         before: before.latency.p99_ms,
@@ -352,7 +370,6 @@ impl<'a> Ranker<'a> {
                 }
             }
         }
-        let after = self.base.recompute(changed, &Stalled::new(), &seeds);
         for id in &touched.components {
             let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
                 continue;
@@ -383,6 +400,16 @@ impl<'a> Ranker<'a> {
             }
         }
         out
+    }
+}
+
+/// A p99 gain in ms; an unbounded p99 brought back is worth the p99 it
+/// gets (an overloaded flow served again).
+fn gain_ms(before: f64, after: f64) -> f64 {
+    if before.is_infinite() {
+        after.max(1.0)
+    } else {
+        before - after
     }
 }
 
@@ -570,8 +597,22 @@ mod tests {
         };
         out.change = Some(change);
         let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
+        let after = capacity(&changed);
+        let loading = crate::estimate::Loading::new(&changed, &after);
+        let moved: Vec<ComponentId> = after
+            .components
+            .iter()
+            .filter(|now| {
+                let before = baseline
+                    .capacity
+                    .component(now.component)
+                    .and_then(|load| load.utilization);
+                now.utilization.map(f64::to_bits) != before.map(f64::to_bits)
+            })
+            .map(|now| now.component)
+            .collect();
         for (id, before) in design.flow_ids().zip(&baseline.flows) {
-            let after = flow_availability(&changed, changed.flow(id)).value;
+            let after = crate::estimate::flow_availability_at(&changed, changed.flow(id), &loading, cache);
             if after > before.availability + 1e-15 {
                 let gain = after - before.availability;
                 out.availability_gain += if total_rps > 0.0 {
@@ -587,12 +628,15 @@ mod tests {
                 });
             }
             let part = changed.flow(id).sync_part(&changed);
-            let affected = part.nodes.iter().any(|c| touched.components.contains(c))
+            let affected = part
+                .nodes
+                .iter()
+                .any(|c| touched.components.contains(c) || moved.contains(c))
                 || part.links.iter().any(|l| touched.links.contains(l));
             if affected {
-                let after = flow_estimate(&changed, id, cache).latency.p99_ms;
+                let after = flow_estimate(&changed, &loading, id, cache).latency.p99_ms;
                 if after < before.latency.p99_ms - 1e-9 * before.latency.p99_ms.max(1.0) {
-                    out.p99_gain_ms = out.p99_gain_ms.max(before.latency.p99_ms - after);
+                    out.p99_gain_ms = out.p99_gain_ms.max(gain_ms(before.latency.p99_ms, after));
                     out.effects.push(Effect::P99 {
                         flow: id,
                         before: before.latency.p99_ms,
@@ -601,7 +645,6 @@ mod tests {
                 }
             }
         }
-        let after = capacity(&changed);
         for id in &touched.components {
             let (Some(before), Some(now)) = (baseline.capacity.component(*id), after.component(*id)) else {
                 continue;

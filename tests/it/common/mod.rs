@@ -296,7 +296,11 @@ pub fn check_finding_expectations(path: &Path) -> ExpectationReport {
                 }
             }
             // conformance.rs checks these against `hld estimate`.
-            Expectation::Latency { .. } | Expectation::Availability { .. } | Expectation::Load { .. } => {}
+            Expectation::Latency { .. }
+            | Expectation::Availability { .. }
+            | Expectation::Load { .. }
+            | Expectation::Utilization { .. }
+            | Expectation::Status { .. } => {}
             Expectation::Error { .. } => {}
         }
     }
