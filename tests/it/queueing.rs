@@ -1,0 +1,207 @@
+//! Queueing (language.md §6): Erlang C against a published value, exact
+//! rationals and a log-space evaluation, and the wait as ρ → 1⁻.
+use hld::estimate::queueing::{Station, erlang_c};
+use proptest::prelude::*;
+
+fn relative_error(value: f64, expected: f64) -> f64 {
+    (value - expected).abs() / expected.abs()
+}
+
+// ---------------------------------------------------------------- Erlang C
+
+fn gcd(mut x: u128, mut y: u128) -> u128 {
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    x
+}
+
+/// Erlang C by the textbook sum formula (language.md §6) in exact integer
+/// arithmetic, for a = p / q < c: multiplying numerator and denominator by
+/// c!·q^c·(c·q − p) leaves
+///   numerator   = p^c · c · q
+///   denominator = (c·q − p) · Σ_{k<c} p^k · q^(c−k) · c!/k!  +  numerator.
+/// Returns the reduced fraction; `None` on overflow of u128.
+fn erlang_c_exact(c: u32, p: u128, q: u128) -> Option<(u128, u128)> {
+    let c128 = u128::from(c);
+    assert!(p < c128 * q, "a must be below c");
+    let pow = |base: u128, exp: u32| -> Option<u128> { (0..exp).try_fold(1u128, |acc, _| acc.checked_mul(base)) };
+    let numerator = pow(p, c)?.checked_mul(c128)?.checked_mul(q)?;
+    let mut sum = 0u128;
+    for k in 0..c {
+        // c!/k! = (k+1)·(k+2)···c
+        let falling = (k + 1..=c).try_fold(1u128, |acc, i| acc.checked_mul(u128::from(i)))?;
+        let term = pow(p, k)?.checked_mul(pow(q, c - k)?)?.checked_mul(falling)?;
+        sum = sum.checked_add(term)?;
+    }
+    let denominator = (c128 * q - p).checked_mul(sum)?.checked_add(numerator)?;
+    let common = gcd(numerator, denominator);
+    Some((numerator / common, denominator / common))
+}
+
+/// Erlang C by the same sum formula evaluated in log space (log-sum-exp),
+/// for large c: ln(a^k/k!) = k·ln a − Σ_{i≤k} ln i.
+fn erlang_c_log_space(c: u32, a: f64) -> f64 {
+    let rho = a / f64::from(c);
+    let mut logs = Vec::with_capacity(c as usize + 1);
+    let mut log_factorial = 0.0_f64; // ln k!
+    for k in 0..c {
+        if k > 0 {
+            log_factorial += f64::from(k).ln();
+        }
+        logs.push(f64::from(k) * a.ln() - log_factorial);
+    }
+    log_factorial += f64::from(c).ln();
+    let log_last = f64::from(c) * a.ln() - log_factorial - (1.0 - rho).ln();
+    logs.push(log_last);
+    let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let log_sum = max + logs.iter().map(|x| (x - max).exp()).sum::<f64>().ln();
+    (log_last - log_sum).exp()
+}
+
+/// c = 2, a = 1.5: P_wait = 0.642857… = 9/14 (the example of language.md
+/// §6's references; any queueing text has it).
+#[test]
+fn erlang_c_published_value() {
+    assert_eq!(erlang_c_exact(2, 3, 2), Some((9, 14)));
+    let value = erlang_c(2, 1.5);
+    assert!((value - 9.0 / 14.0).abs() < 1e-14, "{value}");
+    assert_eq!(format!("{value:.6}"), "0.642857");
+}
+
+/// Other values against the exact rational of the sum formula: one server
+/// (P_wait = ρ), c = 3, a = 2 (4/9), and stations up to 20 servers.
+#[test]
+fn erlang_c_against_exact_rationals() {
+    // (c, p, q, the fraction where it is short enough to state)
+    type Case = (u32, u128, u128, Option<(u128, u128)>);
+    let cases: &[Case] = &[
+        (1, 7, 10, Some((7, 10))),
+        (3, 2, 1, Some((4, 9))),
+        (4, 3, 1, Some((27, 53))),
+        (5, 4, 1, None),
+        (8, 15, 2, None),
+        (10, 8, 1, None),
+        (12, 6, 1, None),
+        (20, 17, 1, None),
+        (20, 1, 2, None),
+    ];
+    for &(c, p, q, stated) in cases {
+        let (num, den) = erlang_c_exact(c, p, q).expect("fits u128");
+        if let Some(fraction) = stated {
+            assert_eq!((num, den), fraction, "c={c} a={p}/{q}");
+        }
+        let exact = num as f64 / den as f64;
+        let a = p as f64 / q as f64;
+        let fast = erlang_c(c, a);
+        assert!(
+            relative_error(fast, exact) < 1e-12,
+            "c={c} a={a}: {fast} vs {num}/{den} = {exact}"
+        );
+    }
+}
+
+/// Large stations against the log-space sum: c = 100, a = 90 and beyond.
+#[test]
+fn erlang_c_large_stations_against_log_space() {
+    for (c, a, tolerance) in [
+        (100, 90.0, 1e-11),
+        (100, 99.0, 1e-11),
+        (100, 50.0, 1e-9),
+        (1_000, 950.0, 1e-10),
+        (10_000, 9_900.0, 1e-8),
+        (100_000, 99_900.0, 1e-7),
+    ] {
+        let fast = erlang_c(c, a);
+        let log_space = erlang_c_log_space(c, a);
+        assert!(
+            relative_error(fast, log_space) < tolerance,
+            "c={c} a={a}: {fast} vs log-space {log_space}"
+        );
+    }
+    // The log-space evaluation itself agrees with the exact rational.
+    let (num, den) = erlang_c_exact(20, 17, 1).unwrap();
+    assert!(relative_error(erlang_c_log_space(20, 17.0), num as f64 / den as f64) < 1e-12);
+}
+
+// ---------------------------------------------------------------- ρ → 1⁻
+
+/// ρ = 1 − 10^-k for k = 1..=9, after ρ = 0.5.
+fn rho_ladder() -> Vec<f64> {
+    std::iter::once(0.5)
+        .chain((1..=9).map(|k| 1.0 - 10f64.powi(-k)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// As ρ → 1⁻ the mean wait never falls and grows past any bound; P_wait
+    /// stays a probability and never falls.
+    #[test]
+    fn wait_grows_without_bound_near_saturation(
+        servers in 1u32..=2000,
+        mu in 0.01f64..1e5,
+        extra in prop::collection::vec(0.0f64..1.0, 0..8),
+    ) {
+        let mut rhos = rho_ladder();
+        rhos.extend(extra.into_iter().filter(|rho| *rho > 0.0));
+        rhos.sort_by(f64::total_cmp);
+        rhos.dedup();
+        let c = f64::from(servers);
+        let mut previous: Option<(f64, f64, f64)> = None;
+        for &rho in &rhos {
+            let wait = Station::new(c, mu, rho).unwrap().wait().unwrap();
+            let (p, mean) = (wait.p_wait, wait.mean_ms());
+            prop_assert!(p.is_finite() && (0.0..=1.0).contains(&p), "c={servers} rho={rho}: P_wait {p}");
+            prop_assert!(mean.is_finite() && mean >= 0.0, "c={servers} rho={rho}: mean {mean}");
+            if let Some((rho0, p0, mean0)) = previous {
+                // Rounding may cost an ulp or so between close ρ.
+                prop_assert!(p >= p0 * (1.0 - 1e-12), "P_wait fell: {p0} at {rho0}, {p} at {rho}");
+                prop_assert!(mean >= mean0 * (1.0 - 1e-12), "mean fell: {mean0} at {rho0}, {mean} at {rho}");
+            }
+            previous = Some((rho, p, mean));
+        }
+        // On the ladder (ρ a decade closer to 1 each step) the growth is
+        // strict once there is any wait at all.
+        let ladder: Vec<f64> = rho_ladder()
+            .iter()
+            .map(|&rho| Station::new(c, mu, rho).unwrap().wait().unwrap().mean_ms())
+            .collect();
+        for pair in ladder.windows(2) {
+            prop_assert!(pair[0] == 0.0 || pair[1] > pair[0], "c={servers} mu={mu}: {ladder:?}");
+        }
+        // At ρ = 1 − 1e-9 a request waits ≈ 1e9 mean service slots of the
+        // whole station (1 / (c·μ)): past 1e8, whatever c and μ.
+        let last = *ladder.last().unwrap();
+        let slots = last / 1000.0 * c * mu;
+        prop_assert!(slots > 1e8, "c={servers} mu={mu}: {last} ms = {slots} slots");
+        prop_assert!(last > 1e6 * ladder[0], "c={servers} mu={mu}: {ladder:?}");
+    }
+
+    /// Up to 100,000 servers (fractional c too) nothing is NaN or infinite
+    /// below saturation, and P_wait is a probability.
+    #[test]
+    fn large_stations_stay_finite(
+        c in 1.0f64..=100_000.0,
+        whole in any::<bool>(),
+        mu in 1e-3f64..1e6,
+        rho in prop_oneof![0.0f64..1.0, (1u32..=12).prop_map(|k| 1.0 - 10f64.powi(-(k as i32)))],
+    ) {
+        prop_assume!(rho > 0.0);
+        let c = if whole { c.floor() } else { c };
+        let station = Station::new(c, mu, rho).unwrap();
+        let wait = station.wait().unwrap();
+        let p = wait.p_wait;
+        prop_assert!(p.is_finite() && (0.0..=1.0).contains(&p), "c={c} rho={rho}: {p}");
+        prop_assert!(!wait.rate_per_ms.is_nan() && wait.rate_per_ms > 0.0, "{wait:?}");
+        let mean = wait.mean_ms();
+        prop_assert!(mean.is_finite() && mean >= 0.0, "c={c} rho={rho}: {mean}");
+        for t in [0.0, mean, 10.0 * mean + 1.0] {
+            let cdf = wait.cdf(t);
+            prop_assert!(cdf.is_finite() && (0.0..=1.0).contains(&cdf), "c={c} rho={rho} t={t}: {cdf}");
+        }
+        let direct = erlang_c(station.servers, rho * f64::from(station.servers));
+        prop_assert!(direct.to_bits() == p.to_bits());
+    }
+}
