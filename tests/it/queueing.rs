@@ -410,6 +410,8 @@ struct RetryDesign {
     db: f64,
     svc: Option<(u32, f64)>,
     retries: [u32; 4],
+    /// `timeout` in ms of the same links, for the variants with timeouts.
+    timeouts: [Option<u32>; 4],
 }
 
 /// How a variant writes each link's retries.
@@ -421,6 +423,10 @@ enum Retries {
     Absent,
     /// `retries = 0` on every link.
     Zero,
+    /// As drawn, plus each drawn `timeout`.
+    Timeouts,
+    /// As drawn, plus `timeout = 1h` on every link: never reached.
+    LongTimeouts,
 }
 
 /// Whether links take `idempotent = true` (the retry model brings it,
@@ -460,13 +466,20 @@ impl RetryDesign {
             if *to == "svc" && self.svc.is_none() {
                 continue;
             }
+            let timeout = match variant {
+                Retries::Timeouts => self.timeouts[idx].map(|ms| format!(", timeout = {ms}ms")),
+                Retries::LongTimeouts => Some(", timeout = 1h".to_string()),
+                _ => None,
+            };
+            let idempotent = if link_idempotent { ", idempotent = true" } else { "" };
             let props = match variant {
                 Retries::Absent => String::new(),
                 Retries::Zero => " { retries = 0 }".to_string(),
-                Retries::AsDrawn if link_idempotent => {
-                    format!(" {{ retries = {}, idempotent = true }}", self.retries[idx])
-                }
-                Retries::AsDrawn => format!(" {{ retries = {} }}", self.retries[idx]),
+                Retries::AsDrawn | Retries::Timeouts | Retries::LongTimeouts => format!(
+                    " {{ retries = {}{idempotent}{} }}",
+                    self.retries[idx],
+                    timeout.unwrap_or_default()
+                ),
             };
             text.push_str(&format!("  {from} -> {to}{props}\n"));
         }
@@ -496,14 +509,21 @@ fn retry_design() -> impl Strategy<Value = RetryDesign> {
         percent(),
         prop::option::of((1u32..=2, percent())),
         [0u32..=4, 0u32..=4, 0u32..=4, 0u32..=4],
+        [
+            prop::option::of(1u32..=100),
+            prop::option::of(1u32..=100),
+            prop::option::of(1u32..=100),
+            prop::option::of(1u32..=100),
+        ],
     )
-        .prop_map(|(rps, lb, api, db, svc, retries)| RetryDesign {
+        .prop_map(|(rps, lb, api, db, svc, retries, timeouts)| RetryDesign {
             rps: f64::from(rps),
             lb,
             api,
             db,
             svc,
             retries,
+            timeouts,
         })
 }
 
@@ -518,22 +538,43 @@ fn hop(n: u32, subtree: f64) -> f64 {
     1.0 - (1.0 - subtree).powi(n as i32 + 1)
 }
 
-/// The flow availability §7 gives: each hop's success replaces the
-/// availability of its callee's subtree.
-fn expected_availability(d: &RetryDesign) -> f64 {
+/// §7's figures for a design: each hop with `retries = n` into a subtree
+/// of availability A_B fails an attempt with f = 1 − A_B, succeeds with
+/// 1 − f^(n+1), which replaces A_B, and makes E = Σ_{k≤n} fᵏ attempts,
+/// which multiplies the load on the callee's subtree (nested retries
+/// multiply along the chain).
+struct Expected {
+    availability: f64,
+    /// Load of lb, api, db, svc.
+    loads: [f64; 4],
+}
+
+fn expected(d: &RetryDesign) -> Expected {
     let [users_lb, lb_api, api_db, api_svc] = d.retries;
-    let db = hop(api_db, d.db / 100.0);
-    let svc = d.svc.map_or(1.0, |(n, a)| hop(api_svc, instances(n, a / 100.0)));
-    let api = hop(lb_api, instances(d.api.0, d.api.1 / 100.0) * db * svc);
-    hop(users_lb, instances(d.lb.0, d.lb.1 / 100.0) * api)
+    let attempts = |n: u32, subtree: f64| (0..=n).map(|k| (1.0 - subtree).powi(k as i32)).sum::<f64>();
+    let db = d.db / 100.0;
+    let svc = d.svc.map_or(1.0, |(n, a)| instances(n, a / 100.0));
+    let api = instances(d.api.0, d.api.1 / 100.0) * hop(api_db, db) * hop(api_svc, svc);
+    let lb = instances(d.lb.0, d.lb.1 / 100.0) * hop(lb_api, api);
+    let lb_load = d.rps * attempts(users_lb, lb);
+    let api_load = lb_load * attempts(lb_api, api);
+    let svc_load = if d.svc.is_some() {
+        api_load * attempts(api_svc, svc)
+    } else {
+        0.0
+    };
+    Expected {
+        availability: hop(users_lb, lb),
+        loads: [lb_load, api_load, api_load * attempts(api_db, db), svc_load],
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     /// Retries never lower a flow's availability (§7: 1 − f^(n+1) ≥ 1 − f)
-    /// nor any component's load (E = Σ fᵏ ≥ 1 attempts), and availability
-    /// stays at most 1.
+    /// nor any component's load (E = Σ fᵏ ≥ 1 attempts), availability stays
+    /// at most 1, and both are §7's figures to 1e-12.
     #[test]
     fn retries_never_lower_availability_or_load(d in retry_design()) {
         let idempotent = links_take_idempotent();
@@ -551,6 +592,19 @@ proptest! {
                 "load fell with retries: {w:?} vs {o:?}\n{d:?}"
             );
         }
+        let want = expected(&d);
+        prop_assert!(
+            relative_error(a_with, want.availability) < 1e-12,
+            "availability {a_with} vs §7's {}\n{d:?}", want.availability
+        );
+        // Components in declaration order: lb, api, db, then svc if any.
+        prop_assert_eq!(with.capacity.components.len(), if d.svc.is_some() { 4 } else { 3 });
+        for (load, expected) in with.capacity.components.iter().zip(want.loads) {
+            prop_assert!(
+                relative_error(load.load_rps, expected) < 1e-12,
+                "load {load:?} vs §7's {expected}\n{d:?}"
+            );
+        }
     }
 
     /// `retries = 0` is no retry: every figure equals, to the bit, the
@@ -561,8 +615,11 @@ proptest! {
         let none = estimate(&design(&d.text(Retries::Absent, false)), None);
         // Without retries the flow is the product of its components
         // (§4 Availability), which the §7 helper below reduces to.
-        let plain = RetryDesign { retries: [0; 4], ..d.clone() };
-        let product = expected_availability(&plain);
+        let plain = RetryDesign {
+            retries: [0; 4],
+            ..d.clone()
+        };
+        let product = expected(&plain).availability;
         prop_assert!(
             relative_error(none.flows[0].availability, product) < 1e-12,
             "{} vs {product}", none.flows[0].availability
@@ -596,16 +653,64 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    // Timeouts make the tree model's work heavier: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
-    /// The flow availability is §7's to 1e-12: each hop with `retries = n`
-    /// succeeds with 1 − f^(n+1), f = 1 − (its callee's subtree).
+    /// A timeout never raises availability: f = 1 − A_B·P(T_B ≤ t) ≥ 1 − A_B.
+    /// (It may lower it to 0: users→lb crosses the internet, 40 ms, so a
+    /// 1 ms timeout there fails every attempt.)
     #[test]
-    #[ignore = "issue 13: the retry model (language.md §7) is not on main yet; run with --ignored once it is"]
-    fn availability_with_retries_is_the_formula(d in retry_design()) {
-        let estimates = estimate(&design(&d.text(Retries::AsDrawn, links_take_idempotent())), None);
-        let value = estimates.flows[0].availability;
-        let expected = expected_availability(&d);
-        prop_assert!(relative_error(value, expected) < 1e-12, "{value} vs §7's {expected}\n{d:?}");
+    fn timeouts_never_raise_availability(d in retry_design()) {
+        let idempotent = links_take_idempotent();
+        let plain = estimate(&design(&d.text(Retries::AsDrawn, idempotent)), None);
+        let timed = estimate(&design(&d.text(Retries::Timeouts, idempotent)), None);
+        let (a_plain, a_timed) = (plain.flows[0].availability, timed.flows[0].availability);
+        prop_assert!(a_timed >= 0.0 && a_timed <= a_plain * (1.0 + 1e-12), "{a_timed} vs {a_plain}\n{d:?}");
     }
+
+    /// A timeout no successful attempt comes near (1 h against latencies
+    /// of milliseconds) changes the availability by nothing measurable:
+    /// P(T_B ≤ t) is 1 to within 1e-9 for an attempt that succeeds.
+    #[test]
+    #[ignore = "fails on 5f1725d: nested timed-out hops count a subtree's failures twice (see unreached_timeouts_keep_availability)"]
+    fn unreached_timeouts_change_no_availability(d in retry_design()) {
+        let idempotent = links_take_idempotent();
+        let plain = estimate(&design(&d.text(Retries::AsDrawn, idempotent)), None);
+        let long = estimate(&design(&d.text(Retries::LongTimeouts, idempotent)), None);
+        let (a_plain, a_long) = (plain.flows[0].availability, long.flows[0].availability);
+        prop_assert!(relative_error(a_long, a_plain) < 1e-9, "{a_long} vs {a_plain}\n{d:?}");
+    }
+}
+
+/// Three 90% components in a chain, every link `timeout = 1h`: no request
+/// that succeeds takes anywhere near an hour, so the flow is available
+/// 0.9³ = 0.729, as without timeouts. On 5f1725d it is 0.9⁷ ≈ 0.478: the
+/// hop users→lb has A_B = 0.656 (its subtree counted with the inner hops'
+/// success) and P(T_B ≤ t) = 0.729, because T_B includes the inner hops'
+/// failed attempts (each costing t, so past the outer timeout): a
+/// subtree's failures are counted once in A_B and again as timeouts. §7's
+/// f = 1 − A_B·P(T_B ≤ t) needs T_B of an attempt that succeeds (the
+/// latency bullet's "given T_B ≤ t" reads it so too).
+#[test]
+#[ignore = "fails on 5f1725d: nested timed-out hops count a subtree's failures twice"]
+fn unreached_timeouts_keep_availability() {
+    let text = |timeout: &str| {
+        format!(
+            "system s {{
+  client users {{ rps = 1 }}
+  load_balancer lb {{ availability = 90% }}
+  service api {{ availability = 90% }}
+  database db {{ availability = 90% }}
+  users -> lb {{ retries = 0{timeout} }}
+  lb -> api {{ retries = 0{timeout} }}
+  api -> db {{ retries = 0{timeout} }}
+  flow f {{ path = users -> lb -> api -> db }}
+}}
+"
+        )
+    };
+    let plain = estimate(&design(&text("")), None).flows[0].availability;
+    let long = estimate(&design(&text(", timeout = 1h")), None).flows[0].availability;
+    assert!(relative_error(plain, 0.729) < 1e-12, "{plain}");
+    assert!(relative_error(long, 0.729) < 1e-9, "{long}");
 }
