@@ -1,9 +1,9 @@
 //! Queueing and retries (language.md §6, §7): Erlang C against a published
 //! value, exact rationals and a log-space evaluation; the M/M/c mean wait
 //! against a seeded discrete-event simulation; the wait as ρ → 1⁻; and, on
-//! the whole estimate, that retries never lower availability nor load and
-//! that `retries = 0` changes nothing.
-
+//! the whole estimate: a station's wait and saturation, retries that never
+//! lower availability nor load and match §7's figures, `retries = 0` that
+//! changes nothing, timeouts that never raise availability.
 use hld::estimate::estimate;
 use hld::estimate::queueing::{Station, erlang_c};
 use hld::model::Design;
@@ -713,4 +713,82 @@ fn unreached_timeouts_keep_availability() {
     let long = estimate(&design(&text(", timeout = 1h")), None).flows[0].availability;
     assert!(relative_error(plain, 0.729) < 1e-12, "{plain}");
     assert!(relative_error(long, 0.729) < 1e-9, "{long}");
+}
+
+// ---------------------------------------------------------------- queueing in the estimate
+
+/// `users -> api`: c replicas of capacity μ, a fixed latency L, a free link,
+/// offered λ = ρ·c·μ.
+fn station_design(servers: u32, mu: u32, rho: f64, latency_ms: f64) -> Design {
+    let rps = rho * f64::from(servers) * f64::from(mu);
+    design(&format!(
+        "system s {{
+  client users {{ rps = {rps} }}
+  service api {{ replicas = {servers}, capacity = {mu}/s, latency = {{ p50 = {latency_ms}ms, p99 = {latency_ms}ms }} }}
+  users -> api {{ latency = 0ms }}
+  flow f {{ path = users -> api }}
+}}
+"
+    ))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// §6 in the estimate: the component's `wait_ms` is the station's mean
+    /// wait, the flow's mean latency is L + that wait, and its p99 is L +
+    /// the wait's p99 (P(W ≤ t) = 1 − P_wait·e^(−rt)) within 1%.
+    #[test]
+    fn estimate_adds_the_mm_c_wait(
+        servers in 1u32..=50,
+        mu in 10u32..=5000,
+        rho_permille in 50u32..=980,
+        latency_ms in 1u32..=50,
+    ) {
+        let rho = f64::from(rho_permille) / 1000.0;
+        let latency = f64::from(latency_ms);
+        let estimates = estimate(&station_design(servers, mu, rho, latency), None);
+        let api = &estimates.capacity.components[0];
+        let utilization = api.utilization.expect("a capacity gives a utilization");
+        prop_assert!(relative_error(utilization, rho) < 1e-9, "{api:?}");
+        let wait = Station::new(f64::from(servers), f64::from(mu), utilization).unwrap().wait().unwrap();
+        let wait_ms = api.wait_ms.expect("a capacity gives a wait");
+        prop_assert!(relative_error(wait_ms, wait.mean_ms()) < 1e-9, "{wait_ms} vs {}", wait.mean_ms());
+        let flow = &estimates.flows[0];
+        prop_assert!(
+            relative_error(flow.latency.mean_ms, latency + wait.mean_ms()) < 1e-9,
+            "mean {} vs {latency} + {}", flow.latency.mean_ms, wait.mean_ms()
+        );
+        let p99_wait = if wait.p_wait <= 0.01 { 0.0 } else { (wait.p_wait / 0.01).ln() / wait.rate_per_ms };
+        prop_assert!(
+            relative_error(flow.latency.p99_ms, latency + p99_wait) < 0.01,
+            "p99 {} vs {latency} + {p99_wait}", flow.latency.p99_ms
+        );
+    }
+}
+
+/// §6, ρ ≥ 1: the component serves c·μ, the flow is `overloaded`, its
+/// latency unbounded, its availability times the served share c·μ/λ.
+#[test]
+fn a_saturated_station_sheds_load() {
+    for rho in [1.0, 1.25, 4.0] {
+        let estimates = estimate(&station_design(3, 100, rho, 5.0), None);
+        let api = &estimates.capacity.components[0];
+        assert!(relative_error(api.utilization.unwrap(), rho) < 1e-12, "{api:?}");
+        assert!(api.wait_ms.is_some_and(|wait| wait.is_infinite()), "{api:?}");
+        let flow = &estimates.flows[0];
+        assert_eq!(flow.status, hld::estimate::FlowStatus::Overloaded, "rho={rho}");
+        assert!(
+            !flow.latency.mean_ms.is_finite() && !flow.latency.p99_ms.is_finite(),
+            "{:?}",
+            flow.latency
+        );
+        // Three 99.9% instances (the default), times the served share 1/ρ.
+        let expected = (1.0 - 1e-9) / rho;
+        assert!(
+            relative_error(flow.availability, expected) < 1e-12,
+            "rho={rho}: {}",
+            flow.availability
+        );
+    }
 }
