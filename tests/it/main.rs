@@ -27,6 +27,7 @@ mod io;
 mod mermaid_render;
 mod proptest_commands;
 mod proptest_parser;
+mod queueing;
 mod references;
 mod review;
 mod robustness;
