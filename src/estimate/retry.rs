@@ -134,6 +134,20 @@ impl Retries {
         &self.hops[last]
     }
 
+    /// Records a hop computed elsewhere (the tree model's answered-only
+    /// pass, for timeouts nested in timeouts).
+    pub fn adopt(&mut self, hop: HopAttempt) {
+        if let Some(slot) = self.success.get_mut(hop.visit) {
+            *slot = Some(hop.success);
+        }
+        self.hops.push(hop);
+    }
+
+    /// The hop into `visit`, when judged.
+    pub fn hop(&self, visit: VisitId) -> Option<&HopAttempt> {
+        self.hops.iter().find(|hop| hop.visit == visit)
+    }
+
     /// Every judged hop without latency (P(T ≤ t) = 1): right for flows
     /// without timeouts.
     pub fn without_latency(design: &Design, flow: &Flow, loading: &Loading) -> Retries {

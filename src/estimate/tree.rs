@@ -447,19 +447,43 @@ impl Engine<'_> {
     /// probability `fail`, up to `retries` + 1 of them (language.md §7): k·t
     /// plus an attempt that answered within t with probability
     /// (1 − f)·fᵏ, (n + 1)·t when every attempt fails. With its mean.
-    fn timed(&mut self, attempt: &Dist, t: f64, fail: f64, retries: u32) -> (Dist, f64) {
+    /// With `answered_only`, the time given that the hop succeeds (the
+    /// all-fail case left out, the rest renormalized): what an enclosing
+    /// timed hop's P(T ≤ t) reads, since the subtree's failures are
+    /// already in its availability.
+    fn timed(&mut self, attempt: &Dist, t: f64, fail: f64, retries: u32, answered_only: bool) -> (Dist, f64) {
         let n = retries.min(MAX_RETRY_TERMS);
         let all_fail = f64::from(n + 1) * t;
         let Some(answered) = self.truncate(attempt, t) else {
             return (Engine::point(all_fail), all_fail);
         };
+        let success = 1.0 - fail.powf(f64::from(n) + 1.0);
+        if answered_only && success <= 0.0 {
+            return (Engine::point(all_fail), all_fail);
+        }
         let answered_mean = self.mean(&answered);
-        let mut dist = Engine::point(all_fail);
-        let mut mean = fail.powf(f64::from(n) + 1.0) * all_fail;
-        for k in (0..=n).rev() {
-            let shifted = Engine::shift(answered.clone(), f64::from(k) * t);
-            dist = self.mix(1.0 - fail, shifted, dist);
-            mean += (1.0 - fail) * fail.powf(f64::from(k)) * (f64::from(k) * t + answered_mean);
+        let (mut dist, mut mean, scale) = if answered_only {
+            (Engine::shift(answered.clone(), f64::from(n) * t), 0.0, 1.0 / success)
+        } else {
+            (Engine::point(all_fail), (1.0 - success) * all_fail, 1.0)
+        };
+        let last = if answered_only { n.checked_sub(1) } else { Some(n) };
+        if answered_only {
+            mean += (1.0 - fail) * fail.powf(f64::from(n)) * scale * (f64::from(n) * t + answered_mean);
+        }
+        if let Some(last) = last {
+            for k in (0..=last).rev() {
+                let shifted = Engine::shift(answered.clone(), f64::from(k) * t);
+                // P(k failures first | at least k) = 1 − f, over what is left.
+                let weight = if answered_only {
+                    let rest: f64 = (k..=n).map(|j| fail.powf(f64::from(j - k))).sum();
+                    1.0 / rest
+                } else {
+                    1.0 - fail
+                };
+                dist = self.mix(weight, shifted, dist);
+                mean += (1.0 - fail) * fail.powf(f64::from(k)) * scale * (f64::from(k) * t + answered_mean);
+            }
         }
         (dist, mean)
     }
@@ -571,7 +595,7 @@ impl TreeModel {
     /// Without load: the figures of language.md §4 and §5 (retries and
     /// timeouts still apply, §7).
     pub fn new(design: &Design, flow: &Flow, options: LatencyOptions, cache: &mut LawCache) -> TreeModel {
-        TreeModel::build(design, flow, options, &Loading::unloaded(), cache, true)
+        TreeModel::loaded(design, flow, options, &Loading::unloaded(), cache)
     }
 
     /// At the loads of `loading`: each visit of a component with a known
@@ -583,7 +607,15 @@ impl TreeModel {
         loading: &Loading,
         cache: &mut LawCache,
     ) -> TreeModel {
-        TreeModel::build(design, flow, options, loading, cache, true)
+        if !nested_timeouts(design, flow) {
+            return TreeModel::build(design, flow, options, loading, cache, true, None, false);
+        }
+        // A timed hop inside a timed hop: the outer one's P(T ≤ t) reads
+        // the inner one's time given that it succeeds (its failures are in
+        // the subtree's availability already), from a first pass that
+        // leaves every timed hop's all-fail case out.
+        let answered = TreeModel::build(design, flow, options, loading, cache, true, None, true);
+        TreeModel::build(design, flow, options, loading, cache, true, Some(&answered.retries), false)
     }
 
     /// The visits with their reach and mean, without the percentiles (0):
@@ -597,9 +629,14 @@ impl TreeModel {
             &Loading::unloaded(),
             cache,
             false,
+            None,
+            false,
         )
     }
 
+    /// `given`: the judged hops already computed (their f is kept);
+    /// `answered_only`: every timed hop's time given that it succeeds.
+    #[allow(clippy::too_many_arguments)]
     fn build(
         design: &Design,
         flow: &Flow,
@@ -607,6 +644,8 @@ impl TreeModel {
         loading: &Loading,
         cache: &mut LawCache,
         wanted: bool,
+        given: Option<&Retries>,
+        answered_only: bool,
     ) -> TreeModel {
         let states = flow.visit_sync(design);
         let n = flow.visits.len();
@@ -780,13 +819,21 @@ impl TreeModel {
                         };
                         if retries.judges(design, flow, call).is_some() {
                             let timeout = flow.visits[call].link.and_then(|link| design.link(link).timeout_ms);
-                            let within = timeout.map_or(1.0, |t| engine.cdf(&dist, t));
-                            let p99 = (wanted && timeout.is_some()).then(|| engine.quantile(&dist, 0.99));
-                            let hop = retries.record(design, flow, loading, call, within, p99).clone();
+                            let hop = match given.and_then(|given| given.hop(call)) {
+                                Some(hop) => {
+                                    retries.adopt(hop.clone());
+                                    hop.clone()
+                                }
+                                None => {
+                                    let within = timeout.map_or(1.0, |t| engine.cdf(&dist, t));
+                                    let p99 = (wanted && timeout.is_some()).then(|| engine.quantile(&dist, 0.99));
+                                    retries.record(design, flow, loading, call, within, p99).clone()
+                                }
+                            };
                             if let Some(t) = timeout
                                 && wanted
                             {
-                                (dist, mean) = engine.timed(&dist, t, hop.fail, hop.retries);
+                                (dist, mean) = engine.timed(&dist, t, hop.fail, hop.retries, answered_only);
                             }
                         }
                         counted += 1;
@@ -843,6 +890,26 @@ impl TreeModel {
             .iter()
             .any(|visit| matches!(visit.own, NodeLatency::Random { shards, .. } if shards > 1))
     }
+}
+
+/// Whether a hop with a timeout sits below another one on the synchronous
+/// part.
+fn nested_timeouts(design: &Design, flow: &Flow) -> bool {
+    let timed = |visit: &crate::model::Visit| {
+        visit
+            .link
+            .is_some_and(|link| design.link(link).timeout_ms.is_some())
+    };
+    // Per visit: whether a timed hop is on the way to it (itself included).
+    let mut under = Vec::with_capacity(flow.visits.len());
+    for visit in &flow.visits {
+        let above = visit.parent.is_some_and(|parent| under.get(parent).copied().unwrap_or(false));
+        if above && timed(visit) {
+            return true;
+        }
+        under.push(above || timed(visit));
+    }
+    false
 }
 
 /// The latency figures of any flow: the path model for a flow with `path`

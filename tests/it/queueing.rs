@@ -671,9 +671,12 @@ proptest! {
     /// A timeout no successful attempt comes near (1 h against latencies
     /// of milliseconds) changes the availability by nothing measurable:
     /// P(T_B ≤ t) is 1 to within 1e-9 for an attempt that succeeds.
+    /// Without retries: with them, §7 has a failed attempt cost t, so a
+    /// retry that succeeds after one inner failure takes more than the
+    /// enclosing hop's equal timeout (and rightly times it out).
     #[test]
-    #[ignore = "fails on 5f1725d: nested timed-out hops count a subtree's failures twice (see unreached_timeouts_keep_availability)"]
     fn unreached_timeouts_change_no_availability(d in retry_design()) {
+        let d = RetryDesign { retries: [0; 4], ..d };
         let idempotent = links_take_idempotent();
         let plain = estimate(&design(&d.text(Retries::AsDrawn, idempotent)), None);
         let long = estimate(&design(&d.text(Retries::LongTimeouts, idempotent)), None);
@@ -684,7 +687,7 @@ proptest! {
 
 /// Three 90% components in a chain, every link `timeout = 1h`: no request
 /// that succeeds takes anywhere near an hour, so the flow is available
-/// 0.9³ = 0.729, as without timeouts. On 5f1725d it is 0.9⁷ ≈ 0.478: the
+/// 0.9³ = 0.729, as without timeouts. Before the tree model's answered-only pass it was 0.9⁷ ≈ 0.478: the
 /// hop users→lb has A_B = 0.656 (its subtree counted with the inner hops'
 /// success) and P(T_B ≤ t) = 0.729, because T_B includes the inner hops'
 /// failed attempts (each costing t, so past the outer timeout): a
@@ -692,7 +695,6 @@ proptest! {
 /// f = 1 − A_B·P(T_B ≤ t) needs T_B of an attempt that succeeds (the
 /// latency bullet's "given T_B ≤ t" reads it so too).
 #[test]
-#[ignore = "fails on 5f1725d: nested timed-out hops count a subtree's failures twice"]
 fn unreached_timeouts_keep_availability() {
     let text = |timeout: &str| {
         format!(
