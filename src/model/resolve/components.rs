@@ -169,6 +169,7 @@ impl Resolver {
             dead_letter: DeadLetter::None,
             idempotent: None,
             stateless: true,
+            role: None,
             property_spans: Vec::new(),
         }
     }
@@ -335,6 +336,7 @@ impl Resolver {
             "dead_letter" => set!(dead_letter, self.dead_letter(id, value)),
             "idempotent" => read!(idempotent, values::boolean(name, written).map(Some)),
             "stateless" => read!(stateless, values::boolean(name, written)),
+            "role" => read!(role, values::word(name, written).map(Some)),
             _ => {
                 // Every name of COMPONENT_PROPERTIES is handled above; a new
                 // one without a case here is a bug the schema test catches.
