@@ -225,7 +225,17 @@ impl Resolver {
                     format!("`{name}` does not apply to a {kind}"),
                 );
                 diagnostic.label = Some(format!("not a {kind} property"));
-                diagnostic.help = Some(format!("`{name}` is a property of {}", kinds.join(" and ")));
+                // A property of most kinds names the few it does not fit.
+                let others: Vec<&str> = Kind::ALL
+                    .iter()
+                    .filter(|other| !spec.kinds.contains(other))
+                    .map(|other| other.as_str())
+                    .collect();
+                diagnostic.help = Some(if others.len() < kinds.len() {
+                    format!("`{name}` is a property of every kind but {}", others.join(" and "))
+                } else {
+                    format!("`{name}` is a property of {}", kinds.join(" and "))
+                });
                 continue;
             }
             self.component_property(id, kind, spec, property);
