@@ -47,6 +47,7 @@ pub mod primary_without_failover;
 mod queue_backlog_growth;
 mod range_shard_hotspot;
 mod read_your_writes_on_async_replicas;
+mod retry_non_idempotent;
 mod scatter_gather_on_hot_path;
 mod shared_database;
 mod single_point_of_failure;
@@ -78,6 +79,7 @@ pub static RULES: &[&Rule] = &[
     &queue_backlog_growth::QUEUE_BACKLOG_GROWTH,
     &range_shard_hotspot::RANGE_SHARD_HOTSPOT,
     &read_your_writes_on_async_replicas::READ_YOUR_WRITES_ON_ASYNC_REPLICAS,
+    &retry_non_idempotent::RETRY_NON_IDEMPOTENT,
     &scatter_gather_on_hot_path::SCATTER_GATHER_ON_HOT_PATH,
     &shared_database::SHARED_DATABASE,
     &single_point_of_failure::SINGLE_POINT_OF_FAILURE,
@@ -100,6 +102,7 @@ pub enum Category {
     Traffic,
     Partitioning,
     Structure,
+    Load,
     Resolution,
 }
 
@@ -113,6 +116,7 @@ impl Category {
             Category::Traffic => "Traffic",
             Category::Partitioning => "Data partitioning",
             Category::Structure => "Structure",
+            Category::Load => "Load, retries and timeouts",
             Category::Resolution => "Resolution",
         }
     }
