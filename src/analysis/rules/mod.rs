@@ -48,6 +48,7 @@ pub mod primary_without_failover;
 mod queue_backlog_growth;
 mod range_shard_hotspot;
 mod read_your_writes_on_async_replicas;
+mod retry_amplification;
 mod retry_non_idempotent;
 mod scatter_gather_on_hot_path;
 mod shared_database;
@@ -81,6 +82,7 @@ pub static RULES: &[&Rule] = &[
     &queue_backlog_growth::QUEUE_BACKLOG_GROWTH,
     &range_shard_hotspot::RANGE_SHARD_HOTSPOT,
     &read_your_writes_on_async_replicas::READ_YOUR_WRITES_ON_ASYNC_REPLICAS,
+    &retry_amplification::RETRY_AMPLIFICATION,
     &retry_non_idempotent::RETRY_NON_IDEMPOTENT,
     &scatter_gather_on_hot_path::SCATTER_GATHER_ON_HOT_PATH,
     &shared_database::SHARED_DATABASE,
