@@ -17,9 +17,9 @@ declare_rule! {
     /// ## Why it matters
     ///
     /// Every layer that retries multiplies the attempts of the layers above
-    /// it: three layers that each try 3 times send 27 calls
-    /// to a dependency for one user request, exactly when that dependency is
-    /// failing or overloaded. The retries keep it down (a retry storm) long
+    /// it: three layers that each try 3 times send 27 calls to a dependency
+    /// for one user request, exactly when that dependency is failing or
+    /// overloaded. The retries keep it down (a retry storm) long
     /// after the original fault is gone, and the user waits for all of them.
     ///
     /// ## Example
