@@ -213,3 +213,48 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Config;
+    use crate::analysis::testing::findings_with;
+    use crate::source::FileId;
+
+    const DESIGN: &str = "system s {\n  client web\n  service a { replicas = 2 }\n  service b { replicas = 2 }\n  service c { replicas = 2 }\n  external x\n  web -> a { retries = 1, idempotent = true }\n  a -> b { retries = 3, idempotent = true }\n  b -> c\n  c -> x { retries = 4, idempotent = true }\n  flow f { path = web -> a -> b -> c -> x }\n}\n";
+
+    /// (subject, message, fixed retries) of the rule's findings.
+    fn amplified(config: &Config) -> Vec<(String, String, Option<String>)> {
+        findings_with(DESIGN, config)
+            .into_iter()
+            .filter(|finding| finding.code == "retry-amplification")
+            .map(|finding| {
+                let fix = finding
+                    .fix
+                    .and_then(|fix| fix.edits.first().map(|edit| edit.value.clone()));
+                (finding.subject.unwrap_or_default(), finding.message, fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_deepest_retrying_link_is_the_subject_and_the_fix_keeps_the_product_below() {
+        // 2 × 4 × 5 = 40; the others make 8, at the threshold already: no fix.
+        assert_eq!(
+            amplified(&Config::default()),
+            vec![(
+                "c -> x".to_string(),
+                "flow f: web -> a -> b -> c -> x makes 2 × 4 × 5 = 40 calls to x when it fails, at or above 8"
+                    .to_string(),
+                None
+            )]
+        );
+        // Below 64 nothing fires; at 40 the others (8) leave room for 4
+        // attempts: retries = 3.
+        let config = Config::parse(FileId(0), "rules:\n  retry-amplification: { max_factor: 64 }\n").unwrap();
+        assert_eq!(amplified(&config), vec![]);
+        let config = Config::parse(FileId(0), "rules:\n  retry-amplification: { max_factor: 40 }\n").unwrap();
+        let found = amplified(&config);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].2.as_deref(), Some("3"), "8 × 4 = 32 < 40");
+    }
+}
