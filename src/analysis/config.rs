@@ -27,8 +27,15 @@ pub const DEFAULT_MAX_HOPS: u32 = 5;
 /// Default of `premature-sharding.min_size`: 1TB = 10^12 bytes (rules.md).
 pub const DEFAULT_MIN_SHARD_SIZE: f64 = 1e12;
 
+/// Default of `retry-amplification.max_factor` (rules.md).
+pub const DEFAULT_MAX_RETRY_FACTOR: u32 = 8;
+
 /// Thresholds a rule can take, by rule name.
-const THRESHOLDS: &[(&str, &str)] = &[("deep-sync-chain", "max_hops"), ("premature-sharding", "min_size")];
+const THRESHOLDS: &[(&str, &str)] = &[
+    ("deep-sync-chain", "max_hops"),
+    ("premature-sharding", "min_size"),
+    ("retry-amplification", "max_factor"),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -52,6 +59,7 @@ struct RuleConfig {
     severity: Option<Severity>,
     max_hops: Option<u32>,
     min_size: Option<f64>,
+    max_factor: Option<u32>,
 }
 
 impl Config {
@@ -74,6 +82,15 @@ impl Config {
             .get("deep-sync-chain")
             .and_then(|config| config.max_hops)
             .unwrap_or(DEFAULT_MAX_HOPS)
+    }
+
+    /// `retry-amplification.max_factor`: how many calls one request may
+    /// become on a failing callee before the rule fires.
+    pub fn max_retry_factor(&self) -> u32 {
+        self.rules
+            .get("retry-amplification")
+            .and_then(|config| config.max_factor)
+            .unwrap_or(DEFAULT_MAX_RETRY_FACTOR)
     }
 
     pub fn min_shard_size(&self) -> f64 {
@@ -183,6 +200,23 @@ fn rule_setting(rule: &str, value: &serde_json::Value, span: Span, errors: &mut 
                                 Diagnostic::error(codes::CONFIG_ERROR, "`max_hops` must be a whole number such as 4")
                                     .at(span)
                                     .with_help("write `max_hops: 4`"),
+                            ),
+                        }
+                    }
+                    ("max_factor", _) if thresholds.contains(&"max_factor") => {
+                        match entry
+                            .as_u64()
+                            .and_then(|factor| u32::try_from(factor).ok())
+                            .filter(|factor| *factor >= 2)
+                        {
+                            Some(factor) => config.max_factor = Some(factor),
+                            None => errors.push(
+                                Diagnostic::error(
+                                    codes::CONFIG_ERROR,
+                                    "`max_factor` must be a whole number of at least 2 such as 8",
+                                )
+                                .at(span)
+                                .with_help("write `max_factor: 8`"),
                             ),
                         }
                     }
@@ -337,6 +371,11 @@ mod setting_tests {
         );
         let found = errors("rules:\n  premature-sharding: { min_size: big }\n");
         assert_eq!(found[0].0, "`min_size` must be a size such as 1TB");
+        let found = errors("rules:\n  retry-amplification: { max_factor: 1 }\n");
+        assert_eq!(
+            found[0].0,
+            "`max_factor` must be a whole number of at least 2 such as 8"
+        );
         let found = errors("rules:\n  shared-database: [1, 2]\n");
         assert_eq!(found[0].0, "`shared-database` takes `off`, a severity or a table");
     }
@@ -345,10 +384,12 @@ mod setting_tests {
     fn thresholds_apply() {
         let config = Config::parse(
             FileId(0),
-            "rules:\n  deep-sync-chain: { severity: error, max_hops: 4 }\n  premature-sharding: { min_size: 2TB }\n  shared-database: off\n",
+            "rules:\n  deep-sync-chain: { severity: error, max_hops: 4 }\n  premature-sharding: { min_size: 2TB }\n  retry-amplification: { max_factor: 16 }\n  shared-database: off\n",
         )
         .unwrap();
         assert_eq!(config.max_hops(), 4);
+        assert_eq!(config.max_retry_factor(), 16);
+        assert_eq!(Config::default().max_retry_factor(), 8);
         assert_eq!(config.min_shard_size(), 2e12);
         assert_eq!(
             config.severity("deep-sync-chain", Severity::Warning),

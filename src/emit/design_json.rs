@@ -129,6 +129,8 @@ struct ComponentJson<'a> {
     idempotent: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stateless: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     tags: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -192,6 +194,7 @@ struct LinkJson<'a> {
     timeout_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retries: Option<u32>,
+    idempotent: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     allow: Vec<&'a str>,
 }
@@ -325,6 +328,7 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
         }),
         idempotent: matches!(kind, Kind::Service | Kind::Worker).then(|| component.idempotent.unwrap_or(false)),
         stateless: matches!(kind, Kind::Service | Kind::Worker).then_some(component.stateless),
+        role: component.role.as_deref(),
         tags: &component.tags,
         allow: component.allow.iter().map(|allow| allow.rule.as_str()).collect(),
     }
@@ -390,6 +394,7 @@ fn export_struct(design: &Design) -> Export<'_> {
                 read_from: link.read_from,
                 timeout_ms: link.timeout_ms,
                 retries: link.retries,
+                idempotent: link.idempotent,
                 allow: link.allow.iter().map(|allow| allow.rule.as_str()).collect(),
             })
             .collect(),

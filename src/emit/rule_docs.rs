@@ -87,7 +87,7 @@ pub fn catalog(rules: &[&Rule]) -> String {
 /// docs/rules/README.md: every rule by category, with its severity and
 /// summary.
 pub fn index(rules: &[&Rule]) -> String {
-    const ORDER: [Category; 8] = [
+    const ORDER: [Category; 9] = [
         Category::Availability,
         Category::Consistency,
         Category::Caching,
@@ -95,6 +95,7 @@ pub fn index(rules: &[&Rule]) -> String {
         Category::Traffic,
         Category::Partitioning,
         Category::Structure,
+        Category::Load,
         Category::Resolution,
     ];
     let mut out = String::from(

@@ -252,6 +252,9 @@ pub struct Component {
     pub dead_letter: DeadLetter,
     pub idempotent: Option<bool>,
     pub stateless: bool,
+    /// `role = NAME`: components with one role are one logical service
+    /// (the same software in several regions, language.md §8).
+    pub role: Option<String>,
     /// Span of each declared property, by name, for secondary labels.
     pub property_spans: Vec<(&'static str, Span)>,
 }
@@ -359,6 +362,8 @@ pub struct Link {
     pub read_from: ReadFrom,
     pub timeout_ms: Option<f64>,
     pub retries: Option<u32>,
+    /// `idempotent = true`: a retried call is harmless (language.md §8).
+    pub idempotent: bool,
     pub allow: Vec<Allow>,
     /// From `A` to `B` in the declaration.
     pub span: Span,

@@ -372,6 +372,26 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "true",
         "keeps no state between requests",
     ).example("false", Json::Key("stateless")),
+    prop(
+        "role",
+        &[
+            Dns,
+            Cdn,
+            LoadBalancer,
+            Gateway,
+            Service,
+            Worker,
+            Cache,
+            Database,
+            Queue,
+            ObjectStore,
+            Search,
+            External,
+        ],
+        ValueType::Name,
+        "none",
+        "components with one role are one logical service (e.g. the same service in two regions)",
+    ).example("checkout", Json::Key("role")),
 ];
 
 /// Link properties (language.md §2, "Links").
@@ -450,6 +470,14 @@ pub const LINK_PROPERTIES: &[PropertySpec] = &[
         "how often the caller retries",
     )
     .example("2", Json::Key("retries")),
+    prop(
+        "idempotent",
+        &[],
+        ValueType::Bool,
+        "false",
+        "a retried call is harmless",
+    )
+    .example("true", Json::Key("idempotent")),
     prop("allow", &[], ValueType::RuleList, "[]", "rules suppressed on this link")
         .example("[cap-mismatch]", Json::Key("allow")),
 ];

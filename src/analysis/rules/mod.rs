@@ -36,6 +36,7 @@ mod cap_mismatch;
 mod cp_store_on_availability_path;
 mod deep_sync_chain;
 mod fixed_window_burst;
+mod inverted_timeouts;
 mod latency_above_slo;
 mod missing_dead_letter_queue;
 mod missing_rate_limit;
@@ -47,6 +48,8 @@ pub mod primary_without_failover;
 mod queue_backlog_growth;
 mod range_shard_hotspot;
 mod read_your_writes_on_async_replicas;
+mod retry_amplification;
+mod retry_non_idempotent;
 mod scatter_gather_on_hot_path;
 mod shared_database;
 mod single_point_of_failure;
@@ -67,6 +70,7 @@ pub static RULES: &[&Rule] = &[
     &cp_store_on_availability_path::CP_STORE_ON_AVAILABILITY_PATH,
     &deep_sync_chain::DEEP_SYNC_CHAIN,
     &fixed_window_burst::FIXED_WINDOW_BURST,
+    &inverted_timeouts::INVERTED_TIMEOUTS,
     &latency_above_slo::LATENCY_ABOVE_SLO,
     &missing_dead_letter_queue::MISSING_DEAD_LETTER_QUEUE,
     &missing_rate_limit::MISSING_RATE_LIMIT,
@@ -78,6 +82,8 @@ pub static RULES: &[&Rule] = &[
     &queue_backlog_growth::QUEUE_BACKLOG_GROWTH,
     &range_shard_hotspot::RANGE_SHARD_HOTSPOT,
     &read_your_writes_on_async_replicas::READ_YOUR_WRITES_ON_ASYNC_REPLICAS,
+    &retry_amplification::RETRY_AMPLIFICATION,
+    &retry_non_idempotent::RETRY_NON_IDEMPOTENT,
     &scatter_gather_on_hot_path::SCATTER_GATHER_ON_HOT_PATH,
     &shared_database::SHARED_DATABASE,
     &single_point_of_failure::SINGLE_POINT_OF_FAILURE,
@@ -100,6 +106,7 @@ pub enum Category {
     Traffic,
     Partitioning,
     Structure,
+    Load,
     Resolution,
 }
 
@@ -113,6 +120,7 @@ impl Category {
             Category::Traffic => "Traffic",
             Category::Partitioning => "Data partitioning",
             Category::Structure => "Structure",
+            Category::Load => "Load, retries and timeouts",
             Category::Resolution => "Resolution",
         }
     }

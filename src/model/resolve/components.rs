@@ -169,6 +169,7 @@ impl Resolver {
             dead_letter: DeadLetter::None,
             idempotent: None,
             stateless: true,
+            role: None,
             property_spans: Vec::new(),
         }
     }
@@ -224,7 +225,17 @@ impl Resolver {
                     format!("`{name}` does not apply to a {kind}"),
                 );
                 diagnostic.label = Some(format!("not a {kind} property"));
-                diagnostic.help = Some(format!("`{name}` is a property of {}", kinds.join(" and ")));
+                // A property of most kinds names the few it does not fit.
+                let others: Vec<&str> = Kind::ALL
+                    .iter()
+                    .filter(|other| !spec.kinds.contains(other))
+                    .map(|other| other.as_str())
+                    .collect();
+                diagnostic.help = Some(if others.len() < kinds.len() {
+                    format!("`{name}` is a property of every kind but {}", others.join(" and "))
+                } else {
+                    format!("`{name}` is a property of {}", kinds.join(" and "))
+                });
                 continue;
             }
             self.component_property(id, kind, spec, property);
@@ -335,6 +346,7 @@ impl Resolver {
             "dead_letter" => set!(dead_letter, self.dead_letter(id, value)),
             "idempotent" => read!(idempotent, values::boolean(name, written).map(Some)),
             "stateless" => read!(stateless, values::boolean(name, written)),
+            "role" => read!(role, values::word(name, written).map(Some)),
             _ => {
                 // Every name of COMPONENT_PROPERTIES is handled above; a new
                 // one without a case here is a bug the schema test catches.

@@ -189,6 +189,7 @@ impl Resolver {
                 "read_from" => values::keyword::<ReadFrom>(name, written).map(|v| props.read_from = Some(v)),
                 "timeout" => values::duration(name, written).map(|v| props.timeout_ms = Some(v)),
                 "retries" => values::count(name, written, 0).map(|v| props.retries = Some(v)),
+                "idempotent" => values::boolean(name, written).map(|v| props.idempotent = Some(v)),
                 "allow" => match self.rule_list(name, value) {
                     Some(allow) => {
                         props.allow = allow;
@@ -230,6 +231,7 @@ impl Resolver {
             read_from: props.read_from.unwrap_or(ReadFrom::Any),
             timeout_ms: props.timeout_ms,
             retries: props.retries,
+            idempotent: props.idempotent.unwrap_or(false),
             allow: props.allow.clone(),
             span,
             declaration_span,
@@ -251,6 +253,7 @@ struct LinkProps {
     read_from: Option<ReadFrom>,
     timeout_ms: Option<f64>,
     retries: Option<u32>,
+    idempotent: Option<bool>,
     allow: Vec<Allow>,
     spans: Vec<(&'static str, Span)>,
 }
