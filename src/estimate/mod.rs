@@ -486,6 +486,20 @@ impl<'a> Estimator<'a> {
             .copied()
     }
 
+    /// The hops of a flow with retries or a timeout (language.md §7), each
+    /// with the p99 of one attempt when it times out.
+    pub fn hops(&self, id: FlowId) -> Vec<retry::HopAttempt> {
+        let flow = self.design.flow(id);
+        if !retry::flow_has_judged_hops(self.design, flow) {
+            return Vec::new();
+        }
+        let loading = self.loading();
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tree::TreeModel::loaded(self.design, flow, LatencyOptions::default(), loading, &mut cache)
+            .retries
+            .hops
+    }
+
     /// The capacity model of the whole design.
     pub fn capacity(&self) -> &Capacity {
         self.capacity.get_or_init(|| capacity(self.design))

@@ -56,6 +56,7 @@ mod single_point_of_failure;
 mod single_region;
 mod stale_cache_on_strong_read;
 mod sticky_sessions_uneven_load;
+mod timeout_below_latency;
 mod unknown_technology;
 mod unreachable_component;
 pub mod unreplicated_load_balancer;
@@ -90,6 +91,7 @@ pub static RULES: &[&Rule] = &[
     &single_region::SINGLE_REGION,
     &stale_cache_on_strong_read::STALE_CACHE_ON_STRONG_READ,
     &sticky_sessions_uneven_load::STICKY_SESSIONS_UNEVEN_LOAD,
+    &timeout_below_latency::TIMEOUT_BELOW_LATENCY,
     &unknown_technology::UNKNOWN_TECHNOLOGY,
     &unreachable_component::UNREACHABLE_COMPONENT,
     &unreplicated_load_balancer::UNREPLICATED_LOAD_BALANCER,
