@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashMap;
 
 use super::availability::judged_op;
+use super::queueing::Loading;
 use crate::model::{
     Component, ComponentId, Design, Fanout, Flow, FlowId, HaMode, Kind, Link, Op, QueuePattern, ReadFrom, Replication,
 };
@@ -402,13 +403,6 @@ struct Shaping<'a> {
     attempts: Option<&'a [f64]>,
 }
 
-impl Shaping<'_> {
-    const NONE: Shaping<'static> = Shaping {
-        served: &|_| 1.0,
-        attempts: None,
-    };
-}
-
 /// Rounds the ratios get to settle: one per queue level and per component
 /// that can saturate, and two more (a design settles in as many rounds as
 /// its deepest chain of queues and saturated components; the loop stops as
@@ -752,11 +746,14 @@ pub struct CapacityBase {
     consumer_group: Vec<Option<u32>>,
     group_flows: Vec<Vec<FlowId>>,
     group_consumers: Vec<Vec<ComponentId>>,
-    /// Whether flows interact beyond queue consumers: a hop retries (its
-    /// attempts depend on the loads) or a component saturates (it sheds
-    /// what every flow through it passes on). A change then re-runs the
-    /// whole model.
-    coupled: bool,
+    /// Per flow, the expected attempts of its retried hops (empty without
+    /// retries), computed at `attempt_loading`.
+    attempts: Attempts,
+    /// The loads before retries (the model's first pass): what-if and
+    /// fixes recompute the attempts of the flows they change at these
+    /// loads, so that every other flow keeps its own (docs/estimate.md,
+    /// "Retries").
+    pub attempt_loading: Loading,
 }
 
 /// The figures a change can move: every component (clients aside) and
@@ -768,7 +765,16 @@ impl CapacityBase {
     pub fn new(design: &Design) -> CapacityBase {
         let stalled = Stalled::new();
         let consumers = consumers(design, &stalled);
-        let settled = settle(design, &consumers, &stalled, None, true);
+        let (attempts, attempt_loading) = if super::retry::has_retries(design) {
+            let first = capacity_shaped(design, &stalled, None);
+            (
+                super::retry::expected_attempts(design, &first),
+                Loading::new(design, &first),
+            )
+        } else {
+            (Attempts::new(), Loading::unloaded())
+        };
+        let settled = settle(design, &consumers, &stalled, Some(&attempts), true);
         let capacity = finish(design, &consumers, &settled.ratio, &stalled, &settled.round);
         let n = design.components.len();
         let mut feeds = vec![Vec::new(); n];
@@ -795,6 +801,13 @@ impl CapacityBase {
                 for consumer in &consumers[id.index()] {
                     sets.union(flow_idx, n_flows + consumer.index());
                 }
+            }
+        }
+        // A saturated component sheds a share of what every flow through it
+        // passes on, set by all of them together: they settle as one group.
+        for load in capacity.components.iter().filter(|load| load.saturated()) {
+            for (flow, _) in &at[load.component.index()] {
+                sets.union(flow.index(), n_flows + load.component.index());
             }
         }
         let mut group_of_root: FxHashMap<usize, u32> = FxHashMap::default();
@@ -838,18 +851,24 @@ impl CapacityBase {
             consumer_group,
             group_flows,
             group_consumers,
-            coupled: false,
+            attempts,
+            attempt_loading,
         }
-        .coupled_if(design)
     }
 
-    fn coupled_if(mut self, design: &Design) -> CapacityBase {
-        self.coupled =
-            super::retry::has_retries(design) || self.capacity.components.iter().any(ComponentLoad::saturated);
-        if super::retry::has_retries(design) {
-            self.capacity = capacity(design);
+    /// The base attempts of every flow with `overrides` (sorted by flow)
+    /// put in.
+    fn attempts_with(&self, overrides: &[(FlowId, Option<Vec<f64>>)]) -> Attempts {
+        let mut attempts = self.attempts.clone();
+        if !overrides.is_empty() && attempts.is_empty() {
+            attempts = vec![None; self.flow_group.len()];
         }
-        self
+        for (flow, list) in overrides {
+            if let Some(slot) = attempts.get_mut(flow.index()) {
+                slot.clone_from(list);
+            }
+        }
+        attempts
     }
 
     /// The flows whose path passes `id`, in declaration order, each once.
@@ -892,7 +911,7 @@ impl CapacityBase {
     /// reach is recomputed and returned; everything else is as in
     /// [`CapacityBase::capacity`].
     pub fn recompute(&self, design: &Design, stalled: &Stalled, seeds: &[ComponentId]) -> CapacityChange {
-        self.recompute_without(design, stalled, seeds, &[])
+        self.recompute_without(design, stalled, seeds, &[], &[])
     }
 
     /// [`CapacityBase::recompute`] where the flows of `cut` (sorted, each
@@ -910,14 +929,19 @@ impl CapacityBase {
         stalled: &Stalled,
         seeds: &[ComponentId],
         cut: &[(FlowId, Vec<bool>)],
+        attempts: &[(FlowId, Option<Vec<f64>>)],
     ) -> CapacityChange {
-        if self.coupled {
-            return whole(design, stalled, cut);
-        }
-        let change = self.recompute_groups(design, stalled, seeds, cut);
-        if change.components.iter().any(ComponentLoad::saturated) {
-            // Shedding reaches flows of other groups: the whole model.
-            return whole(design, stalled, cut);
+        let attempts = self.attempts_with(attempts);
+        let change = self.recompute_groups(design, stalled, seeds, cut, &attempts);
+        let saturated_before = |id: ComponentId| self.capacity.component(id).is_some_and(ComponentLoad::saturated);
+        if change
+            .components
+            .iter()
+            .any(|load| load.saturated() && !saturated_before(load.component))
+        {
+            // Shedding that starts now reaches flows of other groups: the
+            // whole model.
+            return whole(design, stalled, cut, &attempts);
         }
         change
     }
@@ -928,6 +952,7 @@ impl CapacityBase {
         stalled: &Stalled,
         seeds: &[ComponentId],
         cut: &[(FlowId, Vec<bool>)],
+        attempts: &Attempts,
     ) -> CapacityChange {
         let is_cut = |flow: FlowId| {
             cut.binary_search_by_key(&flow, |(id, _)| *id)
@@ -978,7 +1003,7 @@ impl CapacityBase {
             base: &self.consumers,
             patched,
         };
-        let settled = self.settle_groups(design, &lists, stalled, &flows, &group_consumers);
+        let settled = self.settle_groups(design, &lists, stalled, &flows, &group_consumers, attempts);
         // A flow cut by the change makes a subsequence of its visits: line
         // its records up with the positions of the whole run (in order, by
         // component; two visits of one component add to the same sums).
@@ -1065,16 +1090,23 @@ impl CapacityBase {
         stalled: &Stalled,
         flows: &[FlowId],
         consumers: &[ComponentId],
+        attempts: &Attempts,
     ) -> SettledGroups {
         let mut ratio: FxHashMap<ComponentId, f64> = consumers.iter().map(|id| (*id, 1.0)).collect();
         let mut visits: Vec<Vec<Visit>> = vec![Vec::new(); flows.len()];
         let mut state_intake: FxHashMap<ComponentId, f64> = FxHashMap::default();
+        let mut served: FxHashMap<ComponentId, f64> = FxHashMap::default();
         for _ in 0..rounds(design) {
             let mut sums: FxHashMap<ComponentId, Sums> = FxHashMap::default();
             state_intake.clear();
             {
                 let ratio_of = |id: ComponentId| ratio.get(&id).copied().unwrap_or(1.0);
+                let served_of = |id: ComponentId| served.get(&id).copied().unwrap_or(1.0);
                 for (slot, flow) in flows.iter().enumerate() {
+                    let shaping = Shaping {
+                        served: &served_of,
+                        attempts: attempts.get(flow.index()).and_then(|list| list.as_deref()),
+                    };
                     let list = &mut visits[slot];
                     list.clear();
                     walk_flow(
@@ -1082,7 +1114,7 @@ impl CapacityBase {
                         design.flow(*flow),
                         lists,
                         &ratio_of,
-                        &Shaping::NONE,
+                        &shaping,
                         stalled,
                         &mut |visit| {
                             sums.entry(visit.component).or_default().add(&visit);
@@ -1130,10 +1162,23 @@ impl CapacityBase {
                 }
                 next.insert(*id, value);
             }
+            // The served shares from the groups' sums: complete for every
+            // component saturated in the baseline (its flows are all in
+            // one group); a component that saturates only now makes the
+            // caller re-run the whole model.
+            let next_served: FxHashMap<ComponentId, f64> = sums
+                .iter()
+                .map(|(id, sums)| (*id, served_fraction(sums.utilization)))
+                .filter(|(_, share)| *share < 1.0)
+                .collect();
+            if next_served != served {
+                settled = false;
+            }
             if settled {
                 break;
             }
             ratio = next;
+            served = next_served;
         }
         SettledGroups {
             ratio,
@@ -1145,17 +1190,27 @@ impl CapacityBase {
 
 /// The whole model on `design` with the flows of `cut` cut as
 /// [`CapacityBase::recompute_without`] says.
-fn whole(design: &Design, stalled: &Stalled, cut: &[(FlowId, Vec<bool>)]) -> CapacityChange {
+fn whole(design: &Design, stalled: &Stalled, cut: &[(FlowId, Vec<bool>)], attempts: &Attempts) -> CapacityChange {
+    let attempts = (!attempts.is_empty()).then_some(attempts);
     if cut.is_empty() {
-        return capacity_with(design, stalled);
+        return capacity_shaped(design, stalled, attempts);
     }
     let mut changed = design.clone();
+    let mut attempts = attempts.cloned();
     for (flow, kept) in cut {
-        if let Some(flow) = changed.flows.get_mut(flow.index()) {
-            flow.retain_visits(kept);
+        if let Some(flow_slot) = changed.flows.get_mut(flow.index()) {
+            let mask = flow_slot.kept_visits(kept);
+            if let Some(Some(list)) = attempts.as_mut().and_then(|all| all.get_mut(flow.index())) {
+                *list = list
+                    .iter()
+                    .zip(&mask)
+                    .filter_map(|(value, keep)| keep.then_some(*value))
+                    .collect();
+            }
+            flow_slot.retain_visits(kept);
         }
     }
-    capacity_with(&changed, stalled)
+    capacity_shaped(&changed, stalled, attempts.as_ref())
 }
 
 #[cfg(test)]

@@ -166,6 +166,19 @@ impl Loading {
         }
     }
 
+    /// These loads with some components down: each as if saturated with
+    /// nothing served, so every attempt into it fails (what-if's retry
+    /// storms, language.md §7).
+    pub fn with_down(&self, down: &[ComponentId]) -> Loading {
+        let mut out = self.clone();
+        for id in down {
+            if let Some(slot) = out.utilization.get_mut(id.index()) {
+                *slot = Some(f64::INFINITY);
+            }
+        }
+        out
+    }
+
     pub fn utilization(&self, id: ComponentId) -> Option<f64> {
         self.utilization.get(id.index()).copied().flatten()
     }

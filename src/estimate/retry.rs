@@ -249,30 +249,51 @@ pub fn expected_attempts(design: &Design, capacity: &Capacity) -> Attempts {
     design
         .flows
         .iter()
-        .map(|flow| {
-            let states = flow.visit_sync(design);
-            let retried = flow.visits.iter().enumerate().any(|(idx, visit)| {
-                states[idx] != VisitSync::Background
-                    && visit
-                        .link
-                        .is_some_and(|link| design.link(link).retries.unwrap_or(0) > 0)
-            });
-            if !retried {
-                return None;
-            }
-            let timed = flow
-                .visits
-                .iter()
-                .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()));
-            let retries = if timed {
-                super::tree::TreeModel::loaded(design, flow, super::LatencyOptions::default(), &loading, &mut cache)
-                    .retries
-            } else {
-                Retries::without_latency(design, flow, &loading)
-            };
-            Some(retries.attempts(flow.visits.len()))
-        })
+        .map(|flow| flow_attempts(design, flow, &loading, &mut cache))
         .collect()
+}
+
+/// The expected attempts of the hop into each visit of one flow at the
+/// loads of `loading` (a down component counts as saturated with nothing
+/// served: every attempt into its subtree fails); `None` when no hop of its
+/// synchronous part retries.
+pub fn flow_attempts(
+    design: &Design,
+    flow: &Flow,
+    loading: &Loading,
+    cache: &mut super::dist::LawCache,
+) -> Option<Vec<f64>> {
+    let states = flow.visit_sync(design);
+    let retried = flow.visits.iter().enumerate().any(|(idx, visit)| {
+        states[idx] != VisitSync::Background
+            && visit
+                .link
+                .is_some_and(|link| design.link(link).retries.unwrap_or(0) > 0)
+    });
+    if !retried {
+        return None;
+    }
+    let timed = flow
+        .visits
+        .iter()
+        .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()));
+    let retries = if timed {
+        super::tree::TreeModel::loaded(design, flow, super::LatencyOptions::default(), loading, cache).retries
+    } else {
+        Retries::without_latency(design, flow, loading)
+    };
+    Some(retries.attempts(flow.visits.len()))
+}
+
+/// Whether a flow's synchronous part has a hop that retries.
+pub fn flow_retries(design: &Design, flow: &Flow) -> bool {
+    let states = flow.visit_sync(design);
+    flow.visits.iter().enumerate().any(|(idx, visit)| {
+        states[idx] != VisitSync::Background
+            && visit
+                .link
+                .is_some_and(|link| design.link(link).retries.unwrap_or(0) > 0)
+    })
 }
 
 #[cfg(test)]

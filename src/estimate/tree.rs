@@ -615,7 +615,16 @@ impl TreeModel {
         // the subtree's availability already), from a first pass that
         // leaves every timed hop's all-fail case out.
         let answered = TreeModel::build(design, flow, options, loading, cache, true, None, true);
-        TreeModel::build(design, flow, options, loading, cache, true, Some(&answered.retries), false)
+        TreeModel::build(
+            design,
+            flow,
+            options,
+            loading,
+            cache,
+            true,
+            Some(&answered.retries),
+            false,
+        )
     }
 
     /// The visits with their reach and mean, without the percentiles (0):
@@ -895,15 +904,13 @@ impl TreeModel {
 /// Whether a hop with a timeout sits below another one on the synchronous
 /// part.
 fn nested_timeouts(design: &Design, flow: &Flow) -> bool {
-    let timed = |visit: &crate::model::Visit| {
-        visit
-            .link
-            .is_some_and(|link| design.link(link).timeout_ms.is_some())
-    };
+    let timed = |visit: &crate::model::Visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some());
     // Per visit: whether a timed hop is on the way to it (itself included).
     let mut under = Vec::with_capacity(flow.visits.len());
     for visit in &flow.visits {
-        let above = visit.parent.is_some_and(|parent| under.get(parent).copied().unwrap_or(false));
+        let above = visit
+            .parent
+            .is_some_and(|parent| under.get(parent).copied().unwrap_or(false));
         if above && timed(visit) {
             return true;
         }

@@ -302,7 +302,23 @@ impl<'a> Ranker<'a> {
         // The loads after the fix: they move waits and saturation
         // (language.md §6), so the flows through a component whose
         // utilization moved are re-estimated too.
-        let after = self.base.recompute(changed, &Stalled::new(), &seeds);
+        // The fix may change what the retried hops above it see (§7): their
+        // flows' attempts again, at the loads before retries.
+        let mut attempts: Vec<(FlowId, Option<Vec<f64>>)> = Vec::new();
+        let mut through: Vec<FlowId> = seeds.iter().flat_map(|id| self.base.flows_through(*id)).collect();
+        through.sort_unstable();
+        through.dedup();
+        for id in through {
+            let flow = changed.flow(id);
+            if crate::estimate::retry::flow_retries(changed, flow) {
+                let list =
+                    crate::estimate::retry::flow_attempts(changed, flow, &self.base.attempt_loading, &mut self.cache);
+                attempts.push((id, list));
+            }
+        }
+        let after = self
+            .base
+            .recompute_without(changed, &Stalled::new(), &seeds, &[], &attempts);
         let mut loading = self.loading.clone();
         let mut moved: Vec<ComponentId> = Vec::new();
         for now in &after.components {
@@ -597,7 +613,14 @@ mod tests {
         };
         out.change = Some(change);
         let total_rps: f64 = design.flows.iter().map(|flow| flow.rps.max(0.0)).sum();
-        let after = capacity(&changed);
+        let first = crate::estimate::capacity::capacity_shaped(design, &Stalled::new(), None);
+        let attempt_loading = crate::estimate::Loading::new(design, &first);
+        let attempts: Vec<Option<Vec<f64>>> = changed
+            .flows
+            .iter()
+            .map(|flow| crate::estimate::retry::flow_attempts(&changed, flow, &attempt_loading, cache))
+            .collect();
+        let after = crate::estimate::capacity::capacity_shaped(&changed, &Stalled::new(), Some(&attempts));
         let loading = crate::estimate::Loading::new(&changed, &after);
         let moved: Vec<ComponentId> = after
             .components

@@ -78,6 +78,29 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if availability_miss(&flow.slo, value).is_none() {
             continue;
         }
+        if let Some((why, help, fix)) = super::overloaded_component::overload(cx, id) {
+            // Saturated: what is shed is lost (language.md §6).
+            let mut finding = Finding::flow(
+                cx.design,
+                id,
+                format!(
+                    "flow {} availability is {}, below its SLO of {}: it is overloaded, {why}",
+                    flow.id,
+                    percent(value),
+                    slo_percent(target)
+                ),
+            )
+            .label("overloaded")
+            .help(help);
+            if let Some(span) = flow.slo.span {
+                finding = finding.secondary(span, "SLO set here");
+            }
+            if let Some(fix) = fix {
+                finding = finding.fix(fix);
+            }
+            out.push(finding);
+            continue;
+        }
         let factors = flow_availability(cx.design, flow).factors;
         let weakest = factors
             .iter()

@@ -87,6 +87,37 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if misses.is_empty() {
             continue;
         }
+        if let Some((why, help, fix)) = super::overloaded_component::overload(cx, id) {
+            // Saturated: the latency is unbounded (language.md §6).
+            let targets: Vec<String> = misses
+                .iter()
+                .filter_map(|miss| match miss {
+                    SloMiss::Latency {
+                        percentile, target_ms, ..
+                    } => Some(format!("{percentile} ≤ {}", ms(*target_ms))),
+                    SloMiss::Availability { .. } => None,
+                })
+                .collect();
+            let mut finding = Finding::flow(
+                cx.design,
+                id,
+                format!(
+                    "flow {} is overloaded, so its latency is unbounded against its SLO of {}: {why}",
+                    flow.id,
+                    targets.join(" and ")
+                ),
+            )
+            .label("overloaded")
+            .help(help);
+            if let Some(span) = flow.slo.span {
+                finding = finding.secondary(span, "SLO set here");
+            }
+            if let Some(fix) = fix {
+                finding = finding.fix(fix);
+            }
+            out.push(finding);
+            continue;
+        }
         let (mut values, mut targets) = (Vec::new(), Vec::new());
         for miss in &misses {
             if let SloMiss::Latency {

@@ -2,6 +2,7 @@
 
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::diagnostics::Severity;
+use crate::estimate::ComponentLoad;
 use crate::estimate::capacity::instances;
 use crate::estimate::capacity::needed_replicas;
 use crate::format::{rate, utilization};
@@ -65,6 +66,77 @@ declare_rule! {
 /// Warning from here, error from 100%.
 pub const WARN_AT: f64 = 0.8;
 
+/// The help and the fix that bring a component under 80% utilization:
+/// replicas, `mode = active_active`, or (a database) words only. The SLO
+/// rules use it too, on the component that makes a flow overloaded.
+pub fn capacity_fix(cx: &Context<'_>, load: &ComponentLoad) -> (String, Option<Fix>) {
+    let component = cx.design.component(load.component);
+    let target = Target::Component(load.component);
+    match component.kind {
+        Kind::Database => (
+            format!(
+                "add read replicas or shards to {}, or raise its `capacity`",
+                component.id
+            ),
+            None,
+        ),
+        Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(crate::model::HaMode::ActivePassive) => (
+            format!(
+                "set `mode = active_active` on {}, or raise its `capacity`",
+                component.id
+            ),
+            Some(Fix::one(Edit::set(cx.design, target, "mode", "active_active"))),
+        ),
+        _ => {
+            // Replicas that bring ρ under 80%: λ / (0.8 μ), λ all it
+            // is offered (direct calls and its share of the queues it
+            // consumes: what it takes now leaves a backlog behind).
+            let per_instance = component.capacity.unwrap_or(0.0);
+            let offered = (load.direct_rps + load.offered_rps).max(load.load_rps);
+            // The rule fires at 80% and over: strictly under it.
+            let needed = if per_instance > 0.0 {
+                (offered / (WARN_AT * per_instance)).floor() + 1.0
+            } else {
+                f64::INFINITY
+            };
+            match needed_replicas(needed, component.replicas) {
+                Some(count) => (
+                    format!(
+                        "set `replicas = {count}` on {} (under 80%), or raise its `capacity`",
+                        component.id
+                    ),
+                    Some(Fix::one(Edit::set(cx.design, target, "replicas", count.to_string()))),
+                ),
+                None => (format!("raise the `capacity` of {}", component.id), None),
+            }
+        }
+    }
+}
+
+/// Why a flow is overloaded, for the SLO rules (language.md §6: they
+/// judge the figures of an overloaded flow and say why): "events_svc takes
+/// 40,050/s on 30,000/s", with the help and fix of its first saturated
+/// component. `None` when nothing on its synchronous part is saturated.
+pub fn overload(cx: &Context<'_>, flow: crate::model::FlowId) -> Option<(String, String, Option<Fix>)> {
+    let saturated = cx.estimates.loading().saturated_on(cx.design, cx.design.flow(flow));
+    let capacity = cx.estimates.capacity();
+    let loads: Vec<&ComponentLoad> = saturated.iter().filter_map(|id| capacity.component(*id)).collect();
+    let first = loads.first()?;
+    let why: Vec<String> = loads
+        .iter()
+        .map(|load| {
+            format!(
+                "{} takes {} on {}",
+                cx.design.component(load.component).id,
+                rate(load.load_rps),
+                load.capacity_rps.map_or_else(|| "nothing".to_string(), rate)
+            )
+        })
+        .collect();
+    let (help, fix) = capacity_fix(cx, first);
+    Some((crate::format::list(&why), help, fix))
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for load in &cx.estimates.capacity().components {
         let Some(rho) = load.utilization else {
@@ -98,46 +170,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if rho < 1.0 {
             finding = finding.severity(Severity::Warning);
         }
-        let target = Target::Component(load.component);
-        let (help, fix) = match component.kind {
-            Kind::Database => (
-                format!(
-                    "add read replicas or shards to {}, or raise its `capacity`",
-                    component.id
-                ),
-                None,
-            ),
-            Kind::LoadBalancer | Kind::Gateway if component.ha_mode == Some(crate::model::HaMode::ActivePassive) => (
-                format!(
-                    "set `mode = active_active` on {}, or raise its `capacity`",
-                    component.id
-                ),
-                Some(Fix::one(Edit::set(cx.design, target, "mode", "active_active"))),
-            ),
-            _ => {
-                // Replicas that bring ρ under 80%: λ / (0.8 μ), λ all it
-                // is offered (direct calls and its share of the queues it
-                // consumes: what it takes now leaves a backlog behind).
-                let per_instance = component.capacity.unwrap_or(0.0);
-                let offered = (load.direct_rps + load.offered_rps).max(load.load_rps);
-                // The rule fires at 80% and over: strictly under it.
-                let needed = if per_instance > 0.0 {
-                    (offered / (WARN_AT * per_instance)).floor() + 1.0
-                } else {
-                    f64::INFINITY
-                };
-                match needed_replicas(needed, component.replicas) {
-                    Some(count) => (
-                        format!(
-                            "set `replicas = {count}` on {} (under 80%), or raise its `capacity`",
-                            component.id
-                        ),
-                        Some(Fix::one(Edit::set(cx.design, target, "replicas", count.to_string()))),
-                    ),
-                    None => (format!("raise the `capacity` of {}", component.id), None),
-                }
-            }
-        };
+        let (help, fix) = capacity_fix(cx, load);
         if let Some(fix) = fix {
             finding = finding.fix(fix);
         }
