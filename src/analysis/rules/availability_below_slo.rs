@@ -80,7 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         if let Some((why, help, fix)) = super::overloaded_component::overload(cx, id) {
             // Saturated: what is shed is lost (language.md §6).
-            let mut finding = Finding::flow(
+            let finding = Finding::flow(
                 cx.design,
                 id,
                 format!(
@@ -89,16 +89,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     percent(value),
                     slo_percent(target)
                 ),
-            )
-            .label("overloaded")
-            .help(help);
-            if let Some(span) = flow.slo.span {
-                finding = finding.secondary(span, "SLO set here");
-            }
-            if let Some(fix) = fix {
-                finding = finding.fix(fix);
-            }
-            out.push(finding);
+            );
+            out.push(super::overloaded_component::overload_finding(finding, flow, help, fix));
             continue;
         }
         let factors = flow_availability(cx.design, flow).factors;

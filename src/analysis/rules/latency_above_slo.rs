@@ -98,7 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     SloMiss::Availability { .. } => None,
                 })
                 .collect();
-            let mut finding = Finding::flow(
+            let finding = Finding::flow(
                 cx.design,
                 id,
                 format!(
@@ -106,16 +106,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     flow.id,
                     targets.join(" and ")
                 ),
-            )
-            .label("overloaded")
-            .help(help);
-            if let Some(span) = flow.slo.span {
-                finding = finding.secondary(span, "SLO set here");
-            }
-            if let Some(fix) = fix {
-                finding = finding.fix(fix);
-            }
-            out.push(finding);
+            );
+            out.push(super::overloaded_component::overload_finding(finding, flow, help, fix));
             continue;
         }
         let (mut values, mut targets) = (Vec::new(), Vec::new());

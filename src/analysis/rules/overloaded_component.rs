@@ -137,6 +137,20 @@ pub fn overload(cx: &Context<'_>, flow: crate::model::FlowId) -> Option<(String,
     Some((crate::format::list(&why), help, fix))
 }
 
+/// An SLO rule's finding on an overloaded flow, finished the same way in
+/// both SLO rules: label, the saturated component's help and fix, and the
+/// SLO's span.
+pub fn overload_finding(finding: Finding, flow: &crate::model::Flow, help: String, fix: Option<Fix>) -> Finding {
+    let mut finding = finding.label("overloaded").help(help);
+    if let Some(span) = flow.slo.span {
+        finding = finding.secondary(span, "SLO set here");
+    }
+    if let Some(fix) = fix {
+        finding = finding.fix(fix);
+    }
+    finding
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for load in &cx.estimates.capacity().components {
         let Some(rho) = load.utilization else {
