@@ -370,7 +370,10 @@ impl<'a> Ranker<'a> {
             // Latency moves only when the fix touches what its model reads,
             // or moves a load, on this flow's synchronous part.
             let part = changed.flow(id).sync_part(changed);
-            let affected = (!same_latency
+            // A retried or timed-out hop's latency reads the failure odds
+            // below it (§7): any change on such a flow may move it.
+            let retried = crate::estimate::retry::flow_has_judged_hops(changed, changed.flow(id));
+            let affected = ((!same_latency || retried)
                 && (part.nodes.iter().any(|c| touched.components.contains(c))
                     || part.links.iter().any(|l| touched.links.contains(l))))
                 || part.nodes.iter().any(|c| moved.contains(c));
@@ -593,8 +596,7 @@ fn apply_link_edit(link: &mut crate::model::Link, property: &str, value: &str) -
 mod tests {
     use super::*;
     use crate::analysis::{Config, check};
-    use crate::estimate::availability::flow_availability;
-    use crate::estimate::{capacity, corpus, estimate};
+    use crate::estimate::{corpus, estimate};
 
     /// The plain computation the ranker replaces: the fix applied to a copy
     /// of the design, every flow and the whole capacity model re-run.
