@@ -8,7 +8,7 @@ use super::estimate::{JsonFigures, table};
 use crate::estimate::what_if::{BackgroundStop, Break, FlowWhatIf, SloChange, WhatIf};
 use crate::estimate::{ComponentLoad, FlowEstimate, LatencyFigures};
 use crate::format::{self, figure, fraction, grouped, ms, percent};
-use crate::model::Design;
+use crate::model::{ComponentId, Design};
 
 fn break_text(design: &Design, at: Break) -> String {
     match at {
@@ -70,12 +70,23 @@ struct JsonFlow<'a> {
     /// What breaks the flow: `{ "component": ID }` or `{ "link": "A -> B" }`.
     failed_at: Option<JsonBreak>,
     bypassed: Vec<&'a str>,
+    /// Where its load went from failed balancer targets (language.md §6).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    moved: Vec<JsonMoved<'a>>,
     background_stopped: Option<JsonBackground>,
     before: JsonFigures,
     after: Option<JsonFigures>,
     /// `still_met`, `now_missed`, `still_missed` or `now_met`; null without
     /// an SLO. A flow that fails misses its SLO.
     slo_change: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonMoved<'a> {
+    from: &'a str,
+    to: &'a str,
+    /// Of the flow's rps.
+    share: f64,
 }
 
 #[derive(Serialize)]
@@ -176,6 +187,32 @@ fn saturated_loads<'w>(what_if: &'w WhatIf, flow: &FlowWhatIf) -> Vec<&'w Compon
         .collect()
 }
 
+/// "from api_a to api_b (66.7%) and api_c (33.3%)", one part per failed target.
+fn moved_text(design: &Design, moved: &[crate::estimate::what_if::Moved]) -> String {
+    let mut froms: Vec<ComponentId> = Vec::new();
+    for item in moved {
+        if !froms.contains(&item.from) {
+            froms.push(item.from);
+        }
+    }
+    let parts: Vec<String> = froms
+        .iter()
+        .map(|from| {
+            let targets: Vec<String> = moved
+                .iter()
+                .filter(|item| item.from == *from)
+                .map(|item| format!("{} ({})", design.component(item.to).id, format::utilization(item.share)))
+                .collect();
+            format!(
+                "from {} to {}",
+                design.component(*from).id,
+                crate::format::list(&targets)
+            )
+        })
+        .collect();
+    parts.join("; ")
+}
+
 /// "ledger_db takes 3,408/s on 3,333/s (102%)".
 fn saturation_note(design: &Design, loads: &[&ComponentLoad]) -> String {
     let parts: Vec<String> = loads
@@ -231,6 +268,15 @@ pub fn json(design: &Design, what_if: &WhatIf) -> String {
                     .bypassed
                     .iter()
                     .map(|id| design.component(*id).id.as_str())
+                    .collect(),
+                moved: flow
+                    .moved
+                    .iter()
+                    .map(|moved| JsonMoved {
+                        from: &design.component(moved.from).id,
+                        to: &design.component(moved.to).id,
+                        share: fraction(moved.share),
+                    })
                     .collect(),
                 background_stopped: flow.background.as_ref().map(|stop: &BackgroundStop| JsonBackground {
                     at: json_break(design, stop.at),
@@ -349,6 +395,9 @@ pub fn human(design: &Design, what_if: &WhatIf) -> String {
                     Break::Down(_) => format!("{name} fails: it needs {}", break_text(design, at)),
                     Break::Cut(_) => format!("{name} fails: it crosses the cut at {}", break_text(design, at)),
                 });
+            }
+            if !flow.moved.is_empty() {
+                notes.push(format!("{name} moves {}", moved_text(design, &flow.moved)));
             }
             if flow.overloaded() {
                 notes.push(format!(

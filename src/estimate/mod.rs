@@ -19,6 +19,7 @@ pub mod explain;
 pub mod fft;
 pub mod latency;
 pub mod math;
+pub mod moves;
 pub mod queueing;
 pub mod retry;
 pub mod tree;

@@ -29,6 +29,7 @@ use std::collections::BTreeSet;
 
 use super::capacity::{CapacityBase, ComponentLoad, QueueLoad, Stalled};
 use super::dist::LawCache;
+use super::moves::{self, Reroute};
 use super::queueing::Loading;
 use super::{Estimates, FlowEstimate, FlowStatus, estimate, flow_estimate};
 use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId, VisitSync};
@@ -145,6 +146,19 @@ pub struct FlowWhatIf {
     /// Whether it met its SLO before and meets it under the scenario;
     /// `None` when it has no SLO.
     pub slo: Option<SloChange>,
+    /// Where its load went from a failed balancer target (language.md §6):
+    /// empty unless it moved.
+    pub moved: Vec<Moved>,
+}
+
+/// A share of a flow's load that a balancer sent to a surviving target of
+/// the failed one's role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moved {
+    pub from: ComponentId,
+    pub to: ComponentId,
+    /// Of the flow's rps.
+    pub share: f64,
 }
 
 impl FlowWhatIf {
@@ -165,6 +179,7 @@ impl FlowWhatIf {
             failed_at: trace.failed_at,
             bypassed: trace.bypassed,
             background: trace.background,
+            moved: Vec::new(),
         }
     }
 
@@ -495,6 +510,9 @@ impl<'a> WhatIfEngine<'a> {
     /// consumers with them, latency only for flows that now miss a cache.
     pub fn run_changes(&mut self, scenario: &Scenario, detail: Detail) -> WhatIf {
         let design = self.design;
+        if let Some(moved) = self.moves(scenario) {
+            return self.run_moved(scenario, &moved);
+        }
         // Each candidate flow with the first position that can break: the
         // first failed component on its path (a partition walks it all).
         let candidates: Vec<(FlowId, usize)> = if scenario.partition.is_some() {
@@ -699,6 +717,156 @@ impl<'a> WhatIfEngine<'a> {
                     before: before.queue(id)?.clone(),
                     after,
                 })
+            })
+            .collect();
+        WhatIf {
+            scenario: scenario.clone(),
+            flows,
+            components,
+            queues,
+        }
+    }
+}
+
+impl WhatIfEngine<'_> {
+    /// The flows whose load moves to surviving targets of a failed
+    /// balancer target's role, each with its copies ([`moves::reroutes`]).
+    fn moves(&self, scenario: &Scenario) -> Option<Vec<(FlowId, Vec<Reroute>)>> {
+        let design = self.design;
+        let gone = |link: LinkId| scenario.is_down(design.link(link).to) || scenario.cuts(design, link);
+        let mut candidates: Vec<FlowId> = if scenario.partition.is_some() {
+            design.flow_ids().collect()
+        } else {
+            scenario
+                .failed
+                .iter()
+                .flat_map(|id| self.base.flows_through(*id))
+                .collect()
+        };
+        candidates.sort_unstable();
+        candidates.dedup();
+        let moved: Vec<(FlowId, Vec<Reroute>)> = candidates
+            .into_iter()
+            .filter_map(|id| moves::reroutes(design, design.flow(id), &gone).map(|copies| (id, copies)))
+            .collect();
+        (!moved.is_empty()).then_some(moved)
+    }
+
+    /// The scenario when load moves: run on a design where each moved flow
+    /// is its copies (the first in its place, the others after the
+    /// design's flows), against that design's own baseline (the load
+    /// already moved), then each flow put back together from its copies
+    /// and reported against this design's baseline. Lists only what
+    /// changes, as [`WhatIfEngine::run_changes`] does.
+    fn run_moved(&mut self, scenario: &Scenario, moved: &[(FlowId, Vec<Reroute>)]) -> WhatIf {
+        let design = self.design;
+        let mut changed = design.clone();
+        let mut copies_of: Vec<(FlowId, Vec<(FlowId, f64)>, Vec<Moved>)> = Vec::with_capacity(moved.len());
+        for (id, reroutes) in moved {
+            let mut copies = Vec::with_capacity(reroutes.len());
+            let mut moves = Vec::new();
+            for (idx, reroute) in reroutes.iter().enumerate() {
+                let slot = if idx == 0 {
+                    changed.flows[id.index()] = reroute.flow.clone();
+                    *id
+                } else {
+                    changed.flows.push(reroute.flow.clone());
+                    FlowId((changed.flows.len() - 1) as u32)
+                };
+                copies.push((slot, reroute.share));
+                for (from, to) in &reroute.moves {
+                    match moves.iter_mut().find(|m: &&mut Moved| m.from == *from && m.to == *to) {
+                        Some(known) => known.share += reroute.share,
+                        None => moves.push(Moved {
+                            from: *from,
+                            to: *to,
+                            share: reroute.share,
+                        }),
+                    }
+                }
+            }
+            copies_of.push((*id, copies, moves));
+        }
+        let inner = WhatIfEngine::new(&changed).run(scenario);
+        let mut flows = Vec::new();
+        for (id, before) in design.flow_ids().zip(&self.baseline.flows) {
+            let flow = match copies_of.iter().find(|(flow, _, _)| *flow == id) {
+                Some((_, copies, moves)) => {
+                    let parts: Vec<(Option<FlowEstimate>, f64)> = copies
+                        .iter()
+                        .map(|(slot, share)| (inner.flows[slot.index()].after.clone(), *share))
+                        .collect();
+                    let after = moves::combine(design.flow(id), &parts);
+                    let first = &inner.flows[id.index()];
+                    let mut bypassed: Vec<ComponentId> = Vec::new();
+                    for (slot, _) in copies {
+                        for component in &inner.flows[slot.index()].bypassed {
+                            if !bypassed.contains(component) {
+                                bypassed.push(*component);
+                            }
+                        }
+                    }
+                    let trace = Trace {
+                        failed_at: if after.is_none() { first.failed_at } else { None },
+                        bypassed,
+                        background: first.background.clone(),
+                        keep: None,
+                    };
+                    let mut flow = FlowWhatIf::new(id, before, after, trace);
+                    flow.moved.clone_from(moves);
+                    flow
+                }
+                None => {
+                    let inner = &inner.flows[id.index()];
+                    let trace = Trace {
+                        failed_at: inner.failed_at,
+                        bypassed: inner.bypassed.clone(),
+                        background: inner.background.clone(),
+                        keep: None,
+                    };
+                    FlowWhatIf::new(id, before, inner.after.clone(), trace)
+                }
+            };
+            let same = format!("{:?}", flow.after.as_ref()) == format!("{:?}", Some(before))
+                && flow.moved.is_empty()
+                && flow.bypassed.is_empty()
+                && flow.background.is_none();
+            if !same {
+                flows.push(flow);
+            }
+        }
+        let components = self
+            .baseline
+            .capacity
+            .components
+            .iter()
+            .filter_map(|before| {
+                let now = inner.components.iter().find(|c| c.component == before.component)?;
+                let component = ComponentWhatIf {
+                    component: before.component,
+                    down: now.down,
+                    before: before.clone(),
+                    after: now.after.clone(),
+                };
+                let same = format!("{:?}", component.after.as_ref()) == format!("{:?}", Some(before));
+                (!same || component.down).then_some(component)
+            })
+            .collect();
+        let queues = self
+            .baseline
+            .capacity
+            .queues
+            .iter()
+            .filter_map(|before| {
+                let now = inner.queues.iter().find(|q| q.queue == before.queue)?;
+                let queue = QueueWhatIf {
+                    queue: before.queue,
+                    down: now.down,
+                    before: before.clone(),
+                    after: now.after.clone(),
+                };
+                let same = format!("{:?}", queue.after) == format!("{before:?}");
+                (!same || queue.down).then_some(queue)
             })
             .collect();
         WhatIf {
@@ -1058,6 +1226,77 @@ mod tests {
         // The cdn no longer counts: only db (any of 2 nodes) and app remain.
         let expected = (1.0 - 0.001f64.powi(2)) * (1.0 - 0.001f64.powi(2));
         assert!((after.availability - expected).abs() < 1e-15);
+    }
+
+    /// Two regions' api behind one balancer: api_a takes 600/s, api_b
+    /// 300/s, each able to serve 2 × 400/s.
+    const ROLES: &str = r#"system s {
+      client users { rps = 900 }
+      load_balancer lb { replicas = 2 }
+      service api_a { role = api, replicas = 2, capacity = 400/s, latency = 10ms }
+      service api_b { role = api, replicas = 2, capacity = 400/s, latency = 10ms }
+      database db {
+        replication = primary_replica { replicas = 1, mode = sync, failover = auto }
+        latency = 5ms
+      }
+      users -> lb
+      lb -> api_a
+      lb -> api_b
+      api_a -> db
+      api_b -> db
+      flow fa { path = users -> lb -> api_a -> db, rps = 600 }
+      flow fb { path = users -> lb -> api_b -> db, rps = 300 }
+    }"#;
+
+    #[test]
+    fn a_failed_target_moves_its_flows_to_the_same_role_and_can_saturate_it() {
+        let (design, what_if) = run(ROLES, &["api_a"]);
+        let api_b = design.component_id("api_b").unwrap();
+        // fa moves whole to api_b: 900/s on 800/s.
+        let fa = &what_if.flows[0];
+        assert!(!fa.failed());
+        assert_eq!(fa.moved.len(), 1);
+        assert_eq!(fa.moved[0].to, api_b);
+        let load = what_if.components.iter().find(|c| c.component == api_b).unwrap();
+        let after = load.after.as_ref().unwrap();
+        assert!((after.load_rps - 900.0).abs() < 1e-9);
+        assert!((after.utilization.unwrap() - 900.0 / 800.0).abs() < 1e-12);
+        // Both flows now pass a saturated api_b: overloaded, never unchanged,
+        // each served 800/900 of the time.
+        for flow in &what_if.flows {
+            assert!(flow.overloaded(), "{flow:?}");
+            let estimate = flow.after.as_ref().unwrap();
+            assert!(estimate.latency.p99_ms.is_infinite());
+            assert!((estimate.availability / flow.before.availability - 800.0 / 900.0).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn a_moved_flow_has_the_figures_of_the_design_routed_to_the_survivor() {
+        // With room on api_b, fa's figures are those of a design where fa
+        // goes to api_b in the first place.
+        let roomy = ROLES.replace("capacity = 400/s", "capacity = 1000/s");
+        let (_, what_if) = run(&roomy, &["api_a"]);
+        let routed =
+            test_design(&roomy.replace("path = users -> lb -> api_a -> db", "path = users -> lb -> api_b -> db"));
+        let expected = estimate(&routed, None);
+        for (flow, expected) in what_if.flows.iter().zip(&expected.flows) {
+            let after = flow.after.as_ref().unwrap();
+            assert_eq!(after.latency, expected.latency);
+            assert_eq!(after.availability.to_bits(), expected.availability.to_bits());
+        }
+        let fa = &what_if.flows[0];
+        assert!(fa.moved.len() == 1 && fa.failed_at.is_none());
+        // fb was not moved, but api_b's wait grew under fa's load.
+        assert!(what_if.flows[1].slower());
+    }
+
+    #[test]
+    fn without_a_surviving_target_of_the_role_the_flow_fails() {
+        let (_, what_if) = run(ROLES, &["api_a", "api_b"]);
+        assert!(what_if.flows.iter().all(FlowWhatIf::failed));
+        let (_, what_if) = run(&ROLES.replace("role = api, ", ""), &["api_a"]);
+        assert!(what_if.flows[0].failed() && what_if.flows[0].moved.is_empty());
     }
 
     #[test]

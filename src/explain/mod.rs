@@ -402,8 +402,10 @@ mod tests {
         assert!(flows >= 2 * flows_small - 2);
         assert!(walks < 7 * walks_small / 2, "{walks_small} → {walks}");
         assert!(estimates < 7 * estimates_small / 2, "{estimates_small} → {estimates}");
+        // A failure re-estimates the flows whose waits the load it frees
+        // shortens (language.md §6), about four per flow in all here.
         assert!(
-            walks < 40 * flows && estimates < 4 * flows,
+            walks < 40 * flows && estimates < 5 * flows,
             "{walks} {estimates} {flows}"
         );
     }
