@@ -60,7 +60,7 @@ struct JsonScenario<'a> {
 #[derive(Serialize)]
 struct JsonFlow<'a> {
     name: &'a str,
-    /// `failed`, `overloaded`, `degraded` or `unchanged`.
+    /// `failed`, `overloaded`, `degraded`, `improved` or `unchanged`.
     status: &'static str,
     rps: f64,
     /// The saturated components that make it overloaded, with by how much
@@ -163,6 +163,8 @@ fn status(flow: &FlowWhatIf) -> &'static str {
         "overloaded"
     } else if flow.unchanged() {
         "unchanged"
+    } else if flow.improved() {
+        "improved"
     } else {
         "degraded"
     }

@@ -216,13 +216,37 @@ impl FlowWhatIf {
             .is_some_and(|after| after.status == FlowStatus::Overloaded)
     }
 
+    /// Its figures are the baseline's, to the bit, and nothing about how
+    /// it is served changed.
     pub fn unchanged(&self) -> bool {
+        self.after.as_ref().is_some_and(|after| {
+            let (b, a) = (&self.before.latency, &after.latency);
+            [
+                (b.mean_ms, a.mean_ms),
+                (b.p50_ms, a.p50_ms),
+                (b.p95_ms, a.p95_ms),
+                (b.p99_ms, a.p99_ms),
+                (self.before.availability, after.availability),
+            ]
+            .iter()
+            .all(|(before, after)| before.to_bits() == after.to_bits())
+                && after.status == self.before.status
+        }) && self.background.is_none()
+            && self.bypassed.is_empty()
+            && self.moved.is_empty()
+    }
+
+    /// Served as before, and faster or more available: load the scenario
+    /// took off a component it passes shortened its waits (language.md §6).
+    pub fn improved(&self) -> bool {
         !self.failed()
             && !self.overloaded()
             && !self.slower()
             && !self.less_available()
+            && !self.unchanged()
             && self.background.is_none()
             && self.bypassed.is_empty()
+            && self.moved.is_empty()
     }
 }
 
