@@ -390,7 +390,7 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         ],
         ValueType::Name,
         "none",
-        "components with one role are one logical service (e.g. the same service in two regions)",
+        "components with one role are one logical service (e.g. the same service in two regions); `hld what-if` moves a failed balancer target's flows to its surviving targets of the same role (docs/explain.md)",
     ).example("checkout", Json::Key("role")),
 ];
 
