@@ -1,6 +1,8 @@
 //! The design `hld estimate` is benchmarked on (docs/performance.md): 10,000
-//! components and 1,000 flows of 9 to 12 hops, each through 2 caches, with a
-//! system SLO so that `hld check` computes every flow's latency too.
+//! components and 1,000 flows of 9 to 12 hops, each through 2 caches and
+//! services with a capacity (each visit waits, language.md §6), half of
+//! them with a retried and timed-out hop (§7), with a system SLO so that
+//! `hld check` computes every flow's latency too.
 //! Deterministic: the same text every run.
 
 /// `flows` flows; about 10 components per flow (9 + `flow % 4` services...).
@@ -69,7 +71,17 @@ pub fn design(flows: usize) -> String {
             format!("db{f}"),
         );
         components += path.len() - 1;
-        text.push_str(&format!("  {}\n", path.join(" -> ")));
+        // Every other flow's gateway retries its first service and times
+        // it out (language.md §7), so the benchmark prices retries and
+        // timeouts along with the waits every service with a capacity adds.
+        for (idx, pair) in path.windows(2).enumerate() {
+            let props = if idx == 2 && f % 2 == 0 {
+                " { timeout = 500ms, retries = 2, idempotent = true }"
+            } else {
+                ""
+            };
+            text.push_str(&format!("  {} -> {}{props}\n", pair[0], pair[1]));
+        }
         text.push_str(&format!(
             "  flow f{f} {{ path = {}, op = read, rps = {} }}\n",
             path.join(" -> "),

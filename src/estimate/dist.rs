@@ -330,18 +330,29 @@ fn support(mass: &[f64]) -> (usize, usize) {
     (lo, hi.max(lo))
 }
 
+thread_local! {
+    /// The transforms [`convolve_fft`] has planned, by length.
+    static PLANS: std::cell::RefCell<HashMap<usize, RealFft>> = std::cell::RefCell::new(HashMap::new());
+}
+
 fn convolve_fft(a: &[f64], a_lo: usize, part: &PartMasses<'_>, out: &mut [f64]) {
     let len = out.len();
     let b = part.masses;
     // Zero padded to the full length of the linear convolution.
     let size = (a.len() + b.len()).next_power_of_two();
-    let mut fft = RealFft::new(size);
     let (mut fa, mut fb) = (Spectrum::default(), Spectrum::default());
-    fft.forward(a, &mut fa);
-    fft.forward(b, &mut fb);
-    fa.multiply(&fb);
     let mut product = Vec::new();
-    fft.inverse(&fa, &mut product);
+    // A plan's twiddles cost a sine and a cosine each: make them once per
+    // size and thread, not once per convolution (a flow with waits
+    // convolves at every visit).
+    PLANS.with(|plans| {
+        let mut plans = plans.borrow_mut();
+        let fft = plans.entry(size).or_insert_with(|| RealFft::new(size));
+        fft.forward(a, &mut fa);
+        fft.forward(b, &mut fb);
+        fa.multiply(&fb);
+        fft.inverse(&fa, &mut product);
+    });
     for (idx, value) in product.iter().enumerate().take(a.len() + b.len() - 1) {
         let target = a_lo + part.offset + idx;
         if target >= len {

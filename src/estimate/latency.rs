@@ -1016,6 +1016,50 @@ pub fn quantile_surely_at_most(model: &PathModel, q: f64, t: f64) -> bool {
     cheap <= budget || exceedance_bound(model, t) <= budget
 }
 
+/// [`slo_surely_met`] with independent waits added to the path (language.md
+/// §6): `waits` is the sum of their means and of their variances. Each stop
+/// is bounded as if it waited at every visit (waits are never negative, so
+/// that only makes the bound larger), by Cantelli's inequality on the
+/// moments with the waits' added.
+pub fn slo_surely_met_with_waits(model: &PathModel, slo: &Slo, waits: (f64, f64)) -> bool {
+    if waits == (0.0, 0.0) {
+        return slo_surely_met(model, slo);
+    }
+    let (wait_mean, wait_variance) = waits;
+    let moments = prefix_moments(model);
+    [(0.5, slo.p50_ms), (0.95, slo.p95_ms), (0.99, slo.p99_ms)]
+        .into_iter()
+        .all(|(q, target)| match target {
+            None => true,
+            Some(target) if target > 0.0 => {
+                let t = target / (1.0 + SCREEN_MARGIN);
+                let budget = (1.0 - q) * (1.0 - BOUND_SLACK);
+                let bound: f64 = model
+                    .stops
+                    .iter()
+                    .map(|stop| {
+                        let random = if stop.law_count == 0 {
+                            Some((0.0, 0.0))
+                        } else {
+                            moments.get(stop.law_count).copied().flatten()
+                        };
+                        let p = match random {
+                            Some((mean, variance)) => cantelli_bound(
+                                (mean + wait_mean) * (1.0 + 1e-12),
+                                (variance + wait_variance) * (1.0 + 1e-12),
+                                t - stop.fixed_ms,
+                            ),
+                            None => 1.0,
+                        };
+                        stop.probability * p.min(1.0)
+                    })
+                    .sum();
+                bound <= budget
+            }
+            Some(_) => false,
+        })
+}
+
 /// Whether every latency percentile the SLO sets is surely met, with the
 /// margin for the lattice's accuracy: then `latency-above-slo` has nothing
 /// to say and the flow needs no lattice. False means "maybe not": compute.

@@ -180,12 +180,25 @@ enum Route {
     Tree,
 }
 
-fn route(design: &Design, flow: &crate::model::Flow, loading: &Loading) -> Route {
-    let timed = flow
-        .visits
+/// Whether a hop of the flow times out.
+fn has_timeout(design: &Design, flow: &crate::model::Flow) -> bool {
+    flow.visits
         .iter()
-        .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()));
-    if flow.is_path_only() && !timed && !loading.reaches(design, flow) {
+        .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()))
+}
+
+/// Whether a hop of the flow both times out and retries.
+fn retried_timeout(design: &Design, flow: &crate::model::Flow) -> bool {
+    flow.visits.iter().any(|visit| {
+        visit.link.is_some_and(|link| {
+            let link = design.link(link);
+            link.timeout_ms.is_some() && link.retries.unwrap_or(0) > 0
+        })
+    })
+}
+
+fn route(design: &Design, flow: &crate::model::Flow, loading: &Loading) -> Route {
+    if flow.is_path_only() && !has_timeout(design, flow) && !loading.reaches(design, flow) {
         Route::Path
     } else {
         Route::Tree
@@ -442,15 +455,20 @@ impl<'a> Estimator<'a> {
         let loading = self.loading();
         let suspect = parallel_map(ids, |_, id| {
             let flow = self.design.flow(id);
-            if route(self.design, flow, loading) == Route::Tree || !loading.saturated_on(self.design, flow).is_empty() {
-                // Waits, timeouts and saturation are not in the bound.
+            if !loading.saturated_on(self.design, flow).is_empty() {
+                // Unbounded, and as cheap to say as to bound.
                 return true;
             }
-            if !flow.is_path_only() {
-                return !tree::slo_surely_met(self.design, flow, &flow.slo);
+            if retried_timeout(self.design, flow) {
+                // A timed-out attempt retried costs its timeout on top: not
+                // in the bound.
+                return true;
+            }
+            if !flow.is_path_only() || has_timeout(self.design, flow) {
+                return !tree::slo_surely_met(self.design, flow, &flow.slo, loading);
             }
             let model = PathModel::new(self.design, flow, LatencyOptions::default());
-            !latency::slo_surely_met(&model, &flow.slo)
+            !latency::slo_surely_met_with_waits(&model, &flow.slo, loading.wait_moments(self.design, flow))
         });
         ids.iter()
             .zip(suspect)

@@ -166,6 +166,29 @@ impl Loading {
         }
     }
 
+    /// Takes the utilizations of `after` (a change's re-run) that differ,
+    /// to the bit, from `before`'s (the baseline's), but not of the
+    /// components `skip` names: the components whose waits and shedding
+    /// moved, sorted. The flows through them are the ones to estimate
+    /// again (language.md §6).
+    pub fn update(
+        &mut self,
+        before: &Capacity,
+        after: &Capacity,
+        skip: impl Fn(ComponentId) -> bool,
+    ) -> Vec<ComponentId> {
+        let mut moved = Vec::new();
+        for now in &after.components {
+            let was = before.component(now.component).and_then(|load| load.utilization);
+            if now.utilization.map(f64::to_bits) != was.map(f64::to_bits) && !skip(now.component) {
+                self.set(now.component, now.utilization);
+                moved.push(now.component);
+            }
+        }
+        moved.sort_unstable();
+        moved
+    }
+
     /// These loads with some components down: each as if saturated with
     /// nothing served, so every attempt into it fails (what-if's retry
     /// storms, language.md §7).
@@ -230,6 +253,32 @@ impl Loading {
                         )
                         .is_some())
         })
+    }
+
+    /// The sum of the means and of the variances of the waits of a flow's
+    /// synchronous visits (each 0 with probability 1 − P_wait, else
+    /// exponential of rate r: mean P/r, second moment 2P/r²), for the
+    /// bound of [`super::latency::slo_surely_met_with_waits`].
+    pub fn wait_moments(&self, design: &Design, flow: &Flow) -> (f64, f64) {
+        if self.utilization.is_empty() {
+            return (0.0, 0.0);
+        }
+        let states = flow.visit_sync(design);
+        let (mut mean, mut variance) = (0.0, 0.0);
+        for (visit, state) in flow.visits.iter().zip(&states) {
+            if *state == VisitSync::Background {
+                continue;
+            }
+            let incoming = visit.link.map(|link| design.link(link));
+            let op = super::availability::judged_op(visit.op);
+            if let Some(wait) = self.wait(design, visit.component, op, incoming) {
+                let (p, rate) = (wait.p_wait, wait.rate_per_ms);
+                let m = p / rate;
+                mean += m;
+                variance += 2.0 * p / (rate * rate) - m * m;
+            }
+        }
+        (mean, variance)
     }
 
     /// The saturated components of a flow's synchronous part, each once, in

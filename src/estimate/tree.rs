@@ -934,8 +934,11 @@ pub fn flow_figures(design: &Design, flow: &Flow, options: LatencyOptions, cache
 /// tree, without its lattice: its latency is at most the sum of every
 /// synchronous visit's own latency and link (a parallel step's maximum is
 /// at most the sum of its calls, a hit only skips work), so the path
-/// model's bound on that sum, taken as one chain, bounds the tree.
-pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo) -> bool {
+/// model's bound on that sum, taken as one chain, bounds the tree. Waits
+/// (language.md §6) add to that sum; a timeout without retries only cuts
+/// an attempt short, but a timed-out attempt retried adds its timeout, so
+/// the caller leaves such flows to the lattice.
+pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo, loading: &Loading) -> bool {
     if !slo.has_latency() {
         return true;
     }
@@ -978,5 +981,5 @@ pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo) -> 
         }],
         background: Vec::new(),
     };
-    super::latency::slo_surely_met(&model, slo)
+    super::latency::slo_surely_met_with_waits(&model, slo, loading.wait_moments(design, flow))
 }

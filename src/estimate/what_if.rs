@@ -649,19 +649,7 @@ impl<'a> WhatIfEngine<'a> {
         // the loads after the change, and the flows through every component
         // whose utilization moved are estimated again.
         let mut loading = self.loading.clone();
-        let mut moved: Vec<ComponentId> = Vec::new();
-        for after in &capacity.components {
-            let before = self
-                .baseline
-                .capacity
-                .component(after.component)
-                .and_then(|load| load.utilization);
-            if after.utilization.map(f64::to_bits) != before.map(f64::to_bits) && !scenario.is_down(after.component) {
-                loading.set(after.component, after.utilization);
-                moved.push(after.component);
-            }
-        }
-        moved.sort_unstable();
+        let moved = loading.update(&self.baseline.capacity, &capacity, |id| scenario.is_down(id));
         let mut traces = traces;
         if !moved.is_empty() {
             let mut extra: Vec<FlowId> = moved.iter().flat_map(|id| self.base.flows_through(*id)).collect();

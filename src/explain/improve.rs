@@ -320,17 +320,7 @@ impl<'a> Ranker<'a> {
             .base
             .recompute_without(changed, &Stalled::new(), &seeds, &[], &attempts);
         let mut loading = self.loading.clone();
-        let mut moved: Vec<ComponentId> = Vec::new();
-        for now in &after.components {
-            let before = baseline
-                .capacity
-                .component(now.component)
-                .and_then(|load| load.utilization);
-            if now.utilization.map(f64::to_bits) != before.map(f64::to_bits) {
-                loading.set(now.component, now.utilization);
-                moved.push(now.component);
-            }
-        }
+        let moved = loading.update(&baseline.capacity, &after, |_| false);
         // Only the flows through them can change: the others keep their
         // availability and p99 to the bit.
         let mut flows: Vec<FlowId> = seeds

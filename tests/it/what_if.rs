@@ -107,7 +107,10 @@ fn the_url_shortener_without_its_load_balancer() {
     // longer bring to the shortener (its wait shrinks, language.md §6).
     let record_click = flow(&report, "record_click");
     assert_eq!(record_click["status"], "improved");
-    assert_eq!(record_click["before"]["availability"], record_click["after"]["availability"]);
+    assert_eq!(
+        record_click["before"]["availability"],
+        record_click["after"]["availability"]
+    );
     let p99 = |figures: &serde_json::Value| figures["latency"]["p99_ms"].as_f64().unwrap();
     assert!(p99(&record_click["after"]) < p99(&record_click["before"]));
 }
