@@ -5,13 +5,25 @@
 //! hierarchy with its probability and latency, the mean, how the
 //! percentiles are read off the mixture, each availability factor, and the
 //! load on each node.
+//!
+//! A flow the load or its hops shape (a visit that waits, a saturated
+//! component, a hop with retries or a timeout: language.md §6 and §7) is
+//! explained with the figures `hld estimate` computes for it
+//! ([`super::flow_estimate`] at the estimate's [`Loading`]): each wait's
+//! Erlang C inputs, each judged hop's attempt arithmetic, and the
+//! availability with retries and served shares, so its final figures are
+//! the estimate's to the printed digit.
 
 use std::fmt::Write;
 
-use super::availability::{flow_availability, judged_op};
+use super::availability::{flow_availability, judged_op, node_factor};
 use super::capacity::{self, Capacity};
 use super::dist::{Law, LawCache};
 use super::latency::{self, NodeLatency, PathModel, Step};
+use super::queueing::Loading;
+use super::retry::{AvailabilityTerm, HopAttempt, Retries};
+use super::tree::TreeModel;
+use super::{FlowEstimate, FlowStatus, Route};
 use crate::format::{self, grouped, ms, percent, plain, plain_fraction};
 use crate::knowledge::KnowledgeBase;
 use crate::knowledge::sources::Sources;
@@ -89,9 +101,55 @@ fn law_text(law: &Law, p50: f64, p99: f64) -> String {
 
 const Z99_TEXT: &str = "2.3263";
 
+/// What the estimate computed for the flow being explained, at its loads.
+struct Loaded {
+    capacity: Capacity,
+    loading: Loading,
+    estimate: FlowEstimate,
+    /// The judged hops and the terms of the availability, as the estimate
+    /// counts them.
+    retries: Retries,
+    /// Whether retries, timeouts or saturation change its availability
+    /// (else it is language.md §4's product).
+    shaped: bool,
+    /// Its figures come from the tree model (a call tree, or a path with
+    /// waits or timeouts).
+    tree_route: bool,
+}
+
+impl Loaded {
+    fn new(design: &Design, flow_id: FlowId) -> Loaded {
+        let flow = design.flow(flow_id);
+        let capacity = capacity::capacity(design);
+        let loading = Loading::new(design, &capacity);
+        let mut cache = LawCache::new();
+        let estimate = super::flow_estimate(design, &loading, flow_id, &mut cache);
+        let retries = super::estimate_retries(design, flow, &loading, &estimate.tree);
+        let tree_route = super::route(design, flow, &loading) == Route::Tree;
+        let shaped = super::retry::flow_has_judged_hops(design, flow) || estimate.status == FlowStatus::Overloaded;
+        Loaded {
+            capacity,
+            loading,
+            estimate,
+            retries,
+            shaped,
+            tree_route,
+        }
+    }
+
+    fn overloaded(&self) -> bool {
+        self.estimate.status == FlowStatus::Overloaded
+    }
+
+    fn hop(&self, visit: usize) -> Option<&HopAttempt> {
+        self.estimate.hops.iter().find(|hop| hop.visit == visit)
+    }
+}
+
 /// The worked arithmetic of one flow.
 pub fn explain(design: &Design, flow_id: FlowId) -> String {
     let flow = design.flow(flow_id);
+    let loaded = Loaded::new(design, flow_id);
     let model = PathModel::new(design, flow, latency::LatencyOptions::default());
     let mut out = String::new();
     let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
@@ -108,9 +166,9 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
         judged_op(flow.op),
         grouped(flow.rps)
     );
-    if !flow.is_path_only() {
-        let figures = explain_tree(&mut out, design, flow_id);
-        explain_rest(&mut out, design, flow_id, &figures);
+    if loaded.tree_route {
+        let figures = explain_tree(&mut out, design, flow_id, &loaded);
+        explain_rest(&mut out, design, flow_id, &figures, &loaded);
         return out;
     }
     let sync = flow.sync_part(design);
@@ -301,14 +359,69 @@ pub fn explain(design: &Design, flow_id: FlowId) -> String {
         p95_ms: mixture.quantile(0.95).unwrap_or(f64::NAN),
         p99_ms: mixture.quantile(0.99).unwrap_or(f64::NAN),
     };
-    explain_rest(&mut out, design, flow_id, &figures);
+    explain_rest(&mut out, design, flow_id, &figures, &loaded);
     out
 }
 
 /// Sections 5 to 7 of any flow: availability, load, SLO.
-fn explain_rest(out: &mut String, design: &Design, flow_id: FlowId, figures: &latency::LatencyFigures) {
+fn explain_rest(
+    out: &mut String,
+    design: &Design,
+    flow_id: FlowId,
+    figures: &latency::LatencyFigures,
+    loaded: &Loaded,
+) {
     let flow = design.flow(flow_id);
     // 5. Availability.
+    let availability = if loaded.shaped {
+        explain_shaped_availability(out, design, loaded)
+    } else {
+        explain_availability(out, design, flow_id)
+    };
+
+    // 6. Load.
+    explain_load(out, design, flow_id, loaded);
+
+    // 7. SLO.
+    if !flow.slo.is_empty() {
+        let _ = writeln!(out, "\n7. slo (the flow's own, field by field over the system's)");
+        for (label, target, value) in [
+            ("p50", flow.slo.p50_ms, figures.p50_ms),
+            ("p95", flow.slo.p95_ms, figures.p95_ms),
+            ("p99", flow.slo.p99_ms, figures.p99_ms),
+        ] {
+            if let Some(target) = target {
+                let verdict = if super::latency_misses(&flow.slo, figures)
+                    .iter()
+                    .any(|miss| matches!(miss, super::SloMiss::Latency { percentile, .. } if *percentile == label))
+                {
+                    "missed"
+                } else {
+                    "met"
+                };
+                let _ = writeln!(out, "  {label} {}, needs ≤ {}: {verdict}", ms(value), ms(target));
+            }
+        }
+        if let Some(target) = flow.slo.availability {
+            let verdict = if super::availability_miss(&flow.slo, availability).is_some() {
+                "missed"
+            } else {
+                "met"
+            };
+            let _ = writeln!(
+                out,
+                "  availability {}, needs ≥ {}: {verdict}",
+                percent(availability),
+                format::slo_percent(target)
+            );
+        }
+    }
+}
+
+/// Section 5 of a flow neither retries, timeouts nor saturation touch:
+/// language.md §4's product. Returns the flow's availability.
+fn explain_availability(out: &mut String, design: &Design, flow_id: FlowId) -> f64 {
+    let flow = design.flow(flow_id);
     let availability = flow_availability(design, flow);
     let _ = writeln!(
         out,
@@ -352,45 +465,92 @@ fn explain_rest(out: &mut String, design: &Design, flow_id: FlowId, figures: &la
         availability.value,
         percent(availability.value)
     );
+    availability.value
+}
 
-    // 6. Load.
-    let capacity = capacity::capacity(design);
-    explain_load(out, design, flow_id, &capacity);
-
-    // 7. SLO.
-    if !flow.slo.is_empty() {
-        let _ = writeln!(out, "\n7. slo (the flow's own, field by field over the system's)");
-        for (label, target, value) in [
-            ("p50", flow.slo.p50_ms, figures.p50_ms),
-            ("p95", flow.slo.p95_ms, figures.p95_ms),
-            ("p99", flow.slo.p99_ms, figures.p99_ms),
-        ] {
-            if let Some(target) = target {
-                let verdict = if super::latency_misses(&flow.slo, figures)
-                    .iter()
-                    .any(|miss| matches!(miss, super::SloMiss::Latency { percentile, .. } if *percentile == label))
-                {
-                    "missed"
-                } else {
-                    "met"
-                };
-                let _ = writeln!(out, "  {label} {}, needs ≤ {}: {verdict}", ms(value), ms(target));
+/// Section 5 of a flow with retried or timed-out hops or a saturated
+/// component: the estimate's product (docs/estimate.md, "Retries and
+/// timeouts", "Queueing and overload"), term by term in the order it is
+/// taken. Returns the flow's availability.
+fn explain_shaped_availability(out: &mut String, design: &Design, loaded: &Loaded) -> f64 {
+    let flow = design.flow(loaded.estimate.flow);
+    let _ = writeln!(
+        out,
+        "
+5. availability (docs/estimate.md, \"Availability\", \"Retries and timeouts\", \"Queueing and overload\"): the product over the distinct components of the synchronous part; a hop with retries or a timeout counts by its success instead of the components below it, a saturated component times the share c·μ/λ it serves"
+    );
+    if !loaded.tree_route {
+        // The path model explained the latency: the hops' arithmetic is here.
+        for hop in &loaded.estimate.hops {
+            for line in hop_lines(design, loaded, hop) {
+                let _ = writeln!(out, "  {line}");
             }
         }
-        if let Some(target) = flow.slo.availability {
-            let verdict = if super::availability_miss(&flow.slo, availability.value).is_some() {
-                "missed"
-            } else {
-                "met"
-            };
-            let _ = writeln!(
-                out,
-                "  availability {}, needs ≥ {}: {verdict}",
-                percent(availability.value),
-                format::slo_percent(target)
-            );
+    }
+    let mut values: Vec<String> = Vec::new();
+    for term in loaded.retries.terms(design, flow, &loaded.loading, 0) {
+        match term {
+            AvailabilityTerm::Hop { visit, success } => {
+                let link = flow.visits[visit].link.map(|link| design.link(link));
+                let callee = &design.component(flow.visits[visit].component).id;
+                let subject = link.map_or(callee.to_string(), |link| {
+                    format!("{} -> {callee}", design.component(link.from).id)
+                });
+                let _ = writeln!(
+                    out,
+                    "  {subject:<20} {success}: the success of the hop, which stands for {callee}'s subtree"
+                );
+                values.push(format!("{success}"));
+            }
+            AvailabilityTerm::Component {
+                component,
+                op,
+                link,
+                served,
+            } => {
+                let factor = node_factor(design, component, op, link.map(|link| design.link(link)));
+                let item = design.component(component);
+                let share = if served < 1.0 {
+                    format!("; saturated, it serves c·μ/λ = {served} of its requests (× {served})")
+                } else {
+                    String::new()
+                };
+                if !factor.counted {
+                    let _ = writeln!(out, "  {:<20} not counted: {}{share}", item.id, factor.reason);
+                } else {
+                    let shown = if factor.formula == factor.value.to_string() {
+                        factor.formula.clone()
+                    } else {
+                        format!("{} = {}", factor.formula, factor.value)
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {:<20} {shown}: {}; one instance {} ({}){share}",
+                        item.id,
+                        factor.reason,
+                        format::slo_percent(item.availability),
+                        availability_source(item)
+                    );
+                    values.push(format!("{}", factor.value));
+                }
+                if served < 1.0 {
+                    values.push(format!("{served}"));
+                }
+            }
         }
     }
+    let value = loaded.estimate.availability;
+    let _ = writeln!(
+        out,
+        "  flow = {} = {value} ({})",
+        if values.is_empty() {
+            "1".to_string()
+        } else {
+            values.join(" × ")
+        },
+        percent(value)
+    );
+    value
 }
 
 fn availability_source(component: &Component) -> String {
@@ -401,22 +561,53 @@ fn availability_source(component: &Component) -> String {
     }
 }
 
-fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &Capacity) {
+fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loaded) {
     let flow = design.flow(flow_id);
+    let capacity = &loaded.capacity;
+    // Retries multiply the loads by each hop's E at the loads before
+    // retries (docs/estimate.md, "Retries and timeouts": one step towards
+    // the fixed point), which need not be the E of section 1.
+    let attempts = if super::retry::flow_retries(design, flow) {
+        let first = capacity::capacity_shaped(design, &capacity::Stalled::new(), None);
+        let first_loading = Loading::new(design, &first);
+        super::retry::flow_attempts(design, flow, &first_loading, &mut LawCache::new())
+    } else {
+        None
+    };
     let _ = writeln!(
         out,
-        "\n6. load (docs/estimate.md, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows"
+        "\n6. load (docs/estimate.md, \"Capacity\"): the flow's rps thinned by the hits before each node, summed over flows{}",
+        match (attempts.is_some(), loaded.overloaded()) {
+            (true, true) =>
+                "; a retried hop multiplies what it sends by its E at the loads before retries, a saturated component passes on only the share it serves",
+            (true, false) => "; a retried hop multiplies what it sends by its E at the loads before retries",
+            (false, true) => "; a saturated component passes on only the share it serves",
+            (false, false) => "",
+        }
     );
     // Per visit, the rate it passes on to its calls and the factors behind
     // it (language.md §5, "Load": once per visit, thinned by the hits above).
     let mut passed: Vec<(f64, Vec<String>)> = Vec::with_capacity(flow.visits.len());
-    for visit in &flow.visits {
+    for (idx, visit) in flow.visits.iter().enumerate() {
         let id = visit.component;
         let component = design.component(id);
         let (mut rate, mut factors) = match visit.parent {
             Some(parent) => passed[parent].clone(),
             None => (flow.rps, vec![grouped(flow.rps)]),
         };
+        if let Some(e) = attempts
+            .as_ref()
+            .and_then(|list| list.get(idx))
+            .copied()
+            .filter(|e| *e != 1.0)
+        {
+            rate *= e;
+            factors.push(format!(
+                "{} (E of the retried hop into {})",
+                probability(e),
+                component.id
+            ));
+        }
         if component.kind == crate::model::Kind::Client {
             passed.push((rate, factors));
             continue;
@@ -444,8 +635,18 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
                 (Some(capacity), Some(rho)) => {
                     let incoming = visit.link.map(|link| design.link(link));
                     let (c, why) = capacity::instances(component, visit.op, incoming);
+                    let saturated = if rho >= 1.0 {
+                        format!(
+                            ": saturated, it serves c·μ/λ = {}/{} = {} of its load",
+                            grouped(capacity),
+                            grouped(load.load_rps),
+                            plain_fraction(loaded.loading.served(id))
+                        )
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "; all flows {}/s, capacity c·μ = {} × {}/s ({why}) → {}/s at this mix, ρ = {}",
+                        "; all flows {}/s, capacity c·μ = {} × {}/s ({why}) → {}/s at this mix, ρ = {}{saturated}",
                         grouped(load.load_rps),
                         plain(c),
                         grouped(component.capacity.unwrap_or(0.0)),
@@ -461,6 +662,11 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
             let h = component.hit_ratio().clamp(0.0, 1.0);
             rate *= 1.0 - h;
             factors.push(format!("(1 − {})", plain_fraction(h)));
+        }
+        let served = loaded.loading.served(id);
+        if served < 1.0 && !behind_queue {
+            rate *= served;
+            factors.push(format!("{} (served by {})", plain_fraction(served), component.id));
         }
         passed.push((rate, factors));
         if component.kind == crate::model::Kind::Queue
@@ -480,20 +686,28 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, capacity: &C
     }
 }
 
-/// Sections 1 to 4 of a flow that branches (language.md §5): each visit's
-/// latency, T(X) = L(X) + Σ T(step), from the leaves up; the mean; how the
-/// percentiles are read.
-fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::LatencyFigures {
+/// Sections 1 to 4 of a flow that branches (language.md §5), or of a path
+/// the load or its timeouts shape (only the tree model knows waits and
+/// timeouts): each visit's latency, T(X) = L(X) + W(X) + Σ T(step), from
+/// the leaves up, with each wait's Erlang C inputs and each judged hop's
+/// attempts; the mean; how the percentiles are read.
+fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loaded) -> latency::LatencyFigures {
     let flow = design.flow(flow_id);
     let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
-    let mut cache = LawCache::new();
-    let model = super::tree::TreeModel::new(design, flow, latency::LatencyOptions::default(), &mut cache);
-    let calls = flow.visits.len() - flow.path.len();
-    let _ = writeln!(
-        out,
-        "a call tree (docs/language.md, \"Flows that branch\"): `path` and {} from `call` lines",
-        format::count(calls, "more visit")
-    );
+    let model: &TreeModel = &loaded.estimate.tree;
+    if flow.is_path_only() {
+        let _ = writeln!(
+            out,
+            "computed by the tree model, the one that knows waits and timeouts (docs/estimate.md, \"Queueing and overload\"): the path is a chain of visits"
+        );
+    } else {
+        let calls = flow.visits.len() - flow.path.len();
+        let _ = writeln!(
+            out,
+            "a call tree (docs/language.md, \"Flows that branch\"): `path` and {} from `call` lines",
+            format::count(calls, "more visit")
+        );
+    }
     if !model.background.is_empty() {
         let names: Vec<&str> = model.background.iter().map(|id| name(*id)).collect();
         let _ = writeln!(
@@ -502,10 +716,33 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
             names.join(", ")
         );
     }
+    let waits = model.visits.iter().any(|visit| visit.wait.is_some());
     let _ = writeln!(
         out,
-        "\n1. latency of each visit, from the leaves up: T(X) = L(X) + Σ T(step); a call costs its link plus T(callee), a parallel step the maximum of its calls; a cdn or cache hit (ratio h) skips the steps"
+        "\n1. latency of each visit, from the leaves up: T(X) = L(X) + Σ T(step); a call costs its link plus T(callee), a parallel step the maximum of its calls; a cdn or cache hit (ratio h) skips the steps{}",
+        if waits {
+            "; a component with a known capacity below saturation adds its M/M/c wait W to L(X) (docs/language.md §6)"
+        } else {
+            ""
+        }
     );
+    // Per visit: whether a saturated component waits below it, which makes
+    // its time unbounded (children come after their parents).
+    let mut unbounded = vec![false; flow.visits.len()];
+    for idx in (0..flow.visits.len()).rev() {
+        let visit = &flow.visits[idx];
+        if model.visits[idx].sync == crate::model::VisitSync::Background {
+            continue;
+        }
+        if loaded.loading.saturated(visit.component) {
+            unbounded[idx] = true;
+        }
+        if unbounded[idx]
+            && let Some(parent) = visit.parent
+        {
+            unbounded[parent] = true;
+        }
+    }
     // The visits in call order, depth first (explicit stack), each printed
     // after the ones it calls would be harder to follow: callers first,
     // with their arithmetic that uses the figures printed below them.
@@ -535,6 +772,16 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
         };
         let _ = writeln!(out, "{indent}{}{via}", component.id);
         let _ = writeln!(out, "{indent}  L = {own}");
+        if let Some(text) = wait_text(design, loaded, idx) {
+            for line in text.lines() {
+                let _ = writeln!(out, "{indent}  {line}");
+            }
+        }
+        if let Some(hop) = loaded.hop(idx) {
+            for line in hop_lines(design, loaded, hop) {
+                let _ = writeln!(out, "{indent}  {line}");
+            }
+        }
         let mut terms: Vec<String> = Vec::new();
         let mut step_idx = 0;
         for step in &visit.steps {
@@ -551,11 +798,20 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
                 continue;
             };
             step_idx += 1;
+            let step_unbounded = waited.iter().any(|call| unbounded[*call]);
             let call_text = |call: usize| {
                 let callee = &model.visits[call];
                 let link = callee.link_ms.unwrap_or(0.0);
                 if callee.sync == crate::model::VisitSync::Background {
                     format!("{} (fire and forget: its link only)", plain(link))
+                } else if unbounded[call] {
+                    format!("{} + unbounded ({})", plain(link), name(callee.component))
+                } else if let Some(hop) = loaded.hop(call).filter(|hop| hop.timeout_ms.is_some()) {
+                    format!(
+                        "{} (the hop into {} with its timeout, below)",
+                        plain(timed_mean(hop, callee.answered_mean_ms)),
+                        name(callee.component)
+                    )
                 } else {
                     format!(
                         "{} + {} ({})",
@@ -565,34 +821,49 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
                     )
                 }
             };
+            let step_value = if step_unbounded {
+                "unbounded".to_string()
+            } else {
+                ms(step_mean)
+            };
             if parallel {
                 let parts: Vec<String> = waited.iter().map(|call| call_text(*call)).collect();
                 let _ = writeln!(
                     out,
-                    "{indent}  step {step_idx}: in parallel, max of [{}]: mean {} (read off the product of their CDFs)",
+                    "{indent}  step {step_idx}: in parallel, max of [{}]: mean {step_value} (read off the product of their CDFs)",
                     parts.join("; "),
-                    ms(step_mean)
                 );
             } else {
                 let _ = writeln!(
                     out,
-                    "{indent}  step {step_idx}: call {}: mean {} = {}",
+                    "{indent}  step {step_idx}: call {}: mean {} = {step_value}",
                     name(flow.visits[waited[0]].component),
                     call_text(waited[0]),
-                    ms(step_mean)
                 );
             }
-            terms.push(plain(step_mean));
+            terms.push(if step_unbounded {
+                "unbounded".to_string()
+            } else {
+                plain(step_mean)
+            });
         }
+        let own_mean = match tree_visit.wait {
+            Some(wait) => format!("{} + {}", plain(tree_visit.own_mean_ms), plain(wait.mean_ms())),
+            None if loaded.loading.saturated(visit.component) && component.kind != crate::model::Kind::Client => {
+                format!("{} + unbounded (W)", plain(tree_visit.own_mean_ms))
+            }
+            None => plain(tree_visit.own_mean_ms),
+        };
+        let total = if unbounded[idx] {
+            "unbounded".to_string()
+        } else {
+            ms(tree_visit.mean_ms)
+        };
         if !terms.is_empty() {
             let steps = terms.join(" + ");
             let formula = match tree_visit.hit_ratio {
-                Some(h) => format!(
-                    "{} + (1 − {}) × ({steps})",
-                    plain(tree_visit.own_mean_ms),
-                    plain_fraction(h)
-                ),
-                None => format!("{} + {steps}", plain(tree_visit.own_mean_ms)),
+                Some(h) => format!("{own_mean} + (1 − {}) × ({steps})", plain_fraction(h)),
+                None => format!("{own_mean} + {steps}"),
             };
             if let Some(h) = tree_visit.hit_ratio {
                 let _ = writeln!(
@@ -602,7 +873,9 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
                     hit_ratio_source(component)
                 );
             }
-            let _ = writeln!(out, "{indent}  mean T = {formula} = {}", ms(tree_visit.mean_ms));
+            let _ = writeln!(out, "{indent}  mean T = {formula} = {total}");
+        } else if tree_visit.wait.is_some() || unbounded[idx] {
+            let _ = writeln!(out, "{indent}  mean T = {own_mean} = {total}");
         }
         let _ = writeln!(
             out,
@@ -615,22 +888,44 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
             }
         }
     }
-    let figures = model.figures.clone();
+    let figures = loaded.estimate.latency.clone();
+    if loaded.overloaded() {
+        let names: Vec<&str> = loaded.estimate.saturated.iter().map(|id| name(*id)).collect();
+        let _ = writeln!(
+            out,
+            "\n2. mean = T({}) = unbounded: the flow is overloaded ({} saturated, see above; docs/language.md §6)",
+            name(flow.visits[0].component),
+            format::list(&names.iter().map(|name| format!("{name} is")).collect::<Vec<_>>())
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n2. mean = T({}) = {}{}",
+            name(flow.visits[0].component),
+            ms(figures.mean_ms),
+            if model.visits.iter().any(|visit| visit.steps.iter().any(|step| step.1)) {
+                " (a parallel step's mean is read off its distribution: within 1%)"
+            } else {
+                " (exact)"
+            }
+        );
+    }
     let _ = writeln!(
         out,
-        "\n2. mean = T({}) = {}{}",
-        name(flow.visits[0].component),
-        ms(figures.mean_ms),
-        if model.visits.iter().any(|visit| visit.steps.iter().any(|step| step.1)) {
-            " (a parallel step's mean is read off its distribution: within 1%)"
-        } else {
-            " (exact)"
+        "\n3. percentiles: each visit's distribution is built from the leaves up (fixed figures exactly, log-normal parts on a lattice: sums by convolution, a parallel step's CDF the product of its calls', a hit a mixture{}); the q-quantile is the smallest t with F(t) >= q",
+        match (waits, loaded.estimate.hops.iter().any(|hop| hop.timeout_ms.is_some())) {
+            (true, true) => ", a wait its point mass at 0 beside its exponential, a timed hop its attempts",
+            (true, false) => ", a wait its point mass at 0 beside its exponential",
+            (false, true) => ", a timed hop its attempts",
+            (false, false) => "",
         }
     );
-    let _ = writeln!(
-        out,
-        "\n3. percentiles: each visit's distribution is built from the leaves up (fixed figures exactly, log-normal parts on a lattice: sums by convolution, a parallel step's CDF the product of its calls', a hit a mixture); the q-quantile is the smallest t with F(t) >= q"
-    );
+    if loaded.overloaded() {
+        let _ = writeln!(
+            out,
+            "  status overloaded: a saturated component's queue grows without end, so every percentile is unbounded"
+        );
+    }
     for (label, value) in [
         ("p50", figures.p50_ms),
         ("p95", figures.p95_ms),
@@ -638,9 +933,467 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId) -> latency::
     ] {
         let _ = writeln!(out, "  {label} = {}", ms(value));
     }
-    let _ = writeln!(
-        out,
-        "\n4. (no stop levels: a call tree has one outcome per combination of hits)"
-    );
+    if flow.is_path_only() {
+        let _ = writeln!(
+            out,
+            "\n4. where requests stop: `hld estimate`'s outcome table adds to each stop's mean the mean waits of the visits before it"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n4. (no stop levels: a call tree has one outcome per combination of hits)"
+        );
+    }
     figures
+}
+
+/// The mean of a timed hop (language.md §7): Σ_{k=0}^{n} (1 − f)·fᵏ·(k·t +
+/// m) + f^(n+1)·(n+1)·t, m the mean of an answered attempt; summed in the
+/// order the tree model sums it, so the digits agree.
+fn timed_mean(hop: &HopAttempt, answered_mean_ms: Option<f64>) -> f64 {
+    let t = hop.timeout_ms.unwrap_or(0.0);
+    let n = hop.retries.min(1_000);
+    let all_fail = f64::from(n + 1) * t;
+    let Some(m) = answered_mean_ms else {
+        return all_fail;
+    };
+    let success = 1.0 - hop.fail.powf(f64::from(n) + 1.0);
+    let mut mean = (1.0 - success) * all_fail;
+    for k in (0..=n).rev() {
+        mean += (1.0 - hop.fail) * hop.fail.powf(f64::from(k)) * (f64::from(k) * t + m);
+    }
+    mean
+}
+
+/// The wait of a visit (language.md §6): its Erlang C inputs and mean, or
+/// that its component is saturated.
+fn wait_text(design: &Design, loaded: &Loaded, idx: usize) -> Option<String> {
+    let flow = design.flow(loaded.estimate.flow);
+    let visit = &flow.visits[idx];
+    let tree_visit = loaded.estimate.tree.visits.get(idx)?;
+    let incoming = visit.link.map(|link| design.link(link));
+    if loaded.loading.saturated(visit.component) {
+        let load = loaded.capacity.component(visit.component)?;
+        let served = loaded.loading.served(visit.component);
+        return Some(match load.capacity_rps {
+            Some(capacity) => format!(
+                "W: saturated: λ = {}/s ≥ c·μ = {}/s (ρ = {}): it serves c·μ/λ = {}/{} = {} of its requests and sheds the rest; its queue grows without end, so the latency is unbounded (status overloaded)",
+                grouped(load.load_rps),
+                grouped(capacity),
+                format::utilization(load.utilization.unwrap_or(f64::INFINITY)),
+                grouped(capacity),
+                grouped(load.load_rps),
+                plain_fraction(served)
+            ),
+            None => "W: saturated: it serves nothing of its requests; the latency is unbounded (status overloaded)"
+                .to_string(),
+        });
+    }
+    let wait = tree_visit.wait?;
+    let station = loaded.loading.station(design, visit.component, visit.op, incoming)?;
+    let servers = f64::from(station.servers);
+    let total = servers * station.mu_per_s;
+    let c_text = if station.c == servers {
+        format!("c = {} servers of μ = {}/s", station.servers, grouped(station.mu_per_s))
+    } else {
+        format!(
+            "c = {} (fractional: ⌊c⌋ = {} of c·μ/⌊c⌋ = {} × {}/{} = {}/s each)",
+            plain(station.c),
+            format::count(station.servers as usize, "server"),
+            plain(station.c),
+            grouped(design.component(visit.component).capacity.unwrap_or(0.0)),
+            station.servers,
+            grouped(station.mu_per_s)
+        )
+    };
+    let a = station.rho * servers;
+    let rate_per_s = wait.rate_per_ms * 1000.0;
+    Some(format!(
+        "W = M/M/c wait: {c_text}, λ = {}/s, ρ = λ/(c·μ) = {}/{} = {}, a = ρ·c = {}\n\
+         P_wait = Erlang C(c = {}, a = {}) = {}; W = 0 with probability 1 − P_wait, else exponential of rate c·μ·(1 − ρ) = {} × (1 − {}) = {}/s; mean W = P_wait/(c·μ·(1 − ρ)) = {}/{} s = {}",
+        grouped(station.lambda_per_s),
+        grouped(station.lambda_per_s),
+        grouped(total),
+        plain_fraction(station.rho),
+        plain_fraction(a),
+        station.servers,
+        plain_fraction(a),
+        plain_fraction(wait.p_wait),
+        grouped(total),
+        plain_fraction(station.rho),
+        grouped(rate_per_s),
+        plain_fraction(wait.p_wait),
+        grouped(rate_per_s),
+        ms(wait.mean_ms())
+    ))
+}
+
+/// A_B as a product of its terms, each named.
+fn terms_text(design: &Design, loaded: &Loaded, root: usize) -> Vec<String> {
+    let flow = design.flow(loaded.estimate.flow);
+    loaded
+        .retries
+        .terms(design, flow, &loaded.loading, root)
+        .into_iter()
+        .filter_map(|term| match term {
+            AvailabilityTerm::Hop { visit, success } => Some(format!(
+                "{} (the hop into {})",
+                plain_fraction(success),
+                design.component(flow.visits[visit].component).id
+            )),
+            AvailabilityTerm::Component {
+                component,
+                op,
+                link,
+                served,
+            } => {
+                let factor = node_factor(design, component, op, link.map(|link| design.link(link)));
+                let name = &design.component(component).id;
+                match (factor.counted, served < 1.0) {
+                    (false, false) => None,
+                    (true, false) => Some(format!("{} ({name})", plain_fraction(factor.value))),
+                    (false, true) => Some(format!("{} ({name} serves)", plain_fraction(served))),
+                    (true, true) => Some(format!(
+                        "{} × {} ({name}, which serves {})",
+                        plain_fraction(factor.value),
+                        plain_fraction(served),
+                        plain_fraction(served)
+                    )),
+                }
+            }
+        })
+        .collect()
+}
+
+/// A probability to 6 significant digits, or in full when those would
+/// round it to 0 or 1 (a hop's success of 0.999999999375 is not 1).
+fn probability(x: f64) -> String {
+    let short = plain_fraction(x);
+    if (short == "1" && x < 1.0) || (short == "0" && x > 0.0) {
+        format!("{x}")
+    } else {
+        short
+    }
+}
+
+/// The arithmetic of a hop with retries or a timeout (language.md §7).
+fn hop_lines(design: &Design, loaded: &Loaded, hop: &HopAttempt) -> Vec<String> {
+    let flow = design.flow(loaded.estimate.flow);
+    let link = design.link(hop.link);
+    let callee = design.component(flow.visits[hop.visit].component).id.as_str();
+    let subject = format!("{} -> {}", design.component(link.from).id, callee);
+    let mut settings = Vec::new();
+    if hop.retries > 0 {
+        settings.push(format!("retries = {}", hop.retries));
+    }
+    if let Some(t) = hop.timeout_ms {
+        settings.push(format!("timeout {}", ms(t)));
+    }
+    let mut lines = vec![format!(
+        "hop {subject} ({}; docs/language.md §7, docs/estimate.md, \"Retries and timeouts\"):",
+        settings.join(", ")
+    )];
+    let terms = terms_text(design, loaded, hop.visit);
+    let product = if terms.is_empty() {
+        "1".to_string()
+    } else {
+        terms.join(" × ")
+    };
+    lines.push(format!(
+        "  A_B = {product} = {} (the availability of {callee}'s synchronous subtree)",
+        probability(hop.subtree_availability)
+    ));
+    let tree_visit = loaded.estimate.tree.visits.get(hop.visit);
+    match hop.timeout_ms {
+        Some(t) => {
+            let attempt_mean = tree_visit.map_or(0.0, |visit| visit.link_ms.unwrap_or(0.0) + visit.mean_ms);
+            let p99 = hop.p99_ms.map_or(String::new(), |p99| format!(", p99 {}", ms(p99)));
+            lines.push(format!(
+                "  P(T_B ≤ {}) = {} (one attempt, link included: mean {}{p99}; read off its distribution)",
+                ms(t),
+                probability(hop.within_timeout),
+                ms(attempt_mean)
+            ));
+        }
+        None => lines.push("  P(T_B ≤ t) = 1 (no timeout)".to_string()),
+    }
+    let n = hop.retries;
+    lines.push(format!(
+        "  f = 1 − A_B × P = 1 − {} × {} = {}",
+        probability(hop.subtree_availability),
+        probability(hop.within_timeout),
+        probability(hop.fail)
+    ));
+    lines.push(format!(
+        "  success = 1 − f^{} = 1 − {}^{} = {} (replaces A_B in the flow's availability)",
+        n + 1,
+        probability(hop.fail),
+        n + 1,
+        probability(hop.success)
+    ));
+    let powers: Vec<String> = (0..=n.min(3))
+        .map(|k| match k {
+            0 => "1".to_string(),
+            1 => probability(hop.fail),
+            _ => format!("{}^{k}", probability(hop.fail)),
+        })
+        .collect();
+    let sum = if n <= 3 {
+        powers.join(" + ")
+    } else {
+        format!(
+            "(1 − {}^{})/(1 − {})",
+            probability(hop.fail),
+            n + 1,
+            probability(hop.fail)
+        )
+    };
+    lines.push(format!(
+        "  E = Σ_{{k=0}}^{{{n}}} f^k = {sum} = {} attempts on average; E multiplies the load on {callee}'s subtree (section 6 takes it at the loads before retries)",
+        probability(hop.expected_attempts)
+    ));
+    match (hop.timeout_ms, tree_visit) {
+        (Some(t), Some(visit)) => {
+            let all = f64::from(n.min(1_000) + 1) * t;
+            match visit.answered_mean_ms {
+                Some(m) => lines.push(format!(
+                    "  latency: each failed attempt costs {}; k·{} + (an attempt given T_B ≤ {}, mean {}) with probability (1 − f)·f^k for k = 0..{n}, {} when all {} fail (probability f^{} = {}); mean = Σ (1 − f)·f^k·(k·{} + {}) + f^{} × {} = {}",
+                    ms(t),
+                    plain(t),
+                    ms(t),
+                    ms(m),
+                    ms(all),
+                    n + 1,
+                    n + 1,
+                    probability(hop.fail.powf(f64::from(n) + 1.0)),
+                    plain(t),
+                    plain(m),
+                    n + 1,
+                    plain(all),
+                    ms(timed_mean(hop, Some(m)))
+                )),
+                None => lines.push(format!(
+                    "  latency: no attempt answers within {}, so the hop takes {} ({} attempts of {})",
+                    ms(t),
+                    ms(all),
+                    n + 1,
+                    ms(t)
+                )),
+            }
+        }
+        _ => lines.push("  latency: without a timeout a failed attempt fails fast and costs nothing".to_string()),
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::{estimate, test_design};
+
+    /// The figure of the last line of `text` that starts with `prefix`, up
+    /// to the words in parentheses that may follow it.
+    fn figure_after<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+        let line = text.lines().rev().find(|line| line.starts_with(prefix))?;
+        let rest = line.strip_prefix(prefix)?;
+        Some(rest.split(" (").next().unwrap_or(rest))
+    }
+
+    /// The percentage the availability section ends with: "flow = … (99.9%)".
+    fn availability_after(text: &str) -> Option<&str> {
+        let line = text.lines().rev().find(|line| line.starts_with("  flow = "))?;
+        let open = line.rfind('(')?;
+        line.get(open + 1..line.len() - 1)
+    }
+
+    /// Erlang C by its textbook sum, independent of `queueing::erlang_c`.
+    fn erlang_c_by_the_book(c: u32, a: f64) -> f64 {
+        let mut sum = 0.0;
+        let mut term = 1.0; // a^k / k!
+        for k in 0..c {
+            if k > 0 {
+                term *= a / f64::from(k);
+            }
+            sum += term;
+        }
+        let rho = a / f64::from(c);
+        let last = term * a / f64::from(c) / (1.0 - rho);
+        last / (sum + last)
+    }
+
+    fn assert_final_figures_match(design: &Design, label: &str) {
+        let estimates = estimate(design, None);
+        for flow in &estimates.flows {
+            let text = explain(design, flow.flow);
+            let name = &design.flow(flow.flow).id;
+            for (prefix, value) in [("  p50 = ", flow.latency.p50_ms), ("  p99 = ", flow.latency.p99_ms)] {
+                assert_eq!(
+                    figure_after(&text, prefix),
+                    Some(ms(value).as_str()),
+                    "{label}, flow {name}: {prefix}\n{text}"
+                );
+            }
+            assert_eq!(
+                availability_after(&text),
+                Some(percent(flow.availability).as_str()),
+                "{label}, flow {name}: availability\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wait_shows_its_erlang_c_inputs_and_mean() {
+        // c = 2 instances of 100/s offered 150/s: ρ = 0.75, a = 1.5.
+        let design = test_design(
+            r#"system s {
+              client users { rps = 150 }
+              service api { replicas = 2, availability = 99.9%, latency = 5ms, capacity = 100/s }
+              users -> api { latency = 1ms }
+              flow f { path = users -> api }
+            }"#,
+        );
+        let text = explain(&design, FlowId(0));
+        let p_wait = erlang_c_by_the_book(2, 1.5);
+        assert!((p_wait - 9.0 / 14.0).abs() < 1e-12, "{p_wait}");
+        // Mean W = P_wait / (c·μ·(1 − ρ)) seconds.
+        let mean_wait_ms = p_wait / (200.0 * 0.25) * 1000.0;
+        for needle in [
+            "c = 2 servers of μ = 100/s, λ = 150/s, ρ = λ/(c·μ) = 150/200 = 0.75, a = ρ·c = 1.5".to_string(),
+            format!("P_wait = Erlang C(c = 2, a = 1.5) = {}", plain_fraction(p_wait)),
+            "0.642857".to_string(),
+            "rate c·μ·(1 − ρ) = 200 × (1 − 0.75) = 50/s".to_string(),
+            format!("= {}\n", ms(mean_wait_ms)),
+            "12.86 ms".to_string(),
+        ] {
+            assert!(text.contains(&needle), "missing {needle:?} in\n{text}");
+        }
+        assert_final_figures_match(&design, "one wait");
+    }
+
+    #[test]
+    fn a_flow_without_load_or_retries_is_explained_as_before() {
+        let design = test_design(
+            r#"system s {
+              client users { rps = 10 }
+              service api { latency = { p50 = 20ms, p99 = 20ms }, availability = 99.9% }
+              users -> api { latency = 1ms }
+              flow f { path = users -> api }
+            }"#,
+        );
+        let text = explain(&design, FlowId(0));
+        assert!(text.contains("\n2. where requests stop"), "{text}");
+        assert!(!text.contains("W = ") && !text.contains("A_B"), "{text}");
+        assert_final_figures_match(&design, "unloaded");
+    }
+
+    #[test]
+    fn a_retried_timed_hop_shows_its_attempts() {
+        let design = test_design(
+            r#"system s {
+              client users { rps = 100 }
+              service api { replicas = 2, availability = 99.9%, latency = { p50 = 5ms, p99 = 20ms } }
+              service svc { availability = 99.5%, latency = { p50 = 10ms, p99 = 80ms } }
+              users -> api { latency = 1ms }
+              api -> svc { latency = 1ms, retries = 2, timeout = 40ms, idempotent = true }
+              flow f { path = users -> api -> svc }
+            }"#,
+        );
+        let estimates = estimate(&design, None);
+        let flow = &estimates.flows[0];
+        let hop = &flow.hops[0];
+        let f = hop.fail;
+        assert!((hop.success - (1.0 - f.powi(3))).abs() < 1e-15);
+        assert!((hop.expected_attempts - (1.0 + f + f * f)).abs() < 1e-15);
+        assert!((f - (1.0 - hop.subtree_availability * hop.within_timeout)).abs() < 1e-15);
+        let text = explain(&design, FlowId(0));
+        for needle in [
+            format!(
+                "f = 1 − A_B × P = 1 − {} × {} = {}",
+                plain_fraction(hop.subtree_availability),
+                plain_fraction(hop.within_timeout),
+                plain_fraction(f)
+            ),
+            format!(
+                "success = 1 − f^3 = 1 − {}^3 = {}",
+                plain_fraction(f),
+                plain_fraction(hop.success)
+            ),
+            format!(
+                "E = Σ_{{k=0}}^{{2}} f^k = 1 + {} + {}^2 = {}",
+                plain_fraction(f),
+                plain_fraction(f),
+                plain_fraction(hop.expected_attempts)
+            ),
+            format!("P(T_B ≤ 40 ms) = {}", plain_fraction(hop.within_timeout)),
+            "120 ms when all 3 fail".to_string(),
+            format!("{:<20} {}: the success of the hop", "api -> svc", hop.success),
+        ] {
+            assert!(text.contains(&needle), "missing {needle:?} in\n{text}");
+        }
+        assert_eq!(figure_after(&text, "  p99 = "), Some(ms(flow.latency.p99_ms).as_str()));
+        assert_eq!(availability_after(&text), Some(percent(flow.availability).as_str()));
+        // The hop's mean, redone from its printed inputs' exact values.
+        let answered = flow.tree.visits[2].answered_mean_ms.unwrap_or(f64::NAN);
+        let by_hand: f64 = (0..=2)
+            .map(|k| (1.0 - f) * f.powi(k) * (f64::from(k) * 40.0 + answered))
+            .sum::<f64>()
+            + f.powi(3) * 120.0;
+        assert!(
+            text.contains(&format!("f^3 × 120 = {}", ms(by_hand))),
+            "{by_hand}\n{text}"
+        );
+    }
+
+    #[test]
+    fn an_overloaded_flow_is_unbounded() {
+        let design = test_design(
+            r#"system s {
+              client users { rps = 500 }
+              service api { replicas = 2, availability = 99.9%, latency = 5ms, capacity = 150/s }
+              service svc { availability = 99.5%, latency = 10ms }
+              users -> api
+              api -> svc
+              flow f { path = users -> api -> svc }
+            }"#,
+        );
+        let text = explain(&design, FlowId(0));
+        for needle in [
+            "W: saturated: λ = 500/s ≥ c·μ = 300/s",
+            "c·μ/λ = 300/500 = 0.6",
+            "overloaded",
+            "  p50 = unbounded\n",
+            "  p99 = unbounded\n",
+            "500 × 0.6 (served by api) = 300/s",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+        // 2 replicas of 99.9% × the served share 0.6 × svc's 99.5%.
+        let expected = (1.0 - 0.001_f64 * 0.001) * 0.6 * 0.995;
+        let figure = estimate(&design, None).flows[0].availability;
+        assert!((figure - expected).abs() < 1e-12, "{figure}");
+        assert_final_figures_match(&design, "overloaded");
+    }
+
+    #[test]
+    fn every_example_explains_the_estimates_figures() {
+        // Examples, fixtures, ../shared/examples (trees included) when
+        // present, and a few random designs with capacities and retries.
+        let designs = crate::estimate::corpus::designs(&[], 12);
+        assert!(designs.len() > 12, "{}", designs.len());
+        let (mut waits, mut hops, mut timed, mut overloaded) = (0, 0, 0, 0);
+        for (label, design) in &designs {
+            assert_final_figures_match(design, label);
+            for flow in estimate(design, None).flows {
+                waits += usize::from(flow.tree.visits.iter().any(|visit| visit.wait.is_some()));
+                hops += usize::from(!flow.hops.is_empty());
+                timed += usize::from(flow.hops.iter().any(|hop| hop.timeout_ms.is_some()));
+                overloaded += usize::from(flow.status == FlowStatus::Overloaded);
+            }
+        }
+        // The corpus exercises every kind of shaped flow.
+        assert!(
+            waits > 0 && hops > 0 && timed > 0 && overloaded > 0,
+            "waits {waits}, hops {hops}, timed {timed}, overloaded {overloaded}"
+        );
+    }
 }

@@ -269,15 +269,7 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
     };
     let saturated = loading.saturated_on(design, flow);
     let judged = retry::flow_has_judged_hops(design, flow);
-    let retries = if !judged && saturated.is_empty() {
-        retry::Retries::default()
-    } else if !judged {
-        retry::Retries::new(design, flow)
-    } else if tree.retries.hops.is_empty() {
-        retry::Retries::without_latency(design, flow, loading)
-    } else {
-        tree.retries.clone()
-    };
+    let retries = estimate_retries(design, flow, loading, &tree);
     let availability = if !judged && saturated.is_empty() {
         flow_availability_value(design, flow)
     } else {
@@ -310,6 +302,29 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
         background,
         tree,
         slo,
+    }
+}
+
+/// The judged hops [`flow_estimate`] counts, given the tree model it
+/// computed (`tree`): the tree model's own when it judged them (it alone
+/// knows P(T ≤ t)), else each without latency; an empty record (but one
+/// that knows the flow's visits) when only saturation changes the
+/// availability; nothing when neither applies.
+pub fn estimate_retries(
+    design: &Design,
+    flow: &crate::model::Flow,
+    loading: &Loading,
+    tree: &tree::TreeModel,
+) -> retry::Retries {
+    let judged = retry::flow_has_judged_hops(design, flow);
+    if !judged && loading.saturated_on(design, flow).is_empty() {
+        retry::Retries::default()
+    } else if !judged {
+        retry::Retries::new(design, flow)
+    } else if tree.retries.hops.is_empty() {
+        retry::Retries::without_latency(design, flow, loading)
+    } else {
+        tree.retries.clone()
     }
 }
 

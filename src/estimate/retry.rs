@@ -82,6 +82,23 @@ impl HopAttempt {
     }
 }
 
+/// One factor of a subtree's availability (language.md §7: A_B, or the
+/// flow's own availability for its root).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AvailabilityTerm {
+    /// A judged hop below the root: its success stands for its subtree.
+    Hop { visit: VisitId, success: f64 },
+    /// A component counted once, judged by its most demanding hop
+    /// (`judged_op` already applied), times the share it serves (1 unless
+    /// saturated).
+    Component {
+        component: ComponentId,
+        op: Op,
+        link: Option<LinkId>,
+        served: f64,
+    },
+}
+
 /// The retried hops of one flow, computed from the leaves up (a hop's
 /// subtree availability uses the success of the hops below it).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -168,17 +185,42 @@ impl Retries {
         self.subtree_availability(design, flow, loading, 0)
     }
 
-    /// A_B for the subtree from `root`: the distinct components of its
+    /// A_B for the subtree from `root`: the product of its
+    /// [`Retries::terms`], each hop's success first, then each component's
+    /// factor times the share it serves.
+    fn subtree_availability(&self, design: &Design, flow: &Flow, loading: &Loading, root: VisitId) -> f64 {
+        let mut value = 1.0;
+        for term in self.terms(design, flow, loading, root) {
+            match term {
+                AvailabilityTerm::Hop { success, .. } => value *= success,
+                AvailabilityTerm::Component {
+                    component,
+                    op,
+                    link,
+                    served,
+                } => {
+                    value *= node_value(design, component, op, link.map(|link| design.link(link))).unwrap_or(1.0);
+                    value *= served;
+                }
+            }
+        }
+        value
+    }
+
+    /// The terms of A_B for the subtree from `root` (the flow's
+    /// availability for visit 0): the distinct components of its
     /// synchronous part (each with its most demanding hop, as
     /// `availability::judged_visits`), except those below a judged hop,
-    /// which counts by its success instead; times the served share of
-    /// each saturated one.
-    fn subtree_availability(&self, design: &Design, flow: &Flow, loading: &Loading, root: VisitId) -> f64 {
+    /// which counts by its success instead; each component with the served
+    /// share of a saturated one. Hops come first, in visit order, then the
+    /// components in the order first visited: the order the product is
+    /// taken in, so every caller gets the same digits.
+    pub fn terms(&self, design: &Design, flow: &Flow, loading: &Loading, root: VisitId) -> Vec<AvailabilityTerm> {
         let n = flow.visits.len();
         let mut inside = vec![false; n];
         let mut judged: Vec<(ComponentId, Op, Option<LinkId>)> = Vec::new();
         let mut slot_of: rustc_hash::FxHashMap<ComponentId, usize> = rustc_hash::FxHashMap::default();
-        let mut value = 1.0;
+        let mut terms = Vec::new();
         let demand = |op: Op, link: Option<LinkId>| {
             let fanout = link.is_some_and(|link| design.link(link).fanout == Fanout::All);
             (op == Op::Write, fanout)
@@ -186,14 +228,14 @@ impl Retries {
         for idx in root..n {
             let visit = &flow.visits[idx];
             let member = idx == root || visit.parent.is_some_and(|parent| parent >= root && inside[parent]);
-            if !member || self.states[idx] == VisitSync::Background {
+            if !member || self.states.get(idx) == Some(&VisitSync::Background) {
                 continue;
             }
             if idx != root
-                && let Some(success) = self.success[idx]
+                && let Some(success) = self.success.get(idx).copied().flatten()
             {
                 // A judged hop below: its success stands for its subtree.
-                value *= success;
+                terms.push(AvailabilityTerm::Hop { visit: idx, success });
                 continue;
             }
             inside[idx] = true;
@@ -211,11 +253,17 @@ impl Retries {
                 }
             }
         }
-        for (id, op, link) in judged {
-            value *= node_value(design, id, op, link.map(|link| design.link(link))).unwrap_or(1.0);
-            value *= loading.served(id);
-        }
-        value
+        terms.extend(
+            judged
+                .into_iter()
+                .map(|(component, op, link)| AvailabilityTerm::Component {
+                    component,
+                    op,
+                    link,
+                    served: loading.served(component),
+                }),
+        );
+        terms
     }
 
     /// The expected attempts of the hop into each visit (1 when not

@@ -48,6 +48,10 @@ pub struct TreeVisit {
     /// Mean of T(visit): own latency plus the steps, skipped on a hit (0
     /// for background visits).
     pub mean_ms: f64,
+    /// When the hop into it times out: the mean of one attempt (link
+    /// included) given that it answers within the timeout, which
+    /// `--explain` needs to redo the hop's mean by hand.
+    pub answered_mean_ms: Option<f64>,
 }
 
 /// A flow's call tree with its latency figures.
@@ -450,18 +454,26 @@ impl Engine<'_> {
     /// With `answered_only`, the time given that the hop succeeds (the
     /// all-fail case left out, the rest renormalized): what an enclosing
     /// timed hop's P(T ≤ t) reads, since the subtree's failures are
-    /// already in its availability.
-    fn timed(&mut self, attempt: &Dist, t: f64, fail: f64, retries: u32, answered_only: bool) -> (Dist, f64) {
+    /// already in its availability. Third, the mean of an answered
+    /// attempt (`None` when none answers in time).
+    fn timed(
+        &mut self,
+        attempt: &Dist,
+        t: f64,
+        fail: f64,
+        retries: u32,
+        answered_only: bool,
+    ) -> (Dist, f64, Option<f64>) {
         let n = retries.min(MAX_RETRY_TERMS);
         let all_fail = f64::from(n + 1) * t;
         let Some(answered) = self.truncate(attempt, t) else {
-            return (Engine::point(all_fail), all_fail);
+            return (Engine::point(all_fail), all_fail, None);
         };
+        let answered_mean = self.mean(&answered);
         let success = 1.0 - fail.powf(f64::from(n) + 1.0);
         if answered_only && success <= 0.0 {
-            return (Engine::point(all_fail), all_fail);
+            return (Engine::point(all_fail), all_fail, Some(answered_mean));
         }
-        let answered_mean = self.mean(&answered);
         let (mut dist, mut mean, scale) = if answered_only {
             (Engine::shift(answered.clone(), f64::from(n) * t), 0.0, 1.0 / success)
         } else {
@@ -485,7 +497,7 @@ impl Engine<'_> {
                 mean += (1.0 - fail) * fail.powf(f64::from(k)) * scale * (f64::from(k) * t + answered_mean);
             }
         }
-        (dist, mean)
+        (dist, mean, Some(answered_mean))
     }
 
     fn mean(&self, dist: &Dist) -> f64 {
@@ -749,6 +761,7 @@ impl TreeModel {
                 hit_ratio,
                 steps: Vec::new(),
                 mean_ms: 0.0,
+                answered_mean_ms: None,
             });
         }
         let span = fixed_total + mean_total + 12.0 * var_total.sqrt() + widest;
@@ -842,7 +855,10 @@ impl TreeModel {
                             if let Some(t) = timeout
                                 && wanted
                             {
-                                (dist, mean) = engine.timed(&dist, t, hop.fail, hop.retries, answered_only);
+                                let answered_mean;
+                                (dist, mean, answered_mean) =
+                                    engine.timed(&dist, t, hop.fail, hop.retries, answered_only);
+                                visits[call].answered_mean_ms = answered_mean;
                             }
                         }
                         counted += 1;
