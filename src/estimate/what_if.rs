@@ -773,7 +773,10 @@ impl WhatIfEngine<'_> {
     fn run_moved(&mut self, scenario: &Scenario, moved: &[(FlowId, Vec<Reroute>)]) -> WhatIf {
         let design = self.design;
         let mut changed = design.clone();
-        let mut copies_of: Vec<(FlowId, Vec<(FlowId, f64)>, Vec<Moved>)> = Vec::with_capacity(moved.len());
+        // Per moved flow: its copies' ids in `changed` with their shares,
+        // and where its load went.
+        type Copies = (FlowId, Vec<(FlowId, f64)>, Vec<Moved>);
+        let mut copies_of: Vec<Copies> = Vec::with_capacity(moved.len());
         for (id, reroutes) in moved {
             let mut copies = Vec::with_capacity(reroutes.len());
             let mut moves = Vec::new();
@@ -1056,10 +1059,10 @@ mod tests {
                     match rises.flows.iter().find(|f| f.flow == flow.flow) {
                         Some(rose) => assert!(format!("{rose:?}") == format!("{flow:?}"), "{name}: {scenario:?}"),
                         None => assert!(
-                            !flow.failed()
-                                && !(flow.overloaded() && flow.before.status != FlowStatus::Overloaded)
-                                && !flow.slower()
-                                && !flow.less_available(),
+                            !(flow.failed()
+                                || flow.slower()
+                                || flow.less_available()
+                                || (flow.overloaded() && flow.before.status != FlowStatus::Overloaded)),
                             "{name}: {scenario:?}: {flow:?}"
                         ),
                     }

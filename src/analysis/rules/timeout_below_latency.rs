@@ -92,7 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let (Some(timeout_ms), Some(p99_ms)) = (hop.timeout_ms, hop.p99_ms) else {
                 continue;
             };
-            if !(p99_ms > timeout_ms) {
+            if p99_ms.partial_cmp(&timeout_ms) != Some(std::cmp::Ordering::Greater) {
                 continue;
             }
             let wider = found
