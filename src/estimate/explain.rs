@@ -721,7 +721,7 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
         out,
         "\n1. latency of each visit, from the leaves up: T(X) = L(X) + Σ T(step); a call costs its link plus T(callee), a parallel step the maximum of its calls; a cdn or cache hit (ratio h) skips the steps{}",
         if waits {
-            "; a component with a known capacity below saturation adds its M/M/c wait W to L(X) (docs/language.md §6)"
+            "; a component with a known capacity below saturation adds its M/M/c wait W to L(X) (docs/estimate.md, \"Queueing and overload\")"
         } else {
             ""
         }
@@ -893,7 +893,7 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
         let names: Vec<&str> = loaded.estimate.saturated.iter().map(|id| name(*id)).collect();
         let _ = writeln!(
             out,
-            "\n2. mean = T({}) = unbounded: the flow is overloaded ({} saturated, see above; docs/language.md §6)",
+            "\n2. mean = T({}) = unbounded: the flow is overloaded ({} saturated, see above; docs/estimate.md, \"Queueing and overload\")",
             name(flow.visits[0].component),
             format::list(&names.iter().map(|name| format!("{name} is")).collect::<Vec<_>>())
         );
@@ -1090,7 +1090,7 @@ fn hop_lines(design: &Design, loaded: &Loaded, hop: &HopAttempt) -> Vec<String> 
         settings.push(format!("timeout {}", ms(t)));
     }
     let mut lines = vec![format!(
-        "hop {subject} ({}; docs/language.md §7, docs/estimate.md, \"Retries and timeouts\"):",
+        "hop {subject} ({}; docs/estimate.md, \"Retries and timeouts\"):",
         settings.join(", ")
     )];
     let terms = terms_text(design, loaded, hop.visit);

@@ -140,8 +140,10 @@ pub struct FlowEstimate {
     /// its visits in `tree` instead).
     pub outcomes: Vec<Outcome>,
     pub background: Vec<ComponentId>,
-    /// The call tree's visits with their reach and mean.
-    pub tree: tree::TreeModel,
+    /// The call tree's visits with their reach and mean. Shared: what-if
+    /// and explain copy estimates per scenario, and a tree has a record
+    /// per visit.
+    pub tree: std::sync::Arc<tree::TreeModel>,
     /// `None` when neither the flow nor the system sets an SLO.
     pub slo: Option<SloVerdict>,
 }
@@ -300,7 +302,7 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
         hops: retries.hops,
         outcomes,
         background,
-        tree,
+        tree: std::sync::Arc::new(tree),
         slo,
     }
 }

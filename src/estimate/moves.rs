@@ -31,6 +31,20 @@ pub struct Reroute {
 /// balancer's hop can no longer reach its target (the target is down, or a
 /// partition cuts the hop), or `None` when nothing moves.
 pub fn reroutes(design: &Design, flow: &Flow, is_gone: &dyn Fn(LinkId) -> bool) -> Option<Vec<Reroute>> {
+    // Most flows of most scenarios move nothing: find out before copying.
+    let balanced = |visit: &crate::model::Visit| {
+        let (Some(parent), Some(link)) = (visit.parent, visit.link) else {
+            return false;
+        };
+        matches!(
+            design.component(flow.visits[parent].component).kind,
+            Kind::LoadBalancer | Kind::Dns
+        ) && design.component(visit.component).role.is_some()
+            && is_gone(link)
+    };
+    if !flow.visits.iter().any(balanced) {
+        return None;
+    }
     let mut copies = vec![Reroute {
         flow: flow.clone(),
         share: 1.0,
