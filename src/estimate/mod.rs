@@ -189,16 +189,6 @@ fn has_timeout(design: &Design, flow: &crate::model::Flow) -> bool {
         .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()))
 }
 
-/// Whether a hop of the flow both times out and retries.
-fn retried_timeout(design: &Design, flow: &crate::model::Flow) -> bool {
-    flow.visits.iter().any(|visit| {
-        visit.link.is_some_and(|link| {
-            let link = design.link(link);
-            link.timeout_ms.is_some() && link.retries.unwrap_or(0) > 0
-        })
-    })
-}
-
 fn route(design: &Design, flow: &crate::model::Flow, loading: &Loading) -> Route {
     if flow.is_path_only() && !has_timeout(design, flow) && !loading.reaches(design, flow) {
         Route::Path
@@ -476,12 +466,13 @@ impl<'a> Estimator<'a> {
                 // Unbounded, and as cheap to say as to bound.
                 return true;
             }
-            if retried_timeout(self.design, flow) {
-                // A timed-out attempt retried costs its timeout on top: not
-                // in the bound.
+            if has_timeout(self.design, flow) {
+                // A failed attempt costs its timeout, whatever the callee
+                // would have taken, and a long timeout stretches the
+                // lattice past the screen's margin: not in the bound.
                 return true;
             }
-            if !flow.is_path_only() || has_timeout(self.design, flow) {
+            if !flow.is_path_only() {
                 return !tree::slo_surely_met(self.design, flow, &flow.slo, loading);
             }
             let model = PathModel::new(self.design, flow, LatencyOptions::default());

@@ -12,7 +12,7 @@
 
 use super::dist::Law;
 use super::{FlowEstimate, FlowStatus, LatencyFigures, SloVerdict, availability_miss, latency_misses};
-use crate::model::{ComponentId, Design, Flow, Kind, LinkId, VisitId};
+use crate::model::{ComponentId, Design, Flow, Kind, LinkId, VisitId, VisitSync};
 
 /// At most this many copies of one flow (a flow through several failed
 /// balancer targets in a row multiplies them); the rest keep failing.
@@ -29,8 +29,16 @@ pub struct Reroute {
 
 /// The copies a flow's load moves to when `is_gone(link)` says a
 /// balancer's hop can no longer reach its target (the target is down, or a
-/// partition cuts the hop), or `None` when nothing moves.
-pub fn reroutes(design: &Design, flow: &Flow, is_gone: &dyn Fn(LinkId) -> bool) -> Option<Vec<Reroute>> {
+/// partition cuts the hop), or `None` when nothing moves. `is_down` says
+/// which components are down: a copy whose synchronous part breaks before
+/// a balancer (a failed component no balancer routes around) fails there,
+/// and moves nothing after it.
+pub fn reroutes(
+    design: &Design,
+    flow: &Flow,
+    is_gone: &dyn Fn(LinkId) -> bool,
+    is_down: &dyn Fn(ComponentId) -> bool,
+) -> Option<Vec<Reroute>> {
     // Most flows of most scenarios move nothing: find out before copying.
     let balanced = |visit: &crate::model::Visit| {
         let (Some(parent), Some(link)) = (visit.parent, visit.link) else {
@@ -45,17 +53,29 @@ pub fn reroutes(design: &Design, flow: &Flow, is_gone: &dyn Fn(LinkId) -> bool) 
     if !flow.visits.iter().any(balanced) {
         return None;
     }
+    let states = flow.visit_sync(design);
     let mut copies = vec![Reroute {
         flow: flow.clone(),
         share: 1.0,
         moves: Vec::new(),
     }];
+    // Per copy, whether its synchronous part broke at a visit before.
+    let mut broken = vec![false];
     for visit in 0..flow.visits.len() {
         let mut next = Vec::with_capacity(copies.len());
-        for copy in copies {
-            let survivors = survivors(design, &copy.flow, visit, is_gone);
+        let mut next_broken = Vec::with_capacity(copies.len());
+        for (copy, was_broken) in copies.into_iter().zip(broken) {
+            let survivors = if was_broken {
+                Vec::new()
+            } else {
+                survivors(design, &copy.flow, visit, is_gone)
+            };
             if survivors.is_empty() || next.len() + survivors.len() > MAX_COPIES {
+                let here = &copy.flow.visits[visit];
+                let breaks = states[visit] != VisitSync::Background
+                    && (is_down(here.component) || here.link.is_some_and(is_gone));
                 next.push(copy);
+                next_broken.push(was_broken || breaks);
                 continue;
             }
             let from = copy.flow.visits[visit].component;
@@ -68,9 +88,11 @@ pub fn reroutes(design: &Design, flow: &Flow, is_gone: &dyn Fn(LinkId) -> bool) 
                 moved.flow.rps = flow.rps * moved.share;
                 moved.moves.push((from, to));
                 next.push(moved);
+                next_broken.push(false);
             }
         }
         copies = next;
+        broken = next_broken;
     }
     copies.iter().any(|copy| !copy.moves.is_empty()).then_some(copies)
 }
@@ -297,7 +319,7 @@ mod tests {
         let design = test_design(TWO_REGIONS);
         let api_a = design.component_id("api_a").unwrap();
         let gone = |link: LinkId| design.link(link).to == api_a;
-        let copies = reroutes(&design, design.flow(crate::model::FlowId(0)), &gone).unwrap();
+        let copies = reroutes(&design, design.flow(crate::model::FlowId(0)), &gone, &|_| false).unwrap();
         assert_eq!(copies.len(), 2);
         let names: Vec<&str> = copies
             .iter()
@@ -317,10 +339,10 @@ mod tests {
         let design = test_design(&TWO_REGIONS.replace("role = api, ", ""));
         let api_a = design.component_id("api_a").unwrap();
         let gone = |link: LinkId| design.link(link).to == api_a;
-        assert!(reroutes(&design, design.flow(crate::model::FlowId(0)), &gone).is_none());
+        assert!(reroutes(&design, design.flow(crate::model::FlowId(0)), &gone, &|_| false).is_none());
         let design = test_design(TWO_REGIONS);
         let db = design.component_id("db").unwrap();
         let gone = |link: LinkId| design.link(link).to == db;
-        assert!(reroutes(&design, design.flow(crate::model::FlowId(0)), &gone).is_none());
+        assert!(reroutes(&design, design.flow(crate::model::FlowId(0)), &gone, &|_| false).is_none());
     }
 }

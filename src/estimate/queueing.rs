@@ -125,11 +125,20 @@ impl Wait {
         1.0 - self.p_wait * (-self.rate_per_ms * t_ms).exp()
     }
 
-    /// Whether it adds nothing (no chance of waiting).
+    /// Whether it adds nothing: no chance of waiting, or one below
+    /// [`NEGLIGIBLE_WAIT`] (Erlang C of a station with many servers and
+    /// room to spare is 1e-200 rather than 0: taking it for a wait would
+    /// move the flow onto the lattice for a change no figure shows).
     pub fn is_none(&self) -> bool {
-        self.p_wait <= 0.0 || !self.rate_per_ms.is_finite() || self.rate_per_ms <= 0.0
+        self.p_wait <= NEGLIGIBLE_WAIT || !self.rate_per_ms.is_finite() || self.rate_per_ms <= 0.0
     }
 }
+
+/// A probability of waiting at or below this counts as none: it moves
+/// every percentile by at most a billionth of a level and the mean by at
+/// most a billionth of the mean wait (docs/estimate.md, "Queueing and
+/// overload").
+pub const NEGLIGIBLE_WAIT: f64 = 1e-9;
 
 /// The loads of a design as its visits see them (language.md §6): each
 /// component's utilization from the capacity model, from which a visit's

@@ -951,9 +951,9 @@ pub fn flow_figures(design: &Design, flow: &Flow, options: LatencyOptions, cache
 /// synchronous visit's own latency and link (a parallel step's maximum is
 /// at most the sum of its calls, a hit only skips work), so the path
 /// model's bound on that sum, taken as one chain, bounds the tree. Waits
-/// (language.md §6) add to that sum; a timeout without retries only cuts
-/// an attempt short, but a timed-out attempt retried adds its timeout, so
-/// the caller leaves such flows to the lattice.
+/// (language.md §6) add to that sum. A failed attempt of a timed hop costs
+/// its timeout whatever the callee takes (§7), which the sum leaves out:
+/// the caller leaves flows with timeouts to the lattice.
 pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo, loading: &Loading) -> bool {
     if !slo.has_latency() {
         return true;

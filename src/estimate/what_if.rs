@@ -216,34 +216,52 @@ impl FlowWhatIf {
             .is_some_and(|after| after.status == FlowStatus::Overloaded)
     }
 
-    /// Its figures are the baseline's, to the bit, and nothing about how
-    /// it is served changed.
+    /// Mean or a percentile got better by more than round-off.
+    pub fn faster(&self) -> bool {
+        let Some(after) = &self.after else {
+            return false;
+        };
+        let (b, a) = (&self.before.latency, &after.latency);
+        [
+            (b.mean_ms, a.mean_ms),
+            (b.p50_ms, a.p50_ms),
+            (b.p95_ms, a.p95_ms),
+            (b.p99_ms, a.p99_ms),
+        ]
+        .iter()
+        .any(|(before, after)| worse(*after, *before))
+    }
+
+    pub fn more_available(&self) -> bool {
+        self.after
+            .as_ref()
+            .is_some_and(|after| after.availability > self.before.availability + 1e-15)
+    }
+
+    /// Served as before with the same figures (to round-off: what is
+    /// printed is the same), nothing about how it is served changed.
     pub fn unchanged(&self) -> bool {
-        self.after.as_ref().is_some_and(|after| {
-            let (b, a) = (&self.before.latency, &after.latency);
-            [
-                (b.mean_ms, a.mean_ms),
-                (b.p50_ms, a.p50_ms),
-                (b.p95_ms, a.p95_ms),
-                (b.p99_ms, a.p99_ms),
-                (self.before.availability, after.availability),
-            ]
-            .iter()
-            .all(|(before, after)| before.to_bits() == after.to_bits())
-                && after.status == self.before.status
-        }) && self.background.is_none()
+        self.after
+            .as_ref()
+            .is_some_and(|after| after.status == self.before.status)
+            && !self.slower()
+            && !self.faster()
+            && !self.less_available()
+            && !self.more_available()
+            && self.background.is_none()
             && self.bypassed.is_empty()
             && self.moved.is_empty()
     }
 
-    /// Served as before, and faster or more available: load the scenario
-    /// took off a component it passes shortened its waits (language.md §6).
+    /// Served as before, and faster or more available, nothing worse: load
+    /// the scenario took off a component it passes shortened its waits
+    /// (language.md §6).
     pub fn improved(&self) -> bool {
         !self.failed()
             && !self.overloaded()
             && !self.slower()
             && !self.less_available()
-            && !self.unchanged()
+            && (self.faster() || self.more_available())
             && self.background.is_none()
             && self.bypassed.is_empty()
             && self.moved.is_empty()
@@ -433,6 +451,9 @@ pub struct WhatIfEngine<'a> {
     cache: LawCache,
     /// The baseline's loads as visits see them.
     loading: Loading,
+    /// Whether a failed balancer target's flows move to its role's
+    /// survivors (off for the run on the moved copies themselves).
+    moves_load: bool,
 }
 
 /// What a run reports about components and queues.
@@ -464,6 +485,7 @@ impl<'a> WhatIfEngine<'a> {
             work: design.clone(),
             cache: LawCache::new(),
             loading,
+            moves_load: true,
         }
     }
 
@@ -534,7 +556,7 @@ impl<'a> WhatIfEngine<'a> {
     /// consumers with them, latency only for flows that now miss a cache.
     pub fn run_changes(&mut self, scenario: &Scenario, detail: Detail) -> WhatIf {
         let design = self.design;
-        if let Some(moved) = self.moves(scenario) {
+        if let Some(moved) = self.moves(scenario).filter(|_| self.moves_load) {
             return self.run_moved(scenario, &moved);
         }
         // Each candidate flow with the first position that can break: the
@@ -759,7 +781,9 @@ impl WhatIfEngine<'_> {
         candidates.dedup();
         let moved: Vec<(FlowId, Vec<Reroute>)> = candidates
             .into_iter()
-            .filter_map(|id| moves::reroutes(design, design.flow(id), &gone).map(|copies| (id, copies)))
+            .filter_map(|id| {
+                moves::reroutes(design, design.flow(id), &gone, &|c| scenario.is_down(c)).map(|copies| (id, copies))
+            })
             .collect();
         (!moved.is_empty()).then_some(moved)
     }
@@ -802,7 +826,12 @@ impl WhatIfEngine<'_> {
             }
             copies_of.push((*id, copies, moves));
         }
-        let inner = WhatIfEngine::new(&changed).run(scenario);
+        // The copies are every move there is (moves::reroutes walks nested
+        // balancers itself, and a copy over its cap fails): the run on
+        // them moves nothing again.
+        let mut engine = WhatIfEngine::new(&changed);
+        engine.moves_load = false;
+        let inner = engine.run(scenario);
         let mut flows = Vec::new();
         for (id, before) in design.flow_ids().zip(&self.baseline.flows) {
             let flow = match copies_of.iter().find(|(flow, _, _)| *flow == id) {
