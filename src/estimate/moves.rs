@@ -61,7 +61,7 @@ pub fn reroutes(
     }];
     // Per copy, whether its synchronous part broke at a visit before.
     let mut broken = vec![false];
-    for visit in 0..flow.visits.len() {
+    for (visit, state) in states.iter().enumerate() {
         let mut next = Vec::with_capacity(copies.len());
         let mut next_broken = Vec::with_capacity(copies.len());
         for (copy, was_broken) in copies.into_iter().zip(broken) {
@@ -72,8 +72,8 @@ pub fn reroutes(
             };
             if survivors.is_empty() || next.len() + survivors.len() > MAX_COPIES {
                 let here = &copy.flow.visits[visit];
-                let breaks = states[visit] != VisitSync::Background
-                    && (is_down(here.component) || here.link.is_some_and(is_gone));
+                let breaks =
+                    *state != VisitSync::Background && (is_down(here.component) || here.link.is_some_and(is_gone));
                 next.push(copy);
                 next_broken.push(was_broken || breaks);
                 continue;
