@@ -68,6 +68,22 @@ pub struct SloVerdict {
     pub misses: Vec<SloMiss>,
 }
 
+impl SloVerdict {
+    /// The verdict of these figures against an SLO; `None` when it sets
+    /// nothing.
+    pub fn judge(slo: &Slo, latency: &LatencyFigures, availability: f64) -> Option<SloVerdict> {
+        (!slo.is_empty()).then(|| {
+            let mut misses = latency_misses(slo, latency);
+            misses.extend(availability_miss(slo, availability));
+            SloVerdict {
+                slo: slo.clone(),
+                met: misses.is_empty(),
+                misses,
+            }
+        })
+    }
+}
+
 /// Relative slack when comparing a figure with its SLO, so that a figure
 /// equal to its target (218 ms against 218 ms) is met despite round-off.
 const SLO_SLACK: f64 = 1e-9;
@@ -273,15 +289,7 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
         latency = LatencyFigures::UNBOUNDED;
         FlowStatus::Overloaded
     };
-    let slo = (!flow.slo.is_empty()).then(|| {
-        let mut misses = latency_misses(&flow.slo, &latency);
-        misses.extend(availability_miss(&flow.slo, availability));
-        SloVerdict {
-            slo: flow.slo.clone(),
-            met: misses.is_empty(),
-            misses,
-        }
-    });
+    let slo = SloVerdict::judge(&flow.slo, &latency, availability);
     FlowEstimate {
         flow: id,
         rps: flow.rps,

@@ -11,7 +11,7 @@
 //! the rules in prose.
 
 use super::dist::Law;
-use super::{FlowEstimate, FlowStatus, LatencyFigures, SloVerdict, availability_miss, latency_misses};
+use super::{FlowEstimate, FlowStatus, LatencyFigures, SloVerdict};
 use crate::model::{ComponentId, Design, Flow, Kind, LinkId, VisitId, VisitSync};
 
 /// At most this many copies of one flow (a flow through several failed
@@ -215,15 +215,7 @@ pub fn combine(flow: &Flow, copies: &[(Option<FlowEstimate>, f64)]) -> Option<Fl
         out.status = FlowStatus::Overloaded;
         out.latency = LatencyFigures::UNBOUNDED;
     }
-    out.slo = (!flow.slo.is_empty()).then(|| {
-        let mut misses = latency_misses(&flow.slo, &out.latency);
-        misses.extend(availability_miss(&flow.slo, out.availability));
-        SloVerdict {
-            slo: flow.slo.clone(),
-            met: misses.is_empty(),
-            misses,
-        }
-    });
+    out.slo = SloVerdict::judge(&flow.slo, &out.latency, out.availability);
     Some(out)
 }
 

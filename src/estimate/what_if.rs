@@ -187,10 +187,10 @@ impl FlowWhatIf {
         self.after.is_none()
     }
 
-    /// Mean or a percentile got worse by more than round-off.
-    pub fn slower(&self) -> bool {
+    /// (before, after) of the mean and each percentile; none when it fails.
+    fn latency_pairs(&self) -> [(f64, f64); 4] {
         let Some(after) = &self.after else {
-            return false;
+            return [(0.0, 0.0); 4];
         };
         let (b, a) = (&self.before.latency, &after.latency);
         [
@@ -199,8 +199,13 @@ impl FlowWhatIf {
             (b.p95_ms, a.p95_ms),
             (b.p99_ms, a.p99_ms),
         ]
-        .iter()
-        .any(|(before, after)| worse(*before, *after))
+    }
+
+    /// Mean or a percentile got worse by more than round-off.
+    pub fn slower(&self) -> bool {
+        self.latency_pairs()
+            .iter()
+            .any(|(before, after)| worse(*before, *after))
     }
 
     pub fn less_available(&self) -> bool {
@@ -218,18 +223,9 @@ impl FlowWhatIf {
 
     /// Mean or a percentile got better by more than round-off.
     pub fn faster(&self) -> bool {
-        let Some(after) = &self.after else {
-            return false;
-        };
-        let (b, a) = (&self.before.latency, &after.latency);
-        [
-            (b.mean_ms, a.mean_ms),
-            (b.p50_ms, a.p50_ms),
-            (b.p95_ms, a.p95_ms),
-            (b.p99_ms, a.p99_ms),
-        ]
-        .iter()
-        .any(|(before, after)| worse(*after, *before))
+        self.latency_pairs()
+            .iter()
+            .any(|(before, after)| worse(*after, *before))
     }
 
     pub fn more_available(&self) -> bool {
