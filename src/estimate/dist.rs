@@ -23,6 +23,7 @@ use std::collections::HashMap;
 
 use super::fft::{RealFft, Spectrum};
 use super::math::{fast_norm_cdf, norm_cdf, norm_isf, norm_ppf, norm_sf};
+use super::queueing::Wait;
 
 /// z of the 99th percentile: σ = ln(p99/p50) / 2.3263 (language.md §4).
 pub const Z99: f64 = 2.326_347_874_040_840_8;
@@ -394,8 +395,18 @@ pub(crate) struct Scratch {
     pub data: Vec<f64>,
 }
 
-/// (law, h, lattice length, transform size).
-type SpectrumKey = ((u64, u64, u32), u64, usize, usize);
+/// (factor, h, lattice length, transform size).
+type SpectrumKey = (FactorKey, u64, usize, usize);
+
+/// What a cached spectrum is the transform of, by the bits of its
+/// parameters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum FactorKey {
+    /// A law: (μ, σ, n).
+    Law(u64, u64, u32),
+    /// An M/M/c wait: (P_wait, rate).
+    Wait(u64, u64),
+}
 
 /// Spectra kept per thread before the cache starts afresh (each is up to
 /// 2^17 complex numbers; designs with more distinct laws recompute).
@@ -421,6 +432,23 @@ struct CachedLaw {
 /// θ with θ^n = TILT.
 pub fn tilt_base(n: usize) -> f64 {
     TILT.powf(1.0 / n.max(1) as f64)
+}
+
+/// Writes `masses` (from lattice point `offset`) into `data`, point k
+/// weighted by θ^k (θ of the transform length `data.len()`), up to the
+/// first `len` points.
+fn tilt_into(offset: usize, masses: &[f64], len: usize, data: &mut [f64]) {
+    let theta = tilt_base(data.len());
+    let end = len.min(data.len());
+    let mut weight = theta.powi(offset.min(i32::MAX as usize) as i32);
+    for (j, mass) in masses.iter().enumerate() {
+        let idx = offset + j;
+        if idx >= end {
+            break;
+        }
+        data[idx] = mass * weight;
+        weight *= theta;
+    }
 }
 
 /// Masses below this are dropped from the ends of a law's lattice (their
@@ -458,30 +486,45 @@ impl LawCache {
     /// on the first `len` points of the lattice of spacing h: point k
     /// weighted by θ^k.
     pub fn spectrum(&mut self, law: &Law, h: f64, len: usize, n: usize) -> &Spectrum {
-        let key = (law.key(), h.to_bits(), len, n);
+        let (mu, sigma, shards) = law.key();
+        let key = (FactorKey::Law(mu, sigma, shards), h.to_bits(), len, n);
         if !self.spectra.contains_key(&key) {
-            if self.spectra.len() >= MAX_SPECTRA {
-                self.spectra.clear();
-            }
-            let theta = tilt_base(n);
             let mut data = vec![0.0; n];
             {
                 let part = self.masses(law, h, len);
-                let mut weight = theta.powi(part.offset.min(i32::MAX as usize) as i32);
-                for (j, mass) in part.masses.iter().enumerate() {
-                    let idx = part.offset + j;
-                    if idx >= len.min(n) {
-                        break;
-                    }
-                    data[idx] = mass * weight;
-                    weight *= theta;
-                }
+                tilt_into(part.offset, part.masses, len, &mut data);
             }
-            let mut spectrum = Spectrum::default();
-            self.plan(n).forward(&data, &mut spectrum);
-            self.spectra.insert(key, spectrum);
+            self.insert_spectrum(key, &data);
         }
         &self.spectra[&key]
+    }
+
+    /// [`LawCache::spectrum`] of an M/M/c wait (language.md §6), its masses
+    /// those of [`Wait::lattice_masses`] on the first `len` points.
+    pub fn wait_spectrum(&mut self, wait: &Wait, h: f64, len: usize, n: usize) -> &Spectrum {
+        let key = (
+            FactorKey::Wait(wait.p_wait.to_bits(), wait.rate_per_ms.to_bits()),
+            h.to_bits(),
+            len,
+            n,
+        );
+        if !self.spectra.contains_key(&key) {
+            let mut data = vec![0.0; n];
+            tilt_into(0, &wait.lattice_masses(h, len.min(n), false), len, &mut data);
+            self.insert_spectrum(key, &data);
+        }
+        &self.spectra[&key]
+    }
+
+    /// Transforms tilted masses and keeps the spectrum (the cache starts
+    /// afresh when full).
+    fn insert_spectrum(&mut self, key: SpectrumKey, data: &[f64]) {
+        if self.spectra.len() >= MAX_SPECTRA {
+            self.spectra.clear();
+        }
+        let mut spectrum = Spectrum::default();
+        self.plan(data.len()).forward(data, &mut spectrum);
+        self.spectra.insert(key, spectrum);
     }
 
     /// The law's masses on the lattice of spacing h, at least `len` points

@@ -112,8 +112,8 @@ struct Loaded {
     /// Whether retries, timeouts or saturation change its availability
     /// (else it is language.md §4's product).
     shaped: bool,
-    /// Its figures come from the tree model (a call tree, or a path with
-    /// waits or timeouts).
+    /// It is explained visit by visit, as the tree model sees it: a call
+    /// tree, or a path with waits or timeouts.
     tree_route: bool,
 }
 
@@ -125,7 +125,7 @@ impl Loaded {
         let mut cache = LawCache::new();
         let estimate = super::flow_estimate(design, &loading, flow_id, &mut cache);
         let retries = super::estimate_retries(design, flow, &loading, &estimate.tree);
-        let tree_route = super::route(design, flow, &loading) == Route::Tree;
+        let tree_route = super::route(design, flow) == Route::Tree || loading.reaches(design, flow);
         let shaped = super::retry::flow_has_judged_hops(design, flow) || estimate.status == FlowStatus::Overloaded;
         Loaded {
             capacity,
@@ -695,10 +695,15 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
     let flow = design.flow(flow_id);
     let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
     let model: &TreeModel = &loaded.estimate.tree;
-    if flow.is_path_only() {
+    if flow.is_path_only() && super::route(design, flow) == Route::Path {
         let _ = writeln!(
             out,
-            "computed by the tree model, the one that knows waits and timeouts (docs/estimate.md, \"Queueing and overload\"): the path is a chain of visits"
+            "a path whose visits wait (docs/estimate.md, \"Queueing and overload\"): a chain of visits, each wait one more independent part of the sum"
+        );
+    } else if flow.is_path_only() {
+        let _ = writeln!(
+            out,
+            "computed by the tree model, the one that knows timeouts (docs/estimate.md, \"Retries and timeouts\"): the path is a chain of visits"
         );
     } else {
         let calls = flow.visits.len() - flow.path.len();
@@ -910,16 +915,23 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
             }
         );
     }
-    let _ = writeln!(
-        out,
-        "\n3. percentiles: each visit's distribution is built from the leaves up (fixed figures exactly, log-normal parts on a lattice: sums by convolution, a parallel step's CDF the product of its calls', a hit a mixture{}); the q-quantile is the smallest t with F(t) >= q",
-        match (waits, loaded.estimate.hops.iter().any(|hop| hop.timeout_ms.is_some())) {
-            (true, true) => ", a wait its point mass at 0 beside its exponential, a timed hop its attempts",
-            (true, false) => ", a wait its point mass at 0 beside its exponential",
-            (false, true) => ", a timed hop its attempts",
-            (false, false) => "",
-        }
-    );
+    if super::route(design, flow) == Route::Path {
+        let _ = writeln!(
+            out,
+            "\n3. percentiles: F(t) = Σ P(stop) × F_stop(t) over where requests stop (a cdn or cache hit, or the end), each stop's fixed figures an exact shift and its log-normal parts and waits (each a point mass at 0 beside an exponential) summed on a lattice; the q-quantile is the smallest t with F(t) >= q"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n3. percentiles: each visit's distribution is built from the leaves up (fixed figures exactly, log-normal parts on a lattice: sums by convolution, a parallel step's CDF the product of its calls', a hit a mixture{}); the q-quantile is the smallest t with F(t) >= q",
+            match (waits, loaded.estimate.hops.iter().any(|hop| hop.timeout_ms.is_some())) {
+                (true, true) => ", a wait its point mass at 0 beside its exponential, a timed hop its attempts",
+                (true, false) => ", a wait its point mass at 0 beside its exponential",
+                (false, true) => ", a timed hop its attempts",
+                (false, false) => "",
+            }
+        );
+    }
     if loaded.overloaded() {
         let _ = writeln!(
             out,

@@ -8,9 +8,15 @@
 //! on a lattice (dist.rs): the random prefix up to each stop is built once,
 //! incrementally, and the fixed part of each stop is an exact shift, so
 //! fixed designs come out exact.
+//!
+//! At the loads of a [`Loading`] (language.md §6), each visit of a component
+//! with a known capacity also waits: its M/M/c wait (a point mass at 0 and
+//! an exponential tail) is one more independent random part of the sum, a
+//! factor of the same product of spectra as the laws.
 
 use super::dist::{Law, LawCache, Scratch};
 use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
+use super::queueing::{Loading, Wait};
 use crate::model::{Component, ComponentId, Design, Fanout, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
@@ -103,8 +109,10 @@ pub struct NodeStep {
     pub reach: f64,
     /// A cdn or cache where requests may stop: its hit ratio.
     pub hit_ratio: Option<f64>,
-    /// The exact mean of this component's latency.
+    /// The exact mean of this component's latency (its wait not counted).
     pub mean_ms: f64,
+    /// Its M/M/c wait at the loads the model was built for.
+    pub wait: Option<Wait>,
 }
 
 /// One link crossed by the synchronous part.
@@ -134,6 +142,8 @@ pub struct Stop {
     pub fixed_ms: f64,
     /// The random laws up to here: the first `law_count` of `PathModel::laws`.
     pub law_count: usize,
+    /// The waits up to here: the first `wait_count` of `PathModel::waits`.
+    pub wait_count: usize,
     /// Exact mean latency of the requests that stop here.
     pub mean_ms: f64,
     /// Index in `PathModel::steps` of the last step counted.
@@ -145,6 +155,8 @@ pub struct Stop {
 pub struct PathModel {
     pub steps: Vec<Step>,
     pub laws: Vec<Law>,
+    /// The waits of the visits, in path order (none without load).
+    pub waits: Vec<Wait>,
     pub stops: Vec<Stop>,
     pub background: Vec<ComponentId>,
 }
@@ -201,11 +213,28 @@ pub fn same_link_latency_inputs(a: &Link, b: &Link) -> bool {
         && a.latency_ms.map(f64::to_bits) == b.latency_ms.map(f64::to_bits)
 }
 
+impl Stop {
+    /// Whether requests stopping here take a random time (a law or a wait
+    /// on the way).
+    pub fn is_random(&self) -> bool {
+        self.law_count > 0 || self.wait_count > 0
+    }
+}
+
 impl PathModel {
+    /// Without load: language.md §4.
     pub fn new(design: &Design, flow: &Flow, options: LatencyOptions) -> PathModel {
+        PathModel::loaded(design, flow, options, &Loading::unloaded())
+    }
+
+    /// At the loads of `loading`: each visit of a component with a known
+    /// capacity adds its M/M/c wait (language.md §6), as the tree model's
+    /// visits do.
+    pub fn loaded(design: &Design, flow: &Flow, options: LatencyOptions, loading: &Loading) -> PathModel {
         let sync = flow.sync_part(design);
         let mut steps = Vec::with_capacity(sync.nodes.len() + sync.links.len());
         let mut laws = Vec::new();
+        let mut waits = Vec::new();
         let mut stops = Vec::new();
         let mut reach = 1.0_f64;
         let mut fixed = 0.0_f64;
@@ -251,6 +280,20 @@ impl PathModel {
                 }
             };
             mean += node_mean;
+            // The visit's op and incoming hop decide its station, as in the
+            // tree model.
+            let wait = sync
+                .visits
+                .get(idx)
+                .and_then(|visit| flow.visits.get(*visit))
+                .filter(|_| component.kind != Kind::Client)
+                .and_then(|visit| {
+                    loading.wait(design, component_id, visit.op, visit.link.map(|link| design.link(link)))
+                });
+            if let Some(wait) = wait {
+                waits.push(wait);
+                mean += wait.mean_ms();
+            }
             let more_follows = idx + 1 < node_count || sync.links.len() >= node_count;
             let hit_ratio = component
                 .kind
@@ -266,6 +309,7 @@ impl PathModel {
                 reach,
                 hit_ratio,
                 mean_ms: node_mean,
+                wait,
             }));
             if let Some(h) = hit_ratio.filter(|_| more_follows) {
                 if h > 0.0 {
@@ -275,6 +319,7 @@ impl PathModel {
                         probability: reach * h,
                         fixed_ms: fixed,
                         law_count: laws.len(),
+                        wait_count: waits.len(),
                         mean_ms: mean,
                         last_step: steps.len() - 1,
                     });
@@ -308,6 +353,7 @@ impl PathModel {
                     probability: reach,
                     fixed_ms: fixed,
                     law_count: laws.len(),
+                    wait_count: waits.len(),
                     mean_ms: mean,
                     last_step: steps.len().saturating_sub(1),
                 });
@@ -316,6 +362,7 @@ impl PathModel {
         PathModel {
             steps,
             laws,
+            waits,
             stops,
             background: sync.background,
         }
@@ -499,21 +546,16 @@ type StopApproximation = (f64, f64, Option<(f64, f64)>);
 
 impl Approximation {
     fn new(model: &PathModel) -> Approximation {
-        let mut prefix = Vec::with_capacity(model.laws.len() + 1);
-        let (mut mean, mut var) = (0.0, 0.0);
-        prefix.push((0.0, 0.0));
-        for law in &model.laws {
-            let (m, v) = law.approx_moments();
-            mean += m;
-            var += v;
-            prefix.push((mean, var));
-        }
+        let law_prefix = prefix_sums(model.laws.iter().map(Law::approx_moments));
+        let wait_prefix = prefix_sums(model.waits.iter().map(Wait::moments));
         let stops = model
             .stops
             .iter()
             .map(|stop| {
-                let (m, v) = prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
-                let law = (stop.law_count > 0 && m > 0.0).then(|| {
+                let (lm, lv) = law_prefix.get(stop.law_count).copied().unwrap_or((0.0, 0.0));
+                let (wm, wv) = wait_prefix.get(stop.wait_count).copied().unwrap_or((0.0, 0.0));
+                let (m, v) = (lm + wm, lv + wv);
+                let law = (stop.is_random() && m > 0.0).then(|| {
                     let s2 = (v / (m * m)).ln_1p();
                     (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
                 });
@@ -603,6 +645,19 @@ impl Approximation {
     }
 }
 
+/// Running sums of (mean, variance) pairs, from (0, 0): entry k sums the
+/// first k.
+fn prefix_sums(moments: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+    let mut prefix = vec![(0.0, 0.0)];
+    let (mut mean, mut variance) = (0.0, 0.0);
+    for (m, v) in moments {
+        mean += m;
+        variance += v;
+        prefix.push((mean, variance));
+    }
+    prefix
+}
+
 /// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
 /// cached laws.
 fn snap_spacing(h: f64) -> f64 {
@@ -613,7 +668,7 @@ fn snap_spacing(h: f64) -> f64 {
 /// Computes the mixture of a path on a lattice fine and long enough for the
 /// quantiles `qs` (each in (0, 1)).
 pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
-    let random = model.stops.iter().any(|stop| stop.law_count > 0);
+    let random = model.stops.iter().any(Stop::is_random);
     if !random {
         return build(model, 1.0, 0, cache);
     }
@@ -622,11 +677,12 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
     let base = model
         .stops
         .iter()
-        .filter(|stop| stop.law_count > 0)
+        .filter(|stop| stop.is_random())
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
     let approx = Approximation::new(model);
-    let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum();
+    let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum::<f64>()
+        + model.waits.iter().map(Wait::mean_ms).sum::<f64>();
     let lowest = model
         .stops
         .iter()
@@ -671,7 +727,7 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
 
 /// The stops' distributions on a lattice of `len` points of spacing h.
 /// The random prefix is a product of spectra (dist.rs), one factor per law
-/// in path order; at each stop one inverse transform gives its masses.
+/// and per wait; at each stop one inverse transform gives its masses.
 fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture {
     let mut stops = Vec::with_capacity(model.stops.len());
     // No zero padding: with the tilt, what a circular transform of size n
@@ -683,13 +739,13 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
     // reused from flow to flow.
     let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
     let mut started = false;
-    let mut added = 0;
+    let (mut added, mut waited) = (0, 0);
     // The last stop's cumulative masses, shared by the next stop if it adds
-    // no law.
-    let mut previous: Option<(usize, usize)> = None;
+    // no law and no wait.
+    let mut previous: Option<((usize, usize), usize)> = None;
     let mut upper = f64::NEG_INFINITY;
     for stop in &model.stops {
-        if stop.law_count == 0 || len == 0 {
+        if !stop.is_random() || len == 0 {
             stops.push(StopCdf {
                 probability: stop.probability,
                 shift: stop.fixed_ms,
@@ -710,8 +766,15 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
             }
             added += 1;
         }
+        while waited < stop.wait_count {
+            if let Some(wait) = model.waits.get(waited) {
+                product.multiply(cache.wait_spectrum(wait, h, len, n));
+            }
+            waited += 1;
+        }
+        let counts = (stop.law_count, stop.wait_count);
         let cumulative = match previous {
-            Some((count, index)) if count == stop.law_count => stops
+            Some((count, index)) if count == counts => stops
                 .get(index)
                 .and_then(|shared: &StopCdf| shared.cumulative.clone())
                 .unwrap_or_default(),
@@ -732,7 +795,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
                     .collect()
             }
         };
-        previous = Some((stop.law_count, stops.len()));
+        previous = Some((counts, stops.len()));
         stops.push(StopCdf {
             probability: stop.probability,
             shift: stop.fixed_ms,
@@ -972,32 +1035,59 @@ fn prefix_moments(model: &PathModel) -> Vec<Option<(f64, f64)>> {
     moments
 }
 
+/// The moments of what [`stop_cantelli`] bounds: the laws' (while in
+/// closed form) and the waits' (always), by prefix.
+struct PrefixMoments {
+    laws: Vec<Option<(f64, f64)>>,
+    waits: Vec<(f64, f64)>,
+}
+
+impl PrefixMoments {
+    fn new(model: &PathModel) -> PrefixMoments {
+        PrefixMoments {
+            laws: prefix_moments(model),
+            waits: prefix_sums(model.waits.iter().map(Wait::moments)),
+        }
+    }
+}
+
 /// Cantelli's bound for one stop at t (1 when it has no closed form).
-fn stop_cantelli(moments: &[Option<(f64, f64)>], stop: &Stop, t: f64) -> f64 {
+fn stop_cantelli(moments: &PrefixMoments, stop: &Stop, t: f64) -> f64 {
     let s = t - stop.fixed_ms;
-    if stop.law_count == 0 {
+    if !stop.is_random() {
         return if s >= 0.0 { 0.0 } else { 1.0 };
     }
-    match moments.get(stop.law_count).copied().flatten() {
+    let waits = moments.waits.get(stop.wait_count).copied().unwrap_or((0.0, 0.0));
+    match moments.laws.get(stop.law_count).copied().flatten() {
         // Room for round-off in the moments: a relative 1e-12.
-        Some((mean, variance)) => cantelli_bound(mean * (1.0 + 1e-12), variance * (1.0 + 1e-12), s),
+        Some((mean, variance)) => cantelli_bound(
+            (mean + waits.0) * (1.0 + 1e-12),
+            (variance + waits.1) * (1.0 + 1e-12),
+            s,
+        ),
         None => 1.0,
     }
 }
 
 /// An upper bound on P(T > t) for the path's latency T: Σ over stops of
-/// P(stop) × the smallest of 1, [`sum_exceedance_bound`] and (when every law
-/// of the stop is a log-normal, whose mean and variance are exact in closed
-/// form) [`cantelli_bound`], at t minus the stop's fixed part.
+/// P(stop) × the smallest of 1, [`sum_exceedance_bound`] (for a stop
+/// without waits: it knows log-normals only) and (when every law of the
+/// stop is a log-normal, whose mean and variance are exact in closed form)
+/// [`cantelli_bound`], at t minus the stop's fixed part.
 pub fn exceedance_bound(model: &PathModel, t: f64) -> f64 {
-    let moments = prefix_moments(model);
+    let moments = PrefixMoments::new(model);
     model
         .stops
         .iter()
         .map(|stop| {
             let laws = model.laws.get(..stop.law_count).unwrap_or(&[]);
             let cantelli = stop_cantelli(&moments, stop, t);
-            stop.probability * sum_exceedance_bound(laws, t - stop.fixed_ms).min(cantelli).min(1.0)
+            let union = if stop.wait_count == 0 {
+                sum_exceedance_bound(laws, t - stop.fixed_ms)
+            } else {
+                1.0
+            };
+            stop.probability * union.min(cantelli).min(1.0)
         })
         .sum()
 }
@@ -1007,7 +1097,7 @@ pub fn exceedance_bound(model: &PathModel, t: f64) -> f64 {
 /// first, which cost no iteration).
 pub fn quantile_surely_at_most(model: &PathModel, q: f64, t: f64) -> bool {
     let budget = (1.0 - q) * (1.0 - BOUND_SLACK);
-    let moments = prefix_moments(model);
+    let moments = PrefixMoments::new(model);
     let cheap: f64 = model
         .stops
         .iter()
@@ -1025,7 +1115,12 @@ pub fn slo_surely_met_with_waits(model: &PathModel, slo: &Slo, waits: (f64, f64)
     if waits == (0.0, 0.0) {
         return slo_surely_met(model, slo);
     }
-    let (wait_mean, wait_variance) = waits;
+    // The model's own waits, if it was built with loads, count too.
+    let (own_mean, own_variance) = prefix_sums(model.waits.iter().map(Wait::moments))
+        .last()
+        .copied()
+        .unwrap_or((0.0, 0.0));
+    let (wait_mean, wait_variance) = (waits.0 + own_mean, waits.1 + own_variance);
     let moments = prefix_moments(model);
     [(0.5, slo.p50_ms), (0.95, slo.p95_ms), (0.99, slo.p99_ms)]
         .into_iter()

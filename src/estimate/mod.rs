@@ -192,9 +192,11 @@ thread_local! {
 /// How a flow's figures are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
-    /// The path model of `latency.rs` (a path without waits or timeouts).
+    /// The path model of `latency.rs` (a path without timeouts; its waits
+    /// are factors of its product of spectra).
     Path,
-    /// The tree model, which alone knows waits and timeouts.
+    /// The tree model: a call tree, or a path with a timed hop (which
+    /// only the tree model knows).
     Tree,
 }
 
@@ -205,8 +207,8 @@ fn has_timeout(design: &Design, flow: &crate::model::Flow) -> bool {
         .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()))
 }
 
-fn route(design: &Design, flow: &crate::model::Flow, loading: &Loading) -> Route {
-    if flow.is_path_only() && !has_timeout(design, flow) && !loading.reaches(design, flow) {
+fn route(design: &Design, flow: &crate::model::Flow) -> Route {
+    if flow.is_path_only() && !has_timeout(design, flow) {
         Route::Path
     } else {
         Route::Tree
@@ -225,8 +227,8 @@ pub fn flow_latency(
     if !loading.saturated_on(design, flow).is_empty() {
         return LatencyFigures::UNBOUNDED;
     }
-    match route(design, flow, loading) {
-        Route::Path => latency::figures(&PathModel::new(design, flow, options), cache),
+    match route(design, flow) {
+        Route::Path => latency::figures(&PathModel::loaded(design, flow, options, loading), cache),
         Route::Tree => tree::TreeModel::loaded(design, flow, options, loading, cache).figures,
     }
 }
@@ -244,7 +246,7 @@ pub fn flow_availability_at(
     if !judged && loading.saturated_on(design, flow).is_empty() {
         return flow_availability_value(design, flow);
     }
-    let retries = if route(design, flow, loading) == Route::Tree && judged {
+    let retries = if route(design, flow) == Route::Tree && judged {
         tree::TreeModel::loaded(design, flow, LatencyOptions::default(), loading, cache).retries
     } else {
         retry::Retries::without_latency(design, flow, loading)
@@ -258,11 +260,11 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
     #[cfg(test)]
     FLOW_ESTIMATES.with(|count| count.set(count.get() + 1));
     let flow = design.flow(id);
-    let (mut latency, outcomes, background, tree) = match route(design, flow, loading) {
+    let (mut latency, outcomes, background, tree) = match route(design, flow) {
         Route::Path => {
-            let model = PathModel::new(design, flow, LatencyOptions::default());
+            let model = PathModel::loaded(design, flow, LatencyOptions::default(), loading);
             let latency = latency::figures(&model, cache);
-            let tree = tree::TreeModel::means(design, flow, cache);
+            let tree = tree::TreeModel::means(design, flow, loading, cache);
             (latency, outcomes(&model), model.background.clone(), tree)
         }
         Route::Tree => {

@@ -117,6 +117,46 @@ impl Wait {
         }
     }
 
+    /// Mean and variance of W: P/r and 2P/r² − (P/r)².
+    pub fn moments(&self) -> (f64, f64) {
+        let mean = self.mean_ms();
+        if mean == 0.0 {
+            return (0.0, 0.0);
+        }
+        let r = self.rate_per_ms;
+        (mean, (2.0 * self.p_wait / (r * r) - mean * mean).max(0.0))
+    }
+
+    /// W on the lattice 0, h, 2h, … (at most `len` points): point 0 holds
+    /// the mass at 0 and the exponential's share of the first half cell,
+    /// point k the exponential's mass in ((k − ½)h, (k + ½)h]; the points
+    /// end where less than 1e-12 is left or at `len`. The mass past the
+    /// last point goes into it with `lump_past_end` (the tree model's
+    /// lattices hold all the mass), else it is left out (the path model's
+    /// spectra hold the first `len` points, as for its laws).
+    pub fn lattice_masses(&self, h: f64, len: usize, lump_past_end: bool) -> Vec<f64> {
+        let p = self.p_wait.clamp(0.0, 1.0);
+        let r = self.rate_per_ms;
+        let mut mass = Vec::with_capacity(64);
+        let mut previous = 0.0; // P(W_cont <= lower edge of the cell)
+        for k in 0..len {
+            let upper = (k as f64 + 0.5) * h;
+            let cdf = 1.0 - (-r * upper).exp();
+            mass.push(p * (cdf - previous));
+            previous = cdf;
+            if 1.0 - cdf < 1e-12 {
+                break;
+            }
+        }
+        if lump_past_end && let Some(last) = mass.last_mut() {
+            *last += p * (1.0 - previous);
+        }
+        if let Some(first) = mass.first_mut() {
+            *first += 1.0 - p;
+        }
+        mass
+    }
+
     /// P(W ≤ t).
     pub fn cdf(&self, t_ms: f64) -> f64 {
         if t_ms < 0.0 {

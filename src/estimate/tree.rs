@@ -354,26 +354,10 @@ impl Engine<'_> {
     /// W on the lattice from 0: its point mass at 0 and each cell's share
     /// of the exponential (the tail past the lattice in its last cell).
     fn wait(&self, wait: &Wait) -> Dist {
-        let p = wait.p_wait.clamp(0.0, 1.0);
-        let r = wait.rate_per_ms;
-        let mut mass = Vec::with_capacity(64);
-        let mut previous = 0.0; // P(W_cont <= lower edge of the cell)
-        for k in 0..self.len {
-            let upper = (k as f64 + 0.5) * self.h;
-            let cdf = 1.0 - (-r * upper).exp();
-            mass.push(p * (cdf - previous));
-            previous = cdf;
-            if 1.0 - cdf < 1e-12 {
-                break;
-            }
+        Dist::Grid {
+            lo: 0.0,
+            mass: wait.lattice_masses(self.h, self.len, true),
         }
-        if let Some(last) = mass.last_mut() {
-            *last += p * (1.0 - previous);
-        }
-        if let Some(first) = mass.first_mut() {
-            *first += 1.0 - p;
-        }
-        Dist::Grid { lo: 0.0, mass }
     }
 
     /// P(X ≤ t): exact on atoms; on the lattice, each point's mass spread
@@ -639,15 +623,16 @@ impl TreeModel {
         )
     }
 
-    /// The visits with their reach and mean, without the percentiles (0):
-    /// for a flow with `path` only, whose figures come from the path model.
-    /// Exact for trees without `parallel`.
-    pub fn means(design: &Design, flow: &Flow, cache: &mut LawCache) -> TreeModel {
+    /// The visits with their reach, waits and mean at the loads of
+    /// `loading`, without the percentiles (0): for a flow with `path` only,
+    /// whose figures come from the path model. Exact for trees without
+    /// `parallel`.
+    pub fn means(design: &Design, flow: &Flow, loading: &Loading, cache: &mut LawCache) -> TreeModel {
         TreeModel::build(
             design,
             flow,
             LatencyOptions::default(),
-            &Loading::unloaded(),
+            loading,
             cache,
             false,
             None,
@@ -986,12 +971,14 @@ pub fn slo_surely_met(design: &Design, flow: &Flow, slo: &crate::model::Slo, loa
     let model = super::latency::PathModel {
         steps: Vec::new(),
         laws,
+        waits: Vec::new(),
         stops: vec![super::latency::Stop {
             at: first,
             hit: false,
             probability: 1.0,
             fixed_ms: fixed,
             law_count,
+            wait_count: 0,
             mean_ms: 0.0,
             last_step: 0,
         }],

@@ -217,6 +217,56 @@ proptest! {
         prop_assert_eq!(&estimates.flows[0].latency, &path);
     }
 
+    /// With waits (language.md §6), on a path, the path model (each wait a
+    /// factor of its product of spectra) gives the tree model's figures
+    /// (each wait convolved at its visit), and `hld estimate` takes the
+    /// path model's.
+    #[test]
+    fn a_waiting_path_gives_the_tree_models_figures(
+        parts in prop::collection::vec((part(), 0.05f64..0.97), 1..7),
+    ) {
+        let mut text = String::from("system s {\n  client users { rps = 100 }\n");
+        let mut path = vec!["users".to_string()];
+        for (idx, ((cache, p50, factor, link, hit, _, _), utilization)) in parts.iter().enumerate() {
+            let p99 = p50 * factor;
+            if *cache {
+                text.push_str(&format!("  cache c{idx} {{ hit_ratio = {hit:.3}, ttl = 1h, latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
+            } else {
+                // Two instances at the utilization asked for, if every
+                // request came this far (hits above it lower it).
+                let capacity = 100.0 / (2.0 * utilization);
+                text.push_str(&format!("  service c{idx} {{ replicas = 2, capacity = {capacity:.4}/s, latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
+            }
+            text.push_str(&format!("  {} -> c{idx} {{ latency = {link:.3}ms }}\n", path.last().unwrap()));
+            path.push(format!("c{idx}"));
+        }
+        text.push_str(&format!("  flow f {{ path = {} }}\n}}\n", path.join(" -> ")));
+        let design = design(&text);
+        let flow = &design.flows[0];
+        let capacity = hld::estimate::capacity::capacity(&design);
+        let loading = hld::estimate::queueing::Loading::new(&design, &capacity);
+        let model = PathModel::loaded(&design, flow, LatencyOptions::default(), &loading);
+        let path = figures(&model, &mut LawCache::new());
+        let tree = TreeModel::loaded(&design, flow, LatencyOptions::default(), &loading, &mut LawCache::new()).figures;
+        prop_assert!(within(tree.mean_ms, path.mean_ms, 1e-9), "mean {} vs {}", tree.mean_ms, path.mean_ms);
+        // Within 1%, or a cell of the tree model's lattice (its span over
+        // 4,096, well below 0.2% of the p99): a hit nested in another hit's
+        // miss path puts its atom on the tree's lattice, while the path
+        // model keeps every stop's fixed part exact.
+        for (a, b) in [(tree.p50_ms, path.p50_ms), (tree.p95_ms, path.p95_ms), (tree.p99_ms, path.p99_ms)] {
+            prop_assert!(
+                (a - b).abs() <= 0.01 * b.abs() + 0.002 * tree.p99_ms,
+                "{tree:?} vs {path:?}\n{text}"
+            );
+        }
+        let estimates = estimate(&design, None);
+        prop_assert_eq!(&estimates.flows[0].latency, &path);
+        // A service every request reaches waits.
+        if !parts[0].0.0 {
+            prop_assert!(!model.waits.is_empty());
+        }
+    }
+
     /// A parallel step of one call is a sequential call; reordering the
     /// calls of a parallel step changes nothing.
     #[test]

@@ -140,8 +140,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             // A call tree: name its costliest visit (own latency times how
             // often requests reach it).
             finding = finding.help("raise the SLO");
-            let tree =
-                crate::estimate::tree::TreeModel::means(cx.design, flow, &mut crate::estimate::dist::LawCache::new());
+            let tree = crate::estimate::tree::TreeModel::means(
+                cx.design,
+                flow,
+                &crate::estimate::queueing::Loading::unloaded(),
+                &mut crate::estimate::dist::LawCache::new(),
+            );
             let costliest = tree
                 .visits
                 .iter()
