@@ -1,12 +1,14 @@
 //! The design `hld estimate` is benchmarked on (docs/performance.md): 10,000
 //! components and 1,000 flows of 9 to 12 hops, each through 2 caches and
-//! services with a capacity (each visit waits, language.md §6), half of
-//! them with a retried and timed-out hop (§7), with a system SLO so that
-//! `hld check` computes every flow's latency too.
+//! services with a capacity (each visit waits, language.md §6), and
+//! optionally some with a retried and timed-out hop (§7), with a system SLO
+//! so that `hld check` computes every flow's latency too.
 //! Deterministic: the same text every run.
 
 /// `flows` flows; about 10 components per flow (9 + `flow % 4` services...).
-pub fn design(flows: usize) -> String {
+/// With `timed_every` = k > 0, every k-th flow's gateway retries its first
+/// service and times it out.
+pub fn design(flows: usize, timed_every: usize) -> String {
     let mut text = String::with_capacity(flows * 1500);
     text.push_str("system bench \"estimate benchmark\" {\n");
     text.push_str("  slo { availability = 99.9%, p99 = 300ms }\n");
@@ -71,11 +73,11 @@ pub fn design(flows: usize) -> String {
             format!("db{f}"),
         );
         components += path.len() - 1;
-        // Every other flow's gateway retries its first service and times
-        // it out (language.md §7), so the benchmark prices retries and
+        // Timed flows: the gateway retries its first service and times it
+        // out (language.md §7), so the benchmark prices retries and
         // timeouts along with the waits every service with a capacity adds.
         for (idx, pair) in path.windows(2).enumerate() {
-            let props = if idx == 2 && f % 2 == 0 {
+            let props = if idx == 2 && timed_every > 0 && f % timed_every == 0 {
                 " { timeout = 500ms, retries = 2, idempotent = true }"
             } else {
                 ""

@@ -25,7 +25,7 @@ pub mod retry;
 pub mod tree;
 pub mod what_if;
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub use availability::{FlowAvailability, flow_availability, flow_availability_value};
 pub use capacity::{Capacity, ComponentLoad, QueueLoad, capacity, capacity_with};
@@ -224,12 +224,27 @@ pub fn flow_latency(
     loading: &Loading,
     cache: &mut LawCache,
 ) -> LatencyFigures {
+    latency_with_tree(design, flow, options, loading, cache, |cache| {
+        Arc::new(tree::TreeModel::loaded(design, flow, options, loading, cache))
+    })
+}
+
+/// [`flow_latency`], with the flow's tree model (at `options`) from `tree`
+/// when its route needs one: [`Estimator`] keeps them.
+fn latency_with_tree(
+    design: &Design,
+    flow: &crate::model::Flow,
+    options: LatencyOptions,
+    loading: &Loading,
+    cache: &mut LawCache,
+    tree: impl FnOnce(&mut LawCache) -> Arc<tree::TreeModel>,
+) -> LatencyFigures {
     if !loading.saturated_on(design, flow).is_empty() {
         return LatencyFigures::UNBOUNDED;
     }
     match route(design, flow) {
         Route::Path => latency::figures(&PathModel::loaded(design, flow, options, loading), cache),
-        Route::Tree => tree::TreeModel::loaded(design, flow, options, loading, cache).figures,
+        Route::Tree => tree(cache).figures.clone(),
     }
 }
 
@@ -242,16 +257,35 @@ pub fn flow_availability_at(
     loading: &Loading,
     cache: &mut LawCache,
 ) -> f64 {
+    availability_with_tree(design, flow, loading, cache, |cache| {
+        Arc::new(tree::TreeModel::loaded(
+            design,
+            flow,
+            LatencyOptions::default(),
+            loading,
+            cache,
+        ))
+    })
+}
+
+/// [`flow_availability_at`], with the flow's tree model (default options)
+/// from `tree` when it needs one.
+fn availability_with_tree(
+    design: &Design,
+    flow: &crate::model::Flow,
+    loading: &Loading,
+    cache: &mut LawCache,
+    tree: impl FnOnce(&mut LawCache) -> Arc<tree::TreeModel>,
+) -> f64 {
     let judged = retry::flow_has_judged_hops(design, flow);
     if !judged && loading.saturated_on(design, flow).is_empty() {
         return flow_availability_value(design, flow);
     }
-    let retries = if route(design, flow) == Route::Tree && judged {
-        tree::TreeModel::loaded(design, flow, LatencyOptions::default(), loading, cache).retries
+    if route(design, flow) == Route::Tree && judged {
+        tree(cache).retries.flow_availability(design, flow, loading)
     } else {
-        retry::Retries::without_latency(design, flow, loading)
-    };
-    retries.flow_availability(design, flow, loading)
+        retry::Retries::without_latency(design, flow, loading).flow_availability(design, flow, loading)
+    }
 }
 
 /// The estimate of one flow (latency, availability, outcomes, SLO verdict)
@@ -302,7 +336,7 @@ pub fn flow_estimate(design: &Design, loading: &Loading, id: FlowId, cache: &mut
         hops: retries.hops,
         outcomes,
         background,
-        tree: std::sync::Arc::new(tree),
+        tree: Arc::new(tree),
         slo,
     }
 }
@@ -419,6 +453,9 @@ pub struct Estimator<'a> {
     design: &'a Design,
     cache: Mutex<LawCache>,
     latency: Vec<OnceLock<LatencyFigures>>,
+    /// Each flow's tree model at the default options, once computed: its
+    /// latency, availability and judged hops all read it.
+    trees: Vec<OnceLock<Arc<tree::TreeModel>>>,
     availability: OnceLock<Vec<f64>>,
     capacity: OnceLock<Capacity>,
     loading: OnceLock<Loading>,
@@ -430,6 +467,7 @@ impl<'a> Estimator<'a> {
             design,
             cache: Mutex::new(LawCache::new()),
             latency: (0..design.flows.len()).map(|_| OnceLock::new()).collect(),
+            trees: (0..design.flows.len()).map(|_| OnceLock::new()).collect(),
             availability: OnceLock::new(),
             capacity: OnceLock::new(),
             loading: OnceLock::new(),
@@ -448,16 +486,7 @@ impl<'a> Estimator<'a> {
             .copied()
             .filter(|id| self.latency.get(id.index()).is_some_and(|cell| cell.get().is_none()))
             .collect();
-        let loading = self.loading();
-        let computed = parallel_map(&missing, |cache, id| {
-            flow_latency(
-                self.design,
-                self.design.flow(id),
-                LatencyOptions::default(),
-                loading,
-                cache,
-            )
-        });
+        let computed = parallel_map(&missing, |cache, id| self.default_latency(id, cache));
         for (id, figures) in missing.into_iter().zip(computed) {
             if let Some(cell) = self.latency.get(id.index()) {
                 let _ = cell.set(figures);
@@ -502,22 +531,55 @@ impl<'a> Estimator<'a> {
 
     /// The latency figures of a flow under other options (not kept).
     pub fn latency_with(&self, id: FlowId, options: LatencyOptions) -> LatencyFigures {
-        let loading = self.loading();
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        flow_latency(self.design, self.design.flow(id), options, loading, &mut cache)
+        if options == LatencyOptions::default() {
+            return self.default_latency(id, &mut cache);
+        }
+        flow_latency(self.design, self.design.flow(id), options, self.loading(), &mut cache)
     }
 
-    /// The availability of a flow.
+    /// [`flow_latency`] at the default options, from the kept tree model.
+    fn default_latency(&self, id: FlowId, cache: &mut LawCache) -> LatencyFigures {
+        let flow = self.design.flow(id);
+        latency_with_tree(
+            self.design,
+            flow,
+            LatencyOptions::default(),
+            self.loading(),
+            cache,
+            |cache| self.tree(id, cache),
+        )
+    }
+
+    /// The flow's tree model at the default options, computed once.
+    fn tree(&self, id: FlowId, cache: &mut LawCache) -> Arc<tree::TreeModel> {
+        let compute = |cache: &mut LawCache| {
+            Arc::new(tree::TreeModel::loaded(
+                self.design,
+                self.design.flow(id),
+                LatencyOptions::default(),
+                self.loading(),
+                cache,
+            ))
+        };
+        match self.trees.get(id.index()) {
+            Some(cell) => cell.get_or_init(|| compute(cache)).clone(),
+            None => compute(cache),
+        }
+    }
+
+    /// The availability of a flow (every flow's, in parallel, on the first
+    /// call).
     pub fn availability(&self, id: FlowId) -> Option<f64> {
         self.availability
             .get_or_init(|| {
                 let loading = self.loading();
-                let mut cache = LawCache::new();
-                self.design
-                    .flows
-                    .iter()
-                    .map(|flow| flow_availability_at(self.design, flow, loading, &mut cache))
-                    .collect()
+                let ids: Vec<FlowId> = self.design.flow_ids().collect();
+                parallel_map(&ids, |cache, id| {
+                    availability_with_tree(self.design, self.design.flow(id), loading, cache, |cache| {
+                        self.tree(id, cache)
+                    })
+                })
             })
             .get(id.index())
             .copied()
@@ -530,11 +592,8 @@ impl<'a> Estimator<'a> {
         if !retry::flow_has_judged_hops(self.design, flow) {
             return Vec::new();
         }
-        let loading = self.loading();
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        tree::TreeModel::loaded(self.design, flow, LatencyOptions::default(), loading, &mut cache)
-            .retries
-            .hops
+        self.tree(id, &mut cache).retries.hops.clone()
     }
 
     /// The capacity model of the whole design.
