@@ -386,6 +386,9 @@ pub struct LawCache {
     untilts: HashMap<usize, Vec<f64>>,
     /// Working space of `latency::build`, kept between flows.
     pub(crate) scratch: Scratch,
+    /// Working space of [`LawCache::multiply_wait`].
+    wait_data: Vec<f64>,
+    wait_spectrum: Spectrum,
 }
 
 /// Buffers reused from flow to flow (no allocation per flow).
@@ -395,18 +398,8 @@ pub(crate) struct Scratch {
     pub data: Vec<f64>,
 }
 
-/// (factor, h, lattice length, transform size).
-type SpectrumKey = (FactorKey, u64, usize, usize);
-
-/// What a cached spectrum is the transform of, by the bits of its
-/// parameters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum FactorKey {
-    /// A law: (μ, σ, n).
-    Law(u64, u64, u32),
-    /// An M/M/c wait: (P_wait, rate).
-    Wait(u64, u64),
-}
+/// (law, h, lattice length, transform size).
+type SpectrumKey = ((u64, u64, u32), u64, usize, usize);
 
 /// Spectra kept per thread before the cache starts afresh (each is up to
 /// 2^17 complex numbers; designs with more distinct laws recompute).
@@ -486,8 +479,7 @@ impl LawCache {
     /// on the first `len` points of the lattice of spacing h: point k
     /// weighted by θ^k.
     pub fn spectrum(&mut self, law: &Law, h: f64, len: usize, n: usize) -> &Spectrum {
-        let (mu, sigma, shards) = law.key();
-        let key = (FactorKey::Law(mu, sigma, shards), h.to_bits(), len, n);
+        let key = (law.key(), h.to_bits(), len, n);
         if !self.spectra.contains_key(&key) {
             let mut data = vec![0.0; n];
             {
@@ -499,21 +491,21 @@ impl LawCache {
         &self.spectra[&key]
     }
 
-    /// [`LawCache::spectrum`] of an M/M/c wait (language.md §6), its masses
-    /// those of [`Wait::lattice_masses`] on the first `len` points.
-    pub fn wait_spectrum(&mut self, wait: &Wait, h: f64, len: usize, n: usize) -> &Spectrum {
-        let key = (
-            FactorKey::Wait(wait.p_wait.to_bits(), wait.rate_per_ms.to_bits()),
-            h.to_bits(),
-            len,
-            n,
-        );
-        if !self.spectra.contains_key(&key) {
-            let mut data = vec![0.0; n];
-            tilt_into(0, &wait.lattice_masses(h, len.min(n), false), len, &mut data);
-            self.insert_spectrum(key, &data);
-        }
-        &self.spectra[&key]
+    /// Multiplies `product` by the tilted spectrum of an M/M/c wait
+    /// (language.md §6), its masses those of [`Wait::lattice_masses`] on
+    /// the first `len` points. Not kept: a wait belongs to one component at
+    /// one load, so flows rarely share one, and keeping them would evict
+    /// the laws' spectra, which they do share.
+    pub fn multiply_wait(&mut self, product: &mut Spectrum, wait: &Wait, h: f64, len: usize, n: usize) {
+        let mut data = std::mem::take(&mut self.wait_data);
+        data.clear();
+        data.resize(n, 0.0);
+        tilt_into(0, &wait.lattice_masses(h, len.min(n), false), len, &mut data);
+        let mut spectrum = std::mem::take(&mut self.wait_spectrum);
+        self.plan(n).forward(&data, &mut spectrum);
+        product.multiply(&spectrum);
+        self.wait_data = data;
+        self.wait_spectrum = spectrum;
     }
 
     /// Transforms tilted masses and keeps the spectrum (the cache starts

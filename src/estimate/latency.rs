@@ -768,7 +768,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         }
         while waited < stop.wait_count {
             if let Some(wait) = model.waits.get(waited) {
-                product.multiply(cache.wait_spectrum(wait, h, len, n));
+                cache.multiply_wait(&mut product, wait, h, len, n);
             }
             waited += 1;
         }

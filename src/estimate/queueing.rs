@@ -321,10 +321,9 @@ impl Loading {
             let incoming = visit.link.map(|link| design.link(link));
             let op = super::availability::judged_op(visit.op);
             if let Some(wait) = self.wait(design, visit.component, op, incoming) {
-                let (p, rate) = (wait.p_wait, wait.rate_per_ms);
-                let m = p / rate;
+                let (m, v) = wait.moments();
                 mean += m;
-                variance += 2.0 * p / (rate * rate) - m * m;
+                variance += v;
             }
         }
         (mean, variance)

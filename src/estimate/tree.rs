@@ -701,8 +701,9 @@ impl TreeModel {
             if let Some(wait) = &wait {
                 has_law = true;
                 let (p, r) = (wait.p_wait, wait.rate_per_ms);
-                mean_total += p / r;
-                var_total += (2.0 * p / (r * r) - (p / r) * (p / r)).max(0.0);
+                let (m, v) = wait.moments();
+                mean_total += m;
+                var_total += v;
                 if p > 1e-4 {
                     widest = widest.max((p / 1e-4).ln() / r);
                 }

@@ -174,6 +174,32 @@ fn empirical(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// A path `users -> c0 -> c1 -> ...` of `parts` (caches and services, the
+/// tree's parent choice and parallel flag unused), each service with
+/// `service_props(idx)` before its latency.
+fn path_text(parts: &[Part], service_props: impl Fn(usize) -> String) -> String {
+    let mut text = String::from("system s {\n  client users { rps = 100 }\n");
+    let mut path = vec!["users".to_string()];
+    for (idx, (cache, p50, factor, link, hit, _, _)) in parts.iter().enumerate() {
+        let p99 = p50 * factor;
+        let (kind, props) = if *cache {
+            ("cache", format!("hit_ratio = {hit:.3}, ttl = 1h, "))
+        } else {
+            ("service", service_props(idx))
+        };
+        text.push_str(&format!(
+            "  {kind} c{idx} {{ {props}latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"
+        ));
+        text.push_str(&format!(
+            "  {} -> c{idx} {{ latency = {link:.3}ms }}\n",
+            path.last().unwrap()
+        ));
+        path.push(format!("c{idx}"));
+    }
+    text.push_str(&format!("  flow f {{ path = {} }}\n}}\n", path.join(" -> ")));
+    text
+}
+
 fn tree_figures(design: &Design) -> hld::estimate::LatencyFigures {
     TreeModel::new(
         design,
@@ -190,17 +216,7 @@ proptest! {
     /// On a path, the tree model gives the path model's figures.
     #[test]
     fn a_path_gives_the_path_models_figures(parts in prop::collection::vec(part(), 1..7)) {
-        let mut text = String::from("system s {\n  client users { rps = 100 }\n");
-        let mut path = vec!["users".to_string()];
-        for (idx, (cache, p50, factor, link, hit, _, _)) in parts.iter().enumerate() {
-            let p99 = p50 * factor;
-            let kind = if *cache { "cache" } else { "service" };
-            let extra = if *cache { format!("hit_ratio = {hit:.3}, ttl = 1h, ") } else { String::new() };
-            text.push_str(&format!("  {kind} c{idx} {{ {extra}latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
-            text.push_str(&format!("  {} -> c{idx} {{ latency = {link:.3}ms }}\n", path.last().unwrap()));
-            path.push(format!("c{idx}"));
-        }
-        text.push_str(&format!("  flow f {{ path = {} }}\n}}\n", path.join(" -> ")));
+        let text = path_text(&parts, |_| String::new());
         let design = design(&text);
         let flow = &design.flows[0];
         let path = figures(&PathModel::new(&design, flow, LatencyOptions::default()), &mut LawCache::new());
@@ -225,22 +241,12 @@ proptest! {
     fn a_waiting_path_gives_the_tree_models_figures(
         parts in prop::collection::vec((part(), 0.05f64..0.97), 1..7),
     ) {
-        let mut text = String::from("system s {\n  client users { rps = 100 }\n");
-        let mut path = vec!["users".to_string()];
-        for (idx, ((cache, p50, factor, link, hit, _, _), utilization)) in parts.iter().enumerate() {
-            let p99 = p50 * factor;
-            if *cache {
-                text.push_str(&format!("  cache c{idx} {{ hit_ratio = {hit:.3}, ttl = 1h, latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
-            } else {
-                // Two instances at the utilization asked for, if every
-                // request came this far (hits above it lower it).
-                let capacity = 100.0 / (2.0 * utilization);
-                text.push_str(&format!("  service c{idx} {{ replicas = 2, capacity = {capacity:.4}/s, latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
-            }
-            text.push_str(&format!("  {} -> c{idx} {{ latency = {link:.3}ms }}\n", path.last().unwrap()));
-            path.push(format!("c{idx}"));
-        }
-        text.push_str(&format!("  flow f {{ path = {} }}\n}}\n", path.join(" -> ")));
+        let components: Vec<Part> = parts.iter().map(|(part, _)| *part).collect();
+        // Two instances at the utilization asked for, if every request came
+        // this far (hits above it lower it).
+        let text = path_text(&components, |idx| {
+            format!("replicas = 2, capacity = {:.4}/s, ", 100.0 / (2.0 * parts[idx].1))
+        });
         let design = design(&text);
         let flow = &design.flows[0];
         let capacity = hld::estimate::capacity::capacity(&design);
