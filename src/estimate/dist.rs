@@ -430,7 +430,7 @@ pub fn tilt_base(n: usize) -> f64 {
 /// Writes `masses` (from lattice point `offset`) into `data`, point k
 /// weighted by θ^k (θ of the transform length `data.len()`), up to the
 /// first `len` points.
-fn tilt_into(offset: usize, masses: &[f64], len: usize, data: &mut [f64]) {
+pub(super) fn tilt_into(offset: usize, masses: &[f64], len: usize, data: &mut [f64]) {
     let theta = tilt_base(data.len());
     let end = len.min(data.len());
     let mut weight = theta.powi(offset.min(i32::MAX as usize) as i32);

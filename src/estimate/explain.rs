@@ -700,10 +700,15 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
             out,
             "a path whose visits wait (docs/estimate.md, \"Queueing and overload\"): a chain of visits, each wait one more independent part of the sum"
         );
+    } else if model.timed_path {
+        let _ = writeln!(
+            out,
+            "a path with one timed hop (docs/estimate.md, \"Retries and timeouts\"): a chain of visits; at the hop, a try answered after k failed ones is a stop of its own, k·t later"
+        );
     } else if flow.is_path_only() {
         let _ = writeln!(
             out,
-            "computed by the tree model, the one that knows timeouts (docs/estimate.md, \"Retries and timeouts\"): the path is a chain of visits"
+            "computed by the tree model, the one that knows nested timeouts and several judged hops (docs/estimate.md, \"Retries and timeouts\"): the path is a chain of visits"
         );
     } else {
         let calls = flow.visits.len() - flow.path.len();
@@ -814,7 +819,7 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
                 } else if let Some(hop) = loaded.hop(call).filter(|hop| hop.timeout_ms.is_some()) {
                     format!(
                         "{} (the hop into {} with its timeout, below)",
-                        plain(timed_mean(hop, callee.answered_mean_ms)),
+                        plain(hop.timed_mean(callee.answered_mean_ms)),
                         name(callee.component)
                     )
                 } else {
@@ -915,7 +920,12 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
             }
         );
     }
-    if super::route(design, flow) == Route::Path {
+    if model.timed_path {
+        let _ = writeln!(
+            out,
+            "\n3. percentiles: F(t) = Σ P(stop) × F_stop(t) over where requests stop: a cdn or cache hit, the end, and at the timed hop (timeout t, n retries, an attempt failing with f) the try answered after k failed ones (P = (1 − f)·fᵏ times the share that reaches the hop; one attempt's time given it is at most t, shifted by k·t: a failed try costs t) and every try failing ((n + 1)·t); each stop's fixed figures an exact shift and its log-normal parts and waits summed on a lattice; the q-quantile is the smallest t with F(t) >= q"
+        );
+    } else if super::route(design, flow) == Route::Path {
         let _ = writeln!(
             out,
             "\n3. percentiles: F(t) = Σ P(stop) × F_stop(t) over where requests stop (a cdn or cache hit, or the end), each stop's fixed figures an exact shift and its log-normal parts and waits (each a point mass at 0 beside an exponential) summed on a lattice; the q-quantile is the smallest t with F(t) >= q"
@@ -957,24 +967,6 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
         );
     }
     figures
-}
-
-/// The mean of a timed hop (language.md §7): Σ_{k=0}^{n} (1 − f)·fᵏ·(k·t +
-/// m) + f^(n+1)·(n+1)·t, m the mean of an answered attempt; summed in the
-/// order the tree model sums it, so the digits agree.
-fn timed_mean(hop: &HopAttempt, answered_mean_ms: Option<f64>) -> f64 {
-    let t = hop.timeout_ms.unwrap_or(0.0);
-    let n = hop.retries.min(1_000);
-    let all_fail = f64::from(n + 1) * t;
-    let Some(m) = answered_mean_ms else {
-        return all_fail;
-    };
-    let success = 1.0 - hop.fail.powf(f64::from(n) + 1.0);
-    let mut mean = (1.0 - success) * all_fail;
-    for k in (0..=n).rev() {
-        mean += (1.0 - hop.fail) * hop.fail.powf(f64::from(k)) * (f64::from(k) * t + m);
-    }
-    mean
 }
 
 /// The wait of a visit (language.md §6): its Erlang C inputs and mean, or
@@ -1182,7 +1174,7 @@ fn hop_lines(design: &Design, loaded: &Loaded, hop: &HopAttempt) -> Vec<String> 
                     plain(m),
                     n + 1,
                     plain(all),
-                    ms(timed_mean(hop, Some(m)))
+                    ms(hop.timed_mean(Some(m)))
                 )),
                 None => lines.push(format!(
                     "  latency: no attempt answers within {}, so the hop takes {} ({} attempts of {})",

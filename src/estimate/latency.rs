@@ -15,6 +15,7 @@
 //! factor of the same product of spectra as the laws.
 
 use super::dist::{Law, LawCache, Scratch};
+use super::fft::Spectrum;
 use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
 use super::queueing::{Loading, Wait};
 use crate::model::{Component, ComponentId, Design, Fanout, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
@@ -810,6 +811,136 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         upper,
         known: Vec::new(),
     }
+}
+
+/// One stop of a [`Mixture`] built elsewhere (`timed.rs`): with
+/// `probability`, `shift` plus, unless `masses` is `None`, a random part
+/// whose masses sit at k·h.
+pub(super) struct MixturePart {
+    pub probability: f64,
+    pub shift: f64,
+    pub masses: Option<Vec<f64>>,
+}
+
+impl Mixture {
+    /// The mixture of `parts`, each random part on the lattice of spacing
+    /// h (read as [`build`]'s are: each point's mass spread over its cell).
+    pub(super) fn from_parts(parts: Vec<MixturePart>, h: f64) -> Mixture {
+        let mut upper = f64::NEG_INFINITY;
+        let stops = parts
+            .into_iter()
+            .map(|part| {
+                let cumulative = part.masses.map(|masses| {
+                    upper = upper.max(part.shift + (masses.len() as f64 - 0.5) * h);
+                    let mut total = 0.0;
+                    masses
+                        .iter()
+                        .map(|mass| {
+                            total += mass;
+                            total.min(1.0)
+                        })
+                        .collect::<Vec<f64>>()
+                });
+                if cumulative.is_none() {
+                    upper = upper.max(part.shift);
+                }
+                StopCdf {
+                    probability: part.probability,
+                    shift: part.shift,
+                    h,
+                    cumulative,
+                }
+            })
+            .collect();
+        Mixture {
+            stops,
+            upper,
+            known: Vec::new(),
+        }
+    }
+}
+
+/// The tilted product of the spectra of `model.laws[laws]` and
+/// `model.waits[waits]` (transform length n, lattice of `len` points of
+/// spacing h), times `extra` when given; with its inverse transform, the
+/// untilted masses of the sum on the first `len` points.
+pub(super) fn factor_masses(
+    model: &PathModel,
+    laws: std::ops::Range<usize>,
+    waits: std::ops::Range<usize>,
+    extra: Option<&Spectrum>,
+    (h, len, n): (f64, usize, usize),
+    cache: &mut LawCache,
+) -> Vec<f64> {
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    product.ones(n / 2 + 1);
+    for law in model.laws.get(laws).unwrap_or(&[]) {
+        product.multiply(cache.spectrum(law, h, len, n));
+    }
+    for wait in model.waits.get(waits).unwrap_or(&[]) {
+        cache.multiply_wait(&mut product, wait, h, len, n);
+    }
+    if let Some(extra) = extra {
+        product.multiply(extra);
+    }
+    cache.plan(n).inverse(&product, &mut data);
+    let masses = data
+        .iter()
+        .zip(cache.untilt(n))
+        .take(len)
+        .map(|(value, untilt)| (value * untilt).max(0.0))
+        .collect();
+    cache.scratch = Scratch { product, data };
+    masses
+}
+
+/// [`factor_masses`] of each of `stops` (in path order), from the factors
+/// after the first `from` = (laws, waits): the product grows stop by stop,
+/// one inverse transform each.
+pub(super) fn stop_masses(
+    model: &PathModel,
+    stops: &[Stop],
+    from: (usize, usize),
+    (h, len, n): (f64, usize, usize),
+    cache: &mut LawCache,
+) -> Vec<Vec<f64>> {
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    product.ones(n / 2 + 1);
+    let (mut laws, mut waits) = from;
+    let mut out = Vec::with_capacity(stops.len());
+    for stop in stops {
+        while laws < stop.law_count {
+            if let Some(law) = model.laws.get(laws) {
+                product.multiply(cache.spectrum(law, h, len, n));
+            }
+            laws += 1;
+        }
+        while waits < stop.wait_count {
+            if let Some(wait) = model.waits.get(waits) {
+                cache.multiply_wait(&mut product, wait, h, len, n);
+            }
+            waits += 1;
+        }
+        cache.plan(n).inverse(&product, &mut data);
+        out.push(
+            data.iter()
+                .zip(cache.untilt(n))
+                .take(len)
+                .map(|(value, untilt)| (value * untilt).max(0.0))
+                .collect(),
+        );
+    }
+    cache.scratch = Scratch { product, data };
+    out
+}
+
+/// The tilted transform (length n) of masses on the lattice's first points.
+pub(super) fn masses_spectrum(masses: &[f64], n: usize, cache: &mut LawCache) -> Spectrum {
+    let mut data = vec![0.0; n];
+    super::dist::tilt_into(0, masses, n, &mut data);
+    let mut spectrum = Spectrum::default();
+    cache.plan(n).forward(&data, &mut spectrum);
+    spectrum
 }
 
 /// The figures of one flow's latency.

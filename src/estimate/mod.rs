@@ -22,6 +22,7 @@ pub mod math;
 pub mod moves;
 pub mod queueing;
 pub mod retry;
+pub mod timed;
 pub mod tree;
 pub mod what_if;
 
@@ -417,7 +418,7 @@ pub fn outcomes(model: &PathModel) -> Vec<Outcome> {
 /// Runs `work` over `ids` on as many threads as the machine has cores, at
 /// most four (one thread under 64 flows), each with its own cache of laws;
 /// results keep the order of `ids`.
-fn parallel_map<T: Send>(ids: &[FlowId], work: impl Fn(&mut LawCache, FlowId) -> T + Sync) -> Vec<T> {
+pub(crate) fn parallel_map<T: Send>(ids: &[FlowId], work: impl Fn(&mut LawCache, FlowId) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     if ids.len() < 64 || threads < 2 {
         let mut cache = LawCache::new();

@@ -52,6 +52,11 @@ pub struct HopAttempt {
     pub success: f64,
     /// E = Σ_{k=0}^{n} fᵏ.
     pub expected_attempts: f64,
+    /// The mean of one attempt that answers within the timeout (`None`:
+    /// none does), when a model other than the tree's lattice computed it
+    /// (`timed.rs`): the tree model's pass for the means takes it from
+    /// here.
+    pub answered_mean_ms: Option<f64>,
 }
 
 impl HopAttempt {
@@ -78,7 +83,27 @@ impl HopAttempt {
             fail,
             success: 1.0 - fail.powf(f64::from(retries) + 1.0),
             expected_attempts: expected,
+            answered_mean_ms: None,
         }
+    }
+
+    /// The mean time of a timed hop (language.md §7): Σ_{k=0}^{n} (1 −
+    /// f)·fᵏ·(k·t + m) + f^(n+1)·(n+1)·t, m the mean of an attempt that
+    /// answers within t (`None`: none does, every attempt times out).
+    /// Summed in the order the tree model sums it, so the digits agree.
+    pub fn timed_mean(&self, answered_mean_ms: Option<f64>) -> f64 {
+        let t = self.timeout_ms.unwrap_or(0.0);
+        let n = self.retries.min(1_000);
+        let all_fail = f64::from(n + 1) * t;
+        let Some(m) = answered_mean_ms else {
+            return all_fail;
+        };
+        let success = 1.0 - self.fail.powf(f64::from(n) + 1.0);
+        let mut mean = (1.0 - success) * all_fail;
+        for k in (0..=n).rev() {
+            mean += (1.0 - self.fail) * self.fail.powf(f64::from(k)) * (f64::from(k) * t + m);
+        }
+        mean
     }
 }
 
@@ -293,12 +318,10 @@ pub fn flow_has_judged_hops(design: &Design, flow: &Flow) -> bool {
 /// of `capacity` (a first pass without retries).
 pub fn expected_attempts(design: &Design, capacity: &Capacity) -> Attempts {
     let loading = Loading::new(design, capacity);
-    let mut cache = super::dist::LawCache::new();
-    design
-        .flows
-        .iter()
-        .map(|flow| flow_attempts(design, flow, &loading, &mut cache))
-        .collect()
+    let ids: Vec<crate::model::FlowId> = design.flow_ids().collect();
+    super::parallel_map(&ids, |cache, id| {
+        flow_attempts(design, design.flow(id), &loading, cache)
+    })
 }
 
 /// The expected attempts of the hop into each visit of one flow at the
@@ -326,7 +349,10 @@ pub fn flow_attempts(
         .iter()
         .any(|visit| visit.link.is_some_and(|link| design.link(link).timeout_ms.is_some()));
     let retries = if timed {
-        super::tree::TreeModel::loaded(design, flow, super::LatencyOptions::default(), loading, cache).retries
+        // A path with one timed hop needs that hop only (`timed.rs`).
+        super::timed::TimedPath::hop(design, flow, loading, cache).unwrap_or_else(|| {
+            super::tree::TreeModel::loaded(design, flow, super::LatencyOptions::default(), loading, cache).retries
+        })
     } else {
         Retries::without_latency(design, flow, loading)
     };

@@ -62,6 +62,10 @@ pub struct TreeModel {
     pub figures: LatencyFigures,
     /// The hops with retries or a timeout (language.md §7).
     pub retries: Retries,
+    /// The percentiles come from the path model's spectra with the one
+    /// timed hop's attempts as stops (`timed.rs`), not from the visits'
+    /// lattices (explain says which).
+    pub timed_path: bool,
 }
 
 /// Lattice points across the widest latency a flow can reasonably take.
@@ -603,6 +607,39 @@ impl TreeModel {
         loading: &Loading,
         cache: &mut LawCache,
     ) -> TreeModel {
+        if let Some(timed) = super::timed::TimedPath::compute(design, flow, options, loading, cache) {
+            // A path with one timed hop: its figures from the path model's
+            // spectra, its visits' means from a pass that takes the hop as
+            // computed there.
+            let mut model = TreeModel::build(
+                design,
+                flow,
+                options,
+                loading,
+                cache,
+                false,
+                Some(&timed.retries),
+                false,
+            );
+            model.figures = LatencyFigures {
+                mean_ms: model.figures.mean_ms,
+                ..timed.figures
+            };
+            model.timed_path = true;
+            return model;
+        }
+        TreeModel::on_lattice(design, flow, options, loading, cache)
+    }
+
+    /// [`TreeModel::loaded`] with every distribution on the tree model's
+    /// own lattice, a path with one timed hop too (tests compare the two).
+    pub fn on_lattice(
+        design: &Design,
+        flow: &Flow,
+        options: LatencyOptions,
+        loading: &Loading,
+        cache: &mut LawCache,
+    ) -> TreeModel {
         if !nested_timeouts(design, flow) {
             return TreeModel::build(design, flow, options, loading, cache, true, None, false);
         }
@@ -845,6 +882,12 @@ impl TreeModel {
                                 (dist, mean, answered_mean) =
                                     engine.timed(&dist, t, hop.fail, hop.retries, answered_only);
                                 visits[call].answered_mean_ms = answered_mean;
+                            } else if timeout.is_some() && given.is_some() {
+                                // Computed elsewhere (`timed.rs`, the only
+                                // caller of a pass for the means with hops
+                                // given): the mean as `timed` would take it.
+                                mean = hop.timed_mean(hop.answered_mean_ms);
+                                visits[call].answered_mean_ms = hop.answered_mean_ms;
                             }
                         }
                         counted += 1;
@@ -888,6 +931,7 @@ impl TreeModel {
             background,
             figures,
             retries,
+            timed_path: false,
         }
     }
 

@@ -523,6 +523,39 @@ fn explain_states_what_each_slo_field_needs() {
     );
 }
 
+/// A path with one timed hop (docs/estimate.md, "Retries and timeouts"):
+/// explained as the path model computes it, each try a stop, with the
+/// percentiles `hld estimate` prints.
+#[test]
+fn explain_of_a_path_with_one_timed_hop() {
+    let design = b"system pay {
+  client shoppers { rps = 50 }
+  cache sessions { hit_ratio = 0.3, ttl = 5m }
+  service payment_svc { replicas = 2, capacity = 40/s }
+  external stripe { latency = 300ms, availability = 99.99% }
+  shoppers -> sessions -> payment_svc
+  payment_svc -> stripe { timeout = 400ms, retries = 2, idempotent = true }
+  flow charge { path = shoppers -> sessions -> payment_svc -> stripe }
+}
+";
+    let explain = common::run_with_stdin(&["estimate", "-", "--explain", "--flow", "charge"], design);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain.stdout.contains("a path with one timed hop"),
+        "{}",
+        explain.stdout
+    );
+    let estimate = common::run_with_stdin(&["estimate", "-", "--format", "json"], design);
+    let json: serde_json::Value = serde_json::from_str(&estimate.stdout).unwrap();
+    let p99 = json["flows"][0]["latency"]["p99_ms"].as_f64().unwrap();
+    assert!(
+        explain.stdout.contains(&format!("  p99 = {} ms\n", p99)),
+        "p99 {p99}:\n{}",
+        explain.stdout
+    );
+    insta::assert_snapshot!("timed_path_explain", explain.stdout);
+}
+
 /// Input errors: diagnostics on stderr, nothing on stdout, exit 2.
 #[test]
 fn estimate_input_errors_exit_2() {

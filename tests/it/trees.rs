@@ -273,6 +273,70 @@ proptest! {
         }
     }
 
+    /// A path with one timed hop (language.md §7): its figures from the
+    /// path model's spectra (`estimate/timed.rs`, what `TreeModel::loaded`
+    /// takes) agree with the tree model's own lattice, waits or not.
+    #[test]
+    fn a_timed_path_gives_the_tree_lattices_figures(
+        parts in prop::collection::vec((part(), 0.05f64..0.95, any::<bool>()), 2..7),
+        at in any::<prop::sample::Index>(),
+        timeout in 0.3f64..4.0,
+        retries in 0u32..4,
+    ) {
+        let mut text = String::from("system s {\n  client users { rps = 100 }\n");
+        let mut path = vec!["users".to_string()];
+        // The timed hop: into a service after the first part.
+        let services: Vec<usize> = (1..parts.len()).filter(|idx| !parts[*idx].0.0).collect();
+        prop_assume!(!services.is_empty());
+        let timed = services[at.index(services.len())];
+        let mut total = 0.0;
+        for (idx, ((cache, p50, factor, link, hit, _, _), utilization, waits)) in parts.iter().enumerate() {
+            let p99 = p50 * factor;
+            total += p50 + link;
+            if *cache {
+                text.push_str(&format!("  cache c{idx} {{ hit_ratio = {hit:.3}, ttl = 1h, latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
+            } else {
+                let capacity = if *waits { format!("capacity = {:.4}/s, ", 100.0 / (2.0 * utilization)) } else { String::new() };
+                text.push_str(&format!("  service c{idx} {{ replicas = 2, {capacity}latency = {{ p50 = {p50:.3}ms, p99 = {p99:.3}ms }} }}\n"));
+            }
+            let props = if idx == timed {
+                format!(", timeout = {:.3}ms, retries = {retries}, idempotent = true", timeout * total / 2.0)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("  {} -> c{idx} {{ latency = {link:.3}ms{props} }}\n", path.last().unwrap()));
+            path.push(format!("c{idx}"));
+        }
+        text.push_str(&format!("  flow f {{ path = {} }}\n}}\n", path.join(" -> ")));
+        let design = design(&text);
+        let flow = &design.flows[0];
+        let capacity = hld::estimate::capacity::capacity(&design);
+        let loading = hld::estimate::queueing::Loading::new(&design, &capacity);
+        let options = LatencyOptions::default();
+        let spectral = hld::estimate::timed::TimedPath::compute(&design, flow, options, &loading, &mut LawCache::new());
+        let Some(spectral) = spectral else {
+            // An attempt with a stop of fixed latency stays on the lattice.
+            return Ok(());
+        };
+        let loaded = TreeModel::loaded(&design, flow, options, &loading, &mut LawCache::new());
+        prop_assert!(loaded.timed_path);
+        let lattice = TreeModel::on_lattice(&design, flow, options, &loading, &mut LawCache::new());
+        let (a, b) = (&loaded.figures, &lattice.figures);
+        prop_assert!(within(a.mean_ms, b.mean_ms, 0.01), "{a:?} vs {b:?}\n{text}");
+        prop_assert!(within(spectral.figures.mean_ms, a.mean_ms, 1e-9), "{:?} vs {a:?}", spectral.figures);
+        for (x, y) in [(a.p50_ms, b.p50_ms), (a.p95_ms, b.p95_ms), (a.p99_ms, b.p99_ms)] {
+            prop_assert!((x - y).abs() <= 0.01 * y.abs() + 0.002 * b.p99_ms, "{a:?} vs {b:?}\n{text}");
+        }
+        let (x, y) = (&loaded.retries.hops[0], &lattice.retries.hops[0]);
+        prop_assert!((x.within_timeout - y.within_timeout).abs() <= 0.01, "{x:?} vs {y:?}\n{text}");
+        prop_assert_eq!(x.visit, y.visit);
+        // `hld estimate` takes these figures.
+        let estimates = estimate(&design, None);
+        if estimates.flows[0].saturated.is_empty() {
+            prop_assert_eq!(&estimates.flows[0].latency, &loaded.figures);
+        }
+    }
+
     /// A parallel step of one call is a sequential call; reordering the
     /// calls of a parallel step changes nothing.
     #[test]
