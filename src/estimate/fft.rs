@@ -113,6 +113,16 @@ impl RealFft {
         }
     }
 
+    /// ω^i = e^(−2πi·i/n), for any i (taken mod n, a power of two).
+    pub fn root(&self, i: usize) -> (f64, f64) {
+        let i = i & (self.n - 1);
+        match i.checked_sub(self.m) {
+            None => (self.split_re[i], self.split_im[i]),
+            // ω^(m + i) = −ω^i.
+            Some(i) => (-self.split_re[i], -self.split_im[i]),
+        }
+    }
+
     /// The sequence length n.
     pub fn len(&self) -> usize {
         self.n

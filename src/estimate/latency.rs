@@ -862,17 +862,15 @@ impl Mixture {
 
 /// The tilted product of the spectra of `model.laws[laws]` and
 /// `model.waits[waits]` (transform length n, lattice of `len` points of
-/// spacing h), times `extra` when given; with its inverse transform, the
-/// untilted masses of the sum on the first `len` points.
-pub(super) fn factor_masses(
+/// spacing h): the spectrum of their sum.
+pub(super) fn factor_spectrum(
     model: &PathModel,
     laws: std::ops::Range<usize>,
     waits: std::ops::Range<usize>,
-    extra: Option<&Spectrum>,
     (h, len, n): (f64, usize, usize),
     cache: &mut LawCache,
-) -> Vec<f64> {
-    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+) -> Spectrum {
+    let mut product = Spectrum::default();
     product.ones(n / 2 + 1);
     for law in model.laws.get(laws).unwrap_or(&[]) {
         product.multiply(cache.spectrum(law, h, len, n));
@@ -880,6 +878,20 @@ pub(super) fn factor_masses(
     for wait in model.waits.get(waits).unwrap_or(&[]) {
         cache.multiply_wait(&mut product, wait, h, len, n);
     }
+    product
+}
+
+/// The untilted masses on the first `len` points of the sequence whose
+/// tilted spectrum (transform length n) is `spectrum`, times `extra` when
+/// given.
+pub(super) fn spectrum_masses(
+    spectrum: &Spectrum,
+    extra: Option<&Spectrum>,
+    (len, n): (usize, usize),
+    cache: &mut LawCache,
+) -> Vec<f64> {
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    product.clone_from(spectrum);
     if let Some(extra) = extra {
         product.multiply(extra);
     }
@@ -894,7 +906,7 @@ pub(super) fn factor_masses(
     masses
 }
 
-/// [`factor_masses`] of each of `stops` (in path order), from the factors
+/// The masses of the sum of each of `stops`' factors (in path order), from the factors
 /// after the first `from` = (laws, waits): the product grows stop by stop,
 /// one inverse transform each.
 pub(super) fn stop_masses(
@@ -932,6 +944,78 @@ pub(super) fn stop_masses(
     }
     cache.scratch = Scratch { product, data };
     out
+}
+
+/// The masses of a mixture of `stops` (in path order, from the factors
+/// after `from` = (laws, waits)), stop s taking weight `parts[s].1` and
+/// shifted by `parts[s].0` ≥ 0 lattice cells (a fractional shift split
+/// between the two points around it, which keeps the mean, as a tent
+/// does): the shifts are multiplications of the spectra, so the mixture
+/// is summed before one inverse transform, where [`stop_masses`] takes one
+/// per stop. What a shift carries past the lattice's end comes back
+/// damped by the tilt (1e-6), as the sums' own tails do.
+pub(super) fn mixed_stop_masses(
+    model: &PathModel,
+    stops: &[Stop],
+    from: (usize, usize),
+    parts: &[(f64, f64)],
+    (h, len, n): (f64, usize, usize),
+    cache: &mut LawCache,
+) -> Vec<f64> {
+    let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
+    let bins = n / 2 + 1;
+    product.ones(bins);
+    let mut mix = Spectrum {
+        re: vec![0.0; bins],
+        im: vec![0.0; bins],
+    };
+    let theta = super::dist::tilt_base(n);
+    let (mut laws, mut waits) = from;
+    for (stop, &(shift, weight)) in stops.iter().zip(parts) {
+        while laws < stop.law_count {
+            if let Some(law) = model.laws.get(laws) {
+                product.multiply(cache.spectrum(law, h, len, n));
+            }
+            laws += 1;
+        }
+        while waits < stop.wait_count {
+            if let Some(wait) = model.waits.get(waits) {
+                cache.multiply_wait(&mut product, wait, h, len, n);
+            }
+            waits += 1;
+        }
+        let shift = shift.max(0.0);
+        let whole = shift.floor();
+        if weight <= 0.0 || !whole.is_finite() || whole >= len as f64 {
+            continue;
+        }
+        let fraction = shift - whole;
+        let whole = whole as usize;
+        // Tilted, a shift by b cells multiplies coefficient j by (θωʲ)^b:
+        // weight·θ^b·ω^(jb)·((1 − φ) + φ·θ·ωʲ).
+        let scale = weight * theta.powi(whole.min(i32::MAX as usize) as i32);
+        let plan = cache.plan(n);
+        let mut index = 0;
+        for j in 0..bins {
+            let (b_re, b_im) = plan.root(index);
+            index = (index + whole) & (n - 1);
+            let (w_re, w_im) = plan.root(j);
+            let (k_re, k_im) = ((1.0 - fraction) + fraction * theta * w_re, fraction * theta * w_im);
+            let (s_re, s_im) = (scale * (b_re * k_re - b_im * k_im), scale * (b_re * k_im + b_im * k_re));
+            let (p_re, p_im) = (product.re[j], product.im[j]);
+            mix.re[j] += s_re * p_re - s_im * p_im;
+            mix.im[j] += s_re * p_im + s_im * p_re;
+        }
+    }
+    cache.plan(n).inverse(&mix, &mut data);
+    let masses = data
+        .iter()
+        .zip(cache.untilt(n))
+        .take(len)
+        .map(|(value, untilt)| (value * untilt).max(0.0))
+        .collect();
+    cache.scratch = Scratch { product, data };
+    masses
 }
 
 /// The tilted transform (length n) of masses on the lattice's first points.

@@ -24,7 +24,8 @@
 
 use super::dist::{Law, LawCache};
 use super::latency::{
-    self, LatencyFigures, LatencyOptions, MixturePart, PathModel, Step, factor_masses, masses_spectrum, stop_masses,
+    self, LatencyFigures, LatencyOptions, MixturePart, PathModel, Step, factor_spectrum, masses_spectrum,
+    mixed_stop_masses, spectrum_masses, stop_masses,
 };
 use super::queueing::{Loading, Wait};
 use super::retry::Retries;
@@ -37,6 +38,11 @@ const RESOLUTION: f64 = 0.004;
 const MAX_POINTS: usize = 1 << 16;
 /// Retries spelled out at most; past this the tree model takes the hop.
 const MAX_RETRIES: u32 = 64;
+/// Cells across the timeout, at least, when only P(attempt ≤ t) is
+/// wanted (the capacity pass): snapped down to a quarter octave, 1,600 to
+/// 1,903 cells, so that with the margin the lattice has 2,048 points, half
+/// those of a figures' lattice, for an error far below the printed digits.
+const HOP_POINTS: usize = 1600;
 /// Tolerance of "F(t) >= q" (language.md §4: ties within 1e-9).
 const TIE: f64 = 1e-9;
 
@@ -133,6 +139,12 @@ impl TimedPath {
         };
         // As `latency::mixture`: a spacing from a floor of the median, then
         // finer while the median found asks for it.
+        if !figures {
+            // The capacity pass needs P(A ≤ t) only: a lattice that reaches
+            // t, no finer than HOP_POINTS cells across it.
+            let (h, len) = fit(snap(t / HOP_POINTS as f64), t);
+            return Some(hop.at(&model, &split, (h, len, len), cache, false));
+        }
         let mut scale = first_scale(&model, t);
         let mut result = None;
         for _ in 0..4 {
@@ -179,7 +191,9 @@ impl Hop<'_> {
         let within = cdf(&attempt, h, t);
         // The lattice reaches past t, not always to the attempt's p99 (which
         // `timeout-below-latency` quotes): then once more on one that does.
-        let p99 = quantile(&attempt, h, 0.99).or_else(|| attempt_p99(model, split, h, reach, cache));
+        // (The capacity pass, without `figures`, needs only f.)
+        let p99 = quantile(&attempt, h, 0.99)
+            .or_else(|| figures.then(|| attempt_p99(model, split, h, reach, cache)).flatten());
         let mut retries = Retries::new(self.design, self.flow);
         let mut hop = retries
             .record(self.design, self.flow, self.loading, self.visit, within, p99)
@@ -196,23 +210,26 @@ impl Hop<'_> {
             return (retries, None);
         }
         // The stops before the hop, as the path model has them.
-        let mut parts: Vec<MixturePart> = model.stops[..split.stops]
+        let before = &model.stops[..split.stops];
+        let mut parts: Vec<MixturePart> = before
             .iter()
-            .map(|stop| MixturePart {
+            .zip(stop_masses(model, before, (0, 0), grid, cache))
+            .map(|(stop, masses)| MixturePart {
                 probability: stop.probability,
                 shift: stop.fixed_ms,
-                masses: stop
-                    .is_random()
-                    .then(|| factor_masses(model, 0..stop.law_count, 0..stop.wait_count, None, grid, cache)),
+                masses: stop.is_random().then_some(masses),
             })
             .collect();
+        // The random part before the hop, shared by every stop through it.
+        let prefix = factor_spectrum(model, 0..split.laws, 0..split.waits, grid, cache);
+        let prefix_random = split.laws > 0 || split.waits > 0;
         // The requests through the hop: the k-th try answers with
         // probability (1 − f)·fᵏ after k timeouts, each a stop of its own
         // (the prefix's random part plus an answered attempt, shifted by
         // k·t); every try fails with f^(n+1), after (n + 1)·t.
         if let Some(answered) = &answered {
             let spectrum = masses_spectrum(answered, grid.2, cache);
-            let through = factor_masses(model, 0..split.laws, 0..split.waits, Some(&spectrum), grid, cache);
+            let through = spectrum_masses(&prefix, Some(&spectrum), (grid.1, grid.2), cache);
             let mut weight = 1.0 - f;
             for k in 0..=tries {
                 if weight <= 0.0 {
@@ -231,8 +248,7 @@ impl Hop<'_> {
             parts.push(MixturePart {
                 probability: reach * all_fail,
                 shift: split.fixed_ms + f64::from(tries + 1) * t,
-                masses: (split.laws > 0 || split.waits > 0)
-                    .then(|| factor_masses(model, 0..split.laws, 0..split.waits, None, grid, cache)),
+                masses: prefix_random.then(|| spectrum_masses(&prefix, None, (grid.1, grid.2), cache)),
             });
         }
         let mixture = latency::Mixture::from_parts(parts, h);
@@ -316,8 +332,13 @@ fn first_scale(model: &PathModel, t: f64) -> f64 {
 /// random part plus an answered attempt (at most t).
 fn lattice(model: &PathModel, split: &Split, t: f64, scale: f64) -> (f64, usize) {
     let reach = span(&model.laws[..split.laws], &model.waits[..split.waits]) + t;
-    let raw = RESOLUTION * 0.7 * scale;
-    fit(2f64.powf((raw.log2() * 4.0).floor() / 4.0), reach)
+    fit(snap(RESOLUTION * 0.7 * scale), reach)
+}
+
+/// The power of 2^(1/4) at or below `h` (spacings snapped to quarter
+/// octaves, so flows share their laws' spectra).
+fn snap(h: f64) -> f64 {
+    2f64.powf((h.log2() * 4.0).floor() / 4.0)
 }
 
 /// How far a sum of `laws` and `waits` reaches: its mean plus 12 standard
@@ -362,22 +383,13 @@ fn attempt_masses(
     reach: f64,
     cache: &mut LawCache,
 ) -> Vec<f64> {
-    let (h, len, _) = grid;
-    let mut attempt = vec![0.0; len];
+    let h = grid.0;
     let sub = &model.stops[split.stops..];
-    for (stop, masses) in sub
+    let parts: Vec<(f64, f64)> = sub
         .iter()
-        .zip(stop_masses(model, sub, (split.laws, split.waits), grid, cache))
-    {
-        project(
-            &masses,
-            stop.fixed_ms - split.fixed_ms,
-            h,
-            stop.probability / reach,
-            &mut attempt,
-        );
-    }
-    attempt
+        .map(|stop| ((stop.fixed_ms - split.fixed_ms) / h, stop.probability / reach))
+        .collect();
+    mixed_stop_masses(model, sub, (split.laws, split.waits), &parts, grid, cache)
 }
 
 /// One attempt's p99 on a lattice of spacing `h` (or coarser) long enough
@@ -390,32 +402,6 @@ fn attempt_p99(model: &PathModel, split: &Split, h: f64, reach: f64, cache: &mut
     let (h, len) = fit(h, fixed + span(&model.laws[split.laws..], &model.waits[split.waits..]));
     let attempt = attempt_masses(model, split, (h, len, len), reach, cache);
     quantile(&attempt, h, 0.99)
-}
-
-/// Adds `weight` × `masses` (at k·h) shifted by `by` onto `out`, each mass
-/// split between the two points around where it lands (the mean kept);
-/// what lands past the end is dropped.
-fn project(masses: &[f64], by: f64, h: f64, weight: f64, out: &mut [f64]) {
-    if weight <= 0.0 {
-        return;
-    }
-    let x = (by / h).max(0.0);
-    let base = x.floor();
-    let fraction = x - base;
-    let base = base as usize;
-    for (k, mass) in masses.iter().enumerate() {
-        let value = weight * mass;
-        if value == 0.0 {
-            continue;
-        }
-        let Some(slot) = out.get_mut(base + k) else {
-            break;
-        };
-        *slot += value * (1.0 - fraction);
-        if let Some(next) = out.get_mut(base + k + 1) {
-            *next += value * fraction;
-        }
-    }
 }
 
 /// P(X ≤ x) of masses at k·h, each spread over its cell ((k − ½)h,
@@ -464,14 +450,29 @@ fn truncate(masses: &[f64], h: f64, t: f64, within: f64) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    /// `mixed_stop_masses` shifts each stop's sum by its cells, a
+    /// fractional shift split between the two points around it; here each
+    /// stop is fixed (no laws), so the masses are the shifts alone.
     #[test]
-    fn projection_keeps_mass_and_mean() {
-        let mut out = vec![0.0; 10];
-        project(&[0.5, 0.5], 1.25, 1.0, 1.0, &mut out);
-        let total: f64 = out.iter().sum();
-        let mean: f64 = out.iter().enumerate().map(|(k, m)| k as f64 * m).sum();
-        assert!((total - 1.0).abs() < 1e-15);
-        assert!((mean - 1.75).abs() < 1e-15, "{mean}");
+    fn mixed_stops_are_shifted_and_weighted() {
+        let design = crate::model::load::test_design(
+            "system s {\n client c { rps = 1 }\n cache k { hit_ratio = 0.5, ttl = 1m, latency = { p50 = 1ms, p99 = 1ms } }\n service a { latency = { p50 = 2ms, p99 = 2ms } }\n c -> k -> a\n flow f { path = c -> k -> a }\n}\n",
+        );
+        let model = PathModel::new(&design, &design.flows[0], LatencyOptions::default());
+        assert_eq!(model.stops.len(), 2);
+        let masses = mixed_stop_masses(
+            &model,
+            &model.stops,
+            (0, 0),
+            &[(2.25, 0.5), (3.5, 0.5)],
+            (1.0, 16, 16),
+            &mut LawCache::new(),
+        );
+        let expected = [0.0, 0.0, 0.375, 0.375, 0.25];
+        for (k, mass) in masses.iter().enumerate() {
+            let want = expected.get(k).copied().unwrap_or(0.0);
+            assert!((mass - want).abs() < 1e-12, "point {k}: {mass} against {want}");
+        }
     }
 
     #[test]
