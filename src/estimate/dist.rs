@@ -381,6 +381,8 @@ pub struct LawCache {
     /// Tilted spectra of laws on a lattice, by (law, h, lattice length,
     /// transform size).
     spectra: HashMap<SpectrumKey, Spectrum>,
+    /// What `spectra` holds, in bytes.
+    spectra_bytes: usize,
     plans: HashMap<usize, RealFft>,
     /// θ^(−k) for k < n, by transform length n.
     untilts: HashMap<usize, Vec<f64>>,
@@ -401,9 +403,11 @@ pub(crate) struct Scratch {
 /// (law, h, lattice length, transform size).
 type SpectrumKey = ((u64, u64, u32), u64, usize, usize);
 
-/// Spectra kept per thread before the cache starts afresh (each is up to
-/// 2^17 complex numbers; designs with more distinct laws recompute).
-const MAX_SPECTRA: usize = 256;
+/// Bytes of spectra kept per cache before it starts afresh: 256 spectra
+/// of a 4,096-point lattice, 16 of a 65,536-point one. A count alone let a
+/// cache of timed trees' long lattices hold 128 MB per thread
+/// (docs/performance.md, "Memory").
+const MAX_SPECTRA_BYTES: usize = 256 * (4096 / 2 + 1) * 16;
 
 /// Exponential tilt of the spectral convolution: mass at point k is
 /// weighted by θ^k with θ^n = TILT, so whatever a circular convolution of
@@ -511,9 +515,12 @@ impl LawCache {
     /// Transforms tilted masses and keeps the spectrum (the cache starts
     /// afresh when full).
     fn insert_spectrum(&mut self, key: SpectrumKey, data: &[f64]) {
-        if self.spectra.len() >= MAX_SPECTRA {
+        let bytes = (data.len() / 2 + 1) * 16;
+        if self.spectra_bytes + bytes > MAX_SPECTRA_BYTES {
             self.spectra.clear();
+            self.spectra_bytes = 0;
         }
+        self.spectra_bytes += bytes;
         let mut spectrum = Spectrum::default();
         self.plan(data.len()).forward(data, &mut spectrum);
         self.spectra.insert(key, spectrum);

@@ -895,52 +895,68 @@ pub(super) fn spectrum_masses(
     if let Some(extra) = extra {
         product.multiply(extra);
     }
-    cache.plan(n).inverse(&product, &mut data);
-    let masses = data
-        .iter()
-        .zip(cache.untilt(n))
-        .take(len)
-        .map(|(value, untilt)| (value * untilt).max(0.0))
-        .collect();
+    let masses = untilted_masses(&product, &mut data, (len, n), cache);
     cache.scratch = Scratch { product, data };
     masses
 }
 
-/// The masses of the sum of each of `stops`' factors (in path order), from the factors
-/// after the first `from` = (laws, waits): the product grows stop by stop,
-/// one inverse transform each.
+/// Multiplies into `product` the spectra of the laws and waits from
+/// `counts` = (laws, waits) done up to `stop`'s, and moves `counts` there.
+fn multiply_up_to(
+    product: &mut Spectrum,
+    model: &PathModel,
+    counts: &mut (usize, usize),
+    stop: &Stop,
+    (h, len, n): (f64, usize, usize),
+    cache: &mut LawCache,
+) {
+    while counts.0 < stop.law_count {
+        if let Some(law) = model.laws.get(counts.0) {
+            product.multiply(cache.spectrum(law, h, len, n));
+        }
+        counts.0 += 1;
+    }
+    while counts.1 < stop.wait_count {
+        if let Some(wait) = model.waits.get(counts.1) {
+            cache.multiply_wait(product, wait, h, len, n);
+        }
+        counts.1 += 1;
+    }
+}
+
+/// The untilted masses on the first `len` points of the inverse transform
+/// (length n) of `spectrum`, `data` its working space.
+fn untilted_masses(
+    spectrum: &Spectrum,
+    data: &mut Vec<f64>,
+    (len, n): (usize, usize),
+    cache: &mut LawCache,
+) -> Vec<f64> {
+    cache.plan(n).inverse(spectrum, data);
+    data.iter()
+        .zip(cache.untilt(n))
+        .take(len)
+        .map(|(value, untilt)| (value * untilt).max(0.0))
+        .collect()
+}
+
+/// The masses of each of `stops`' random part (in path order), its laws
+/// and waits after the first `from` = (laws, waits): the product grows
+/// stop by stop, one inverse transform each.
 pub(super) fn stop_masses(
     model: &PathModel,
     stops: &[Stop],
     from: (usize, usize),
-    (h, len, n): (f64, usize, usize),
+    grid: (f64, usize, usize),
     cache: &mut LawCache,
 ) -> Vec<Vec<f64>> {
     let Scratch { mut product, mut data } = std::mem::take(&mut cache.scratch);
-    product.ones(n / 2 + 1);
-    let (mut laws, mut waits) = from;
+    product.ones(grid.2 / 2 + 1);
+    let mut counts = from;
     let mut out = Vec::with_capacity(stops.len());
     for stop in stops {
-        while laws < stop.law_count {
-            if let Some(law) = model.laws.get(laws) {
-                product.multiply(cache.spectrum(law, h, len, n));
-            }
-            laws += 1;
-        }
-        while waits < stop.wait_count {
-            if let Some(wait) = model.waits.get(waits) {
-                cache.multiply_wait(&mut product, wait, h, len, n);
-            }
-            waits += 1;
-        }
-        cache.plan(n).inverse(&product, &mut data);
-        out.push(
-            data.iter()
-                .zip(cache.untilt(n))
-                .take(len)
-                .map(|(value, untilt)| (value * untilt).max(0.0))
-                .collect(),
-        );
+        multiply_up_to(&mut product, model, &mut counts, stop, grid, cache);
+        out.push(untilted_masses(&product, &mut data, (grid.1, grid.2), cache));
     }
     cache.scratch = Scratch { product, data };
     out
@@ -970,20 +986,9 @@ pub(super) fn mixed_stop_masses(
         im: vec![0.0; bins],
     };
     let theta = super::dist::tilt_base(n);
-    let (mut laws, mut waits) = from;
+    let mut counts = from;
     for (stop, &(shift, weight)) in stops.iter().zip(parts) {
-        while laws < stop.law_count {
-            if let Some(law) = model.laws.get(laws) {
-                product.multiply(cache.spectrum(law, h, len, n));
-            }
-            laws += 1;
-        }
-        while waits < stop.wait_count {
-            if let Some(wait) = model.waits.get(waits) {
-                cache.multiply_wait(&mut product, wait, h, len, n);
-            }
-            waits += 1;
-        }
+        multiply_up_to(&mut product, model, &mut counts, stop, (h, len, n), cache);
         let shift = shift.max(0.0);
         let whole = shift.floor();
         if weight <= 0.0 || !whole.is_finite() || whole >= len as f64 {
@@ -1007,13 +1012,7 @@ pub(super) fn mixed_stop_masses(
             mix.im[j] += s_re * p_im + s_im * p_re;
         }
     }
-    cache.plan(n).inverse(&mix, &mut data);
-    let masses = data
-        .iter()
-        .zip(cache.untilt(n))
-        .take(len)
-        .map(|(value, untilt)| (value * untilt).max(0.0))
-        .collect();
+    let masses = untilted_masses(&mix, &mut data, (len, n), cache);
     cache.scratch = Scratch { product, data };
     masses
 }

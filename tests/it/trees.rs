@@ -324,8 +324,29 @@ proptest! {
         let (a, b) = (&loaded.figures, &lattice.figures);
         prop_assert!(within(a.mean_ms, b.mean_ms, 0.01), "{a:?} vs {b:?}\n{text}");
         prop_assert!(within(spectral.figures.mean_ms, a.mean_ms, 1e-9), "{:?} vs {a:?}", spectral.figures);
+        // The tree's lattice spans the whole path, waits' long tails
+        // included (its mean plus 12 standard deviations plus the widest
+        // part), in 4,096 cells snapped up to a quarter octave; it puts the
+        // every-try-fails atom on that lattice, which the spectra keep
+        // exact: allow one of its cells beside 1% and 0.2% of the p99.
+        let model = PathModel::loaded(&design, flow, options, &loading);
+        let (mut mean, mut variance, mut widest) = (0.0, 0.0, 0.0f64);
+        for law in &model.laws {
+            let (m, v) = law.approx_moments();
+            (mean, variance, widest) = (mean + m, variance + v, widest.max(law.quantile(0.9999)));
+        }
+        for wait in &model.waits {
+            let (m, v) = wait.moments();
+            (mean, variance) = (mean + m, variance + v);
+            widest = widest.max(wait.mean_ms() * 10.0);
+        }
+        let fixed = model.stops.iter().map(|stop| stop.fixed_ms).fold(0.0, f64::max);
+        let cell = 1.2 * (fixed + mean + 12.0 * variance.sqrt() + widest) / 4096.0;
         for (x, y) in [(a.p50_ms, b.p50_ms), (a.p95_ms, b.p95_ms), (a.p99_ms, b.p99_ms)] {
-            prop_assert!((x - y).abs() <= 0.01 * y.abs() + 0.002 * b.p99_ms, "{a:?} vs {b:?}\n{text}");
+            prop_assert!(
+                (x - y).abs() <= 0.01 * y.abs() + 0.002 * b.p99_ms + cell,
+                "{a:?} vs {b:?} (cell {cell})\n{text}"
+            );
         }
         let (x, y) = (&loaded.retries.hops[0], &lattice.retries.hops[0]);
         prop_assert!((x.within_timeout - y.within_timeout).abs() <= 0.01, "{x:?} vs {y:?}\n{text}");
