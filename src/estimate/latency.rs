@@ -223,6 +223,20 @@ impl Stop {
 }
 
 impl PathModel {
+    /// The sum of the means of its random parts (laws and waits).
+    pub fn random_mean_ms(&self) -> f64 {
+        self.laws.iter().map(|law| law.approx_moments().0).sum::<f64>()
+            + self.waits.iter().map(Wait::mean_ms).sum::<f64>()
+    }
+
+    /// The fixed part of its lightest stop.
+    pub fn lightest_fixed_ms(&self) -> f64 {
+        self.stops
+            .iter()
+            .map(|stop| stop.fixed_ms)
+            .fold(f64::INFINITY, f64::min)
+    }
+
     /// Without load: language.md §4.
     pub fn new(design: &Design, flow: &Flow, options: LatencyOptions) -> PathModel {
         PathModel::loaded(design, flow, options, &Loading::unloaded())
@@ -661,7 +675,7 @@ fn prefix_sums(moments: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
 
 /// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
 /// cached laws.
-fn snap_spacing(h: f64) -> f64 {
+pub(super) fn snap_spacing(h: f64) -> f64 {
     let k = (h.log2() * 4.0).floor();
     2f64.powf(k / 4.0)
 }
@@ -682,13 +696,8 @@ pub fn mixture(model: &PathModel, qs: &[f64], cache: &mut LawCache) -> Mixture {
         .map(|stop| stop.fixed_ms)
         .fold(f64::INFINITY, f64::min);
     let approx = Approximation::new(model);
-    let scale: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum::<f64>()
-        + model.waits.iter().map(Wait::mean_ms).sum::<f64>();
-    let lowest = model
-        .stops
-        .iter()
-        .map(|stop| stop.fixed_ms)
-        .fold(f64::INFINITY, f64::min);
+    let scale = model.random_mean_ms();
+    let lowest = model.lightest_fixed_ms();
     let t_lo = approx.quantile(q_min, lowest, scale);
     let t_hi = approx.quantile(q_max, lowest, scale).max(t_lo);
     let mut smallest = t_lo.max(1e-6);
@@ -786,14 +795,7 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
                     // Round-off leaves tiny negative masses where there is none.
                     *value = (*value * untilt).max(0.0);
                 }
-                let mut total = 0.0;
-                masses
-                    .iter()
-                    .map(|mass| {
-                        total += mass;
-                        total.min(1.0)
-                    })
-                    .collect()
+                cumulative(masses)
             }
         };
         previous = Some((counts, stops.len()));
@@ -811,6 +813,18 @@ fn build(model: &PathModel, h: f64, len: usize, cache: &mut LawCache) -> Mixture
         upper,
         known: Vec::new(),
     }
+}
+
+/// The running sums of `masses` (a CDF at each point), capped at 1.
+fn cumulative(masses: &[f64]) -> Vec<f64> {
+    let mut total = 0.0;
+    masses
+        .iter()
+        .map(|mass| {
+            total += mass;
+            total.min(1.0)
+        })
+        .collect()
 }
 
 /// One stop of a [`Mixture`] built elsewhere (`timed.rs`): with
@@ -832,14 +846,7 @@ impl Mixture {
             .map(|part| {
                 let cumulative = part.masses.map(|masses| {
                     upper = upper.max(part.shift + (masses.len() as f64 - 0.5) * h);
-                    let mut total = 0.0;
-                    masses
-                        .iter()
-                        .map(|mass| {
-                            total += mass;
-                            total.min(1.0)
-                        })
-                        .collect::<Vec<f64>>()
+                    cumulative(&masses)
                 });
                 if cumulative.is_none() {
                     upper = upper.max(part.shift);

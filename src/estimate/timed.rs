@@ -25,7 +25,7 @@
 use super::dist::{Law, LawCache};
 use super::latency::{
     self, LatencyFigures, LatencyOptions, MixturePart, PathModel, Step, factor_spectrum, masses_spectrum,
-    mixed_stop_masses, spectrum_masses, stop_masses,
+    mixed_stop_masses, snap_spacing, spectrum_masses, stop_masses,
 };
 use super::queueing::{Loading, Wait};
 use super::retry::Retries;
@@ -142,7 +142,7 @@ impl TimedPath {
         if !figures {
             // The capacity pass needs P(A ≤ t) only: a lattice that reaches
             // t, no finer than HOP_POINTS cells across it.
-            let (h, len) = fit(snap(t / HOP_POINTS as f64), t);
+            let (h, len) = fit(snap_spacing(t / HOP_POINTS as f64), t);
             return Some(hop.at(&model, &split, (h, len, len), cache, false));
         }
         let mut scale = first_scale(&model, t);
@@ -317,14 +317,9 @@ fn split_at(model: &PathModel, node: usize) -> Option<Split> {
 /// the lightest stop plus half the mean of the random parts, or the
 /// timeout if shorter.
 fn first_scale(model: &PathModel, t: f64) -> f64 {
-    let random: f64 = model.laws.iter().map(|law| law.approx_moments().0).sum::<f64>()
-        + model.waits.iter().map(Wait::mean_ms).sum::<f64>();
-    let lowest = model
-        .stops
-        .iter()
-        .map(|stop| stop.fixed_ms)
-        .fold(f64::INFINITY, f64::min);
-    (lowest + 0.5 * random).min(t).max(1e-6)
+    (model.lightest_fixed_ms() + 0.5 * model.random_mean_ms())
+        .min(t)
+        .max(1e-6)
 }
 
 /// Spacing and length (a power of two, so flows share spectra) for a
@@ -332,13 +327,7 @@ fn first_scale(model: &PathModel, t: f64) -> f64 {
 /// random part plus an answered attempt (at most t).
 fn lattice(model: &PathModel, split: &Split, t: f64, scale: f64) -> (f64, usize) {
     let reach = span(&model.laws[..split.laws], &model.waits[..split.waits]) + t;
-    fit(snap(RESOLUTION * 0.7 * scale), reach)
-}
-
-/// The power of 2^(1/4) at or below `h` (spacings snapped to quarter
-/// octaves, so flows share their laws' spectra).
-fn snap(h: f64) -> f64 {
-    2f64.powf((h.log2() * 4.0).floor() / 4.0)
+    fit(snap_spacing(RESOLUTION * 0.7 * scale), reach)
 }
 
 /// How far a sum of `laws` and `waits` reaches: its mean plus 12 standard
