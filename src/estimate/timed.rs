@@ -5,7 +5,8 @@
 //! their cdn and cache stops) and an attempt (the hop's link and the
 //! visits from its callee on, with their stops). One attempt's time A is
 //! the mixture of the attempt's stops, each its fixed part plus the sum of
-//! its laws and waits (one product of spectra, one inverse transform); the
+//! its laws and waits (the stops' products of spectra, each shifted by a
+//! multiplication, summed before one inverse transform); the
 //! hop's time H takes A given A ≤ t at the k-th try with probability
 //! (1 − f)·fᵏ, shifted by k·t, and (n + 1)·t when every try fails; the
 //! requests that reach the hop take the prefix's fixed part plus its
@@ -15,7 +16,8 @@
 //! Each try after k timeouts is a stop of its own, shifted by k·t (an
 //! exact shift, as a stop's fixed part), so one lattice serves all: its
 //! spacing from the accuracy the quantiles need (as `latency::mixture`
-//! picks it), its length the prefix's random part plus t.
+//! picks it), its length the prefix's random part plus t. The capacity
+//! pass, which needs only P(A ≤ t), takes a coarser lattice across t.
 //! The tree model computes the same on lattices of its span's spacing that
 //! grow with every convolution to that length, which is what made timed
 //! flows slow; it remains the model for trees, nested timeouts, several
