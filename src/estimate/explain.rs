@@ -115,6 +115,8 @@ struct Loaded {
     /// It is explained visit by visit, as the tree model sees it: a call
     /// tree, or a path with waits or timeouts.
     tree_route: bool,
+    /// The model `hld estimate` computes its percentiles with.
+    route: Route,
 }
 
 impl Loaded {
@@ -125,7 +127,8 @@ impl Loaded {
         let mut cache = LawCache::new();
         let estimate = super::flow_estimate(design, &loading, flow_id, &mut cache);
         let retries = super::estimate_retries(design, flow, &loading, &estimate.tree);
-        let tree_route = super::route(design, flow) == Route::Tree || loading.reaches(design, flow);
+        let route = super::route(design, flow);
+        let tree_route = route == Route::Tree || loading.reaches(design, flow);
         let shaped = super::retry::flow_has_judged_hops(design, flow) || estimate.status == FlowStatus::Overloaded;
         Loaded {
             capacity,
@@ -134,6 +137,7 @@ impl Loaded {
             retries,
             shaped,
             tree_route,
+            route,
         }
     }
 
@@ -695,7 +699,7 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
     let flow = design.flow(flow_id);
     let name = |id: crate::model::ComponentId| design.component(id).id.as_str();
     let model: &TreeModel = &loaded.estimate.tree;
-    if flow.is_path_only() && super::route(design, flow) == Route::Path {
+    if flow.is_path_only() && loaded.route == Route::Path {
         let _ = writeln!(
             out,
             "a path whose visits wait (docs/estimate.md, \"Queueing and overload\"): a chain of visits, each wait one more independent part of the sum"
@@ -925,7 +929,7 @@ fn explain_tree(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
             out,
             "\n3. percentiles: F(t) = Σ P(stop) × F_stop(t) over where requests stop: a cdn or cache hit, the end, and at the timed hop (timeout t, n retries, an attempt failing with f) the try answered after k failed ones (P = (1 − f)·fᵏ times the share that reaches the hop; one attempt's time given it is at most t, shifted by k·t: a failed try costs t) and every try failing ((n + 1)·t); each stop's fixed figures an exact shift and its log-normal parts and waits summed on a lattice; the q-quantile is the smallest t with F(t) >= q"
         );
-    } else if super::route(design, flow) == Route::Path {
+    } else if loaded.route == Route::Path {
         let _ = writeln!(
             out,
             "\n3. percentiles: F(t) = Σ P(stop) × F_stop(t) over where requests stop (a cdn or cache hit, or the end), each stop's fixed figures an exact shift and its log-normal parts and waits (each a point mass at 0 beside an exponential) summed on a lattice; the q-quantile is the smallest t with F(t) >= q"

@@ -21,8 +21,8 @@
 //! The tree model computes the same on lattices of its span's spacing that
 //! grow with every convolution to that length, which is what made timed
 //! flows slow; it remains the model for trees, nested timeouts, several
-//! judged hops, and attempts with a stop of fixed latency (whose atoms it
-//! keeps exact).
+//! judged hops, and attempts with a stop without a log-normal part (fixed,
+//! or waits alone: atoms it keeps exact).
 
 use super::dist::{Law, LawCache};
 use super::latency::{
@@ -121,12 +121,15 @@ impl TimedPath {
         let node = sync.visits.iter().position(|v| *v == visit)?;
         let split = split_at(&model, node)?;
         let reach: f64 = model.stops[split.stops..].iter().map(|stop| stop.probability).sum();
-        // Every stop of the attempt random: a fixed one is an atom the
-        // lattice would smear, which the tree model keeps exact.
+        // Every stop of the attempt with a log-normal part: a fixed one, or
+        // one whose random part is waits alone (each a point mass at 0
+        // beside its exponential), is an atom the lattice would smear, and
+        // an atom within a cell of t moves P(A ≤ t) by its whole mass (a
+        // proptest found 0.88 for 0.996); the tree model keeps atoms exact.
         if reach <= 0.0
             || model.stops[split.stops..]
                 .iter()
-                .any(|stop| stop.law_count == split.laws && stop.wait_count == split.waits)
+                .any(|stop| stop.law_count == split.laws)
         {
             return None;
         }

@@ -315,7 +315,8 @@ proptest! {
         let options = LatencyOptions::default();
         let spectral = hld::estimate::timed::TimedPath::compute(&design, flow, options, &loading, &mut LawCache::new());
         let Some(spectral) = spectral else {
-            // An attempt with a stop of fixed latency stays on the lattice.
+            // An attempt with a stop without a log-normal part stays on the
+            // lattice.
             return Ok(());
         };
         let loaded = TreeModel::loaded(&design, flow, options, &loading, &mut LawCache::new());
@@ -327,8 +328,10 @@ proptest! {
         // The tree's lattice spans the whole path, waits' long tails
         // included (its mean plus 12 standard deviations plus the widest
         // part), in 4,096 cells snapped up to a quarter octave; it puts the
-        // every-try-fails atom on that lattice, which the spectra keep
-        // exact: allow one of its cells beside 1% and 0.2% of the p99.
+        // every-try-fails atom on that lattice (two points around it, and
+        // again at each sum after), which the spectra keep exact: allow two
+        // of its cells beside 1% and 0.2% of the p99. (Found: a wait at
+        // ρ = 0.996 makes the cells 5 ms and the atom's spread 13 ms.)
         let model = PathModel::loaded(&design, flow, options, &loading);
         let (mut mean, mut variance, mut widest) = (0.0, 0.0, 0.0f64);
         for law in &model.laws {
@@ -344,12 +347,15 @@ proptest! {
         let cell = 1.2 * (fixed + mean + 12.0 * variance.sqrt() + widest) / 4096.0;
         for (x, y) in [(a.p50_ms, b.p50_ms), (a.p95_ms, b.p95_ms), (a.p99_ms, b.p99_ms)] {
             prop_assert!(
-                (x - y).abs() <= 0.01 * y.abs() + 0.002 * b.p99_ms + cell,
+                (x - y).abs() <= 0.01 * y.abs() + 0.002 * b.p99_ms + 2.0 * cell,
                 "{a:?} vs {b:?} (cell {cell})\n{text}"
             );
         }
         let (x, y) = (&loaded.retries.hops[0], &lattice.retries.hops[0]);
-        prop_assert!((x.within_timeout - y.within_timeout).abs() <= 0.01, "{x:?} vs {y:?}\n{text}");
+        // P(T ≤ t) within 0.02: the tree's cells smear a steep CDF (found:
+        // t 0.03 ms past an attempt's fixed part, exactly 4e-8, the spectra
+        // 3e-6, the tree 0.011).
+        prop_assert!((x.within_timeout - y.within_timeout).abs() <= 0.02, "{x:?} vs {y:?}\n{text}");
         prop_assert_eq!(x.visit, y.visit);
         // `hld estimate` takes these figures.
         let estimates = estimate(&design, None);
