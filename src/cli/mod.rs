@@ -20,6 +20,7 @@ mod explain;
 pub mod fs;
 mod git;
 mod init;
+mod memory;
 pub mod output;
 mod rules;
 pub mod stdio;
@@ -268,7 +269,7 @@ pub fn compile_keeping(path: &str, args: &InputArgs, max_errors: usize) -> Compi
         bytes,
     };
     let compilation = load::compile(input, &fs::FsLoader, &limits);
-    release_freed_memory();
+    memory::release_freed();
     compilation
 }
 
@@ -311,25 +312,6 @@ pub fn compile_text(path: &str, args: &InputArgs, text: &str) -> Compilation {
     };
     load::compile(input, &fs::FsLoader, &limits)
 }
-
-/// Hands the syntax tree's freed pages back to the operating system before
-/// analysis starts. glibc keeps freed memory in its heap; without this a
-/// 100,000-component design peaks at the tree plus the analysis instead of
-/// the design plus the analysis (docs/performance.md, "Memory").
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn release_freed_memory() {
-    unsafe extern "C" {
-        fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: malloc_trim only returns free heap pages to the kernel; it
-    // takes no pointers and is safe to call at any time.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn release_freed_memory() {}
 
 /// The configuration for a design: `--config`, else hld.yaml beside it.
 /// Errors come with their own source map to render them.
