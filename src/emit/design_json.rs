@@ -126,6 +126,8 @@ struct ComponentJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     dead_letter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    partitions: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     idempotent: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stateless: Option<bool>,
@@ -173,6 +175,8 @@ struct ShardJson<'a> {
     strategy: ShardStrategy,
     key: &'a str,
     count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hot_share: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -318,8 +322,10 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
             strategy: shard.strategy,
             key: &shard.key,
             count: shard.count,
+            hot_share: shard.hot_share,
         }),
         size_bytes: component.size_bytes,
+        partitions: component.partitions,
         delivery: (kind == Kind::Queue).then(|| component.delivery()),
         dead_letter: (kind == Kind::Queue).then(|| match component.dead_letter {
             DeadLetter::None => "none".to_string(),

@@ -44,6 +44,9 @@ struct Serving {
     pinned: bool,
     fanout_all: bool,
     shards: u32,
+    /// The share of the load on the busiest shard (1/shards unless a hot
+    /// key skews it).
+    busiest: f64,
 }
 
 impl Serving {
@@ -53,6 +56,7 @@ impl Serving {
             pinned: incoming.is_some_and(|link| link.read_from == ReadFrom::Primary),
             fanout_all: incoming.is_some_and(|link| link.fanout == Fanout::All),
             shards: component.shard.as_ref().map_or(1, |shard| shard.count.max(1)),
+            busiest: component.shard.as_ref().map_or(1.0, |shard| shard.busiest_share()),
         }
     }
 
@@ -84,7 +88,14 @@ pub fn instance_count(component: &Component, op: Op, incoming: Option<&Link>) ->
         _ => f64::from(component.replicas.max(1)),
     };
     if serving.sharded(component) && !serving.fanout_all {
-        per_shard * f64::from(serving.shards)
+        // The busiest shard's utilization is the store's: its share of the
+        // load on its own nodes (N shards' worth when the spread is even).
+        let even = 1.0 / f64::from(serving.shards);
+        if serving.busiest > even + 1e-12 {
+            per_shard / serving.busiest
+        } else {
+            per_shard * f64::from(serving.shards)
+        }
     } else {
         per_shard
     }
@@ -122,7 +133,14 @@ fn instances_reason(component: &Component, op: Op, incoming: Option<&Link>) -> S
         }
     };
     let shards = serving.shards;
-    if serving.sharded(component) && !serving.fanout_all {
+    let even = 1.0 / f64::from(shards.max(1));
+    if serving.sharded(component) && !serving.fanout_all && serving.busiest > even + 1e-12 {
+        format!(
+            "{why} per shard; the busiest shard takes {} of the load (hot_share), so c = per shard / {}",
+            crate::format::percent(serving.busiest),
+            crate::format::plain(serving.busiest)
+        )
+    } else if serving.sharded(component) && !serving.fanout_all {
         format!("{why} per shard, × {shards} shards")
     } else if serving.sharded(component) {
         format!("{why} per shard; fanout = all sends the full rate to every shard")
@@ -426,11 +444,30 @@ fn rounds(design: &Design) -> usize {
 fn take(component: &Component, intake: f64, utilization: f64) -> f64 {
     match hop_capacity(component, Op::Write, None) {
         Some(capacity) if capacity.is_finite() => {
+            // The instances its direct load leaves free, of which at most
+            // the partitions it reads take from its queues.
             let spare = (1.0 - utilization).max(0.0) * capacity;
-            intake.min(spare)
+            let partitioned = consumer_capacity(component).unwrap_or(capacity);
+            intake.min(spare).min(partitioned)
         }
         _ => intake,
     }
+}
+
+/// The instances a consumer takes from its work queues with: its own, at
+/// most the partitions it reads (language.md §8: c = min(replicas,
+/// partitions); [`Component::partition_share`]).
+pub fn consumer_instances(component: &Component) -> f64 {
+    let instances = instance_count(component, Op::Write, None);
+    component
+        .partition_share
+        .map_or(instances, |share| instances.min(share))
+}
+
+/// c·μ for what a consumer takes from its queues, or `None` without a
+/// `capacity`.
+fn consumer_capacity(component: &Component) -> Option<f64> {
+    Some(consumer_instances(component) * component.capacity?)
 }
 
 /// Accumulators of one pass over the flows.
@@ -645,7 +682,8 @@ fn component_load(
     let consumed = intake * ratio;
     let load = direct + consumed;
     let nominal = hop_capacity(component, Op::Write, None);
-    let utilization = nominal.map(|capacity| {
+    // What it takes loads the instances that read partitions.
+    let utilization = consumer_capacity(component).map(|capacity| {
         let from_queues = if capacity > 0.0 { consumed / capacity } else { 0.0 };
         direct_utilization + from_queues
     });
@@ -1404,6 +1442,83 @@ mod tests {
         let worker = capacity.component(design.component_id("w").unwrap()).unwrap();
         assert!((worker.utilization.unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(worker.direct_rps, 0.0);
+    }
+
+    #[test]
+    fn the_busiest_shard_sets_a_sharded_stores_utilization() {
+        let text = |shard: &str| {
+            format!(
+                "system s {{
+              client users {{ rps = 1000 }}
+              database db {{ capacity = 500/s, shard = {shard} }}
+              users -> db {{ op = write }}
+              flow f {{ path = users -> db, op = write }}
+            }}"
+            )
+        };
+        let rho = |shard: &str| {
+            let design = test_design(&text(shard));
+            let loads = capacity(&design);
+            loads
+                .component(design.component_id("db").unwrap())
+                .unwrap()
+                .utilization
+                .unwrap()
+        };
+        // Even: 1,000 over 16 × 500.
+        assert!((rho("hash { key = k, count = 16 }") - 0.125).abs() < 1e-12);
+        // A hot key: 40% of 1,000 on one shard of 500/s.
+        assert!((rho("consistent_hash { key = k, count = 16, hot_share = 0.4 }") - 0.8).abs() < 1e-12);
+        // A share under 1/N is the even spread.
+        assert!((rho("hash { key = k, count = 4, hot_share = 0.1 }") - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_consumer_takes_with_no_more_instances_than_its_partitions() {
+        // 6 workers of 10/s each, but 2 partitions: they take 20/s of 100/s.
+        let text = |partitions: &str| {
+            format!(
+                "system s {{
+              client users {{ rps = 100 }}
+              queue q {{ {partitions}dead_letter = true, replicas = 3 }}
+              worker w {{ replicas = 6, capacity = 10/s, idempotent = true }}
+              users -> q -> w
+              flow f {{ path = users -> q }}
+            }}"
+            )
+        };
+        let design = test_design(&text("partitions = 2, "));
+        let loads = capacity(&design);
+        let queue = loads.queue(design.component_id("q").unwrap()).unwrap();
+        assert!((queue.out_rps - 20.0).abs() < 1e-9, "{queue:?}");
+        assert!((queue.growth_per_hour - 80.0 * 3600.0).abs() < 1e-6);
+        let worker = loads.component(design.component_id("w").unwrap()).unwrap();
+        // The two instances that read a partition are busy.
+        assert!((worker.utilization.unwrap() - 1.0).abs() < 1e-12, "{worker:?}");
+        // Without partitions, all six take: 60/s.
+        let design = test_design(&text(""));
+        let loads = capacity(&design);
+        let queue = loads.queue(design.component_id("q").unwrap()).unwrap();
+        assert!((queue.out_rps - 60.0).abs() < 1e-9, "{queue:?}");
+        // Two consumers share 3 partitions: 1.5 each.
+        let design = test_design(
+            "system s {
+              client users { rps = 100 }
+              queue q { partitions = 3, dead_letter = true, replicas = 3 }
+              worker a { replicas = 4, capacity = 10/s, idempotent = true }
+              worker b { replicas = 1, capacity = 10/s, idempotent = true }
+              users -> q
+              q -> a
+              q -> b
+              flow f { path = users -> q }
+            }",
+        );
+        let share = |name: &str| design.component(design.component_id(name).unwrap()).partition_share;
+        assert_eq!((share("a"), share("b")), (Some(1.5), Some(1.5)));
+        let loads = capacity(&design);
+        let queue = loads.queue(design.component_id("q").unwrap()).unwrap();
+        // a: min(4, 1.5) × 10 = 15 of its 50; b: min(1, 1.5) × 10 = 10.
+        assert!((queue.out_rps - 25.0).abs() < 1e-9, "{queue:?}");
     }
 
     #[test]

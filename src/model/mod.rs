@@ -171,7 +171,24 @@ pub struct Shard {
     pub strategy: ShardStrategy,
     pub key: String,
     pub count: u32,
+    /// `hot_share = S` (hash strategies): the share of the load on the
+    /// busiest shard (language.md §8).
+    pub hot_share: Option<f64>,
     pub span: Span,
+}
+
+impl Shard {
+    /// The share of the store's load its busiest shard takes: max(1/N, S),
+    /// 1/N without `hot_share` (language.md §8, "Hot keys").
+    pub fn busiest_share(&self) -> f64 {
+        let even = 1.0 / f64::from(self.count.max(1));
+        self.hot_share.map_or(even, |share| share.max(even))
+    }
+
+    /// Whether `hot_share` makes one shard busier than an even spread.
+    pub fn is_skewed(&self) -> bool {
+        self.busiest_share() > 1.0 / f64::from(self.count.max(1)) + 1e-12
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -250,6 +267,13 @@ pub struct Component {
     pub delivery_declared: Option<Delivery>,
     pub queue_pattern: QueuePattern,
     pub dead_letter: DeadLetter,
+    /// `partitions = N` on a queue (language.md §8).
+    pub partitions: Option<u32>,
+    /// Derived after resolution: the instances a consumer can use for what
+    /// it takes from work queues, their partitions shared evenly among
+    /// each queue's consumers (`None`: not bounded, as one of them has no
+    /// `partitions`, or it consumes no work queue).
+    pub partition_share: Option<f64>,
     pub idempotent: Option<bool>,
     pub stateless: bool,
     /// `role = NAME`: components with one role are one logical service
@@ -762,6 +786,30 @@ impl Design {
                 self.component(link.to).kind == Kind::Queue && self.component(link.from).kind != Kind::Queue
             }
         }
+    }
+
+    /// The work queues a consumer reads (its incoming links from queues of
+    /// `pattern = work_queue`), each once, in link order, with each one's
+    /// number of consumers.
+    pub fn work_queues_read(&self, consumer: ComponentId) -> Vec<(ComponentId, usize)> {
+        let mut queues: Vec<(ComponentId, usize)> = Vec::new();
+        for link in self.links.iter().filter(|link| link.to == consumer) {
+            let queue = self.component(link.from);
+            if queue.kind != Kind::Queue
+                || queue.queue_pattern != QueuePattern::WorkQueue
+                || queues.iter().any(|(id, _)| *id == link.from)
+            {
+                continue;
+            }
+            let mut readers: Vec<ComponentId> = Vec::new();
+            for out in self.links.iter().filter(|out| out.from == link.from) {
+                if !readers.contains(&out.to) {
+                    readers.push(out.to);
+                }
+            }
+            queues.push((link.from, readers.len()));
+        }
+        queues
     }
 
     /// `A -> B`, the subject of a link finding.

@@ -343,7 +343,13 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "none",
         "how data is partitioned",
     ).example("hash { key = user_id, count = 32 }", Json::Key("shard")),
-    prop("size", &[Database], ValueType::Size, "none", "data size").example("4TB", Json::Key("size_bytes")),
+    prop(
+        "size",
+        &[Database, Cache, ObjectStore, Search, Queue],
+        ValueType::Size,
+        "none",
+        "data size (a queue: the data it retains)",
+    ).example("4TB", Json::Key("size_bytes")),
     prop(
         "delivery",
         &[Queue],
@@ -351,6 +357,13 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "the technology's, else at_least_once",
         "delivery guarantee",
     ).example("at_most_once", Json::Key("delivery")),
+    prop(
+        "partitions",
+        &[Queue],
+        ValueType::Count { min: 1 },
+        "none (no limit)",
+        "partitions: a work queue's consumers use at most this many instances between them",
+    ).example("12", Json::Key("partitions")),
     prop(
         "dead_letter",
         &[Queue],

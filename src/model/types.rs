@@ -284,6 +284,7 @@ keyword_enum! {
     pub enum ShardStrategy {
         Range = "range",
         Hash = "hash",
+        ConsistentHash = "consistent_hash",
         Geo = "geo",
         Directory = "directory",
     }

@@ -36,6 +36,8 @@ mod cap_mismatch;
 mod cp_store_on_availability_path;
 mod deep_sync_chain;
 mod fixed_window_burst;
+mod hot_shard;
+mod idle_consumers;
 mod inverted_timeouts;
 mod latency_above_slo;
 mod missing_dead_letter_queue;
@@ -71,6 +73,8 @@ pub static RULES: &[&Rule] = &[
     &cp_store_on_availability_path::CP_STORE_ON_AVAILABILITY_PATH,
     &deep_sync_chain::DEEP_SYNC_CHAIN,
     &fixed_window_burst::FIXED_WINDOW_BURST,
+    &hot_shard::HOT_SHARD,
+    &idle_consumers::IDLE_CONSUMERS,
     &inverted_timeouts::INVERTED_TIMEOUTS,
     &latency_above_slo::LATENCY_ABOVE_SLO,
     &missing_dead_letter_queue::MISSING_DEAD_LETTER_QUEUE,

@@ -73,6 +73,14 @@ pub fn capacity_fix(cx: &Context<'_>, load: &ComponentLoad) -> (String, Option<F
     let component = cx.design.component(load.component);
     let target = Target::Component(load.component);
     match component.kind {
+        // More shards spread keys, not one key's load.
+        Kind::Database if component.shard.as_ref().is_some_and(|shard| shard.is_skewed()) => (
+            format!(
+                "raise the `capacity` of {}, or split its hot key over several shards (its busiest shard is the limit)",
+                component.id
+            ),
+            None,
+        ),
         Kind::Database => (
             format!(
                 "add read replicas or shards to {}, or raise its `capacity`",

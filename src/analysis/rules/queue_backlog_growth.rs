@@ -1,10 +1,10 @@
 //! The `queue-backlog-growth` rule: producers send more into a queue than its consumers can take.
 
 use super::overloaded_component::WARN_AT;
-use crate::analysis::{Context, Finding, Target};
+use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::estimate::capacity::needed_replicas;
 use crate::format::{grouped, rate};
-use crate::model::QueuePattern;
+use crate::model::{ComponentId, Design, QueuePattern};
 
 declare_rule! {
     /// ## What it checks
@@ -132,30 +132,51 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         } else {
                             needed
                         };
-                        match needed_replicas(needed, consumer.replicas) {
-                            Some(count) => {
-                                finding = finding.fix_set(
+                        match (
+                            needed_replicas(needed, consumer.replicas),
+                            partitions_for(cx.design, load.component, load.offered_rps.max(share) / per_instance),
+                        ) {
+                            (_, Partitions::Short) => format!(
+                                "raise the `partitions` of the queues {} reads, or the `capacity` of {}: its instances past its partitions take nothing",
+                                consumer.id, consumer.id
+                            ),
+                            (Some(count), partitions) => {
+                                let mut edits = vec![Edit::set(
                                     cx.design,
                                     Target::Component(load.component),
                                     "replicas",
                                     count.to_string(),
-                                );
+                                )];
+                                let mut also = String::new();
+                                if let Partitions::Raise { queue, partitions } = partitions {
+                                    edits.push(Edit::set(
+                                        cx.design,
+                                        Target::Component(queue),
+                                        "partitions",
+                                        partitions.to_string(),
+                                    ));
+                                    also = format!(
+                                        " and `partitions = {partitions}` on {}",
+                                        cx.design.component(queue).id
+                                    );
+                                }
+                                finding = finding.fix(Fix::new(edits));
                                 if load.direct_rps > 0.0 {
                                     format!(
-                                        "set `replicas = {count}` on {} to take {} from queues and {} of direct calls, or raise its `capacity`",
+                                        "set `replicas = {count}` on {}{also} to take {} from queues and {} of direct calls, or raise its `capacity`",
                                         consumer.id,
                                         rate(load.offered_rps.max(share)),
                                         rate(load.direct_rps)
                                     )
                                 } else {
                                     format!(
-                                        "set `replicas = {count}` on {} to take {}, or raise its `capacity`",
+                                        "set `replicas = {count}` on {}{also} to take {}, or raise its `capacity`",
                                         consumer.id,
                                         rate(load.offered_rps.max(share))
                                     )
                                 }
                             }
-                            None => format!("raise the `capacity` of {}", consumer.id),
+                            (None, _) => format!("raise the `capacity` of {}", consumer.id),
                         }
                     }
                     None => format!("add consumers to {}", component.id),
@@ -167,5 +188,35 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             None => format!("add consumers to {}", component.id),
         };
         out.push(finding.help(help));
+    }
+}
+
+/// What the partitions a consumer reads allow for `needed` instances'
+/// worth of what it takes from queues.
+enum Partitions {
+    /// Enough, or not bounded.
+    Enough,
+    /// It reads one partitioned work queue: this many partitions give it
+    /// `needed` (each consumer of the queue gets an even share).
+    Raise { queue: ComponentId, partitions: u64 },
+    /// Several queues bound it: no one edit says which to raise.
+    Short,
+}
+
+fn partitions_for(design: &Design, consumer: ComponentId, needed: f64) -> Partitions {
+    let Some(share) = design.component(consumer).partition_share else {
+        return Partitions::Enough;
+    };
+    // Whole instances: each reads whole partitions.
+    let replicas = needed.ceil();
+    if needed <= share + 1e-9 {
+        return Partitions::Enough;
+    }
+    match design.work_queues_read(consumer).as_slice() {
+        [(queue, readers)] => Partitions::Raise {
+            queue: *queue,
+            partitions: (replicas * *readers as f64).ceil() as u64,
+        },
+        _ => Partitions::Short,
     }
 }

@@ -49,6 +49,42 @@ impl Resolver {
 
     /// Flows without `rps` share what their client's `rps` leaves after the
     /// flows that set one, evenly (language.md §2, "Flows").
+    /// Each consumer's [`Component::partition_share`]: the partitions of
+    /// every work queue it reads, each queue's shared evenly among its
+    /// consumers (language.md §8: a partition is read by one instance of
+    /// the consumer group; docs/estimate.md, "Partitions").
+    pub(super) fn share_partitions(&mut self) {
+        let design = &self.design;
+        let mut consumers: Vec<Vec<ComponentId>> = vec![Vec::new(); design.components.len()];
+        for link in &design.links {
+            let queue = design.component(link.from);
+            if queue.kind == Kind::Queue && queue.queue_pattern == QueuePattern::WorkQueue {
+                let list = &mut consumers[link.from.index()];
+                if !list.contains(&link.to) {
+                    list.push(link.to);
+                }
+            }
+        }
+        // Per consumer: the partitions it gets, or None once one of its
+        // queues has no limit.
+        let mut share: Vec<Option<Option<f64>>> = vec![None; design.components.len()];
+        for (queue_idx, list) in consumers.iter().enumerate() {
+            let partitions = design.components[queue_idx].partitions;
+            for consumer in list {
+                let each = partitions.map(|p| f64::from(p) / list.len() as f64);
+                let slot = &mut share[consumer.index()];
+                *slot = Some(match (*slot, each) {
+                    (None, each) => each,
+                    (Some(Some(sum)), Some(each)) => Some(sum + each),
+                    _ => None,
+                });
+            }
+        }
+        for (component, share) in self.design.components.iter_mut().zip(share) {
+            component.partition_share = share.flatten();
+        }
+    }
+
     pub(super) fn share_client_rps(&mut self) {
         let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::default();
         for flow_id in self.design.flow_ids() {

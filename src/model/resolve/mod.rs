@@ -102,6 +102,7 @@ pub fn resolve(
     cx.flows(&mut gathered);
     cx.check_cross_references();
     cx.share_client_rps();
+    cx.share_partitions();
     let has_errors = cx.diagnostics.errors() > 0;
     let (mut kept, dropped) = cx.diagnostics.finish();
     // The kept ones in output order, so the suggestions' shared budget is

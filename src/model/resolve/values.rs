@@ -341,8 +341,17 @@ impl Resolver {
                 fields.insert(name, &property.value);
             } else {
                 let all: Vec<&str> = required.iter().chain(optional).copied().collect();
-                let help = did_you_mean_help(name, all.iter().copied())
-                    .unwrap_or_else(|| format!("`{what}` takes {}", one_of(&all)));
+                let help = did_you_mean_help(name, all.iter().copied()).unwrap_or_else(|| {
+                    if name == "hot_share" {
+                        // A hot key skews a hashed spread only.
+                        format!(
+                            "`{what}` takes {}; `hot_share` is for `hash` and `consistent_hash`",
+                            one_of(&all)
+                        )
+                    } else {
+                        format!("`{what}` takes {}", one_of(&all))
+                    }
+                });
                 let diagnostic = self.error(
                     codes::UNKNOWN_PROPERTY,
                     property.name.span,
@@ -510,7 +519,13 @@ impl Resolver {
     pub(super) fn shard(&mut self, value: &Value) -> Option<Shard> {
         let (tag, block) = self.tagged("shard", value, schema::ValueType::Shard)?;
         let strategy: ShardStrategy = self.at(tag.span, self::tag("shard", &tag.name))?;
-        let fields = self.fields(strategy.as_str(), block, &["key", "count"], &[])?;
+        // A hot key only skews a hashed spread: range, geo and directory
+        // place keys on purpose.
+        let optional: &[&str] = match strategy {
+            ShardStrategy::Hash | ShardStrategy::ConsistentHash => &["hot_share"],
+            _ => &[],
+        };
+        let fields = self.fields(strategy.as_str(), block, &["key", "count"], optional)?;
         let key = fields.get("key").and_then(|value| match &value.kind {
             ValueKind::Word(word) | ValueKind::String(word) => Some(word.clone()),
             _ => {
@@ -521,10 +536,15 @@ impl Resolver {
         let count = fields
             .get("count")
             .and_then(|value| self.at(value.span, count("count", &value.kind, 1)));
+        let hot_share = match fields.get("hot_share") {
+            Some(value) => Some(Some(self.at(value.span, ratio("hot_share", &value.kind))?)),
+            None => Some(None),
+        };
         Some(Shard {
             strategy,
             key: key?,
             count: count?,
+            hot_share: hot_share?,
             span: value.span,
         })
     }
