@@ -7,7 +7,9 @@ declare_rule! {
     /// ## What it checks
     ///
     /// A database that two or more `service`s write: links with `op = write`
-    /// or `read_write` (the default) from each.
+    /// or `read_write` (the default) from each. Services with one `role` are
+    /// one service (the same software deployed in several regions), so
+    /// they count once.
     ///
     /// ## Why it matters
     ///
@@ -47,8 +49,8 @@ declare_rule! {
     ///
     /// ## Known limits
     ///
-    /// Regional deployments of one service are separate components to hld;
-    /// suppress the finding on the database for them.
+    /// Regional deployments of one service count once only when they share
+    /// a `role`.
     ///
     /// ## References
     ///
@@ -77,20 +79,36 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 spans.push(link.span);
             }
         }
-        if writers.len() < 2 {
+        // One role is one service (language.md §8), named by its role.
+        let mut services: Vec<(Option<&str>, Vec<ComponentId>)> = Vec::new();
+        for writer in &writers {
+            let role = design.component(*writer).role.as_deref();
+            match services.iter_mut().find(|(known, _)| role.is_some() && *known == role) {
+                Some((_, members)) => members.push(*writer),
+                None => services.push((role, vec![*writer])),
+            }
+        }
+        if services.len() < 2 {
             continue;
         }
+        let names: Vec<String> = services
+            .iter()
+            .map(|(role, members)| match (role, members.as_slice()) {
+                (Some(role), [_, _, ..]) => format!("{role} ({})", wording::components(design, members)),
+                _ => design.component(members[0]).id.clone(),
+            })
+            .collect();
         let mut finding = Finding::component(
             design,
             id,
             format!(
                 "{} is written by {} services: {}",
                 database.id,
-                writers.len(),
-                wording::components(design, &writers)
+                services.len(),
+                crate::format::list(&names)
             ),
         )
-        .label(format!("{} writers", writers.len()))
+        .label(format!("{} writers", services.len()))
         .help(format!(
             "give each service its own database, or route every write to {} through one owning service",
             database.id
