@@ -20,6 +20,9 @@ pub enum Unit {
     Percent,
     /// Stored in bytes (SI: 1GB = 10^9 bytes).
     Size,
+    /// Stored in bytes per second: `1Gbps` (bits) is 1.25 × 10^8, `1GB/s`
+    /// is 10^9 (language.md §8).
+    Bandwidth,
 }
 
 /// A number with its unit applied, e.g. `50k/s` is 50,000 per second.
@@ -70,6 +73,15 @@ pub const RATE_UNITS: &[(&str, f64)] = &[
 
 pub const SIZE_UNITS: &[(&str, f64)] = &[("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15)];
 
+/// Bytes per second of each bit-rate unit (decimal: 1 Mbps = 10^6 bits a
+/// second). Byte rates are a size unit per second: `MB/s`.
+pub const BIT_RATE_UNITS: &[(&str, f64)] = &[
+    ("Kbps", 1e3 / 8.0),
+    ("Mbps", 1e6 / 8.0),
+    ("Gbps", 1e9 / 8.0),
+    ("Tbps", 1e12 / 8.0),
+];
+
 pub const SI_SUFFIXES: &[(&str, f64)] = &[("k", 1e3), ("M", 1e6), ("B", 1e9)];
 
 /// `"99.99"` shifted by 2 is 0.9999, parsed from the decimal text.
@@ -98,6 +110,7 @@ fn all_unit_names() -> Vec<&'static str> {
     DURATION_UNITS
         .iter()
         .chain(SIZE_UNITS)
+        .chain(BIT_RATE_UNITS)
         .chain(SI_SUFFIXES)
         .map(|(name, _)| *name)
         .collect()
@@ -172,6 +185,18 @@ fn apply_unit(number: f64, unit: &str, suggest: Suggest<'_>) -> Result<(f64, Uni
         None => (unit, None),
     };
     if let Some(per) = per {
+        // `MB/s`: bytes per second.
+        if let Some(bytes) = lookup(SIZE_UNITS, prefix) {
+            if per == "s" {
+                return Ok((number * bytes, Unit::Bandwidth, false));
+            }
+            return Err((
+                format!("unknown bandwidth unit `{unit}`"),
+                Some(format!(
+                    "a bandwidth is per second, like 100{prefix}/s, or in bits, like 1Gbps"
+                )),
+            ));
+        }
         let si_factor = if prefix.is_empty() {
             1.0
         } else {
@@ -202,6 +227,9 @@ fn apply_unit(number: f64, unit: &str, suggest: Suggest<'_>) -> Result<(f64, Uni
     if let Some(factor) = lookup(SIZE_UNITS, unit) {
         return Ok((number * factor, Unit::Size, false));
     }
+    if let Some(factor) = lookup(BIT_RATE_UNITS, unit) {
+        return Ok((number * factor, Unit::Bandwidth, false));
+    }
     if let Some(factor) = lookup(SI_SUFFIXES, unit) {
         return Ok((number * factor, Unit::None, true));
     }
@@ -215,7 +243,7 @@ fn apply_unit(number: f64, unit: &str, suggest: Suggest<'_>) -> Result<(f64, Uni
     Err((
         format!("unknown unit `{unit}`"),
         Some(format!(
-            "{}durations use us, ms, s, m, h, d; sizes KB, MB, GB, TB, PB; counts k, M, B; rates /s, /min (or /m), /h, /d",
+            "{}durations use us, ms, s, m, h, d; sizes KB, MB, GB, TB, PB; counts k, M, B; rates /s, /min (or /m), /h, /d; bandwidths Mbps, Gbps, MB/s, GB/s",
             suggestion.unwrap_or_default()
         )),
     ))
@@ -257,6 +285,10 @@ mod tests {
             ("512MB", 512e6, Unit::Size),
             ("20GB", 20e9, Unit::Size),
             ("2TB", 2e12, Unit::Size),
+            ("1Gbps", 1.25e8, Unit::Bandwidth),
+            ("100Mbps", 1.25e7, Unit::Bandwidth),
+            ("80GB/s", 8e10, Unit::Bandwidth),
+            ("500MB/s", 5e8, Unit::Bandwidth),
             ("-1", -1.0, Unit::None),
         ];
         for (text, expected, unit) in cases {

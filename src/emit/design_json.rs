@@ -88,7 +88,13 @@ struct ComponentJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     capacity_rps: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    bandwidth_bytes_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_connections: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     rps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connections: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     algorithm: Option<Algorithm>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,6 +205,7 @@ struct LinkJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     retries: Option<u32>,
     idempotent: bool,
+    protocol: Protocol,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     allow: Vec<&'a str>,
 }
@@ -211,6 +218,7 @@ struct FlowJson<'a> {
     synchronous: Vec<&'a str>,
     background: Vec<&'a str>,
     rps: Sourced<f64>,
+    payload_bytes: f64,
     op: Op,
     #[serde(skip_serializing_if = "Option::is_none")]
     requires: Option<Consistency>,
@@ -281,7 +289,10 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
             source: origin(&component.availability_origin),
         },
         capacity_rps: component.capacity,
+        bandwidth_bytes_per_s: component.bandwidth,
+        max_connections: component.max_connections,
         rps: component.rps,
+        connections: component.connections,
         algorithm: (kind == Kind::LoadBalancer).then(|| component.algorithm.unwrap_or(Algorithm::RoundRobin)),
         layer: component.layer,
         mode: component.ha_mode,
@@ -401,6 +412,7 @@ fn export_struct(design: &Design) -> Export<'_> {
                 timeout_ms: link.timeout_ms,
                 retries: link.retries,
                 idempotent: link.idempotent,
+                protocol: link.protocol,
                 allow: link.allow.iter().map(|allow| allow.rule.as_str()).collect(),
             })
             .collect(),
@@ -419,6 +431,7 @@ fn export_struct(design: &Design) -> Export<'_> {
                         value: flow.rps,
                         source: origin(&flow.rps_origin),
                     },
+                    payload_bytes: flow.payload_bytes,
                     op: flow.op,
                     requires: flow.requires,
                     slo: (&flow.slo).into(),

@@ -187,6 +187,13 @@ struct JsonComponent<'a> {
     /// Mean M/M/c wait (language.md §6); `null` without a capacity or
     /// when saturated (unbounded).
     wait_ms: Option<f64>,
+    /// Bytes per second through it (language.md §8).
+    bytes_per_s: f64,
+    /// Connections it holds open.
+    connections: f64,
+    /// Which resource sets `utilization`: `requests`, `bandwidth` or
+    /// `connections`; `null` when it declares no limit.
+    limited_by: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -268,6 +275,9 @@ pub fn json(design: &Design, estimates: &Estimates) -> String {
                 capacity_rps: load.capacity_rps.map(figure),
                 utilization: load.utilization.map(fraction),
                 wait_ms: load.wait_ms.and_then(format::bounded_figure),
+                bytes_per_s: figure(load.bytes_per_s),
+                connections: figure(load.connections),
+                limited_by: load.limited_by.map(|resource| resource.as_str()),
             })
             .collect(),
         queues: estimates
@@ -506,26 +516,51 @@ pub fn human(design: &Design, estimates: &Estimates) -> String {
         .capacity
         .components
         .iter()
-        .filter(|load| load.load_rps > 0.0 || load.capacity_rps.is_some())
+        .filter(|load| {
+            load.load_rps > 0.0 || load.capacity_rps.is_some() || load.limited_by.is_some() || load.connections > 0.0
+        })
         .collect();
     if !loaded.is_empty() {
         out.push_str("components:\n");
-        let mut rows = vec![vec![
+        // Traffic and connections only in designs that declare them.
+        let traffic = loaded.iter().any(|load| load.bytes_per_s > 0.0);
+        let connections = loaded.iter().any(|load| load.connections > 0.0);
+        let mut header = vec![
             "id".to_string(),
             "load".to_string(),
             "capacity".to_string(),
             "utilization".to_string(),
             "mean wait".to_string(),
-        ]];
+        ];
+        if traffic {
+            header.push("traffic".to_string());
+        }
+        if connections {
+            header.push("connections".to_string());
+        }
+        if traffic || connections {
+            header.push("limited by".to_string());
+        }
+        let mut rows = vec![header];
         for load in loaded {
             let component = design.component(load.component);
-            rows.push(vec![
+            let mut row = vec![
                 component.id.clone(),
                 format::rate(load.load_rps),
                 load.capacity_rps.map_or_else(|| "-".to_string(), format::rate),
                 load.utilization.map_or_else(|| "-".to_string(), format::utilization),
                 load.wait_ms.map_or_else(|| "-".to_string(), format::ms),
-            ]);
+            ];
+            if traffic {
+                row.push(format::bandwidth(load.bytes_per_s));
+            }
+            if connections {
+                row.push(format::grouped(load.connections));
+            }
+            if traffic || connections {
+                row.push(load.limited_by.map_or("-", |resource| resource.as_str()).to_string());
+            }
+            rows.push(row);
         }
         out.push_str(&table(&rows, "  "));
     }

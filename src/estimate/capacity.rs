@@ -171,6 +171,13 @@ pub struct ComponentLoad {
     /// utilization counts it: `None` without a `capacity`, infinite when
     /// saturated.
     pub wait_ms: Option<f64>,
+    /// Bytes per second through it: each visit's rate times its flow's
+    /// `payload` (language.md §8).
+    pub bytes_per_s: f64,
+    /// Connections it holds open ([`Component::held_connections`]).
+    pub connections: f64,
+    /// Which of requests, bandwidth and connections sets `utilization`.
+    pub limited_by: Option<Resource>,
 }
 
 impl ComponentLoad {
@@ -384,7 +391,12 @@ fn settle(
             next[idx] = take(&design.components[idx], intake[idx], state.utilization[idx]) / intake[idx];
             state.intake[idx] = intake[idx];
         }
-        let next_served: Vec<f64> = state.utilization.iter().map(|rho| served_fraction(*rho)).collect();
+        let next_served: Vec<f64> = design
+            .components
+            .iter()
+            .enumerate()
+            .map(|(idx, component)| served_fraction(pressure(component, state.utilization[idx], state.bytes[idx]).0))
+            .collect();
         if next == ratio && next_served == served {
             break;
         }
@@ -477,6 +489,8 @@ struct Round {
     utilization: Vec<f64>,
     inflow: Vec<f64>,
     intake: Vec<f64>,
+    /// Bytes per second through each component.
+    bytes: Vec<f64>,
 }
 
 impl Round {
@@ -486,12 +500,18 @@ impl Round {
             utilization: vec![0.0; n],
             inflow: vec![0.0; n],
             intake: vec![0.0; n],
+            bytes: vec![0.0; n],
         }
     }
 
     fn add(&mut self, visit: &Visit) {
         let idx = visit.component.index();
-        visit.add_to(&mut self.direct[idx], &mut self.utilization[idx], &mut self.inflow[idx]);
+        visit.add_to(
+            &mut self.direct[idx],
+            &mut self.utilization[idx],
+            &mut self.inflow[idx],
+            &mut self.bytes[idx],
+        );
     }
 }
 
@@ -504,6 +524,9 @@ struct Visit {
     direct: Option<(f64, Added)>,
     /// The rate into it, when it is a queue.
     inflow: Option<f64>,
+    /// Bytes per second it moves for this visit: the rate times the flow's
+    /// payload (language.md §8).
+    bytes: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -520,7 +543,8 @@ impl Visit {
     /// Adds the visit to a component's sums, as every round does (the one
     /// place the sums are written, so a sum re-run over the same visits in
     /// the same order is the same number to the bit).
-    fn add_to(&self, direct: &mut f64, utilization: &mut f64, inflow: &mut f64) {
+    fn add_to(&self, direct: &mut f64, utilization: &mut f64, inflow: &mut f64, bytes: &mut f64) {
+        *bytes += self.bytes;
         if let Some((rate, added)) = self.direct {
             *direct += rate;
             match added {
@@ -541,11 +565,17 @@ struct Sums {
     direct: f64,
     utilization: f64,
     inflow: f64,
+    bytes: f64,
 }
 
 impl Sums {
     fn add(&mut self, visit: &Visit) {
-        visit.add_to(&mut self.direct, &mut self.utilization, &mut self.inflow);
+        visit.add_to(
+            &mut self.direct,
+            &mut self.utilization,
+            &mut self.inflow,
+            &mut self.bytes,
+        );
     }
 }
 
@@ -591,6 +621,7 @@ fn walk_flow<L: Lists + ?Sized>(
             component: id,
             direct: None,
             inflow: None,
+            bytes: 0.0,
         };
         match previous {
             Some(queue) if design.component(queue).kind == Kind::Queue => {
@@ -615,6 +646,9 @@ fn walk_flow<L: Lists + ?Sized>(
         }
         if component.kind == Kind::Queue {
             here.inflow = Some(rate);
+        }
+        if component.kind != Kind::Client && flow.payload_bytes > 0.0 {
+            here.bytes = rate * flow.payload_bytes;
         }
         visit(here);
         if component.kind.is_cache_like() && !flow_visit.steps.is_empty() {
@@ -649,6 +683,7 @@ fn finish(
             round.utilization[idx],
             round.intake[idx],
             ratio[idx],
+            round.bytes[idx],
         ));
     }
     let mut queues = Vec::new();
@@ -677,20 +712,23 @@ fn component_load(
     direct_utilization: f64,
     intake: f64,
     ratio: f64,
+    bytes: f64,
 ) -> ComponentLoad {
     let component = design.component(id);
     let consumed = intake * ratio;
     let load = direct + consumed;
     let nominal = hop_capacity(component, Op::Write, None);
     // What it takes loads the instances that read partitions.
-    let utilization = consumer_capacity(component).map(|capacity| {
+    let requests = consumer_capacity(component).map(|capacity| {
         let from_queues = if capacity > 0.0 { consumed / capacity } else { 0.0 };
         direct_utilization + from_queues
     });
-    let capacity_rps = match utilization {
+    let capacity_rps = match requests {
         Some(rho) if rho > 0.0 && rho.is_finite() && load > 0.0 => Some(load / rho),
         _ => nominal,
     };
+    let (rho, limited_by) = pressure(component, requests.unwrap_or(0.0), bytes);
+    let utilization = limited_by.map(|_| rho);
     let wait_ms = utilization.and_then(|rho| component_wait_ms(component, rho));
     ComponentLoad {
         component: id,
@@ -701,6 +739,62 @@ fn component_load(
         capacity_rps,
         utilization,
         wait_ms,
+        bytes_per_s: bytes,
+        connections: component.held_connections,
+        limited_by,
+    }
+}
+
+/// What a component can run short of (language.md §8; cli.md
+/// "Additions": `limited_by`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Requests,
+    Bandwidth,
+    Connections,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Requests => "requests",
+            Resource::Bandwidth => "bandwidth",
+            Resource::Connections => "connections",
+        }
+    }
+}
+
+/// A component's utilization, the largest of its request utilization
+/// (`requests`, counted when it has a `capacity`), bandwidth utilization
+/// (bytes / (c × `bandwidth`)) and connection utilization (held /
+/// (c × `max_connections`)), c its instances as for a write; and which
+/// one it is (`None`: it declares none of the three).
+pub fn pressure(component: &Component, requests: f64, bytes: f64) -> (f64, Option<Resource>) {
+    let instances = instance_count(component, Op::Write, None);
+    let mut best: Option<(f64, Resource)> = component.capacity.map(|_| (requests, Resource::Requests));
+    let others = [
+        (component.bandwidth, bytes, Resource::Bandwidth),
+        (
+            component.max_connections.map(f64::from),
+            component.held_connections,
+            Resource::Connections,
+        ),
+    ];
+    for (limit, used, resource) in others {
+        let Some(limit) = limit else {
+            continue;
+        };
+        let total = instances * limit;
+        let rho = if total > 0.0 { used / total } else { f64::INFINITY };
+        // Ties go to the first: requests, then bandwidth.
+        if best.is_none_or(|(known, _)| rho > known) {
+            best = Some((rho, resource));
+        }
+    }
+    match best {
+        Some((rho, resource)) => (rho, Some(resource)),
+        None => (requests, None),
     }
 }
 
@@ -1115,6 +1209,7 @@ impl CapacityBase {
                 sums.utilization,
                 intake,
                 ratio_of(id),
+                sums.bytes,
             ));
             if design.component(id).kind == Kind::Queue {
                 change
@@ -1211,7 +1306,10 @@ impl CapacityBase {
             // caller re-run the whole model.
             let next_served: FxHashMap<ComponentId, f64> = sums
                 .iter()
-                .map(|(id, sums)| (*id, served_fraction(sums.utilization)))
+                .map(|(id, sums)| {
+                    let pressure = pressure(design.component(*id), sums.utilization, sums.bytes).0;
+                    (*id, served_fraction(pressure))
+                })
                 .filter(|(_, share)| *share < 1.0)
                 .collect();
             if next_served != served {
@@ -1442,6 +1540,43 @@ mod tests {
         let worker = capacity.component(design.component_id("w").unwrap()).unwrap();
         assert!((worker.utilization.unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(worker.direct_rps, 0.0);
+    }
+
+    #[test]
+    fn bandwidth_and_connections_count_in_utilization() {
+        let design = test_design(
+            "system s {
+              client desktop { rps = 20000, connections = 2M }
+              load_balancer lb { replicas = 2, bandwidth = 10Gbps, max_connections = 500k }
+              service a { replicas = 4, capacity = 10k/s, bandwidth = 10Gbps, max_connections = 250k }
+              service b { replicas = 4, max_connections = 1M }
+              object_store blocks
+              desktop -> lb { protocol = websocket }
+              lb -> a { protocol = websocket }
+              lb -> b { protocol = websocket }
+              a -> blocks
+              flow upload { path = desktop -> lb -> a -> blocks, payload = 4MB, op = write }
+            }",
+        );
+        let loads = capacity(&design);
+        let load = |name: &str| loads.component(design.component_id(name).unwrap()).unwrap().clone();
+        let lb = load("lb");
+        // 20,000/s × 4 MB = 80 GB/s on 2 × 1.25 GB/s.
+        assert!((lb.bytes_per_s - 8e10).abs() < 1.0);
+        assert!((lb.utilization.unwrap() - 32.0).abs() < 1e-9, "{lb:?}");
+        assert_eq!(lb.limited_by, Some(Resource::Bandwidth));
+        // The balancer holds all 2M and spreads them over its two targets.
+        assert_eq!((lb.connections, load("a").connections, load("b").connections), (2e6, 1e6, 1e6));
+        // a gets what lb serves (1/32): 625/s, 2.5 GB/s on 5 GB/s; its
+        // connections 1M on 4 × 250k: 100%.
+        let a = load("a");
+        assert!((a.load_rps - 625.0).abs() < 1e-9, "{a:?}");
+        assert!((a.utilization.unwrap() - 1.0).abs() < 1e-12, "{a:?}");
+        assert_eq!(a.limited_by, Some(Resource::Connections));
+        // Nothing past the chain of websocket links holds connections.
+        assert_eq!(load("blocks").connections, 0.0);
+        assert_eq!(load("blocks").limited_by, None);
+        assert!((load("blocks").bytes_per_s - 625.0 * 4e6).abs() < 1.0);
     }
 
     #[test]

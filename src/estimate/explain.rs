@@ -635,11 +635,18 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
             factors = vec![format!("{} (taken by {})", grouped(rate), component.id)];
         } else {
             let figure = format!("{} = {}/s from this flow", factors.join(" × "), grouped(rate));
-            let capacity_text = match (load.capacity_rps, load.utilization) {
+            // Requests' own ρ; bandwidth and connections follow on lines
+            // of their own when they set the utilization.
+            let requests_rho = match (load.capacity_rps, load.limited_by) {
+                (Some(_), Some(capacity::Resource::Requests)) => load.utilization,
+                (Some(capacity), Some(_)) if capacity > 0.0 => Some(load.load_rps / capacity),
+                _ => None,
+            };
+            let capacity_text = match (load.capacity_rps, requests_rho) {
                 (Some(capacity), Some(rho)) => {
                     let incoming = visit.link.map(|link| design.link(link));
                     let (c, why) = capacity::instances(component, visit.op, incoming);
-                    let saturated = if rho >= 1.0 {
+                    let saturated = if rho >= 1.0 && load.limited_by == Some(capacity::Resource::Requests) {
                         format!(
                             ": saturated, it serves c·μ/λ = {}/{} = {} of its load",
                             grouped(capacity),
@@ -661,6 +668,7 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
                 _ => format!("; all flows {}/s, no capacity declared", grouped(load.load_rps)),
             };
             let _ = writeln!(out, "  {:<20} {figure}{capacity_text}", component.id);
+            explain_resources(out, flow, component, load, rate, loaded.loading.served(id));
         }
         if component.kind.is_cache_like() && !visit.steps.is_empty() {
             let h = component.hit_ratio().clamp(0.0, 1.0);
@@ -687,6 +695,81 @@ fn explain_load(out: &mut String, design: &Design, flow_id: FlowId, loaded: &Loa
                 grouped(queue.growth_per_hour)
             );
         }
+    }
+}
+
+/// The bandwidth and connection lines of a visit's load (language.md §8):
+/// the bytes it moves, the connections it holds, each against its limit,
+/// and which of the utilizations is the component's.
+fn explain_resources(
+    out: &mut String,
+    flow: &crate::model::Flow,
+    component: &crate::model::Component,
+    load: &capacity::ComponentLoad,
+    rate: f64,
+    served: f64,
+) {
+    let c = capacity::instance_count(component, crate::model::Op::Write, None);
+    let mut lines = Vec::new();
+    if load.bytes_per_s > 0.0 || component.bandwidth.is_some() {
+        let mine = if flow.payload_bytes > 0.0 {
+            format!(
+                "{} × {}/s = {} from this flow; ",
+                format::size(flow.payload_bytes, crate::units::SIZE_UNITS),
+                grouped(rate),
+                format::bandwidth(rate * flow.payload_bytes)
+            )
+        } else {
+            String::new()
+        };
+        let limit = match component.bandwidth {
+            Some(per) => format!(
+                ", bandwidth c·B = {} × {} = {} → ρ = {}",
+                plain(c),
+                format::bandwidth(per),
+                format::bandwidth(c * per),
+                format::utilization(load.bytes_per_s / (c * per))
+            ),
+            None => ", no bandwidth declared".to_string(),
+        };
+        lines.push(format!(
+            "traffic: {mine}all flows {}{limit}",
+            format::bandwidth(load.bytes_per_s)
+        ));
+    }
+    if load.connections > 0.0 || component.max_connections.is_some() {
+        let limit = match component.max_connections {
+            Some(per) => format!(
+                " of c·M = {} × {} = {} → ρ = {}",
+                plain(c),
+                grouped(f64::from(per)),
+                grouped(c * f64::from(per)),
+                format::utilization(load.connections / (c * f64::from(per)))
+            ),
+            None => ", no max_connections declared".to_string(),
+        };
+        lines.push(format!(
+            "connections: holds {} (its clients' connections over websocket and tcp links){limit}",
+            grouped(load.connections)
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    if let (Some(rho), Some(resource)) = (load.utilization, load.limited_by) {
+        let saturated = if rho >= 1.0 {
+            format!(": saturated, it serves 1/ρ = {} of its load", plain_fraction(served))
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "utilization = the largest of the three = {} ({}){saturated}",
+            format::utilization(rho),
+            resource.as_str()
+        ));
+    }
+    for line in lines {
+        let _ = writeln!(out, "  {:<20} {line}", "");
     }
 }
 

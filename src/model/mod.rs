@@ -244,8 +244,15 @@ pub struct Component {
     pub tags: Vec<String>,
     pub allow: Vec<Allow>,
 
+    /// `bandwidth`: bytes per second per instance (language.md §8).
+    pub bandwidth: Option<f64>,
+    /// `max_connections` per instance.
+    pub max_connections: Option<u32>,
+
     // Kind-specific properties; unset ones keep their language default.
     pub rps: Option<f64>,
+    /// A client's open connections at peak.
+    pub connections: Option<u32>,
     pub algorithm: Option<Algorithm>,
     pub layer: Option<u8>,
     pub ha_mode: Option<HaMode>,
@@ -274,6 +281,10 @@ pub struct Component {
     /// each queue's consumers (`None`: not bounded, as one of them has no
     /// `partitions`, or it consumes no work queue).
     pub partition_share: Option<f64>,
+    /// Derived after resolution: the connections it holds open, from the
+    /// clients whose chains of `websocket` and `tcp` links reach it
+    /// (language.md §8).
+    pub held_connections: f64,
     pub idempotent: Option<bool>,
     pub stateless: bool,
     /// `role = NAME`: components with one role are one logical service
@@ -388,6 +399,7 @@ pub struct Link {
     pub retries: Option<u32>,
     /// `idempotent = true`: a retried call is harmless (language.md §8).
     pub idempotent: bool,
+    pub protocol: Protocol,
     pub allow: Vec<Allow>,
     /// From `A` to `B` in the declaration.
     pub span: Span,
@@ -423,6 +435,8 @@ pub struct Flow {
     pub visits: Vec<Visit>,
     pub rps: f64,
     pub rps_origin: Origin,
+    /// Bytes one request moves (`payload`, language.md §8; 0 unset).
+    pub payload_bytes: f64,
     pub op: Op,
     pub requires: Option<Consistency>,
     /// The flow's own SLO merged over the system's, field by field.

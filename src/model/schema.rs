@@ -21,6 +21,8 @@ pub enum ValueType {
     Rate,
     /// `20GB`.
     Size,
+    /// `1Gbps`, `100MB/s`: stored in bytes per second.
+    Bandwidth,
     Bool,
     /// One word of a closed set.
     Enum(&'static [&'static str]),
@@ -61,6 +63,7 @@ impl ValueType {
             ValueType::Duration | ValueType::Latency => "5ms",
             ValueType::Rate => "100/s",
             ValueType::Size => "20GB",
+            ValueType::Bandwidth => "1Gbps",
             ValueType::Bool => "true",
             ValueType::Enum(values) => match values.first() {
                 Some(first) => first,
@@ -91,6 +94,7 @@ impl ValueType {
             ValueType::Duration => "a duration such as 5ms".to_string(),
             ValueType::Rate => "a rate such as 100/s".to_string(),
             ValueType::Size => "a size such as 20GB".to_string(),
+            ValueType::Bandwidth => "a bandwidth such as 1Gbps or 100MB/s".to_string(),
             ValueType::Bool => "`true` or `false`".to_string(),
             ValueType::Enum(values) => format!("one of {}", crate::diagnostics::one_of(values)),
             ValueType::Layer => "`4` or `7`".to_string(),
@@ -225,12 +229,33 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "rules suppressed on this component",
     ).example("[unknown-technology]", Json::Key("allow")),
     prop(
+        "bandwidth",
+        &[],
+        ValueType::Bandwidth,
+        "none (no bandwidth check)",
+        "bytes per second one instance can move (Mbps and Gbps are bits)",
+    ).example("10Gbps", Json::Key("bandwidth_bytes_per_s")),
+    prop(
+        "max_connections",
+        &[],
+        ValueType::Count { min: 1 },
+        "none (no connection check)",
+        "open connections one instance can hold",
+    ).example("50000", Json::Key("max_connections")),
+    prop(
         "rps",
         &[Client],
         ValueType::Rate,
         "none",
         "total offered load of this client",
     ).example("10000/min", Json::Key("rps")),
+    prop(
+        "connections",
+        &[Client],
+        ValueType::Count { min: 0 },
+        "0",
+        "connections it holds open at peak (along `websocket` and `tcp` links)",
+    ).example("2M", Json::Key("connections")),
     prop(
         "algorithm",
         &[LoadBalancer],
@@ -458,6 +483,14 @@ pub const LINK_PROPERTIES: &[PropertySpec] = &[
     )
     .example("3", Json::Key("weight")),
     prop(
+        "protocol",
+        &[],
+        ValueType::Enum(Protocol::NAMES),
+        "http",
+        "what the call speaks: `websocket` and `tcp` hold their client's connections open",
+    )
+    .example("websocket", Json::Key("protocol")),
+    prop(
         "fanout",
         &[],
         ValueType::Enum(Fanout::NAMES),
@@ -521,6 +554,14 @@ pub const FLOW_PROPERTIES: &[PropertySpec] = &[
         "what the request does",
     )
     .example("read", Json::Key("op")),
+    prop(
+        "payload",
+        &[],
+        ValueType::Size,
+        "0",
+        "bytes one request moves, request and response together",
+    )
+    .example("4MB", Json::Key("payload_bytes")),
     prop(
         "requires",
         &[],

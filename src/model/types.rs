@@ -345,6 +345,24 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// What a link speaks (language.md §8): `websocket` and `tcp` hold a
+    /// connection open for as long as the client stays.
+    pub enum Protocol {
+        Http = "http",
+        Grpc = "grpc",
+        Websocket = "websocket",
+        Tcp = "tcp",
+    }
+}
+
+impl Protocol {
+    /// Whether a connection stays open between requests.
+    pub fn holds_connections(self) -> bool {
+        matches!(self, Protocol::Websocket | Protocol::Tcp)
+    }
+}
+
+keyword_enum! {
     pub enum Fanout {
         One = "one",
         All = "all",

@@ -191,6 +191,7 @@ impl ValueKind {
                 Unit::Rate => "a rate".to_string(),
                 Unit::Percent => "a percentage".to_string(),
                 Unit::Size => "a size".to_string(),
+                Unit::Bandwidth => "a bandwidth".to_string(),
             },
             ValueKind::String(_) => "a string".to_string(),
             ValueKind::Word(word) => format!("`{word}`"),

@@ -3,8 +3,8 @@
 use crate::analysis::{Context, Edit, Finding, Fix, Target};
 use crate::diagnostics::Severity;
 use crate::estimate::ComponentLoad;
-use crate::estimate::capacity::instances;
 use crate::estimate::capacity::needed_replicas;
+use crate::estimate::capacity::{Resource, instances};
 use crate::format::{rate, utilization};
 use crate::model::{Kind, Op};
 
@@ -15,8 +15,12 @@ declare_rule! {
     /// is 80% or more (a warning) or 100% or more (an error). λ is the sum
     /// over flows of each flow's rps thinned by the cdn and cache hits
     /// before the component; μ is its `capacity` per instance and c its
-    /// instances (docs/estimate.md, "Capacity"). Components without a
-    /// `capacity` are not judged.
+    /// instances (docs/estimate.md, "Capacity"). Bandwidth (bytes moved /
+    /// (c × `bandwidth`)) and connections (held / (c × `max_connections`))
+    /// count the same way, and the largest of the three is the utilization;
+    /// the message names the resource that is short, and for a hashed store
+    /// with a hot key, its busiest shard. Components that declare none of
+    /// `capacity`, `bandwidth` and `max_connections` are not judged.
     ///
     /// ## Why it matters
     ///
@@ -72,6 +76,36 @@ pub const WARN_AT: f64 = 0.8;
 pub fn capacity_fix(cx: &Context<'_>, load: &ComponentLoad) -> (String, Option<Fix>) {
     let component = cx.design.component(load.component);
     let target = Target::Component(load.component);
+    let short = match load.limited_by {
+        Some(Resource::Bandwidth) => Some(("bandwidth", load.bytes_per_s, component.bandwidth.unwrap_or(0.0))),
+        Some(Resource::Connections) => Some((
+            "max_connections",
+            load.connections,
+            f64::from(component.max_connections.unwrap_or(0)),
+        )),
+        _ => None,
+    };
+    if let Some((property, used, per_instance)) = short {
+        // Instances that bring it under 80%, where more instances add
+        // more of it: not a database (its copies are `replication`) nor
+        // an active-passive pair (one instance serves).
+        let scales = component.kind != Kind::Database && component.ha_mode != Some(crate::model::HaMode::ActivePassive);
+        let needed = if per_instance > 0.0 {
+            (used / (WARN_AT * per_instance)).floor() + 1.0
+        } else {
+            f64::INFINITY
+        };
+        return match needed_replicas(needed, component.replicas).filter(|_| scales) {
+            Some(count) => (
+                format!(
+                    "set `replicas = {count}` on {} (under 80%), or raise its `{property}`",
+                    component.id
+                ),
+                Some(Fix::one(Edit::set(cx.design, target, "replicas", count.to_string()))),
+            ),
+            None => (format!("raise the `{property}` of {}", component.id), None),
+        };
+    }
     match component.kind {
         // More shards spread keys, not one key's load.
         Kind::Database if component.shard.as_ref().is_some_and(|shard| shard.is_skewed()) => (
@@ -132,14 +166,7 @@ pub fn overload(cx: &Context<'_>, flow: crate::model::FlowId) -> Option<(String,
     let first = loads.first()?;
     let why: Vec<String> = loads
         .iter()
-        .map(|load| {
-            format!(
-                "{} takes {} on {}",
-                cx.design.component(load.component).id,
-                rate(load.load_rps),
-                load.capacity_rps.map_or_else(|| "nothing".to_string(), rate)
-            )
-        })
+        .map(|load| short_of(cx.design.component(load.component), load))
         .collect();
     let (help, fix) = capacity_fix(cx, first);
     Some((crate::format::list(&why), help, fix))
@@ -159,6 +186,37 @@ pub fn overload_finding(finding: Finding, flow: &crate::model::Flow, help: Strin
     finding
 }
 
+/// "api_b takes 10,000/s on 6,000/s", or the bandwidth or connections
+/// that set the utilization: "lb moves 80GB/s on 2.5GB/s", "sync holds
+/// 2,000,000 connections on 1,000,000".
+fn short_of(component: &crate::model::Component, load: &ComponentLoad) -> String {
+    let (used, limit) = usage(component, load);
+    match load.limited_by {
+        Some(Resource::Bandwidth) => format!("{} moves {used} on {limit}", component.id),
+        Some(Resource::Connections) => format!("{} holds {used} connections on {limit}", component.id),
+        _ => format!("{} takes {used} on {limit}", component.id),
+    }
+}
+
+/// What the limiting resource uses and offers, as text.
+fn usage(component: &crate::model::Component, load: &ComponentLoad) -> (String, String) {
+    let instances = crate::estimate::capacity::instance_count(component, crate::model::Op::Write, None);
+    match load.limited_by {
+        Some(Resource::Bandwidth) => (
+            crate::format::bandwidth(load.bytes_per_s),
+            crate::format::bandwidth(instances * component.bandwidth.unwrap_or(0.0)),
+        ),
+        Some(Resource::Connections) => (
+            crate::format::grouped(load.connections),
+            crate::format::grouped(instances * f64::from(component.max_connections.unwrap_or(0))),
+        ),
+        _ => (
+            rate(load.load_rps),
+            load.capacity_rps.map_or_else(|| "nothing".to_string(), rate),
+        ),
+    }
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for load in &cx.estimates.capacity().components {
         let Some(rho) = load.utilization else {
@@ -169,26 +227,54 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let component = cx.design.component(load.component);
-        let capacity = load.capacity_rps.map_or_else(|| "none".to_string(), rate);
-        let mut finding = Finding::component(
-            cx.design,
-            load.component,
-            format!(
-                "{} takes {}, {} of its capacity of {capacity}",
+        let (used, limit) = usage(component, load);
+        let message = match load.limited_by {
+            Some(Resource::Bandwidth) => format!(
+                "{} moves {used}, {} of its bandwidth of {limit}",
                 component.id,
-                rate(load.load_rps),
                 utilization(rho)
             ),
-        )
-        .label(if rho >= 1.0 { "over capacity" } else { "near capacity" });
-        if let Some(span) = component.property_span("capacity") {
-            finding = finding.secondary(span, "capacity of one instance");
+            Some(Resource::Connections) => format!(
+                "{} holds {used} connections, {} of the {limit} its instances can hold",
+                component.id,
+                utilization(rho)
+            ),
+            _ => format!(
+                "{} takes {}, {} of its capacity of {}",
+                component.id,
+                rate(load.load_rps),
+                utilization(rho),
+                load.capacity_rps.map_or_else(|| "none".to_string(), rate)
+            ),
+        };
+        let mut finding = Finding::component(cx.design, load.component, message).label(if rho >= 1.0 {
+            "over capacity"
+        } else {
+            "near capacity"
+        });
+        let (property, what) = match load.limited_by {
+            Some(Resource::Bandwidth) => ("bandwidth", "bandwidth of one instance"),
+            Some(Resource::Connections) => ("max_connections", "connections one instance holds"),
+            _ => ("capacity", "capacity of one instance"),
+        };
+        if let Some(span) = component.property_span(property) {
+            finding = finding.secondary(span, what);
         }
         let (_, why) = instances(component, Op::Write, None);
-        finding = finding.note(format!(
-            "capacity c·μ with μ = {} per instance and c from {why}",
-            rate(component.capacity.unwrap_or(0.0))
-        ));
+        finding = finding.note(match load.limited_by {
+            Some(Resource::Bandwidth) => format!(
+                "bandwidth c·B with B = {} per instance and c from {why}; each request moves its flow's payload",
+                crate::format::bandwidth(component.bandwidth.unwrap_or(0.0))
+            ),
+            Some(Resource::Connections) => format!(
+                "connections c·M with M = {} per instance and c from {why}; its clients' connections reach it over websocket or tcp links",
+                crate::format::grouped(f64::from(component.max_connections.unwrap_or(0)))
+            ),
+            _ => format!(
+                "capacity c·μ with μ = {} per instance and c from {why}",
+                rate(component.capacity.unwrap_or(0.0))
+            ),
+        });
         if rho < 1.0 {
             finding = finding.severity(Severity::Warning);
         }

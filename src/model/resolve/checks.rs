@@ -85,6 +85,61 @@ impl Resolver {
         }
     }
 
+    /// Each component's [`Component::held_connections`]: a client's
+    /// `connections` are held by every component on the chains of
+    /// `websocket` and `tcp` links from it, up to the first link that is
+    /// neither (language.md §8). Where the contract is silent
+    /// (docs/language.md, "Connections"): a load balancer spreads what it
+    /// holds evenly over its targets on such links; a component reached
+    /// twice from one client holds its connections once, as first reached
+    /// (breadth first).
+    pub(super) fn hold_connections(&mut self) {
+        let design = &self.design;
+        let n = design.components.len();
+        let mut held = vec![0.0_f64; n];
+        let mut holding: Vec<Vec<ComponentId>> = vec![Vec::new(); n];
+        for link in &design.links {
+            if link.protocol.holds_connections() && !holding[link.from.index()].contains(&link.to) {
+                holding[link.from.index()].push(link.to);
+            }
+        }
+        let mut reached = vec![false; n];
+        let mut touched: Vec<usize> = Vec::new();
+        for client in design.component_ids() {
+            let component = design.component(client);
+            let Some(connections) = component.connections.filter(|count| *count > 0) else {
+                continue;
+            };
+            // Reset what the last client reached: work stays in the links
+            // each client's chains cross, however many clients there are.
+            for id in touched.drain(..) {
+                reached[id] = false;
+            }
+            reached[client.index()] = true;
+            touched.push(client.index());
+            let mut queue = std::collections::VecDeque::from([(client, f64::from(connections))]);
+            while let Some((at, amount)) = queue.pop_front() {
+                let targets = &holding[at.index()];
+                let each = if design.component(at).kind == Kind::LoadBalancer && !targets.is_empty() {
+                    amount / targets.len() as f64
+                } else {
+                    amount
+                };
+                for target in targets {
+                    if std::mem::replace(&mut reached[target.index()], true) {
+                        continue;
+                    }
+                    touched.push(target.index());
+                    held[target.index()] += each;
+                    queue.push_back((*target, each));
+                }
+            }
+        }
+        for (component, held) in self.design.components.iter_mut().zip(held) {
+            component.held_connections = held;
+        }
+    }
+
     pub(super) fn share_client_rps(&mut self) {
         let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::default();
         for flow_id in self.design.flow_ids() {

@@ -32,6 +32,7 @@ impl Resolver {
     fn flow(&mut self, decl: &ast::FlowDecl, links_by_pair: &LinksByPair) -> Option<Flow> {
         let mut path_value = None;
         let mut rps = None;
+        let mut payload = None;
         let mut op = None;
         let mut requires = None;
         let mut slo = Slo::default();
@@ -50,6 +51,7 @@ impl Resolver {
             match name {
                 "path" => path_value = Some(value),
                 "rps" => rps = self.at(value.span, values::rate(name, written)),
+                "payload" => payload = self.at(value.span, values::size(name, written)),
                 "op" => op = self.at(value.span, values::keyword::<Op>(name, written)),
                 "requires" => requires = self.at(value.span, values::keyword::<Consistency>(name, written)),
                 "slo" => match written {
@@ -155,6 +157,7 @@ impl Resolver {
             hops,
             visits,
             rps: rps.unwrap_or(0.0),
+            payload_bytes: payload.unwrap_or(0.0),
             rps_origin: if rps.is_some() {
                 Origin::Declared
             } else {

@@ -190,6 +190,7 @@ impl Resolver {
                 "timeout" => values::duration(name, written).map(|v| props.timeout_ms = Some(v)),
                 "retries" => values::count(name, written, 0).map(|v| props.retries = Some(v)),
                 "idempotent" => values::boolean(name, written).map(|v| props.idempotent = Some(v)),
+                "protocol" => values::keyword::<Protocol>(name, written).map(|v| props.protocol = Some(v)),
                 "allow" => match self.rule_list(name, value) {
                     Some(allow) => {
                         props.allow = allow;
@@ -232,6 +233,7 @@ impl Resolver {
             timeout_ms: props.timeout_ms,
             retries: props.retries,
             idempotent: props.idempotent.unwrap_or(false),
+            protocol: props.protocol.unwrap_or(Protocol::Http),
             allow: props.allow.clone(),
             span,
             declaration_span,
@@ -254,6 +256,7 @@ struct LinkProps {
     timeout_ms: Option<f64>,
     retries: Option<u32>,
     idempotent: Option<bool>,
+    protocol: Option<Protocol>,
     allow: Vec<Allow>,
     spans: Vec<(&'static str, Span)>,
 }

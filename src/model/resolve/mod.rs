@@ -103,6 +103,7 @@ pub fn resolve(
     cx.check_cross_references();
     cx.share_client_rps();
     cx.share_partitions();
+    cx.hold_connections();
     let has_errors = cx.diagnostics.errors() > 0;
     let (mut kept, dropped) = cx.diagnostics.finish();
     // The kept ones in output order, so the suggestions' shared budget is

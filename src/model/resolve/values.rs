@@ -162,6 +162,15 @@ pub(super) fn size(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
     Ok(quantity.value)
 }
 
+pub(super) fn bandwidth(name: &str, value: &ValueKind) -> Result<f64, ValueError> {
+    let ty = schema::ValueType::Bandwidth;
+    let quantity = quantity(name, value, ty)?;
+    if quantity.unit != Unit::Bandwidth || quantity.value <= 0.0 {
+        return Err(type_error(name, value, ty));
+    }
+    Ok(quantity.value)
+}
+
 pub(super) fn layer(value: &ValueKind) -> Result<u8, ValueError> {
     match value {
         ValueKind::Quantity(quantity)
@@ -558,6 +567,7 @@ fn short_type(ty: schema::ValueType) -> &'static str {
         schema::ValueType::Duration | schema::ValueType::Latency => "a duration",
         schema::ValueType::Rate => "a rate",
         schema::ValueType::Size => "a size",
+        schema::ValueType::Bandwidth => "a bandwidth",
         schema::ValueType::Bool => "true or false",
         schema::ValueType::Enum(_) => "a keyword",
         schema::ValueType::Layer => "4 or 7",
