@@ -132,6 +132,11 @@ pub fn ms(x: f64) -> String {
     if !x.is_finite() {
         return "unknown".to_string();
     }
+    // A wait far below saturation is a tiny positive number: its hundred
+    // leading zeros say nothing a reader can use.
+    if x > 0.0 && x < 0.001 {
+        return "< 0.001 ms".to_string();
+    }
     format!("{} ms", plain(x))
 }
 

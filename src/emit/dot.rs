@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::RenderError;
 use super::diagram::{Highlights, component_lines, link_label};
-use crate::model::{Design, Kind, LinkMode};
+use crate::model::{Design, Kind};
 
 /// Escapes text inside a DOT double-quoted string: `"` and `\\` behind a
 /// backslash (so no label can close its string or become one of Graphviz's
@@ -124,7 +124,7 @@ pub fn graph(design: &Design, highlights: &Highlights) -> Result<String, RenderE
         .map(|link_id| {
             let link = design.link(link_id);
             let mut attributes = Vec::new();
-            if link.mode == LinkMode::Async {
+            if link.mode.is_async() {
                 attributes.push("style=dashed".to_string());
             }
             if let Some(label) = link_label(design, link_id) {

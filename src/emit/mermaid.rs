@@ -13,7 +13,7 @@ use askama::Template;
 
 use super::RenderError;
 use super::diagram::{Highlights, component_lines, link_label};
-use crate::model::{Design, Kind, LinkMode};
+use crate::model::{Design, Kind};
 
 /// Mermaid refuses diagrams over these sizes unless the diagram raises them
 /// (cli.md, "Notes on outputs").
@@ -186,7 +186,7 @@ pub fn flowchart(design: &Design, highlights: &Highlights) -> Result<String, Ren
             let link = design.link(link_id);
             EdgeView {
                 from: node_id(&design.component(link.from).id),
-                arrow: if link.mode == LinkMode::Async { "-.->" } else { "-->" },
+                arrow: if link.mode.is_async() { "-.->" } else { "-->" },
                 label: link_label(design, link_id),
                 to: node_id(&design.component(link.to).id),
             }
@@ -335,7 +335,7 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> Result<S
         }
         let entry = joined.entry((from, to)).or_insert((0, true));
         entry.0 += 1;
-        entry.1 &= link.mode == LinkMode::Async;
+        entry.1 &= link.mode.is_async();
     }
     let edges = joined
         .into_iter()

@@ -93,7 +93,7 @@ impl Builder<'_> {
             let Some(&link_id) = links.get(idx - 1) else {
                 break;
             };
-            let is_async = self.design.link(link_id).mode == crate::model::LinkMode::Async;
+            let is_async = self.design.link(link_id).mode.is_async();
             self.request(depth, link_id, if is_async { "-)" } else { "->>" });
             let component = self.design.component(node);
             let is_last = idx + 1 == nodes.len() && links.len() < nodes.len();
@@ -208,7 +208,7 @@ impl Builder<'_> {
             let caller = visit.parent.map(|parent| flow.visits[parent].component);
             self.op = visit.op;
             if let Some(link_id) = visit.link {
-                let is_async = self.design.link(link_id).mode == crate::model::LinkMode::Async;
+                let is_async = self.design.link(link_id).mode.is_async();
                 self.request(depth, link_id, if is_async { "-)" } else { "->>" });
             }
             match states[idx] {

@@ -21,7 +21,7 @@ use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
 use layout::topo::layout::VisualGraph;
 
 use super::diagram::{Highlights, component_lines, link_label};
-use crate::model::{ComponentId, Design, Kind, LinkId, LinkMode};
+use crate::model::{ComponentId, Design, Kind, LinkId};
 
 /// Above this many components and links the layout takes too long: its
 /// passes grow faster than linearly (measured: 200 components and 400 links
@@ -155,7 +155,7 @@ fn pair_edges(design: &Design, highlights: &Highlights) -> Vec<(ComponentId, Com
         if link.from != *from {
             edge.both_ways = true;
         }
-        edge.dashed &= link.mode == LinkMode::Async;
+        edge.dashed &= link.mode.is_async();
         edge.cap_mismatch |= highlights.cap_mismatch_links.contains(&link_id);
         if let Some(label) = link_label(design, link_id)
             && !edge.label.split(" / ").any(|part| part == label)
@@ -618,7 +618,7 @@ fn legend_entries(design: &Design, highlights: &Highlights) -> Vec<(&'static str
     if !highlights.cap_mismatch.is_empty() {
         entries.push(("cap-mismatch", "CAP mismatch"));
     }
-    if design.links.iter().any(|link| link.mode == LinkMode::Async) {
+    if design.links.iter().any(|link| link.mode.is_async()) {
         entries.push(("async", "asynchronous"));
     }
     entries

@@ -1566,7 +1566,10 @@ mod tests {
         assert!((lb.utilization.unwrap() - 32.0).abs() < 1e-9, "{lb:?}");
         assert_eq!(lb.limited_by, Some(Resource::Bandwidth));
         // The balancer holds all 2M and spreads them over its two targets.
-        assert_eq!((lb.connections, load("a").connections, load("b").connections), (2e6, 1e6, 1e6));
+        assert_eq!(
+            (lb.connections, load("a").connections, load("b").connections),
+            (2e6, 1e6, 1e6)
+        );
         // a gets what lb serves (1/32): 625/s, 2.5 GB/s on 5 GB/s; its
         // connections 1M on 4 × 250k: 100%.
         let a = load("a");

@@ -32,9 +32,7 @@ use crate::format::{
 };
 use crate::knowledge::KnowledgeBase;
 use crate::knowledge::tradeoffs::{DesignChoice, TradeOffs};
-use crate::model::{
-    Component, ComponentId, DeadLetter, Design, FlowId, Kind, LinkMode, Op, ReadFrom, Replication, Slo,
-};
+use crate::model::{Component, ComponentId, DeadLetter, Design, FlowId, Kind, Op, ReadFrom, Replication, Slo};
 
 /// Builds the full walkthrough of `design` (`hld explain --full`: the
 /// reference), given the findings of `hld check` (already filtered by

@@ -545,8 +545,10 @@ impl Flow {
             let state = match (visit.parent, visit.link) {
                 (Some(parent), Some(link_id)) => match sync.get(parent).copied().unwrap_or(VisitSync::Background) {
                     VisitSync::Sync => {
-                        if design.link(link_id).mode == LinkMode::Async {
-                            if design.component(visit.component).kind == Kind::Queue {
+                        let mode = design.link(link_id).mode;
+                        if mode.is_async() {
+                            // The enqueue is waited for; a change feed is not.
+                            if mode == LinkMode::Async && design.component(visit.component).kind == Kind::Queue {
                                 VisitSync::SyncEnd
                             } else {
                                 VisitSync::Background
@@ -799,6 +801,7 @@ impl Design {
             LinkMode::Async => {
                 self.component(link.to).kind == Kind::Queue && self.component(link.from).kind != Kind::Queue
             }
+            LinkMode::Cdc => false,
         }
     }
 

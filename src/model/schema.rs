@@ -439,7 +439,7 @@ pub const LINK_PROPERTIES: &[PropertySpec] = &[
         &[],
         ValueType::Enum(LinkMode::NAMES),
         "async into or out of a queue, else sync",
-        "whether the caller waits",
+        "whether the caller waits; `cdc`: a database's committed changes feed a queue (database to queue only)",
     )
     .example("async", Json::Key("mode")),
     prop(

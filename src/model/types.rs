@@ -309,6 +309,17 @@ keyword_enum! {
     pub enum LinkMode {
         Sync = "sync",
         Async = "async",
+        /// Change data capture: a database's committed changes feed a
+        /// queue (language.md §8).
+        Cdc = "cdc",
+    }
+}
+
+impl LinkMode {
+    /// Whether the caller does not wait for the call's work: `async`, and
+    /// `cdc` (the database does not wait for its change feed).
+    pub fn is_async(self) -> bool {
+        matches!(self, LinkMode::Async | LinkMode::Cdc)
     }
 }
 

@@ -35,6 +35,7 @@ mod cache_without_expiry;
 mod cap_mismatch;
 mod cp_store_on_availability_path;
 mod deep_sync_chain;
+mod dual_write;
 mod fixed_window_burst;
 mod hot_shard;
 mod idle_consumers;
@@ -72,6 +73,7 @@ pub static RULES: &[&Rule] = &[
     &cap_mismatch::CAP_MISMATCH,
     &cp_store_on_availability_path::CP_STORE_ON_AVAILABILITY_PATH,
     &deep_sync_chain::DEEP_SYNC_CHAIN,
+    &dual_write::DUAL_WRITE,
     &fixed_window_burst::FIXED_WINDOW_BURST,
     &hot_shard::HOT_SHARD,
     &idle_consumers::IDLE_CONSUMERS,

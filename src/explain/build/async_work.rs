@@ -11,7 +11,7 @@ impl<'a> Builder<'a> {
             .link_ids()
             .filter(|link| {
                 let link = design.link(*link);
-                link.mode == LinkMode::Async
+                link.mode.is_async()
                     && self.component(link.to).kind != Kind::Queue
                     && self.component(link.from).kind != Kind::Queue
             })

@@ -15,7 +15,7 @@ impl<'a> Builder<'a> {
                 kinds.push(format!("{n} {}", kind_noun(*kind, n)));
             }
         }
-        let asynchronous = design.links.iter().filter(|link| link.mode == LinkMode::Async).count();
+        let asynchronous = design.links.iter().filter(|link| link.mode.is_async()).count();
         let mut text = format!(
             "{} and {}: {} synchronous (the caller waits) and {asynchronous} asynchronous.",
             count(design.components.len(), "component"),

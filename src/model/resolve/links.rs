@@ -127,6 +127,28 @@ impl Resolver {
                     continue;
                 }
                 let link = self.new_link(from, to, &template, span, decl.span);
+                if link.mode == LinkMode::Cdc
+                    && (self.design.component(from).kind != Kind::Database
+                        || self.design.component(to).kind != Kind::Queue)
+                {
+                    let at = link.property_span("mode").unwrap_or(span);
+                    self.error(
+                        codes::INVALID_VALUE,
+                        at,
+                        format!(
+                            "`mode = cdc` goes from a database to a queue, not from the {} `{}` to the {} `{}`",
+                            self.design.component(from).kind.as_str(),
+                            from_ident.name,
+                            self.design.component(to).kind.as_str(),
+                            to_ident.name
+                        ),
+                    )
+                    .help = Some(
+                        "declare the change feed as `database -> queue { mode = cdc }`, or use `mode = async`"
+                            .to_string(),
+                    );
+                    continue;
+                }
                 if let Some(&first) = seen.get(&(from, to, link.op)) {
                     let op = link.op;
                     let diagnostic = self.error(
@@ -265,6 +287,20 @@ struct LinkProps {
 mod tests {
     use crate::model::load::test_design as design;
     use crate::model::*;
+
+    #[test]
+    fn a_cdc_link_feeds_a_queue_and_no_one_waits() {
+        let design = design(
+            "system s {\n  client u\n  service a\n  database d\n  queue q\n  worker w\n  u -> a -> d\n  d -> q { mode = cdc }\n  q -> w\n  flow f { path = u -> a -> d -> q -> w, op = write }\n}",
+        );
+        let cdc = design.links.iter().position(|link| link.mode == LinkMode::Cdc).unwrap();
+        assert!(!design.link_waits(LinkId(cdc as u32)));
+        let flow = &design.flows[0];
+        let sync = flow.visit_sync(&design);
+        // The database is waited for; its change feed and what follows are not.
+        assert_eq!(sync[2], VisitSync::Sync);
+        assert_eq!(sync[3], VisitSync::Background);
+    }
 
     #[test]
     fn link_defaults_follow_language_md() {
