@@ -64,8 +64,17 @@ fn findings(path: &Path) -> BTreeMap<(String, String), (String, bool)> {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let mut map = BTreeMap::new();
     for diagnostic in json["diagnostics"].as_array().unwrap() {
+        let rule = diagnostic["rule"].as_str().unwrap();
+        let message = diagnostic["message"].as_str().unwrap_or("");
+        // A store weaker by itself (its own or its technology's
+        // consistency) needs another store: its own row in NO_SINGLE_EDIT.
+        let rule = if rule == "cap-mismatch" && (message.contains(" by default") || message.contains(" is declared ")) {
+            STORE_OWN_CONSISTENCY
+        } else {
+            rule
+        };
         let key = (
-            diagnostic["rule"].as_str().unwrap().to_string(),
+            rule.to_string(),
             diagnostic["subject"].as_str().unwrap_or("").to_string(),
         );
         let fix = &diagnostic["fix"];
@@ -132,9 +141,13 @@ fn fix_clears_what_it_claims_adds_no_finding_and_keeps_every_comment() {
     assert!(applied > 100, "{applied} fixes applied");
 }
 
+/// `cap-mismatch` where the store itself gives less (docs/fix.md).
+const STORE_OWN_CONSISTENCY: &str = "cap-mismatch (the store's own consistency)";
+
 /// Rules whose findings no single edit of the design clears (see the
 /// report in docs/cli.md, "check --fix").
 const NO_SINGLE_EDIT: &[&str] = &[
+    STORE_OWN_CONSISTENCY,
     "deep-sync-chain",
     // Moving the publish to the database's change feed moves a link.
     "dual-write",

@@ -113,7 +113,7 @@ fn several_files_in_one_report() {
     let human = run(&["check", &store, &clean]);
     assert_eq!(human.code, 1);
     assert!(
-        human.stderr.ends_with("2 files: 2 errors, 4 warnings and 2 infos\n"),
+        human.stderr.ends_with("2 files: 3 errors, 4 warnings and 2 infos\n"),
         "{}",
         human.stderr
     );

@@ -8,7 +8,8 @@ declare_rule! {
     /// ## What it checks
     ///
     /// A link, or a flow, that `requires` a consistency level stronger than
-    /// what a hop into a database, search index or object store gives. What
+    /// what a hop into a database, search index, object store or cache
+    /// gives. What
     /// a hop gives (its effective consistency, docs/language.md,
     /// "Consistency"):
     ///
@@ -55,9 +56,11 @@ declare_rule! {
     ///
     /// ## Known limits
     ///
-    /// Caches are not judged here (see `stale-cache-on-strong-read`). A flow
-    /// hop over a link that already reports the mismatch is not reported
-    /// again for the flow.
+    /// A hop into a cache is judged with the cache technology's
+    /// consistency (Redis and Memcached are eventual), whatever its pattern;
+    /// a cache-aside read that also goes stale by TTL is
+    /// `stale-cache-on-strong-read`'s as well. A flow hop over a link that
+    /// already reports the mismatch is not reported again for the flow.
     ///
     /// ## See also
     ///
@@ -87,7 +90,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let store = design.component(link.to);
-        if !store.kind.is_store() {
+        if !is_judged(store) {
             continue;
         }
         let given = effective(store, link.op, link.read_from);
@@ -131,7 +134,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 judged.push((link_id, visit.op, needed));
                 let link = design.link(link_id);
                 let store = design.component(link.to);
-                if !store.kind.is_store() {
+                if !is_judged(store) {
                     continue;
                 }
                 let given = effective(store, visit.op, link.read_from);
@@ -151,6 +154,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Stores whose consistency a hop is judged against: databases, search
+/// indexes, object stores, and caches (language.md §8, "Consistency of
+/// every store": with the cache technology's consistency).
+fn is_judged(store: &Component) -> bool {
+    store.kind.is_store() || store.kind == crate::model::Kind::Cache
 }
 
 /// `api -> users_db requires strong reads, but reads may reach async
@@ -322,8 +332,20 @@ mod tests {
     }
 
     #[test]
-    fn caches_and_services_are_not_judged() {
-        let text = "system s {\n  service api { replicas = 2 }\n  service other { replicas = 2 }\n  cache c : redis { ttl = 1m }\n  api -> c { requires = strong }\n  api -> other { requires = strong }\n}";
-        assert!(findings_of("cap-mismatch", text).is_empty());
+    fn caches_are_judged_with_their_technology_and_services_are_not() {
+        let text = |requires: &str| {
+            format!(
+                "system s {{\n  service api {{ replicas = 2 }}\n  service other {{ replicas = 2 }}\n  cache c : redis {{ ttl = 1m }}\n  api -> c {{ requires = {requires} }}\n  api -> other {{ requires = strong }}\n}}"
+            )
+        };
+        // Redis is eventual (language.md §8, "Consistency of every store").
+        assert_eq!(
+            findings_of("cap-mismatch", &text("strong")),
+            vec![(
+                "api -> c".to_string(),
+                "api -> c requires strong reads, but c (redis) is eventual by default".to_string()
+            )]
+        );
+        assert!(findings_of("cap-mismatch", &text("eventual")).is_empty());
     }
 }
