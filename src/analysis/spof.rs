@@ -53,7 +53,10 @@ pub struct SinglePoint {
 /// A component that counts as one instance for this analysis (language.md
 /// §4, "Redundancy"): not redundant, not a source, not a bypassed cache.
 pub fn has_one_instance(component: &Component) -> bool {
-    !component.is_redundant() && !is_source_kind(component.kind) && !component.is_optional_cache()
+    !component.is_redundant()
+        && !is_source_kind(component.kind)
+        && !component.is_optional_cache()
+        && !component.is_embedded()
 }
 
 /// What a node of the analysis graph stands for.

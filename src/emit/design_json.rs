@@ -133,6 +133,8 @@ struct ComponentJson<'a> {
     dead_letter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     partitions: Option<u32>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    embedded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     idempotent: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -337,6 +339,7 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
         }),
         size_bytes: component.size_bytes,
         partitions: component.partitions,
+        embedded: component.embedded,
         delivery: (kind == Kind::Queue).then(|| component.delivery()),
         dead_letter: (kind == Kind::Queue).then(|| match component.dead_letter {
             DeadLetter::None => "none".to_string(),

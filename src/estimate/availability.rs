@@ -45,6 +45,9 @@ pub fn node_factor(design: &Design, id: ComponentId, op: Op, incoming: Option<&L
     if component.kind == Kind::Client {
         return skip("a client is where requests start");
     }
+    if component.is_embedded() {
+        return skip("an embedded cache: it runs, and fails, with its caller");
+    }
     if component.is_optional_cache() {
         return skip(&format!(
             "a {} cache: its loss makes requests slower, not failed",
@@ -78,7 +81,7 @@ pub fn node_value(design: &Design, id: ComponentId, op: Op, incoming: Option<&Li
 /// [`node_value`] of a component given by value (a changed copy, to weigh
 /// a fix without editing the design).
 pub fn component_value(component: &Component, op: Op, incoming: Option<&Link>) -> Option<f64> {
-    if component.kind == Kind::Client || component.is_optional_cache() {
+    if component.kind == Kind::Client || component.is_optional_cache() || component.is_embedded() {
         return None;
     }
     let value = if component.kind == Kind::Database {
@@ -283,6 +286,38 @@ mod tests {
             value.to_bits()
         );
         value
+    }
+
+    #[test]
+    fn an_embedded_cache_fails_with_its_caller_and_costs_no_network() {
+        let text = |embedded: bool| {
+            format!(
+                "system s {{
+              client users {{ rps = 10 }}
+              service api {{ replicas = 3, availability = 99.9% }}
+              cache local {{ embedded = {embedded}, pattern = write_through, ttl = 1m }}
+              users -> api -> local
+              flow f {{ path = users -> api -> local, op = write }}
+            }}"
+            )
+        };
+        // A write-through cache is on the write path: counted on its own,
+        // not when it is in the caller's process.
+        let api = any_of(3, 0.999);
+        assert_eq!(availability(&text(true), "f"), api);
+        assert!(availability(&text(false), "f") < api);
+        let design = test_design(&text(true));
+        let link = design
+            .links
+            .iter()
+            .position(|link| design.component(link.to).id == "local")
+            .unwrap();
+        assert_eq!(
+            crate::estimate::latency::link_round_trip(&design, crate::model::LinkId(link as u32)).0,
+            0.0
+        );
+        let local = design.component(design.component_id("local").unwrap());
+        assert!(!crate::analysis::spof::has_one_instance(local));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum LinkSource {
     CdnIntoOrigin,
     /// Inside a data centre: 0.5 ms.
     InsideDataCentre,
+    /// Into an embedded cache, in the caller's process: 0 ms.
+    InProcess,
 }
 
 impl LinkSource {
@@ -58,6 +60,7 @@ impl LinkSource {
             LinkSource::InsideDataCentre => {
                 "inside a data centre: 0.5 ms (docs/language.md, \"Network latency of a link\")".to_string()
             }
+            LinkSource::InProcess => "an embedded cache, in the caller's process: 0 ms".to_string(),
         }
     }
 }
@@ -72,6 +75,9 @@ pub fn link_round_trip(design: &Design, link_id: LinkId) -> (f64, LinkSource) {
         return (ms, LinkSource::Declared);
     }
     let (from, to) = (design.component(link.from), design.component(link.to));
+    if to.is_embedded() {
+        return (0.0, LinkSource::InProcess);
+    }
     if let (Some(a), Some(b)) = (from.region, to.region)
         && a != b
         && let Some(ms) = design.rtt_ms(a, b)

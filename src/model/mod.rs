@@ -287,6 +287,8 @@ pub struct Component {
     pub held_connections: f64,
     pub idempotent: Option<bool>,
     pub stateless: bool,
+    /// `embedded = true` on a cache: in its caller's process (language.md §8).
+    pub embedded: bool,
     /// `role = NAME`: components with one role are one logical service
     /// (the same software in several regions, language.md §8).
     pub role: Option<String>,
@@ -376,6 +378,12 @@ impl Component {
 
     /// Whether a request can stop here on a hit: a cdn, or a cache read
     /// through on the request path.
+    /// An in-process cache (`embedded = true`): it fails only with its
+    /// caller, and reaching it crosses no network.
+    pub fn is_embedded(&self) -> bool {
+        self.kind == Kind::Cache && self.embedded
+    }
+
     pub fn is_optional_cache(&self) -> bool {
         self.kind == Kind::Cache && self.cache_pattern.is_optional()
     }

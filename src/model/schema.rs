@@ -327,6 +327,13 @@ pub const COMPONENT_PROPERTIES: &[PropertySpec] = &[
         "cache: how it is filled and written (cache_aside, read_through, write_through, write_behind); queue: work_queue or pub_sub",
     ).example("write_through", Json::Key("pattern")),
     prop(
+        "embedded",
+        &[Cache],
+        ValueType::Bool,
+        "false",
+        "an in-process cache of its caller: its link costs 0 ms, and it has its caller's instances and availability",
+    ).example("true", Json::Key("embedded")),
+    prop(
         "eviction",
         &[Cache],
         ValueType::Enum(Eviction::NAMES),

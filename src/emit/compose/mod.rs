@@ -279,6 +279,11 @@ fn choose_image(design: &Design, id: ComponentId, base: &'static KnowledgeBase) 
     let managed_note = technology
         .filter(|technology| technology.managed)
         .and_then(|_| stand_in_note());
+    if component.is_embedded() {
+        return Ok(Choice::Absent(
+            "Runs inside its caller's process (`embedded = true`): no container of its own; its caller depends on what it calls.".to_string(),
+        ));
+    }
     match component.kind {
         Kind::Client => Ok(Choice::Absent(
             "Where requests start: you are the client (see \"Start it\" for the URLs).".to_string(),
@@ -556,16 +561,31 @@ pub(crate) fn dependency_edges(plan: &Plan<'_>) -> (Vec<Edge>, Vec<Edge>) {
     let mut seen = BTreeSet::new();
     let mut candidates: Vec<Edge> = Vec::new();
     let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); count];
+    // An embedded cache runs in its callers' processes: they depend on
+    // what it calls.
+    let mut callers: Vec<Vec<ComponentId>> = vec![Vec::new(); count];
+    for link in &design.links {
+        if design.component(link.to).is_embedded() {
+            callers[link.to.index()].push(link.from);
+        }
+    }
     for link in &design.links {
         let (dependent, dependency) = dependency(design, link.from, link.to);
-        if dependent == dependency || plan.run(dependent).is_none() || plan.run(dependency).is_none() {
-            continue;
-        }
-        if seen.insert((dependent, dependency)) {
-            if let Some(edges) = adjacency.get_mut(dependent.index()) {
-                edges.push(candidates.len());
+        let dependents = if design.component(dependent).is_embedded() {
+            callers[dependent.index()].as_slice()
+        } else {
+            std::slice::from_ref(&dependent)
+        };
+        for &dependent in dependents {
+            if dependent == dependency || plan.run(dependent).is_none() || plan.run(dependency).is_none() {
+                continue;
             }
-            candidates.push((dependent, dependency));
+            if seen.insert((dependent, dependency)) {
+                if let Some(edges) = adjacency.get_mut(dependent.index()) {
+                    edges.push(candidates.len());
+                }
+                candidates.push((dependent, dependency));
+            }
         }
     }
     const NEW: u8 = 0;

@@ -140,6 +140,32 @@ impl Resolver {
         }
     }
 
+    /// An embedded cache has its caller's instances (language.md §8): a
+    /// `replicas` of its own is an error.
+    pub(super) fn check_embedded_caches(&mut self) {
+        let spans: Vec<(Span, String)> = self
+            .design
+            .components
+            .iter()
+            .filter(|component| component.is_embedded() && component.replicas_declared)
+            .filter_map(|component| {
+                component
+                    .property_span("replicas")
+                    .map(|span| (span, component.id.clone()))
+            })
+            .collect();
+        for (span, id) in spans {
+            self.error(
+                codes::INVALID_VALUE,
+                span,
+                format!("`{id}` is embedded: it runs in its caller's process and has its caller's instances"),
+            )
+            .help = Some(format!(
+                "remove `replicas` from {id}, or set `embedded = false` for a cache of its own"
+            ));
+        }
+    }
+
     pub(super) fn share_client_rps(&mut self) {
         let mut by_client: HashMap<ComponentId, Vec<FlowId>> = HashMap::default();
         for flow_id in self.design.flow_ids() {

@@ -175,6 +175,7 @@ impl Resolver {
             held_connections: 0.0,
             idempotent: None,
             stateless: true,
+            embedded: false,
             role: None,
             property_spans: Vec::new(),
         }
@@ -356,6 +357,7 @@ impl Resolver {
             "partitions" => read!(partitions, values::count(name, written, 1).map(Some)),
             "idempotent" => read!(idempotent, values::boolean(name, written).map(Some)),
             "stateless" => read!(stateless, values::boolean(name, written)),
+            "embedded" => read!(embedded, values::boolean(name, written)),
             "role" => read!(role, values::word(name, written).map(Some)),
             _ => {
                 // Every name of COMPONENT_PROPERTIES is handled above; a new

@@ -104,6 +104,7 @@ pub fn resolve(
     cx.share_client_rps();
     cx.share_partitions();
     cx.hold_connections();
+    cx.check_embedded_caches();
     let has_errors = cx.diagnostics.errors() > 0;
     let (mut kept, dropped) = cx.diagnostics.finish();
     // The kept ones in output order, so the suggestions' shared budget is
