@@ -98,6 +98,8 @@ struct ComponentJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     algorithm: Option<Algorithm>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    hash_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mode: Option<HaMode>,
@@ -296,6 +298,7 @@ fn component_json<'a>(design: &'a Design, component: &'a Component) -> Component
         rps: component.rps,
         connections: component.connections,
         algorithm: (kind == Kind::LoadBalancer).then(|| component.algorithm.unwrap_or(Algorithm::RoundRobin)),
+        hash_key: component.hash_key.as_deref(),
         layer: component.layer,
         mode: component.ha_mode,
         auth: component.auth,

@@ -254,6 +254,8 @@ pub struct Component {
     /// A client's open connections at peak.
     pub connections: Option<u32>,
     pub algorithm: Option<Algorithm>,
+    /// The key of `algorithm = consistent_hash { key = K }`.
+    pub hash_key: Option<String>,
     pub layer: Option<u8>,
     pub ha_mode: Option<HaMode>,
     pub rate_limit: Option<RateLimit>,

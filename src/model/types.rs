@@ -118,6 +118,8 @@ keyword_enum! {
         LeastConnections = "least_connections",
         WeightedRoundRobin = "weighted_round_robin",
         IpHash = "ip_hash",
+        /// `consistent_hash { key = K }`: one key, one instance (language.md §8).
+        ConsistentHash = "consistent_hash",
     }
 }
 

@@ -35,6 +35,9 @@ pub struct ProxyConfig {
     pub dialect: ProxyDialect,
     pub port: u16,
     pub algorithm: Algorithm,
+    /// The key of `consistent_hash { key = K }`, read from the request's
+    /// query parameter of that name (`?K=...`).
+    pub hash_key: Option<String>,
     /// `layer = 4` on an HAProxy load balancer: `mode tcp`.
     pub tcp: bool,
     pub backends: Vec<Backend>,
@@ -158,6 +161,7 @@ impl ProxyConfig {
             dialect,
             port,
             algorithm,
+            hash_key: component.hash_key.clone(),
             tcp,
             backends,
         }
@@ -165,20 +169,39 @@ impl ProxyConfig {
 
     /// The nginx directive for the algorithm, if any (weighted round robin
     /// is nginx's default).
-    pub fn nginx_directive(&self) -> Option<&'static str> {
+    pub fn nginx_directive(&self) -> Option<String> {
         match self.algorithm {
             Algorithm::RoundRobin | Algorithm::WeightedRoundRobin => None,
-            Algorithm::LeastConnections => Some("least_conn;"),
-            Algorithm::IpHash => Some("ip_hash;"),
+            Algorithm::LeastConnections => Some("least_conn;".to_string()),
+            Algorithm::IpHash => Some("ip_hash;".to_string()),
+            // Ketama consistent hashing on the key's query parameter.
+            Algorithm::ConsistentHash => Some(format!("hash $arg_{} consistent;", self.key())),
         }
     }
 
-    pub fn haproxy_balance(&self) -> &'static str {
+    pub fn haproxy_balance(&self) -> String {
         match self.algorithm {
-            Algorithm::RoundRobin | Algorithm::WeightedRoundRobin => "roundrobin",
-            Algorithm::LeastConnections => "leastconn",
-            Algorithm::IpHash => "source",
+            Algorithm::RoundRobin | Algorithm::WeightedRoundRobin => "roundrobin".to_string(),
+            Algorithm::LeastConnections => "leastconn".to_string(),
+            Algorithm::IpHash => "source".to_string(),
+            Algorithm::ConsistentHash => format!("url_param {}", self.key()),
         }
+    }
+
+    /// Whether HAProxy hashes onto a consistent ring (`hash-type
+    /// consistent`): source and key hashing.
+    pub fn haproxy_consistent(&self) -> bool {
+        matches!(self.algorithm, Algorithm::IpHash | Algorithm::ConsistentHash)
+    }
+
+    /// The hashing key as a query-parameter name: letters, digits and `_`.
+    fn key(&self) -> String {
+        self.hash_key
+            .as_deref()
+            .unwrap_or("key")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
     }
 
     /// Whether upstreams use the declared algorithm (a load balancer) or
@@ -233,4 +256,28 @@ struct NginxTemplate<'a> {
 #[template(path = "compose/haproxy.cfg", escape = "none")]
 struct HaproxyTemplate<'a> {
     config: &'a ProxyConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load::test_design;
+
+    #[test]
+    fn consistent_hashing_hashes_the_keys_query_parameter_and_nothing_else() {
+        let design = test_design(
+            "system s {\n  client u\n  load_balancer lb : nginx { algorithm = consistent_hash { key = \"doc id;\\n}\" } }\n  service a { replicas = 2 }\n  u -> lb -> a\n}",
+        );
+        let plan = super::super::plan(&design).unwrap();
+        let lb = design.component_id("lb").unwrap();
+        let nginx = ProxyConfig::build(&plan, lb, ProxyDialect::Nginx);
+        // The key's text cannot end the directive or open a block.
+        assert_eq!(
+            nginx.nginx_directive().as_deref(),
+            Some("hash $arg_doc_id___ consistent;")
+        );
+        let haproxy = ProxyConfig::build(&plan, lb, ProxyDialect::Haproxy);
+        assert_eq!(haproxy.haproxy_balance(), "url_param doc_id___");
+        assert!(haproxy.haproxy_consistent());
+    }
 }

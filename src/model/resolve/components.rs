@@ -151,6 +151,7 @@ impl Resolver {
             rps: None,
             connections: None,
             algorithm: None,
+            hash_key: None,
             layer: None,
             ha_mode: None,
             rate_limit: None,
@@ -325,7 +326,14 @@ impl Resolver {
             "connections" => read!(connections, values::count(name, written, 0).map(Some)),
             "bandwidth" => read!(bandwidth, values::bandwidth(name, written).map(Some)),
             "max_connections" => read!(max_connections, values::count(name, written, 1).map(Some)),
-            "algorithm" => read!(algorithm, values::keyword::<Algorithm>(name, written).map(Some)),
+            "algorithm" => {
+                if let Some((algorithm, key)) = self.algorithm(value) {
+                    let component = &mut self.design.components[id.index()];
+                    component.algorithm = Some(algorithm);
+                    component.hash_key = key;
+                    component.property_spans.push((name, property.span));
+                }
+            }
             "layer" => read!(layer, values::layer(written).map(Some)),
             "mode" => read!(ha_mode, values::keyword::<HaMode>(name, written).map(Some)),
             "rate_limit" => set!(rate_limit, self.rate_limit(value).map(Some)),

@@ -397,6 +397,40 @@ impl Resolver {
         }
     }
 
+    /// A load balancer's `algorithm`: a word, or `consistent_hash { key = K }`
+    /// (which needs its key).
+    pub(super) fn algorithm(&mut self, value: &Value) -> Option<(Algorithm, Option<String>)> {
+        if let ValueKind::Tagged(tagged) = &value.kind {
+            let (tag, block) = (&tagged.0, &tagged.1);
+            let algorithm: Algorithm = self.at(tag.span, keyword("algorithm", &ValueKind::Word(tag.name.clone())))?;
+            if algorithm != Algorithm::ConsistentHash {
+                let diagnostic = self.error(codes::INVALID_VALUE, tag.span, format!("`{}` takes no block", tag.name));
+                diagnostic.help = Some(format!("write `algorithm = {}`", tag.name));
+                return None;
+            }
+            let fields = self.fields("consistent_hash", block, &["key"], &[])?;
+            let key = fields.get("key").and_then(|value| match &value.kind {
+                ValueKind::Word(word) | ValueKind::String(word) => Some(word.clone()),
+                _ => {
+                    self.report(value.span, type_error("key", &value.kind, schema::ValueType::Name));
+                    None
+                }
+            })?;
+            return Some((algorithm, Some(key)));
+        }
+        let algorithm: Algorithm = self.at(value.span, keyword("algorithm", &value.kind))?;
+        if algorithm == Algorithm::ConsistentHash {
+            let diagnostic = self.error(
+                codes::INVALID_VALUE,
+                value.span,
+                "`consistent_hash` needs the key that picks the instance",
+            );
+            diagnostic.help = Some("write `algorithm = consistent_hash { key = user_id }`".to_string());
+            return None;
+        }
+        Some((algorithm, None))
+    }
+
     pub(super) fn rate_limit(&mut self, value: &Value) -> Option<RateLimit> {
         let (tag, block) = self.tagged("rate_limit", value, schema::ValueType::RateLimit)?;
         let algorithm: RateLimitAlgorithm = self.at(tag.span, self::tag("rate_limit", &tag.name))?;
