@@ -48,7 +48,7 @@ impl Highlights {
 }
 
 /// `api ×3` and the technology, the lines of a component's box.
-pub fn component_lines(component: &Component) -> Vec<String> {
+pub fn component_lines(design: &Design, component: &Component) -> Vec<String> {
     let mut first = component.id.clone();
     let copies = match component.kind {
         crate::model::Kind::Database => component.replication.nodes(),
@@ -66,6 +66,9 @@ pub fn component_lines(component: &Component) -> Vec<String> {
         None => component.kind.to_string(),
     };
     lines.push(kind);
+    if let Some(role) = design.role_summary(component) {
+        lines.push(format!("role {role}"));
+    }
     lines
 }
 
@@ -86,4 +89,28 @@ pub fn link_label(design: &Design, link_id: LinkId) -> Option<String> {
         parts.push(format!("weight {}", link.weight));
     }
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::component_lines;
+    use crate::model::load::test_design;
+
+    #[test]
+    fn components_of_one_role_name_it_with_their_regions() {
+        let design = test_design(
+            "system s {\n  region us {\n    service chat_us { role = chat }\n  }\n  region eu {\n    service chat_eu { role = chat }\n  }\n  service solo { role = billing }\n}",
+        );
+        let lines = |name: &str| component_lines(&design, design.component(design.component_id(name).unwrap()));
+        assert_eq!(
+            lines("chat_us").last().map(String::as_str),
+            Some("role chat, 2 regions")
+        );
+        assert_eq!(
+            lines("chat_eu").last().map(String::as_str),
+            Some("role chat, 2 regions")
+        );
+        // A role of one component says nothing more.
+        assert_eq!(lines("solo"), vec!["solo".to_string(), "service".to_string()]);
+    }
 }

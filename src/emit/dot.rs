@@ -97,7 +97,7 @@ pub fn graph(design: &Design, highlights: &Highlights) -> Result<String, RenderE
         };
         DotNode {
             id: component.id.clone(),
-            lines: component_lines(component),
+            lines: component_lines(design, component),
             shape: shape(component.kind),
             style,
         }

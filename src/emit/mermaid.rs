@@ -159,7 +159,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
 
 /// The flowchart of a whole design.
 pub fn flowchart(design: &Design, highlights: &Highlights) -> Result<String, RenderError> {
-    let node = |id: crate::model::ComponentId| component_node(design.component(id));
+    let node = |id: crate::model::ComponentId| component_node(design, design.component(id));
     let mut regions: Vec<RegionView> = design
         .regions
         .iter()
@@ -258,13 +258,13 @@ fn sized(mut chart: Flowchart) -> Result<String, RenderError> {
 }
 
 /// A component as a node: its shape and its lines.
-fn component_node(component: &crate::model::Component) -> NodeView {
+fn component_node(design: &Design, component: &crate::model::Component) -> NodeView {
     let (open, close) = shape(component.kind);
     NodeView {
         id: node_id(&component.id),
         open,
         close,
-        lines: component_lines(component),
+        lines: component_lines(design, component),
     }
 }
 
@@ -323,7 +323,7 @@ pub fn flowchart_by_region(design: &Design, highlights: &Highlights) -> Result<S
     for id in design.component_ids() {
         let component = design.component(id);
         if component.region.is_none() {
-            nodes.push(component_node(component));
+            nodes.push(component_node(design, component));
         }
     }
     // (links, all async) per pair of groups, in a fixed order.

@@ -172,7 +172,7 @@ fn pair_edges(design: &Design, highlights: &Highlights) -> Vec<(ComponentId, Com
 
 fn node_lines(design: &Design, id: ComponentId) -> Vec<String> {
     let component = design.component(id);
-    let mut lines = component_lines(component);
+    let mut lines = component_lines(design, component);
     if let Some(region) = component.region {
         lines.push(format!("@ {}", design.region(region).id));
     }

@@ -753,6 +753,9 @@ pub struct Design {
     // compiler's own tables, and SipHash was a visible share of resolve.
     component_index: FxHashMap<String, ComponentId>,
     region_index: FxHashMap<String, RegionId>,
+    /// Each role that more than one component has, with its summary
+    /// ("chat, 2 regions"), sorted by role; derived after resolution.
+    pub(crate) roles: Vec<(String, String)>,
 }
 
 impl Design {
@@ -813,6 +816,17 @@ impl Design {
             }
             LinkMode::Cdc => false,
         }
+    }
+
+    /// "chat, 2 regions": a role and where its components run, when more
+    /// than one component has it (language.md §8: diagrams and explain
+    /// name the role); `None` for a role of one.
+    pub fn role_summary(&self, component: &Component) -> Option<&str> {
+        let role = component.role.as_deref()?;
+        self.roles
+            .binary_search_by(|(known, _)| known.as_str().cmp(role))
+            .ok()
+            .map(|idx| self.roles[idx].1.as_str())
     }
 
     /// The work queues a consumer reads (its incoming links from queues of

@@ -140,6 +140,35 @@ impl Resolver {
         }
     }
 
+    /// [`Design::roles`]: per role of several components, how many and
+    /// where ("chat, 2 regions"; "chat, 3 deployments" in one region or
+    /// none).
+    pub(super) fn summarize_roles(&mut self) {
+        let mut by_role: std::collections::BTreeMap<&str, (usize, std::collections::BTreeSet<RegionId>)> =
+            Default::default();
+        for component in &self.design.components {
+            if let Some(role) = component.role.as_deref() {
+                let entry = by_role.entry(role).or_default();
+                entry.0 += 1;
+                if let Some(region) = component.region {
+                    entry.1.insert(region);
+                }
+            }
+        }
+        let roles = by_role
+            .into_iter()
+            .filter(|(_, (count, _))| *count > 1)
+            .map(|(role, (count, regions))| {
+                let summary = match regions.len() {
+                    0 | 1 => format!("{role}, {count} deployments"),
+                    n => format!("{role}, {n} regions"),
+                };
+                (role.to_string(), summary)
+            })
+            .collect();
+        self.design.roles = roles;
+    }
+
     /// An embedded cache has its caller's instances (language.md §8): a
     /// `replicas` of its own is an error.
     pub(super) fn check_embedded_caches(&mut self) {

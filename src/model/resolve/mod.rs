@@ -105,6 +105,7 @@ pub fn resolve(
     cx.share_partitions();
     cx.hold_connections();
     cx.check_embedded_caches();
+    cx.summarize_roles();
     let has_errors = cx.diagnostics.errors() > 0;
     let (mut kept, dropped) = cx.diagnostics.finish();
     // The kept ones in output order, so the suggestions' shared budget is
