@@ -4,7 +4,7 @@
 //! databases by their replication and the hop's operation.
 
 use super::math::{any_of, k_of_n};
-use crate::format::plain;
+use crate::format::plain_fraction;
 use crate::model::{
     Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, LinkId, Op, ReadFrom, Replication,
 };
@@ -113,21 +113,38 @@ fn instances_text(component: &Component) -> (String, String) {
     let a = component.availability;
     let n = component.replicas.max(1);
     if n == 1 {
-        let reason = if component.kind.redundant_by_default() || component.is_managed() {
-            "redundant by default without `replicas`: counted once, at its own availability"
+        let reason = if component.is_managed() {
+            managed_reason(component)
+        } else if component.kind.redundant_by_default() {
+            "redundant by default without `replicas`: counted once, at its own availability".to_string()
         } else {
-            "one instance"
+            "one instance".to_string()
         };
-        return (plain(a), reason.to_string());
+        return (plain_fraction(a), reason);
     }
     let mode = match component.ha_mode {
         Some(HaMode::ActivePassive) => " (active_passive: the standby takes over, so it counts)",
         _ => "",
     };
     (
-        format!("1 − (1 − {})^{n}", plain(a)),
+        format!("1 − (1 − {})^{n}", plain_fraction(a)),
         format!("{n} replicas, any one suffices{mode}"),
     )
+}
+
+/// Why a managed service counts once (language.md §8): its provider runs
+/// its replication, and its availability is the published figure where
+/// the knowledge base has one.
+fn managed_reason(component: &Component) -> String {
+    let name = component
+        .technology
+        .map_or("its technology", |technology| technology.name.as_str());
+    let figure = match component.availability_origin {
+        crate::model::Origin::Declared => "its declared availability",
+        crate::model::Origin::Technology(_) => "its provider's published figure",
+        _ => "the kind's default (no published figure)",
+    };
+    format!("managed ({name}): replicated by its provider, counted once at {figure}")
 }
 
 /// How a database serves the operation: the nodes of which any one
@@ -170,27 +187,28 @@ fn database_text(component: &Component, op: Op, incoming: Option<&Link>) -> (Str
     let pinned = incoming.is_some_and(|link| link.read_from == ReadFrom::Primary);
     let is_read = op == Op::Read;
     match &component.replication {
-        Replication::None => (plain(a), "one node (replication = none)".to_string()),
+        Replication::None if component.is_managed() => (plain_fraction(a), managed_reason(component)),
+        Replication::None => (plain_fraction(a), "one node (replication = none)".to_string()),
         Replication::PrimaryReplica { replicas, failover, .. } => {
             let nodes = replicas.saturating_add(1);
             if is_read && !pinned {
                 (
-                    format!("1 − (1 − {})^{nodes}", plain(a)),
+                    format!("1 − (1 − {})^{nodes}", plain_fraction(a)),
                     format!("a read uses any of the {nodes} nodes"),
                 )
             } else if is_read {
                 (
-                    plain(a),
+                    plain_fraction(a),
                     "reads pinned to the primary (read_from = primary)".to_string(),
                 )
             } else if *failover == crate::model::Failover::Auto {
                 (
-                    format!("1 − (1 − {})^{nodes}", plain(a)),
+                    format!("1 − (1 − {})^{nodes}", plain_fraction(a)),
                     format!("a write needs the primary; with failover = auto any of the {nodes} nodes can become it"),
                 )
             } else {
                 (
-                    plain(a),
+                    plain_fraction(a),
                     format!("a write needs the primary alone (failover = {failover})"),
                 )
             }
@@ -198,12 +216,16 @@ fn database_text(component: &Component, op: Op, incoming: Option<&Link>) -> (Str
         Replication::Quorum { n, r, w } => {
             let (k, what) = if is_read { (*r, "read") } else { (*w, "write") };
             (
-                format!("Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)", plain(a), plain(a)),
+                format!(
+                    "Σ_(i≥{k}) C({n},i) {}^i (1 − {})^({n}−i)",
+                    plain_fraction(a),
+                    plain_fraction(a)
+                ),
                 format!("a {what} needs {k} of the {n} quorum nodes"),
             )
         }
         Replication::MultiPrimary { primaries, .. } => (
-            format!("1 − (1 − {})^{primaries}", plain(a)),
+            format!("1 − (1 − {})^{primaries}", plain_fraction(a)),
             format!("any of the {primaries} primaries serves reads and writes"),
         ),
     }

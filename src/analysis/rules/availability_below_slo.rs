@@ -119,7 +119,24 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "{} is the weakest factor: {} ({})",
                     component.id, factor.value, factor.reason
                 ));
-                let (help, fix) = advice(cx.design, id, factor, value, target);
+                // Advice goes to the weakest factor the design can
+                // strengthen: a managed service's redundancy is its
+                // provider's, an external's is the third party's.
+                let mut ours: Vec<&Factor> = factors
+                    .iter()
+                    .filter(|factor| factor.counted && can_strengthen(cx.design.component(factor.component)))
+                    .collect();
+                ours.sort_by(|a, b| a.value.total_cmp(&b.value));
+                let (help, fix) = match ours.first() {
+                    Some(ours) => advice(cx.design, id, ours, value, target),
+                    None => (
+                        format!(
+                            "its factors are managed services and externals at their published availability ({} the weakest): lower the SLO, or serve the flow from a second region",
+                            component.id
+                        ),
+                        None,
+                    ),
+                };
                 finding = finding.help(help);
                 if let Some(fix) = fix {
                     finding = finding.fix(fix);
@@ -209,6 +226,13 @@ fn value_with(design: &Design, flow_id: FlowId, id: ComponentId, changed: &Compo
     value
 }
 
+/// Whether more redundancy of `component` is the design's to add: not a
+/// managed service (its provider runs its replication, language.md §8),
+/// not an external (a third party's), not an embedded cache (its caller's).
+pub fn can_strengthen(component: &Component) -> bool {
+    !component.is_managed() && component.kind != Kind::External && !component.is_embedded()
+}
+
 /// One step more redundancy on `component`, and the edit that makes it.
 fn strengthen(component: &mut Component, op: Op) -> Option<(&'static str, String)> {
     if component.kind == Kind::Database {
@@ -252,4 +276,44 @@ fn strengthen(component: &mut Component, op: Op) -> Option<(&'static str, String
     component.replicas = replicas;
     component.replicas_declared = true;
     Some(("replicas", replicas.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::{design, findings};
+
+    /// Managed services (language.md §8) and externals are never told to
+    /// add replicas: the advice goes to the weakest factor the design can
+    /// strengthen, and a managed store has its published availability.
+    #[test]
+    fn managed_services_and_externals_get_no_replicas_advice() {
+        let text = "system s {
+  slo { availability = 99.99% }
+  client u { rps = 100 }
+  cdn edge : cloudfront { hit_ratio = 0.5 }
+  service api { replicas = 2 }
+  database table : dynamodb
+  external stripe
+  u -> edge -> api -> table
+  api -> stripe
+  flow f { path = u -> edge -> api -> table, op = read }
+  flow pay { path = u -> edge -> api -> stripe, op = write }
+}";
+        let table = design(text);
+        let dynamodb = table.component(table.component_id("table").unwrap());
+        assert_eq!(dynamodb.availability, 0.9999, "DynamoDB's published figure");
+        let found = findings(text);
+        let advice: Vec<&str> = found
+            .iter()
+            .filter(|finding| finding.code == "availability-below-slo")
+            .filter_map(|finding| finding.help.as_deref())
+            .collect();
+        assert_eq!(advice.len(), 2, "{found:#?}");
+        for help in advice {
+            assert!(help.contains("on api"), "{help}");
+            for managed in ["on edge", "on table", "on stripe"] {
+                assert!(!help.contains(managed), "{help}");
+            }
+        }
+    }
 }

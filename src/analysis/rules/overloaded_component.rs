@@ -76,6 +76,16 @@ pub const WARN_AT: f64 = 0.8;
 pub fn capacity_fix(cx: &Context<'_>, load: &ComponentLoad) -> (String, Option<Fix>) {
     let component = cx.design.component(load.component);
     let target = Target::Component(load.component);
+    if component.is_managed() {
+        // Its provider scales it: the limit is a quota (language.md §8).
+        return (
+            format!(
+                "raise the quota of {} with its provider, and its `capacity` (or `bandwidth`, `max_connections`) here",
+                component.id
+            ),
+            None,
+        );
+    }
     let short = match load.limited_by {
         Some(Resource::Bandwidth) => Some(("bandwidth", load.bytes_per_s, component.bandwidth.unwrap_or(0.0))),
         Some(Resource::Connections) => Some((

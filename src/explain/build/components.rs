@@ -180,7 +180,13 @@ impl<'a> Builder<'a> {
             ));
             return items;
         }
-        if component.kind == Kind::Database {
+        if component.kind == Kind::Database && component.is_managed() && component.replication == Replication::None {
+            // Never "1 node": its provider replicates it (language.md §8).
+            let technology = component
+                .technology
+                .map_or("its provider", |technology| technology.name.as_str());
+            items.push(item("replication", format!("managed: {technology} replicates it")));
+        } else if component.kind == Kind::Database {
             items.push(item(
                 "replication",
                 format!(

@@ -52,11 +52,13 @@ impl<'a> Builder<'a> {
                         None => "not in the knowledge base".to_string(),
                     },
                 ));
-                facts.push(
-                    Text::new()
-                        .strong("replication: ")
-                        .rich(&replication_text(&component.replication)),
-                );
+                let replication = match component.technology {
+                    Some(technology) if component.is_managed() && component.replication == Replication::None => {
+                        format!("managed: {} replicates it", technology.name)
+                    }
+                    _ => replication_text(&component.replication),
+                };
+                facts.push(Text::new().strong("replication: ").rich(&replication));
             }
             blocks.push(Block::Bullets(facts));
             let rows = self.consistency_rows(id);

@@ -59,6 +59,17 @@ impl<'a> Builder<'a> {
             if component.kind == Kind::Database {
                 let replication = component.replication.clone();
                 match replication {
+                    // Its provider replicates it (language.md §8): not
+                    // "one copy".
+                    Replication::None if component.is_managed() => {
+                        let technology = component
+                            .technology
+                            .map_or("its provider", |technology| technology.name.as_str());
+                        blocks.push(Block::Paragraph(says(format!(
+                            "is managed: {technology} replicates it, and its availability is the provider's ({})",
+                            crate::format::percent(component.availability)
+                        ))));
+                    }
                     Replication::None => {
                         self.push_trade_off(
                             &mut blocks,

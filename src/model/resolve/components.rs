@@ -128,6 +128,17 @@ impl Resolver {
                 origin: Origin::KindDefault,
             },
         };
+        // A managed technology's published availability (language.md §8;
+        // §4 keeps every other availability by kind).
+        let (availability, availability_origin) = match technology {
+            Some(technology) if technology.managed && technology.kinds.first() == Some(&kind) => {
+                match technology.availability.value {
+                    Some(value) => (value, Origin::Technology(technology.id.clone())),
+                    None => (defaults.availability().unwrap_or(1.0), Origin::KindDefault),
+                }
+            }
+            _ => (defaults.availability().unwrap_or(1.0), Origin::KindDefault),
+        };
         Component {
             id: decl.id.name.clone(),
             label: decl.label.as_ref().map(|label| label.value.clone()),
@@ -139,8 +150,8 @@ impl Resolver {
             replicas: 1,
             replicas_declared: false,
             latency,
-            availability: defaults.availability().unwrap_or(1.0),
-            availability_origin: Origin::KindDefault,
+            availability,
+            availability_origin,
             capacity: None,
             region,
             description: None,
