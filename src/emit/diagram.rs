@@ -62,6 +62,8 @@ pub fn component_lines(design: &Design, component: &Component) -> Vec<String> {
         lines.push(label.clone());
     }
     let kind = match &component.technology_name {
+        // A managed one is its provider's to replicate (language.md §8).
+        Some((technology, _)) if component.is_managed() => format!("{} · {technology}, managed", component.kind),
         Some((technology, _)) => format!("{} · {technology}", component.kind),
         None => component.kind.to_string(),
     };
