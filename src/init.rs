@@ -83,6 +83,12 @@ pub const TEMPLATES: &[Template] = &[
         description: "idempotent payments, a strong ledger, a card vault, webhooks through SQS",
         text: include_str!("../templates/init/payment-system.hld"),
     },
+    Template {
+        name: "ticketing",
+        title: "Ticket booking (Ticketmaster)",
+        description: "an on-sale's hot event on a sharded inventory, seat holds that must be exact",
+        text: include_str!("../templates/init/ticketing.hld"),
+    },
 ];
 
 /// The template called `name`.

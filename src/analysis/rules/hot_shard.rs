@@ -3,7 +3,7 @@
 use super::overloaded_component::WARN_AT;
 use crate::analysis::Target;
 use crate::analysis::{Context, Finding};
-use crate::format::{percent, plain, rate};
+use crate::format::{percent, plain, rate, utilization};
 use crate::model::Kind;
 
 declare_rule! {
@@ -106,9 +106,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "the busiest shard of {} takes {} of its load and runs at {}; spread evenly over {} shards it would run at {}",
             component.id,
             percent(busiest),
-            percent(rho),
+            utilization(rho),
             shard.count,
-            percent(even)
+            utilization(even)
         );
         let mut finding = Finding::component(design, id, message)
             .label("hot shard")
