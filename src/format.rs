@@ -299,8 +299,7 @@ pub fn size(bytes: f64, units: &[(&str, f64)]) -> String {
 /// Bytes per second in the largest decimal unit it reaches: `80GB/s`,
 /// `1.25MB/s`, `0B/s` (language.md §8's units, two decimals).
 pub fn bandwidth(bytes_per_s: f64) -> String {
-    const UNITS: [(&str, f64); 5] = [("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("PB", 1e15)];
-    format!("{}/s", size(bytes_per_s, &UNITS))
+    format!("{}/s", size(bytes_per_s, crate::units::SIZE_UNITS))
 }
 
 /// A coordinate of a drawing: one decimal, no trailing `.0`, no `-0`

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, SyncPart};
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, QueuePattern, SyncPart};
 
 pub struct Graph<'a> {
     pub design: &'a Design,
@@ -106,6 +106,29 @@ impl<'a> Graph<'a> {
     /// Links into a component, in declaration order.
     pub fn incoming(&self, id: ComponentId) -> &[LinkId] {
         self.incoming.get(id.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The work queues a consumer reads (its incoming links from queues of
+    /// `pattern = work_queue`), each once, in link order, with each one's
+    /// number of consumers. Linear in the links around those queues.
+    pub fn work_queues_read(&self, consumer: ComponentId) -> Vec<(ComponentId, usize)> {
+        let design = self.design;
+        let mut queues: Vec<(ComponentId, usize)> = Vec::new();
+        for &link in self.incoming(consumer) {
+            let from = design.link(link).from;
+            let queue = design.component(from);
+            if queue.kind != Kind::Queue
+                || queue.queue_pattern != QueuePattern::WorkQueue
+                || queues.iter().any(|(id, _)| *id == from)
+            {
+                continue;
+            }
+            let mut readers: Vec<ComponentId> = self.outgoing(from).iter().map(|&out| design.link(out).to).collect();
+            readers.sort_unstable();
+            readers.dedup();
+            queues.push((from, readers.len()));
+        }
+        queues
     }
 
     /// Whether the caller waits for this hop: a `sync` link, or the enqueue

@@ -829,30 +829,6 @@ impl Design {
             .map(|idx| self.roles[idx].1.as_str())
     }
 
-    /// The work queues a consumer reads (its incoming links from queues of
-    /// `pattern = work_queue`), each once, in link order, with each one's
-    /// number of consumers.
-    pub fn work_queues_read(&self, consumer: ComponentId) -> Vec<(ComponentId, usize)> {
-        let mut queues: Vec<(ComponentId, usize)> = Vec::new();
-        for link in self.links.iter().filter(|link| link.to == consumer) {
-            let queue = self.component(link.from);
-            if queue.kind != Kind::Queue
-                || queue.queue_pattern != QueuePattern::WorkQueue
-                || queues.iter().any(|(id, _)| *id == link.from)
-            {
-                continue;
-            }
-            let mut readers: Vec<ComponentId> = Vec::new();
-            for out in self.links.iter().filter(|out| out.from == link.from) {
-                if !readers.contains(&out.to) {
-                    readers.push(out.to);
-                }
-            }
-            queues.push((link.from, readers.len()));
-        }
-        queues
-    }
-
     /// `A -> B`, the subject of a link finding.
     pub fn link_subject(&self, id: LinkId) -> String {
         let link = self.link(id);

@@ -73,7 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if instances <= share + 1e-9 {
             continue;
         }
-        let queues = design.work_queues_read(id);
+        let queues = cx.graph.work_queues_read(id);
         let Some(&(first, readers)) = queues.first() else {
             continue;
         };

@@ -1,10 +1,10 @@
 //! The `queue-backlog-growth` rule: producers send more into a queue than its consumers can take.
 
 use super::overloaded_component::WARN_AT;
-use crate::analysis::{Context, Edit, Finding, Fix, Target};
+use crate::analysis::{Context, Edit, Finding, Fix, Graph, Target};
 use crate::estimate::capacity::needed_replicas;
 use crate::format::{grouped, rate};
-use crate::model::{ComponentId, Design, QueuePattern};
+use crate::model::{ComponentId, QueuePattern};
 
 declare_rule! {
     /// ## What it checks
@@ -134,7 +134,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         };
                         match (
                             needed_replicas(needed, consumer.replicas),
-                            partitions_for(cx.design, load.component, load.offered_rps.max(share) / per_instance),
+                            partitions_for(cx.graph, load.component, load.offered_rps.max(share) / per_instance),
                         ) {
                             (_, Partitions::Short) => format!(
                                 "raise the `partitions` of the queues {} reads, or the `capacity` of {}: its instances past its partitions take nothing",
@@ -203,8 +203,8 @@ enum Partitions {
     Short,
 }
 
-fn partitions_for(design: &Design, consumer: ComponentId, needed: f64) -> Partitions {
-    let Some(share) = design.component(consumer).partition_share else {
+fn partitions_for(graph: &Graph<'_>, consumer: ComponentId, needed: f64) -> Partitions {
+    let Some(share) = graph.design.component(consumer).partition_share else {
         return Partitions::Enough;
     };
     // Whole instances: each reads whole partitions.
@@ -212,7 +212,7 @@ fn partitions_for(design: &Design, consumer: ComponentId, needed: f64) -> Partit
     if needed <= share + 1e-9 {
         return Partitions::Enough;
     }
-    match design.work_queues_read(consumer).as_slice() {
+    match graph.work_queues_read(consumer).as_slice() {
         [(queue, readers)] => Partitions::Raise {
             queue: *queue,
             partitions: (replicas * *readers as f64).ceil() as u64,
