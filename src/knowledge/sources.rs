@@ -218,6 +218,9 @@ mod tests {
         let mut cited: Vec<String> = Vec::new();
         for technology in &base.technologies {
             cited.extend(technology.sources.iter().cloned());
+            if let Some(compose) = &technology.compose {
+                cited.extend(compose.source.iter().cloned());
+            }
             for text in [
                 &technology.notes,
                 &technology.latency.source,
@@ -228,6 +231,9 @@ mod tests {
         }
         for choice in &TradeOffs::get().choices {
             cited.extend(choice.sources.iter().cloned());
+        }
+        if let Some(stub) = &base.stub {
+            cited.extend(stub.source.iter().cloned());
         }
         for kind in &base.kinds {
             cited.extend(split_keys(&kind.source).1.into_iter().map(str::to_string));

@@ -24,6 +24,7 @@ mod fuzz_regressions;
 mod generator;
 mod init;
 mod io;
+mod knowledge_docs;
 mod mermaid_render;
 mod proptest_commands;
 mod proptest_parser;

@@ -108,3 +108,50 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::testing::findings;
+
+    fn help_for(technology: &str, kind: &str) -> Option<String> {
+        let text = format!("system s {{\n  client u\n  {kind} x : {technology}\n  u -> x\n}}");
+        findings(&text)
+            .into_iter()
+            .find(|diagnostic| diagnostic.code == "unknown-technology")
+            .map(|diagnostic| diagnostic.help.unwrap_or_default())
+    }
+
+    #[test]
+    fn the_knowledge_base_additions_are_known_and_suggested_when_misspelt() {
+        // Issue 14's list of names people write and did not find.
+        for (name, kind) in [
+            ("dragonfly", "cache"),
+            ("keydb", "cache"),
+            ("redpanda", "queue"),
+            ("nats_jetstream", "queue"),
+            ("aws_api_gateway_websocket", "gateway"),
+            ("cosmos_db", "database"),
+            ("clickhouse", "database"),
+        ] {
+            assert_eq!(help_for(name, kind), None, "{name}");
+        }
+        for (misspelt, known) in [
+            ("dragonfli", "dragonfly"),
+            ("redpand", "redpanda"),
+            ("keydbb", "keydb"),
+            ("jetstrem", "jetstream"),
+            ("clickhous", "clickhouse"),
+        ] {
+            let kind = if known == "redpanda" || known == "jetstream" {
+                "queue"
+            } else {
+                "database"
+            };
+            assert_eq!(
+                help_for(misspelt, kind).as_deref(),
+                Some(format!("did you mean `{known}`?").as_str()),
+                "{misspelt}"
+            );
+        }
+    }
+}
