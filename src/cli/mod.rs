@@ -17,6 +17,7 @@ mod diagram;
 mod diff;
 mod estimate;
 mod explain;
+mod fmt;
 pub mod fs;
 mod git;
 mod init;
@@ -95,6 +96,11 @@ enum Command {
         after_help = "Examples:\n  hld estimate design.hld\n  hld estimate design.hld --flow read_timeline --format json\n  hld estimate design.hld --explain --flow read_timeline\n\nExit codes: 0 figures printed, 2 input errors."
     )]
     Estimate(estimate::EstimateArgs),
+    /// Rewrite designs in the one canonical layout, keeping every comment
+    #[command(
+        after_help = "Examples:\n  hld fmt design.hld\n  hld fmt designs/\n  hld fmt --check designs/\n  hld fmt --diff design.hld\n  cat design.hld | hld fmt -\n\nExit codes: 0 formatted (or already formatted), 1 --check found files that would change, 2 syntax errors (the file is left alone) or unreadable files."
+    )]
+    Fmt(fmt::FmtArgs),
     /// Start a design from a classic interview question
     #[command(
         after_help = "Examples:\n  hld init --list\n  hld init --template chat designs\n  hld init\n\nWrites DIR/NAME.hld and never replaces an existing file.\nExit codes: 0 written (or listed), 2 an unknown template or a file that already exists (nothing is written)."
@@ -170,6 +176,7 @@ pub fn main() -> ExitCode {
         Command::Diagram(args) => diagram::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Estimate(args) => estimate::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::WhatIf(args) => what_if::run(&args),

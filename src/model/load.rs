@@ -601,6 +601,16 @@ fn import_in_region(import: &ast::ImportDecl, region: &str) -> Diagnostic {
         ))
 }
 
+/// The syntax errors of one file's text, as diagnostics (`hld fmt`, which
+/// parses a file without compiling it).
+pub fn syntax_diagnostics(file: FileId, text: &str) -> Vec<Diagnostic> {
+    syntax::parse_on(file, text, 1)
+        .errors
+        .into_iter()
+        .map(syntax_diagnostic)
+        .collect()
+}
+
 /// A syntax error in the shape of every other diagnostic; where a value was
 /// expected after `NAME =`, the property's type says which value.
 fn syntax_diagnostic(error: SyntaxError) -> Diagnostic {

@@ -19,6 +19,7 @@ mod estimate;
 mod explain;
 mod explain_render;
 mod fix;
+mod fmt;
 mod formats;
 mod fuzz_regressions;
 mod generator;

@@ -107,6 +107,42 @@ proptest! {
         }
     }
 
+    /// `hld fmt` on any text: no panic; a text that parses gets a layout
+    /// with the same syntax tree (`format` checks), stable when formatted
+    /// again; one that does not is left alone.
+    #[test]
+    fn formatting_any_text_keeps_its_meaning(tokens in prop::collection::vec(token(), 0..200)) {
+        use hld::syntax::fmt::{FormatError, format};
+        let text: String = tokens.concat();
+        match format(&text) {
+            Ok(formatted) => prop_assert_eq!(format(&formatted), Ok(formatted.clone()), "{:?}", text),
+            Err(FormatError::Syntax) => {}
+            Err(error) => prop_assert!(false, "{:?}: {:?}", text, error),
+        }
+    }
+
+    /// A real design with comments, line breaks and blank space slipped in
+    /// where a space was: formatting never changes its syntax tree.
+    #[test]
+    fn formatting_a_design_with_trivia_slipped_in_keeps_its_meaning(
+        inserts in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![" ", "\t", "\n", "\n\n\n", "/* c */", "/* a\n  b */", "// c\n", ","])), 0..40)
+    ) {
+        use hld::syntax::fmt::{FormatError, format};
+        let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/url_shortener.hld")).unwrap();
+        let spaces: Vec<usize> = base.match_indices(' ').map(|(idx, _)| idx).collect();
+        let mut at: Vec<(usize, &str)> = inserts.iter().map(|(index, text)| (spaces[index.index(spaces.len())], *text)).collect();
+        at.sort_by_key(|b| std::cmp::Reverse(b.0));
+        let mut text = base.clone();
+        for (idx, insert) in at {
+            text.insert_str(idx, insert);
+        }
+        match format(&text) {
+            Ok(formatted) => prop_assert_eq!(format(&formatted), Ok(formatted.clone()), "{:?}", text),
+            Err(FormatError::Syntax) => {}
+            Err(error) => prop_assert!(false, "{:?}: {:?}", text, error),
+        }
+    }
+
     #[test]
     fn valid_system_with_random_tail_never_panics(tail in prop::collection::vec(token(), 0..60)) {
         let text = format!("system s {{\n  client users {{ rps = 10 }}\n  service api\n  {}\n}}\n", tail.concat());
