@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one way: [`syntax`] (text to syntax tree) → [`model`]
 //! (resolved, typed design) → `analysis` (graph and rules) and `estimate`
-//! (latency, availability, capacity) → `emit` (output formats) → `cli`.
+//! (latency, availability, capacity) → `emit` (output formats) → `cli`
+//! and [`lsp`] (the two front ends).
 //! [`units`] is a leaf every layer may use: the language's units.
 //! See docs/architecture.md.
 
@@ -27,6 +28,7 @@ pub mod fix;
 pub mod format;
 pub mod init;
 pub mod knowledge;
+pub mod lsp;
 pub mod model;
 pub mod source;
 pub mod syntax;

@@ -21,6 +21,7 @@ mod fmt;
 pub mod fs;
 mod git;
 mod init;
+mod lsp;
 mod memory;
 pub mod output;
 mod rules;
@@ -111,6 +112,11 @@ enum Command {
         after_help = "Examples:\n  hld explain design.hld > design.md\n  hld explain design.hld --full --format html -o design.html\n\nExit codes: 0 written, 2 input errors (nothing is written)."
     )]
     Explain(explain::ExplainArgs),
+    /// A Language Server Protocol server on standard input and output, for editors
+    #[command(
+        after_help = "Editors start it themselves (docs/editors.md): VS Code through the hld extension, Neovim and Helix through their language-server settings.\n\nExit codes: 0 after the client's shutdown, 2 a broken protocol stream."
+    )]
+    Lsp(lsp::LspArgs),
     /// What breaks, and what gets slower, when components fail or a region is cut off
     #[command(
         name = "what-if",
@@ -179,6 +185,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::WhatIf(args) => what_if::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Completions { shell } => {

@@ -325,7 +325,8 @@ pub(super) fn table(rows: &[Vec<String>], indent: &str) -> String {
     out
 }
 
-fn slo_text(verdict: &crate::estimate::SloVerdict) -> String {
+/// An SLO and its verdict: `p99 <= 200 ms: met`, `... missed (p99 is 250 ms)`.
+pub fn slo_text(verdict: &crate::estimate::SloVerdict) -> String {
     let slo = &verdict.slo;
     let mut parts = Vec::new();
     for (name, value) in [("p50", slo.p50_ms), ("p95", slo.p95_ms), ("p99", slo.p99_ms)] {

@@ -49,6 +49,24 @@ pub fn brief(design: &Design, findings: &[Diagnostic]) -> Walkthrough {
     walk(design, findings, Depth::Brief)
 }
 
+/// One component's card, as its part of the full reference shows it: what
+/// it is there for, its figures with where each default comes from, and
+/// what the knowledge base says of its technology (the language server's
+/// hover). `estimates` are the design's figures (`estimate::estimate`).
+pub fn component_card(design: &Design, estimates: &Estimates, id: ComponentId) -> Vec<Block> {
+    let builder = Builder {
+        design,
+        graph: Graph::new(design),
+        findings: &[],
+        baseline: estimates.clone(),
+        shown: BTreeSet::new(),
+        background_through: vec![Vec::new(); design.components.len()],
+    };
+    let mut blocks = vec![Block::Paragraph(builder.role(id)), Block::Bullets(builder.figures(id))];
+    blocks.extend(builder.technology_notes(id));
+    blocks
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Depth {
     Brief,

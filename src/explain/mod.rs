@@ -22,7 +22,7 @@
 mod build;
 pub mod improve;
 
-pub use build::{brief, build};
+pub use build::{brief, build, component_card};
 pub use improve::{Change, Effect, Improvement};
 
 /// The walkthrough of one design.

@@ -59,8 +59,8 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Piece {
     /// A word, a number, a string, `=`, `:`, `->`, `<->`, or a `/* */`
-    /// comment inside an entry: its text as written.
-    Token(String),
+    /// comment inside an entry: its text as written, and its byte offset.
+    Token(String, usize),
     Group(Group),
 }
 
@@ -69,7 +69,7 @@ impl Entry {
     /// `call`, a kind, a component id).
     pub fn keyword(&self) -> Option<&str> {
         match self.pieces.first() {
-            Some(Piece::Token(text)) => Some(text),
+            Some(Piece::Token(text, _)) => Some(text),
             _ => None,
         }
     }
@@ -276,7 +276,9 @@ pub fn parse(text: &str) -> Result<Group, CstError> {
             Token::BlockComment(comment) if frame.entry.is_empty() && !continues_line(text, offset + comment.len()) => {
                 frame.comment(comment);
             }
-            Token::BlockComment(comment) | Token::Text(comment) => frame.push_piece(Piece::Token(comment.to_string())),
+            Token::BlockComment(comment) | Token::Text(comment) => {
+                frame.push_piece(Piece::Token(comment.to_string(), offset));
+            }
             Token::Open(bracket) => {
                 if stack.len() > MAX_DEPTH {
                     return Err(CstError {
@@ -323,6 +325,147 @@ fn continues_line(text: &str, at: usize) -> bool {
     !(rest.is_empty() || rest.starts_with(['\n', '\r']) || rest.starts_with("//") || rest.starts_with("/*"))
 }
 
+/// Words that open a declaration other than a component.
+const DECLARATION_KEYWORDS: &[&str] = &["system", "region", "flow", "import", "rtt", "slo", "call", "parallel"];
+
+/// Whether a token is an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_ident(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+/// A component id where it is written: its declaration (`service api`) or
+/// a use (a link or call chain, a `path`, a `dead_letter` queue).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameUse {
+    pub name: String,
+    pub start: usize,
+    pub declaration: bool,
+}
+
+/// Every place a component id is written in a file, in text order: what
+/// go-to-definition, find-references and rename work on. Region ids (`rtt
+/// a <-> b`, `region = a`) and property values are not component ids.
+pub fn component_names(tree: &Group) -> Vec<NameUse> {
+    let mut found = Vec::new();
+    // (group, whether it holds declarations: the file, a system or region body)
+    let mut pending: Vec<(&Group, bool)> = vec![(tree, true)];
+    while let Some((group, declarations)) = pending.pop() {
+        for element in &group.elements {
+            let Element::Entry(entry) = element else { continue };
+            entry_names(entry, declarations, &mut found);
+            let holds_declarations = matches!(entry.keyword(), Some("system" | "region"));
+            for piece in &entry.pieces {
+                if let Piece::Group(inner) = piece {
+                    pending.push((inner, holds_declarations));
+                }
+            }
+        }
+    }
+    found.sort_by_key(|name| name.start);
+    found
+}
+
+fn entry_names(entry: &Entry, declarations: bool, found: &mut Vec<NameUse>) {
+    let tokens: Vec<Option<(&str, usize)>> = entry
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Token(text, start) => Some((text.as_str(), *start)),
+            Piece::Group(_) => None,
+        })
+        .collect();
+    let mut push = |token: Option<(&str, usize)>, declaration: bool| {
+        if let Some((text, start)) = token
+            && is_ident(text)
+            && !found.iter().any(|name: &NameUse| name.start == start)
+        {
+            found.push(NameUse {
+                name: text.to_string(),
+                start,
+                declaration,
+            });
+        }
+    };
+    let has_arrow = tokens.iter().flatten().any(|(text, _)| *text == "->");
+    match (tokens.first().copied().flatten(), tokens.get(1).copied().flatten()) {
+        // `kind id ...`: a component's declaration.
+        (Some((kind, _)), Some((id, _)))
+            if declarations
+                && !has_arrow
+                && is_ident(kind)
+                && !DECLARATION_KEYWORDS.contains(&kind)
+                && is_ident(id) =>
+        {
+            push(tokens[1], true);
+        }
+        // `path = a` (a single component; longer paths have arrows).
+        (Some(("path", _)), Some(("=", _))) if tokens.len() == 3 => push(tokens[2], false),
+        (Some(("dead_letter", _)), Some(("=", _)))
+            if tokens.len() == 3 && !matches!(tokens[2], Some(("true" | "false", _))) =>
+        {
+            push(tokens[2], false);
+        }
+        _ => {}
+    }
+    for (idx, token) in tokens.iter().enumerate() {
+        if matches!(token, Some(("->", _))) {
+            if idx > 0 {
+                push(tokens[idx - 1], false);
+            }
+            push(tokens.get(idx + 1).copied().flatten(), false);
+        }
+    }
+}
+
+/// What surrounds a place in a text, for completion: the entries that
+/// opened each bracket around it (outermost first, with the bracket), and
+/// the tokens of the entry it is in, up to it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Surroundings {
+    pub openers: Vec<(Vec<String>, Bracket)>,
+    pub entry: Vec<String>,
+}
+
+/// The [`Surroundings`] of `offset` in `text` (comments and strings are
+/// skipped as the lexer skips them).
+pub fn surroundings(text: &str, offset: usize) -> Surroundings {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut lexer = Lexer {
+        text: &text[..end],
+        at: 0,
+    };
+    let mut openers: Vec<(Vec<String>, Bracket)> = Vec::new();
+    let mut entry: Vec<String> = Vec::new();
+    let mut saved: Vec<Vec<String>> = Vec::new();
+    while let Some((_, token)) = lexer.next() {
+        match token {
+            Token::Newline | Token::Comma => entry.clear(),
+            Token::LineComment(_) | Token::BlockComment(_) => {}
+            Token::Text(word) => entry.push(word.to_string()),
+            Token::Open(bracket) => {
+                if openers.len() >= MAX_DEPTH {
+                    return Surroundings::default();
+                }
+                openers.push((entry.clone(), bracket));
+                saved.push(std::mem::take(&mut entry));
+            }
+            Token::Close(_) => {
+                openers.pop();
+                entry = saved.pop().unwrap_or_default();
+                entry.push("{}".to_string());
+            }
+        }
+    }
+    Surroundings { openers, entry }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,7 +476,7 @@ mod tests {
                 .pieces
                 .iter()
                 .map(|piece| match piece {
-                    Piece::Token(text) => text.clone(),
+                    Piece::Token(text, _) => text.clone(),
                     Piece::Group(group) => format!("{:?}({})", group.bracket, group.elements.len()),
                 })
                 .collect(),
@@ -390,6 +533,47 @@ mod tests {
         assert_eq!(tokens(&tree.elements[0]), ["a", "->", "b", "<->", "c", "\"x // y\""]);
         assert_eq!(tokens(&tree.elements[1]), ["rtt", "a", "<->", "b", "=", "-5ms"]);
         assert_eq!(tokens(&tree.elements[2]), ["allow", "=", "Square(1)"]);
+    }
+
+    #[test]
+    fn component_names_are_declarations_and_uses() {
+        let text = "system s {\n  region eu { service api { replicas = 2 } }\n  queue q { dead_letter = dlq }\n  queue dlq\n  rtt eu <-> us = 5ms\n  api -> q -> dlq\n  flow f {\n    path = api\n    call api -> q { op = write }\n  }\n}\n";
+        let names: Vec<(String, bool)> = component_names(&parse(text).unwrap())
+            .into_iter()
+            .map(|name| {
+                assert_eq!(&text[name.start..name.start + name.name.len()], name.name);
+                (name.name, name.declaration)
+            })
+            .collect();
+        let expected = [
+            ("api", true),
+            ("q", true),
+            ("dlq", false),
+            ("dlq", true),
+            ("api", false),
+            ("q", false),
+            ("dlq", false),
+            ("api", false),
+            ("api", false),
+            ("q", false),
+        ];
+        let expected: Vec<(String, bool)> = expected.iter().map(|(name, decl)| (name.to_string(), *decl)).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn surroundings_name_the_enclosing_entries() {
+        let text = "system s {\n  service api { replicas = 2, allow = [missing-rate-limit, ";
+        let found = surroundings(text, text.len());
+        assert_eq!(found.openers.len(), 3);
+        assert_eq!(found.openers[1].0, ["service", "api"]);
+        assert_eq!(
+            found.openers[2],
+            (vec!["allow".to_string(), "=".to_string()], Bracket::Square)
+        );
+        assert!(found.entry.is_empty());
+        let text = "system s {\n  cache c : red";
+        assert_eq!(surroundings(text, text.len()).entry, ["cache", "c", ":", "red"]);
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn print_entry(entry: &Entry, depth: usize, lines: &mut Vec<String>) {
     let last = entry.pieces.len() - 1;
     for (idx, piece) in entry.pieces.iter().enumerate() {
         let text = match piece {
-            Piece::Token(text) => Some(text.clone()),
+            Piece::Token(text, _) => Some(text.clone()),
             Piece::Group(group) if idx != last => flat_group(group),
             Piece::Group(_) => None,
         };
@@ -148,7 +148,7 @@ fn print_entry(entry: &Entry, depth: usize, lines: &mut Vec<String>) {
                 print_elements(&group.elements, depth + 1, lines);
                 line = format!("{indent}{}", close(group.bracket));
             }
-            (None, Piece::Token(_)) => {}
+            (None, Piece::Token(..)) => {}
         }
     }
     lines.push(with_trailing(line, entry.trailing.as_deref()));
@@ -203,8 +203,8 @@ fn flat_entry(entry: &Entry) -> Option<String> {
     let mut parts = Vec::with_capacity(entry.pieces.len());
     for piece in &entry.pieces {
         match piece {
-            Piece::Token(text) if text.contains('\n') => return None,
-            Piece::Token(text) => parts.push(text.clone()),
+            Piece::Token(text, _) if text.contains('\n') => return None,
+            Piece::Token(text, _) => parts.push(text.clone()),
             Piece::Group(group) => parts.push(flat_group(group)?),
         }
     }

@@ -26,6 +26,7 @@ mod generator;
 mod init;
 mod io;
 mod knowledge_docs;
+mod lsp;
 mod mermaid_render;
 mod proptest_commands;
 mod proptest_parser;

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("emit", 9),
     ("init", 9),
     ("cli", 10),
+    ("lsp", 10),
 ];
 
 /// Modules anyone may use, because they use nothing but other leaves (the

@@ -18,24 +18,28 @@ impl<'a> Builder<'a> {
             blocks.push(heading(title, format!("component-{}", component.id)));
             blocks.push(Block::Paragraph(self.role(id)));
             blocks.push(Block::Bullets(self.figures(id)));
-            if let Some(technology) = component.technology {
-                // Sources as public titles and addresses, never as keys.
-                let (notes, inline) = crate::knowledge::sources::Sources::get().strip(&technology.notes);
-                let keys = technology
-                    .sources
-                    .iter()
-                    .map(String::as_str)
-                    .chain(inline.iter().copied());
-                let citations = Citation::of_keys(keys);
-                let mut text = Text::new().rich(&format!("About {}: {notes}", technology.name));
-                if !citations.is_empty() {
-                    text = text.rich(" (").sources(&citations).rich(")");
-                }
-                blocks.push(Block::Paragraph(text));
-            }
+            blocks.extend(self.technology_notes(id));
             self.component_trade_offs(id, &mut blocks);
         }
         blocks
+    }
+
+    /// What the knowledge base says of the component's technology, with
+    /// its sources as public titles and addresses, never as keys.
+    pub(super) fn technology_notes(&self, id: ComponentId) -> Option<Block> {
+        let technology = self.component(id).technology?;
+        let (notes, inline) = crate::knowledge::sources::Sources::get().strip(&technology.notes);
+        let keys = technology
+            .sources
+            .iter()
+            .map(String::as_str)
+            .chain(inline.iter().copied());
+        let citations = Citation::of_keys(keys);
+        let mut text = Text::new().rich(&format!("About {}: {notes}", technology.name));
+        if !citations.is_empty() {
+            text = text.rich(" (").sources(&citations).rich(")");
+        }
+        Some(Block::Paragraph(text))
     }
 
     /// What the component is there for, from its kind and its links.

@@ -1,0 +1,96 @@
+//! `textDocument/publishDiagnostics`: every error and finding of an
+//! analysis, as the protocol shapes them, grouped by the file they are in
+//! (a design's imports get theirs too).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::text::{Encoding, path_to_uri, range};
+use super::workspace::Snapshot;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::source::{FileId, Span};
+
+/// The URI of a file of the analysis: the document itself for its root,
+/// else the file's path (names are absolute when the document's is).
+pub fn file_uri(snapshot: &Snapshot, root_uri: &str, file: FileId) -> String {
+    if file == FileId(0) {
+        return root_uri.to_string();
+    }
+    let name = snapshot.compilation.sources.name(file);
+    if Path::new(name).is_absolute() {
+        path_to_uri(Path::new(name))
+    } else {
+        root_uri.to_string()
+    }
+}
+
+/// A span as a protocol location `{uri, range}`.
+pub fn location(snapshot: &Snapshot, root_uri: &str, span: Span, encoding: Encoding) -> Option<Value> {
+    let text = snapshot.file_text(span.file)?;
+    Some(json!({
+        "uri": file_uri(snapshot, root_uri, span.file),
+        "range": range(text, span.start as usize, span.end as usize, encoding),
+    }))
+}
+
+/// One diagnostic in the protocol's shape: the help line and notes follow
+/// the message (editors show them together), secondary labels become
+/// related information; the code is the rule (`hld rules NAME` documents it).
+pub fn to_protocol(snapshot: &Snapshot, root_uri: &str, diagnostic: &Diagnostic, encoding: Encoding) -> Value {
+    let text_range = match diagnostic
+        .span
+        .and_then(|span| Some((span, snapshot.file_text(span.file)?)))
+    {
+        Some((span, text)) => range(text, span.start as usize, span.end as usize, encoding),
+        None => range("", 0, 0, encoding),
+    };
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    for note in &diagnostic.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    let severity = match diagnostic.severity {
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    let related: Vec<Value> = diagnostic
+        .secondary
+        .iter()
+        .filter_map(|label| {
+            Some(json!({
+                "location": location(snapshot, root_uri, label.span, encoding)?,
+                "message": label.message,
+            }))
+        })
+        .collect();
+    let mut value = json!({
+        "range": text_range,
+        "severity": severity,
+        "code": diagnostic.code,
+        "source": "hld",
+        "message": message,
+    });
+    if !related.is_empty() {
+        value["relatedInformation"] = Value::Array(related);
+    }
+    value
+}
+
+/// Every diagnostic of the analysis, by the URI of its file; the root is
+/// always present (an empty list clears what an earlier analysis showed).
+pub fn by_file(snapshot: &Snapshot, root_uri: &str, encoding: Encoding) -> BTreeMap<String, Vec<Value>> {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    out.insert(root_uri.to_string(), Vec::new());
+    for diagnostic in snapshot.diagnostics() {
+        let file = diagnostic.span.map_or(FileId(0), |span| span.file);
+        out.entry(file_uri(snapshot, root_uri, file))
+            .or_default()
+            .push(to_protocol(snapshot, root_uri, diagnostic, encoding));
+    }
+    out
+}
