@@ -14,6 +14,7 @@ mod compose_tools;
 mod conformance;
 mod determinism;
 mod diagram;
+mod editors;
 mod errors;
 mod estimate;
 mod explain;
