@@ -498,9 +498,9 @@ fn pre_commit_hooks_run_with_try_repo() {
             .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )
     .unwrap();
-    let try_repo = |sample: &Path| {
+    let try_hook = |sample: &Path, hook: &str| {
         Command::new("pre-commit")
-            .args(["try-repo", hooks.to_str().unwrap(), "hld-check-system", "--all-files"])
+            .args(["try-repo", hooks.to_str().unwrap(), hook, "--all-files"])
             .current_dir(sample)
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", scratch("pre-commit-home"))
@@ -510,6 +510,7 @@ fn pre_commit_hooks_run_with_try_repo() {
             .output()
             .expect("pre-commit runs")
     };
+    let try_repo = |sample: &Path| try_hook(sample, "hld-check-system");
     let passed = try_repo(&sample);
     let text = String::from_utf8_lossy(&passed.stdout);
     assert!(
@@ -529,4 +530,21 @@ fn pre_commit_hooks_run_with_try_repo() {
     let text = String::from_utf8_lossy(&failed.stdout);
     assert!(!failed.status.success(), "{text}");
     assert!(text.contains("unreplicated-load-balancer"), "{text}");
+
+    // hld-fmt: a messy design fails the hook and is laid out; then it passes.
+    let formatted = scratch("pre-commit-fmt");
+    git(&formatted, &["init", "-q"]);
+    write(&formatted, "messy.hld", "system s {\nclient u{rps=10}\nservice a\nu->a\n}\n");
+    git(&formatted, &["add", "-A"]);
+    let rewritten = try_hook(&formatted, "hld-fmt-system");
+    let text = String::from_utf8_lossy(&rewritten.stdout);
+    assert!(!rewritten.status.success(), "{text}");
+    assert!(text.contains("files were modified by this hook"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(formatted.join("messy.hld")).unwrap(),
+        "system s {\n  client u { rps = 10 }\n  service a\n  u -> a\n}\n"
+    );
+    git(&formatted, &["add", "-A"]);
+    let clean = try_hook(&formatted, "hld-fmt-system");
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stdout));
 }
