@@ -220,3 +220,9 @@ pub fn read_config(path: &Path, root: &Path, max_size: u64) -> Result<Vec<u8>, R
     }
     read_regular(&target, max_size)
 }
+
+/// The canonical path of a file, when it exists (the language server's key
+/// for an open document, as imports are keyed).
+pub fn canonical(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}

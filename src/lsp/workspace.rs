@@ -103,10 +103,7 @@ impl Workspace {
         let input = Input {
             name: name.clone(),
             path: document.path.clone(),
-            key: document
-                .path
-                .as_deref()
-                .and_then(|path| std::fs::canonicalize(path).ok()),
+            key: document.path.as_deref().and_then(crate::cli::fs::canonical),
             bytes: text.as_bytes().to_vec(),
         };
         let limits = Limits {
@@ -146,7 +143,7 @@ impl Workspace {
             document
                 .path
                 .as_deref()
-                .and_then(|path| std::fs::canonicalize(path).ok())
+                .and_then(crate::cli::fs::canonical)
                 .is_some_and(|path| path == key)
         })
     }

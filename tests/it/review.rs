@@ -534,7 +534,11 @@ fn pre_commit_hooks_run_with_try_repo() {
     // hld-fmt: a messy design fails the hook and is laid out; then it passes.
     let formatted = scratch("pre-commit-fmt");
     git(&formatted, &["init", "-q"]);
-    write(&formatted, "messy.hld", "system s {\nclient u{rps=10}\nservice a\nu->a\n}\n");
+    write(
+        &formatted,
+        "messy.hld",
+        "system s {\nclient u{rps=10}\nservice a\nu->a\n}\n",
+    );
     git(&formatted, &["add", "-A"]);
     let rewritten = try_hook(&formatted, "hld-fmt-system");
     let text = String::from_utf8_lossy(&rewritten.stdout);
