@@ -17,7 +17,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::model::{Design, Edit, Fix, Target};
+use crate::model::{Design, Edit, Fix, Rewrite, Target};
 use crate::source::{FileId, SourceMap, Span};
 
 /// Designs larger than this get no verified fixes (one re-check per fix).
@@ -61,6 +61,9 @@ pub fn text_edits(design: &Design, sources: &SourceMap, root: FileId, fix: &Fix)
     for edit in &fix.edits {
         edits.push(text_edit(design, sources, root, edit)?);
     }
+    for rewrite in &fix.rewrites {
+        edits.push(rewrite_edit(design, sources, root, rewrite)?);
+    }
     edits.sort_by_key(|edit| (edit.start, edit.end));
     // Two settings inserted at one place (both properties unwritten): one
     // insertion of both.
@@ -78,6 +81,55 @@ pub fn text_edits(design: &Design, sources: &SourceMap, root: FileId, fix: &Fix)
         return None;
     }
     Some(merged)
+}
+
+/// The text edit of a structural change, or `None` where hld cannot make it
+/// safely: a link declared in a chain or in another file, a hop that is
+/// not the first of a `call` line (one in `path`).
+fn rewrite_edit(design: &Design, sources: &SourceMap, root: FileId, rewrite: &Rewrite) -> Option<TextEdit> {
+    let text = &sources.get(root)?.text;
+    match rewrite {
+        Rewrite::ReplaceLink { link, declaration, .. } => {
+            let span = design.link(*link).declaration_span;
+            let shared = design
+                .links
+                .iter()
+                .filter(|other| other.declaration_span == span)
+                .count();
+            if span.file != root || shared != 1 {
+                return None;
+            }
+            Some(TextEdit {
+                file: root,
+                start: span.start as usize,
+                end: span.end as usize,
+                text: declaration.clone(),
+            })
+        }
+        Rewrite::MoveCall {
+            flow, visit, from, to, ..
+        } => {
+            let span = design.flow(*flow).visits.get(*visit)?.span;
+            if span.file != root {
+                return None;
+            }
+            // The line reads `call FROM -> ` up to the callee: its first hop.
+            let at = span.start as usize;
+            let line_start = text[..at].rfind('\n').map_or(0, |idx| idx + 1);
+            let before = &text[line_start..at];
+            let after_call = before.trim_start().strip_prefix("call ")?;
+            if after_call.trim().strip_suffix("->").map(str::trim) != Some(from.as_str()) {
+                return None;
+            }
+            let offset = at - after_call.len() + after_call.find(from.as_str())?;
+            Some(TextEdit {
+                file: root,
+                start: offset,
+                end: offset + from.len(),
+                text: to.clone(),
+            })
+        }
+    }
 }
 
 /// ` { a = 1 }` and ` { b = 2 }` → ` { a = 1, b = 2 }`; lines and

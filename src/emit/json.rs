@@ -55,7 +55,20 @@ pub struct JsonFix<'a> {
     /// What `hld check --fix` prints: `set replicas = 3 on api`.
     pub description: String,
     pub edits: Vec<JsonEdit<'a>>,
+    /// Changes of structure (docs/fix.md): absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rewrites: Vec<JsonRewrite>,
     pub verified: bool,
+}
+
+/// A change of structure: `{"replace": "a -> q", "with": "db -> q { mode =
+/// cdc }"}`, with `"in": "flow f"` when it is in a flow's call line.
+#[derive(Serialize)]
+pub struct JsonRewrite {
+    pub replace: String,
+    pub with: String,
+    #[serde(rename = "in", skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// One edit: `property = value` on `subject` (a component id or `A -> B`);
@@ -78,6 +91,30 @@ impl<'a> JsonFix<'a> {
                     subject: &edit.subject,
                     property: edit.property,
                     value: &edit.value,
+                })
+                .collect(),
+            rewrites: fix
+                .rewrites
+                .iter()
+                .map(|rewrite| match rewrite {
+                    crate::model::Rewrite::ReplaceLink {
+                        declaration, subject, ..
+                    } => JsonRewrite {
+                        replace: subject.clone(),
+                        with: declaration.clone(),
+                        within: None,
+                    },
+                    crate::model::Rewrite::MoveCall {
+                        from,
+                        to,
+                        callee,
+                        flow_id,
+                        ..
+                    } => JsonRewrite {
+                        replace: format!("call {from} -> {callee}"),
+                        with: format!("call {to} -> {callee}"),
+                        within: Some(format!("flow {flow_id}")),
+                    },
                 })
                 .collect(),
             verified: fix.verified,

@@ -428,6 +428,12 @@ fn gain_ms(before: f64, after: f64) -> f64 {
 /// offers an edit that was not checked to clear its finding.
 fn apply_fix(design: &mut Design, finding: &Diagnostic, _baseline: &Estimates) -> Option<(Change, Touched)> {
     let fix = finding.verified_fix()?;
+    // A change of structure (a link moved, a call removed) is not a
+    // setting the estimate can replay on the resolved design: `hld check
+    // --fix` applies it; the ranking leaves it out.
+    if !fix.rewrites.is_empty() {
+        return None;
+    }
     let mut touched = Touched::default();
     let mut settings = Vec::new();
     for edit in &fix.edits {

@@ -73,12 +73,72 @@ impl Edit {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fix {
     pub edits: Vec<Edit>,
+    /// Changes of structure no property edit makes (`dual-write`: move a
+    /// publish to the database's change feed).
+    pub rewrites: Vec<Rewrite>,
     pub verified: bool,
+}
+
+/// A change of the design's structure, applied to the text like an
+/// [`Edit`] and verified the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rewrite {
+    /// The declaration of `link` (written alone, not in a chain) becomes
+    /// `declaration`, a link declaration in hld syntax.
+    ReplaceLink {
+        link: LinkId,
+        declaration: String,
+        /// `A -> B`, for the wording.
+        subject: String,
+    },
+    /// The `call` line of `flow` whose first hop makes visit `visit`
+    /// starts at another component: `call api -> events` becomes `call
+    /// tweets -> events`.
+    MoveCall {
+        flow: FlowId,
+        visit: usize,
+        /// The caller as written, and the one that takes its place.
+        from: String,
+        to: String,
+        /// The callee, and the flow's id, for the wording.
+        callee: String,
+        flow_id: String,
+    },
+}
+
+impl Rewrite {
+    pub fn describe(&self) -> String {
+        match self {
+            Rewrite::ReplaceLink {
+                declaration, subject, ..
+            } => format!("replace `{subject}` with `{declaration}`"),
+            Rewrite::MoveCall {
+                from,
+                to,
+                callee,
+                flow_id,
+                ..
+            } => format!("start `call {from} -> {callee}` of flow {flow_id} at {to}"),
+        }
+    }
 }
 
 impl Fix {
     pub fn new(edits: Vec<Edit>) -> Fix {
-        Fix { edits, verified: false }
+        Fix {
+            edits,
+            rewrites: Vec::new(),
+            verified: false,
+        }
+    }
+
+    /// A fix that changes structure only.
+    pub fn rewrite(rewrites: Vec<Rewrite>) -> Fix {
+        Fix {
+            edits: Vec::new(),
+            rewrites,
+            verified: false,
+        }
     }
 
     pub fn one(edit: Edit) -> Fix {
@@ -118,6 +178,7 @@ impl Fix {
                 None => format!("set {list} on {}", edit.subject),
             });
         }
+        parts.extend(self.rewrites.iter().map(Rewrite::describe));
         parts.join("; ")
     }
 }

@@ -18,7 +18,7 @@ pub use smallvec::{SmallVec, smallvec};
 
 use crate::knowledge::{KnowledgeBase, Technology};
 use crate::source::Span;
-pub use edit::{Edit, Fix, Target};
+pub use edit::{Edit, Fix, Rewrite, Target};
 pub use ids::{ComponentId, FlowId, LinkId, RegionId};
 pub use types::*;
 

@@ -70,6 +70,8 @@ fn findings(path: &Path) -> BTreeMap<(String, String), (String, bool)> {
         // consistency) needs another store: its own row in NO_SINGLE_EDIT.
         let rule = if rule == "cap-mismatch" && (message.contains(" by default") || message.contains(" is declared ")) {
             STORE_OWN_CONSISTENCY
+        } else if rule == "dual-write" && !message.contains(" publishes to ") {
+            DUAL_WRITE_STORES
         } else {
             rule
         };
@@ -144,13 +146,16 @@ fn fix_clears_what_it_claims_adds_no_finding_and_keeps_every_comment() {
 /// `cap-mismatch` where the store itself gives less (docs/fix.md).
 const STORE_OWN_CONSISTENCY: &str = "cap-mismatch (the store's own consistency)";
 
+/// `dual-write` into a second database or search index (docs/fix.md): one
+/// store must own the write, a redesign.
+const DUAL_WRITE_STORES: &str = "dual-write (a second store)";
+
 /// Rules whose findings no single edit of the design clears (see the
 /// report in docs/cli.md, "check --fix").
 const NO_SINGLE_EDIT: &[&str] = &[
     STORE_OWN_CONSISTENCY,
+    DUAL_WRITE_STORES,
     "deep-sync-chain",
-    // Moving the publish to the database's change feed moves a link.
-    "dual-write",
     "latency-above-slo",
     "premature-sharding",
     "shared-database",
@@ -363,4 +368,38 @@ fn an_edit_that_falls_short_of_the_slo_says_by_how_much_and_is_no_fix() {
         help.contains("raises availability from ") && help.contains("the SLO needs 99.95%"),
         "{help}"
     );
+}
+
+/// `dual-write`'s fix changes structure: the publish becomes the
+/// database's change feed, the flow's call starts there, and the design checks
+/// clean; where another flow publishes through the link, no fix.
+#[test]
+fn the_dual_write_fix_moves_the_publish_to_the_change_feed() {
+    let design = "system shop {\n  client web { rps = 100 }\n  service orders { replicas = 2, rate_limit = token_bucket { capacity = 100, refill = 10/s, per = user } }\n  database orders_db : postgres { replication = primary_replica { replicas = 1, mode = sync, failover = auto } }\n  queue events : kafka { dead_letter = true, replicas = 3 }\n  worker mailer { replicas = 2, idempotent = true }\n  web -> orders\n  orders -> orders_db { op = write }\n  orders -> events\n  events -> mailer\n  flow place {\n    path = web -> orders\n    call orders -> orders_db { op = write }\n    call orders -> events\n  }\n}\n";
+    let out = run_with_stdin(&["check", "--fix", "-"], design.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("  orders_db -> events { mode = cdc }\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("orders -> events"), "{}", out.stdout);
+    assert!(out.stdout.contains("    call orders_db -> events\n"), "{}", out.stdout);
+    assert!(out.stderr.contains("(fixes dual-write)"), "{}", out.stderr);
+    let json = run_with_stdin(&["check", "--format", "json", "-"], design.as_bytes());
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let fix = &report["diagnostics"][0]["fix"];
+    assert_eq!(fix["verified"], true, "{report:#}");
+    assert_eq!(fix["rewrites"][0]["with"], "orders_db -> events { mode = cdc }");
+    assert_eq!(fix["rewrites"][1]["with"], "call orders_db -> events");
+    assert_eq!(fix["rewrites"][1]["in"], "flow place");
+    // A second flow publishing through the same link: moving it would
+    // change that flow too, so there is no fix, only the help.
+    let shared = design.replace("  }\n}\n", "  }\n  flow cancel {\n    path = web -> orders\n    call orders -> orders_db { op = write }\n    call orders -> events\n  }\n}\n");
+    let json = run_with_stdin(&["check", "--format", "json", "-"], shared.as_bytes());
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    for diagnostic in report["diagnostics"].as_array().unwrap() {
+        assert_eq!(diagnostic["rule"], "dual-write", "{report:#}");
+        assert!(diagnostic["fix"].is_null(), "{report:#}");
+    }
 }

@@ -1,7 +1,7 @@
 //! The `dual-write` rule: one component writes a database and a second store or queue in separate calls.
 
-use crate::analysis::{Context, Finding};
-use crate::model::{ComponentId, Kind, LinkMode, Op, VisitSync};
+use crate::analysis::{Context, Finding, Fix};
+use crate::model::{ComponentId, Design, FlowId, Kind, LinkMode, Op, Rewrite, VisitSync};
 
 declare_rule! {
     /// ## What it checks
@@ -72,8 +72,11 @@ declare_rule! {
     ///
     /// Only flows are judged, and only writes one component makes itself:
     /// a service that writes a database and calls another service that
-    /// publishes is not a dual write to hld. The fix moves a link, which
-    /// `hld check --fix` does not do: the help says how.
+    /// publishes is not a dual write to hld. The fix (the publish moved to
+    /// the database's change feed) is offered where the design allows it:
+    /// the publish is the first hop of a `call` line, and the link it takes
+    /// is declared alone, used by no other flow, and the database does not
+    /// already feed that queue; otherwise the help says what to change.
     ///
     /// ## References
     ///
@@ -145,12 +148,58 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                 )
             };
-            let finding = Finding::flow(design, flow_id, format!("flow {}: {caller} {what}", flow.id))
+            let mut finding = Finding::flow(design, flow_id, format!("flow {}: {caller} {what}", flow.id))
                 .label("two writes, no transaction")
                 .help(help)
                 .visit(second_visit);
+            if publishes && let Some(fix) = cdc_fix(design, flow_id, second_visit, database) {
+                finding = finding.fix(fix);
+            }
             out.push(finding);
             break;
         }
     }
+}
+
+/// The change that turns the publish into change data capture: the link
+/// `caller -> queue` becomes `database -> queue { mode = cdc }`, and the
+/// flow's `call caller -> queue ...` line starts at the database instead
+/// (its consumers stay in the flow, reached through the change feed). `None` where that would change
+/// more than this flow: another flow publishes through the same link, or
+/// the database already feeds the queue.
+fn cdc_fix(design: &Design, flow_id: FlowId, visit: usize, database: ComponentId) -> Option<Fix> {
+    let flow = design.flow(flow_id);
+    let link_id = flow.visits.get(visit)?.link?;
+    let link = design.link(link_id);
+    let used_elsewhere = design.flow_ids().any(|other| {
+        design
+            .flow(other)
+            .visits
+            .iter()
+            .enumerate()
+            .any(|(idx, step)| step.link == Some(link_id) && !(other == flow_id && idx == visit))
+    });
+    let fed_already = design
+        .links
+        .iter()
+        .any(|other| other.from == database && other.to == link.to);
+    if used_elsewhere || fed_already {
+        return None;
+    }
+    let (caller, queue) = (&design.component(link.from).id, &design.component(link.to).id);
+    Some(Fix::rewrite(vec![
+        Rewrite::ReplaceLink {
+            link: link_id,
+            declaration: format!("{} -> {queue} {{ mode = cdc }}", design.component(database).id),
+            subject: design.link_subject(link_id),
+        },
+        Rewrite::MoveCall {
+            flow: flow_id,
+            visit,
+            from: caller.clone(),
+            to: design.component(database).id.clone(),
+            callee: queue.clone(),
+            flow_id: flow.id.clone(),
+        },
+    ]))
 }
