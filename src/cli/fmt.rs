@@ -126,7 +126,9 @@ fn format_one(path: Option<&Path>, args: &FmtArgs) -> Exit {
 /// `path` itself, or the `*.hld` files under a directory (sorted, hidden
 /// directories and links skipped).
 fn designs_under(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::symlink_metadata(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    // A path given on the command line is followed (a link to a
+    // directory is that directory); links met in the walk are skipped.
+    let meta = std::fs::metadata(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }

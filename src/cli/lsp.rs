@@ -1,6 +1,7 @@
 //! `hld lsp`: the language server on standard input and output
-//! (`crate::lsp`). Exit code 0 after the client's `shutdown` and `exit`, 2
-//! when the stream breaks the protocol.
+//! (`crate::lsp`). Exit code 0 after the client's `shutdown` and `exit`, 1
+//! when it exits (or closes the stream) without `shutdown`, as the protocol
+//! says, 2 when the stream breaks the protocol.
 
 use super::{Exit, stdio};
 
@@ -18,7 +19,8 @@ pub fn run(_args: &LspArgs) -> Exit {
     drop(connection);
     let joined = io_threads.join();
     match (served, joined) {
-        (Ok(()), Ok(())) => Exit::Ok,
+        (Ok(true), Ok(())) => Exit::Ok,
+        (Ok(false), Ok(())) => Exit::Findings,
         (Err(error), _) => {
             stdio::err(&format!("hld lsp: {error}\n"));
             Exit::InputError

@@ -114,7 +114,7 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// A Language Server Protocol server on standard input and output, for editors
     #[command(
-        after_help = "Editors start it themselves (docs/editors.md): VS Code through the hld extension, Neovim and Helix through their language-server settings.\n\nExit codes: 0 after the client's shutdown, 2 a broken protocol stream."
+        after_help = "Editors start it themselves (docs/editors.md): VS Code through the hld extension, Neovim and Helix through their language-server settings.\n\nExit codes: 0 after the client's shutdown, 1 an exit without shutdown, 2 a broken protocol stream."
     )]
     Lsp(lsp::LspArgs),
     /// What breaks, and what gets slower, when components fail or a region is cut off

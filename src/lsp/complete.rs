@@ -46,6 +46,9 @@ fn snippet(label: &str, detail: &str, body: &str) -> Value {
 /// The completion items at `offset` of `text`.
 pub fn complete(text: &str, offset: usize) -> Vec<Value> {
     let surroundings = cst::surroundings(text, offset);
+    if surroundings.in_comment {
+        return Vec::new();
+    }
     let mut entry = surroundings.entry.clone();
     // The word being typed is what the items replace, not context.
     let typing = text[..offset.min(text.len())]
@@ -265,10 +268,30 @@ fn component_ids(text: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Ids declared as `word id` at the start of a line: components of any
-/// kind (`None`), of one kind, or regions (`Some("region")`). Read line by
-/// line, so a file that does not parse still offers them.
+/// Ids declared as `word id`: components of any kind (`None`; from the
+/// lossless tree when the brackets pair up), or, line by line so a file
+/// being typed still offers them, components of one kind or regions
+/// (`Some("region")`).
 fn declared(text: &str, keyword: Option<&str>) -> Vec<String> {
+    // A file being typed has brackets still open: closed here, it parses.
+    let closers: String = cst::surroundings(text, text.len())
+        .openers
+        .iter()
+        .rev()
+        .map(|(_, bracket)| if *bracket == Bracket::Square { ']' } else { '}' })
+        .collect();
+    if keyword.is_none()
+        && let Ok(tree) = cst::parse(&format!("{text}\n{closers}"))
+    {
+        let mut ids: Vec<String> = cst::component_names(&tree)
+            .into_iter()
+            .filter(|name| name.declaration)
+            .map(|name| name.name)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        return ids;
+    }
     let mut ids: Vec<String> = text
         .lines()
         .filter_map(|line| {
@@ -316,6 +339,8 @@ mod tests {
         assert!(flow.contains(&"path".to_string()) && flow.contains(&"call".to_string()));
         let call = labels("system s {\n  flow f {\n    call a -> b { ");
         assert_eq!(call, ["op", "requires", "allow"]);
+        assert!(labels("system s {\n  // the api ").is_empty());
+        assert!(labels("system s {\n  region eu { service x }\n  a -> ").contains(&"x".to_string()));
         let top = labels("system s {\n  ");
         assert!(top.contains(&"service".to_string()) && top.contains(&"flow".to_string()));
         assert!(labels("").iter().any(|label| label == "template: url-shortener"));

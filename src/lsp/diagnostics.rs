@@ -2,7 +2,7 @@
 //! analysis, as the protocol shapes them, grouped by the file they are in
 //! (a design's imports get theirs too).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -81,10 +81,23 @@ pub fn to_protocol(snapshot: &Snapshot, root_uri: &str, diagnostic: &Diagnostic,
     value
 }
 
-/// Every diagnostic of the analysis, by the URI of its file; the root is
-/// always present (an empty list clears what an earlier analysis showed).
+/// The URIs of every file the analysis read.
+pub fn files_read(snapshot: &Snapshot, root_uri: &str) -> BTreeSet<String> {
+    snapshot
+        .compilation
+        .sources
+        .files()
+        .map(|(file, _)| file_uri(snapshot, root_uri, file))
+        .collect()
+}
+
+/// Every diagnostic of the analysis, by the URI of its file; every file it
+/// read is present (an empty list clears what an earlier analysis showed).
 pub fn by_file(snapshot: &Snapshot, root_uri: &str, encoding: Encoding) -> BTreeMap<String, Vec<Value>> {
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for uri in files_read(snapshot, root_uri) {
+        out.insert(uri, Vec::new());
+    }
     out.insert(root_uri.to_string(), Vec::new());
     for diagnostic in snapshot.diagnostics() {
         let file = diagnostic.span.map_or(FileId(0), |span| span.file);

@@ -32,8 +32,10 @@ use workspace::{Snapshot, Workspace};
 /// How long after the last edit a document's diagnostics are published.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
-/// Serves one client until it says `exit` (or closes the stream).
-pub fn serve(connection: &Connection) -> Result<(), String> {
+/// Serves one client until it says `exit` (or closes the stream): whether
+/// it asked for `shutdown` first (the protocol's exit code 0, else 1), or
+/// why the stream broke.
+pub fn serve(connection: &Connection) -> Result<bool, String> {
     let (id, params) = connection.initialize_start().map_err(|error| error.to_string())?;
     let encoding = negotiate_encoding(&params);
     let result = json!({
@@ -51,8 +53,11 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         pending: BTreeSet::new(),
         deadline: None,
         published: BTreeMap::new(),
+        reads: BTreeMap::new(),
+        shut_down: false,
     };
-    server.run()
+    server.run()?;
+    Ok(server.shut_down)
 }
 
 /// UTF-8 positions when the client offers them (no conversion), else the
@@ -77,7 +82,7 @@ fn capabilities(encoding: Encoding) -> Value {
         "referencesProvider": true,
         "renameProvider": { "prepareProvider": true },
         "documentSymbolProvider": true,
-        "completionProvider": { "triggerCharacters": [":", ">", "=", "[", " "] },
+        "completionProvider": { "triggerCharacters": [":", ">", "=", "["] },
         "codeActionProvider": { "codeActionKinds": ["quickfix"] },
         "documentFormattingProvider": true,
     })
@@ -92,9 +97,15 @@ struct Server<'c> {
     /// Documents edited since their diagnostics were published.
     pending: BTreeSet<String>,
     deadline: Option<Instant>,
-    /// The URIs each document's last diagnostics went to (its imports'
-    /// files too), to clear those that have none now.
-    published: BTreeMap<String, BTreeSet<String>>,
+    /// What each document's last analysis reported for each file (its
+    /// own, and its imports'): a file's diagnostics are the union of what
+    /// every open document reports for it.
+    published: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// The files each document's last analysis read, to re-analyse it when
+    /// one of them changes.
+    reads: BTreeMap<String, BTreeSet<String>>,
+    /// `shutdown` was asked for (an `exit` without it is exit code 1).
+    shut_down: bool,
 }
 
 impl Server<'_> {
@@ -123,6 +134,7 @@ impl Server<'_> {
                         .handle_shutdown(&request)
                         .map_err(|error| error.to_string())?
                     {
+                        self.shut_down = true;
                         return Ok(());
                     }
                     let response = self.request(&request);
@@ -172,8 +184,17 @@ impl Server<'_> {
                 document.version = params["textDocument"]["version"]
                     .as_i64()
                     .unwrap_or(document.version + 1);
-                // Every analysis may read this document as an import.
+                // Every analysis may read this document as an import; those
+                // that did are re-published too.
                 self.snapshots.clear();
+                let readers: Vec<String> = self
+                    .reads
+                    .iter()
+                    .filter(|(_, files)| files.contains(&uri))
+                    .map(|(reader, _)| reader.clone())
+                    .filter(|reader| self.workspace.documents.contains_key(reader))
+                    .collect();
+                self.pending.extend(readers);
                 self.pending.insert(uri);
                 self.deadline = Some(Instant::now() + DEBOUNCE);
             }
@@ -181,8 +202,10 @@ impl Server<'_> {
                 self.workspace.documents.remove(&uri);
                 self.snapshots.clear();
                 self.pending.remove(&uri);
-                for target in self.published.remove(&uri).unwrap_or_default() {
-                    self.publish(&target, Vec::new(), None);
+                self.reads.remove(&uri);
+                let targets: Vec<String> = self.published.remove(&uri).unwrap_or_default().into_keys().collect();
+                for target in targets {
+                    self.publish_merged(&target, None);
                 }
             }
             _ => {}
@@ -206,17 +229,34 @@ impl Server<'_> {
             let Some(snapshot) = self.snapshot(&uri) else { continue };
             let version = snapshot.version;
             let by_file = diagnostics::by_file(snapshot, &uri, encoding);
-            let before = self.published.remove(&uri).unwrap_or_default();
-            let now: BTreeSet<String> = by_file.keys().cloned().collect();
-            for (target, list) in by_file {
+            let read = diagnostics::files_read(snapshot, &uri);
+            let before: BTreeSet<String> = self
+                .published
+                .get(&uri)
+                .map(|map| map.keys().cloned().collect())
+                .unwrap_or_default();
+            let targets: BTreeSet<String> = before.iter().cloned().chain(by_file.keys().cloned()).collect();
+            self.published.insert(uri.clone(), by_file);
+            self.reads.insert(uri.clone(), read);
+            for target in targets {
                 let version = (target == uri).then_some(version);
-                self.publish(&target, list, version);
+                self.publish_merged(&target, version);
             }
-            for gone in before.difference(&now) {
-                self.publish(gone, Vec::new(), None);
-            }
-            self.published.insert(uri, now);
         }
+    }
+
+    /// Publishes what every open document's last analysis reports for
+    /// `target`, each diagnostic once (an empty list clears it).
+    fn publish_merged(&self, target: &str, version: Option<i64>) {
+        let mut merged: Vec<Value> = Vec::new();
+        for list in self.published.values().filter_map(|by_file| by_file.get(target)) {
+            for diagnostic in list {
+                if !merged.contains(diagnostic) {
+                    merged.push(diagnostic.clone());
+                }
+            }
+        }
+        self.publish(target, merged, version);
     }
 
     fn publish(&self, uri: &str, diagnostics: Vec<Value>, version: Option<i64>) {
@@ -244,7 +284,11 @@ impl Server<'_> {
         let encoding = self.encoding;
         if !self.workspace.documents.contains_key(&uri) {
             return match request.method.as_str() {
-                "textDocument/hover" | "textDocument/definition" | "textDocument/references" => Ok(Value::Null),
+                "textDocument/hover"
+                | "textDocument/definition"
+                | "textDocument/references"
+                | "textDocument/prepareRename"
+                | "textDocument/rename" => Ok(Value::Null),
                 "textDocument/completion"
                 | "textDocument/documentSymbol"
                 | "textDocument/codeAction"

@@ -139,6 +139,10 @@ pub fn rename(
             "`{new_name}` is not an identifier: a letter or `_`, then letters, digits or `_`"
         ));
     }
+    // language.md §1's reserved words, and the words that open flow lines.
+    if ["system", "flow", "region", "rtt", "slo", "import", "call", "parallel"].contains(&new_name) {
+        return Err(format!("`{new_name}` is a keyword and cannot name a component"));
+    }
     if let Some(design) = snapshot.design()
         && new_name != old
         && design.component_ids().any(|id| design.component(id).id == new_name)

@@ -11,16 +11,46 @@ pub enum Encoding {
     Utf16,
 }
 
+/// Where each line starts: after `\n`, `\r\n` or a lone `\r`, as the
+/// protocol (and the language) count line breaks.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut idx = 0;
+    while idx < bytes.len() {
+        match bytes[idx] {
+            b'\r' if bytes.get(idx + 1) == Some(&b'\n') => {
+                idx += 2;
+                starts.push(idx);
+            }
+            b'\r' | b'\n' => {
+                idx += 1;
+                starts.push(idx);
+            }
+            _ => idx += 1,
+        }
+    }
+    starts
+}
+
+/// The text of line `start..` up to its line break.
+fn line_at(text: &str, start: usize) -> &str {
+    let rest = &text[start..];
+    &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())]
+}
+
 /// `(line, character)` of a byte offset.
 pub fn position(text: &str, offset: usize, encoding: Encoding) -> (u32, u32) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
-    let line = before.matches('\n').count();
-    let column = &before[line_start..];
+    let starts = line_starts(text);
+    let line = starts.partition_point(|start| *start <= offset).saturating_sub(1);
+    let line_start = starts[line];
+    // An offset inside a CRLF pair is at the end of its line.
+    let column = &text[line_start..offset.max(line_start)];
+    let column = &column[..column.find(['\n', '\r']).unwrap_or(column.len())];
     let character = match encoding {
         Encoding::Utf8 => column.len(),
         Encoding::Utf16 => column.encode_utf16().count(),
@@ -31,15 +61,11 @@ pub fn position(text: &str, offset: usize, encoding: Encoding) -> (u32, u32) {
 /// The byte offset of `(line, character)`, clamped to the line's end (and
 /// the text's end), never inside a character.
 pub fn offset(text: &str, line: u32, character: u32, encoding: Encoding) -> usize {
-    let mut start = 0;
-    for _ in 0..line {
-        match text[start..].find('\n') {
-            Some(idx) => start += idx + 1,
-            None => return text.len(),
-        }
-    }
-    let line_text = &text[start..];
-    let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+    let starts = line_starts(text);
+    let Some(&start) = starts.get(line as usize) else {
+        return text.len();
+    };
+    let line_text = line_at(text, start);
     let mut units = 0usize;
     for (idx, ch) in line_text.char_indices() {
         units += match encoding {
@@ -130,6 +156,18 @@ mod tests {
         assert_eq!(offset(text, 9, 0, Encoding::Utf16), text.len());
         // Inside a surrogate pair: the character's start.
         assert_eq!(offset(text, 1, 2, Encoding::Utf16), text.find('😀').unwrap());
+    }
+
+    #[test]
+    fn every_line_break_counts() {
+        let text = "a\rbc\r\nd\ne";
+        assert_eq!(position(text, text.find('c').unwrap(), Encoding::Utf16), (1, 1));
+        assert_eq!(position(text, text.find('d').unwrap(), Encoding::Utf16), (2, 0));
+        assert_eq!(position(text, text.find('e').unwrap(), Encoding::Utf16), (3, 0));
+        assert_eq!(position(text, text.len(), Encoding::Utf16), (3, 1));
+        assert_eq!(offset(text, 1, 1, Encoding::Utf16), text.find('c').unwrap());
+        assert_eq!(offset(text, 1, 9, Encoding::Utf16), text.find("\r\n").unwrap());
+        assert_eq!(offset(text, 3, 0, Encoding::Utf16), text.find('e').unwrap());
     }
 
     #[test]

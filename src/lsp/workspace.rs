@@ -19,6 +19,9 @@ use crate::source::FileId;
 
 use super::text::uri_to_path;
 
+/// The error of a file without a `system` block (`model::resolve`).
+const NO_SYSTEM: &str = "no `system` block in this file";
+
 pub struct Document {
     pub text: String,
     pub version: i64,
@@ -112,7 +115,13 @@ impl Workspace {
             ..Limits::default()
         };
         let overlay = Overlay { workspace: self };
-        let compilation = load::compile(input, &overlay, &limits);
+        let mut compilation = load::compile(input, &overlay, &limits);
+        // A file opened on its own that holds no `system` is a part that
+        // designs import, not a broken design: the designs that import it
+        // report its problems.
+        compilation
+            .diagnostics
+            .retain(|diagnostic| diagnostic.message != NO_SYSTEM);
         let args = InputArgs {
             config: None,
             max_size: limits.max_input_size,

@@ -66,13 +66,23 @@ pub enum Piece {
 
 impl Entry {
     /// The first word, which says what a declaration is (`system`, `flow`,
-    /// `call`, a kind, a component id).
+    /// `call`, a kind, a component id); `/* */` comments before it aside.
     pub fn keyword(&self) -> Option<&str> {
-        match self.pieces.first() {
-            Some(Piece::Token(text, _)) => Some(text),
-            _ => None,
+        match self.pieces.iter().find(|piece| !is_block_comment(piece))? {
+            Piece::Token(text, _) => Some(text),
+            Piece::Group(_) => None,
         }
     }
+}
+
+fn is_block_comment(piece: &Piece) -> bool {
+    matches!(piece, Piece::Token(text, _) if text.starts_with("/*"))
+}
+
+/// A comment's text with every line break written `\n` (a lone CR or CRLF
+/// in the file): the layout ends lines with `\n` only.
+fn with_lf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Why a text has no tree: brackets that do not pair up.
@@ -102,12 +112,16 @@ struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     fn next(&mut self) -> Option<(usize, Token<'a>)> {
         let bytes = self.text.as_bytes();
-        while self.at < bytes.len() && matches!(bytes[self.at], b' ' | b'\t') {
-            self.at += 1;
-        }
-        if self.text[self.at..].starts_with('\u{FEFF}') {
-            self.at += '\u{FEFF}'.len_utf8();
-            return self.next();
+        // Spaces, tabs and byte order marks (which the parser blanks
+        // wherever they are) separate tokens.
+        loop {
+            if self.at < bytes.len() && matches!(bytes[self.at], b' ' | b'\t') {
+                self.at += 1;
+            } else if self.text[self.at..].starts_with('\u{FEFF}') {
+                self.at += '\u{FEFF}'.len_utf8();
+            } else {
+                break;
+            }
         }
         let start = self.at;
         let byte = *bytes.get(start)?;
@@ -167,7 +181,7 @@ fn word_len(rest: &str) -> usize {
         let after = &rest[idx..];
         let stops = matches!(
             ch,
-            ' ' | '\t' | '\n' | '\r' | ',' | '{' | '}' | '[' | ']' | '=' | ':' | '"'
+            ' ' | '\t' | '\n' | '\r' | ',' | '{' | '}' | '[' | ']' | '=' | ':' | '"' | '\u{FEFF}'
         ) || after.starts_with("//")
             || after.starts_with("/*")
             || after.starts_with("->")
@@ -274,11 +288,10 @@ pub fn parse(text: &str) -> Result<Group, CstError> {
             Token::Comma => frame.finish_entry(None),
             Token::LineComment(comment) => frame.comment(comment),
             Token::BlockComment(comment) if frame.entry.is_empty() && !continues_line(text, offset + comment.len()) => {
-                frame.comment(comment);
+                frame.comment(&with_lf(comment));
             }
-            Token::BlockComment(comment) | Token::Text(comment) => {
-                frame.push_piece(Piece::Token(comment.to_string(), offset));
-            }
+            Token::BlockComment(comment) => frame.push_piece(Piece::Token(with_lf(comment), offset)),
+            Token::Text(word) => frame.push_piece(Piece::Token(word.to_string(), offset)),
             Token::Open(bracket) => {
                 if stack.len() > MAX_DEPTH {
                     return Err(CstError {
@@ -373,15 +386,19 @@ fn entry_names(entry: &Entry, declarations: bool, found: &mut Vec<NameUse>) {
     let tokens: Vec<Option<(&str, usize)>> = entry
         .pieces
         .iter()
+        .filter(|piece| !is_block_comment(piece))
         .map(|piece| match piece {
             Piece::Token(text, start) => Some((text.as_str(), *start)),
             Piece::Group(_) => None,
         })
         .collect();
+    // An entry's tokens are visited once; only a token both after one
+    // arrow and before another is seen twice.
+    let mut seen: std::collections::HashSet<usize> = std::collections::HashSet::new();
     let mut push = |token: Option<(&str, usize)>, declaration: bool| {
         if let Some((text, start)) = token
             && is_ident(text)
-            && !found.iter().any(|name: &NameUse| name.start == start)
+            && seen.insert(start)
         {
             found.push(NameUse {
                 name: text.to_string(),
@@ -428,6 +445,8 @@ fn entry_names(entry: &Entry, declarations: bool, found: &mut Vec<NameUse>) {
 pub struct Surroundings {
     pub openers: Vec<(Vec<String>, Bracket)>,
     pub entry: Vec<String>,
+    /// The place is inside a comment (or an unterminated string).
+    pub in_comment: bool,
 }
 
 /// The [`Surroundings`] of `offset` in `text` (comments and strings are
@@ -444,7 +463,17 @@ pub fn surroundings(text: &str, offset: usize) -> Surroundings {
     let mut openers: Vec<(Vec<String>, Bracket)> = Vec::new();
     let mut entry: Vec<String> = Vec::new();
     let mut saved: Vec<Vec<String>> = Vec::new();
-    while let Some((_, token)) = lexer.next() {
+    let prefix = &text[..end];
+    let mut in_comment = false;
+    while let Some((start, token)) = lexer.next() {
+        in_comment = match &token {
+            Token::LineComment(_) => prefix[start..].find(['\n', '\r']).is_none(),
+            Token::BlockComment(comment) => start + comment.len() == end && !comment.ends_with("*/"),
+            Token::Text(word) => {
+                word.starts_with('"') && !(word.len() > 1 && word.ends_with('"')) && start + word.len() == end
+            }
+            _ => false,
+        };
         match token {
             Token::Newline | Token::Comma => entry.clear(),
             Token::LineComment(_) | Token::BlockComment(_) => {}
@@ -463,7 +492,11 @@ pub fn surroundings(text: &str, offset: usize) -> Surroundings {
             }
         }
     }
-    Surroundings { openers, entry }
+    Surroundings {
+        openers,
+        entry,
+        in_comment,
+    }
 }
 
 #[cfg(test)]
@@ -574,6 +607,14 @@ mod tests {
         assert!(found.entry.is_empty());
         let text = "system s {\n  cache c : red";
         assert_eq!(surroundings(text, text.len()).entry, ["cache", "c", ":", "red"]);
+        for text in [
+            "system s {\n  // the api ",
+            "system s { /* note ",
+            "system s { service a \"lab",
+        ] {
+            assert!(surroundings(text, text.len()).in_comment, "{text}");
+        }
+        assert!(!surroundings("system s { /* x */ ", 19).in_comment);
     }
 
     #[test]

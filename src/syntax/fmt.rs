@@ -219,8 +219,19 @@ fn flat_group(group: &Group) -> Option<String> {
     let mut entries = Vec::with_capacity(group.elements.len());
     for element in &group.elements {
         match element {
-            Element::Entry(entry) if entry.trailing.is_none() => entries.push(flat_entry(entry)?),
-            _ => return None,
+            Element::Entry(entry) => {
+                let flat = flat_entry(entry)?;
+                // A `/* */` after an entry reads the same inside the line:
+                // `{ a = 1 /* why */, b = 2 }`; a `//` ends the line.
+                match entry.trailing.as_deref() {
+                    None => entries.push(flat),
+                    Some(comment) if comment.starts_with("/*") && !comment.contains('\n') => {
+                        entries.push(format!("{flat} {comment}"));
+                    }
+                    Some(_) => return None,
+                }
+            }
+            Element::Comment { .. } => return None,
         }
     }
     Some(match (group.bracket, entries.is_empty()) {
@@ -281,6 +292,26 @@ mod tests {
             fmt("system s {\n  service api { replicas = 2, // peak\n capacity = 1k/s }\n}"),
             "system s {\n  service api {\n    replicas = 2 // peak\n    capacity = 1k/s\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn comments_and_marks_in_odd_places_keep_the_layout_stable() {
+        for text in [
+            "system s {\n  service api { replicas = 1, /* c */\n capacity = 2/s }\n}",
+            "system s {\n  service api { allow = [missing-rate-limit, /* c */\n deep-sync-chain] }\n}",
+            "system\u{FEFF}s {\n  service api\n  service b\n}\n",
+            "/* header */ system s {\n  client u\n  /* x */ flow f { path = u }\n}\n",
+            "system s {\r  service api { replicas = 1 /* x\r y */ }\r}\r",
+        ] {
+            let formatted = fmt(text);
+            assert!(!formatted.contains('\r'), "{formatted:?}");
+        }
+        assert_eq!(
+            fmt("/* header */ system s {\n  client u\n  /* x */ flow f { path = u }\n}\n"),
+            "/* header */ system s {\n  client u\n  /* x */ flow f {\n    path = u\n  }\n}\n"
+        );
+        // Many marks in a row: no recursion.
+        let _ = format(&format!("{}system s {{}}", "\u{FEFF}".repeat(50_000)));
     }
 
     #[test]

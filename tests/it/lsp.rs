@@ -121,8 +121,8 @@ impl Client {
     }
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hld-lsp-{}", std::process::id()));
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hld-lsp-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::canonicalize(&dir).unwrap()
@@ -141,7 +141,7 @@ fn position_of(text: &str, needle: &str, nth: usize) -> Value {
 
 #[test]
 fn a_session_over_stdio() {
-    let dir = scratch();
+    let dir = scratch("session");
     let path = dir.join("shop.hld");
     std::fs::write(&path, DESIGN).unwrap();
     std::fs::write(dir.join("parts.hld"), PARTS).unwrap();
@@ -330,6 +330,70 @@ fn a_session_over_stdio() {
     drop(client.stdin);
     let status = client.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A design and the file it imports, both open: the part alone reports no
+/// "no system" error, a change that breaks the part re-publishes the design
+/// that imports it, and an `exit` without `shutdown` is exit code 1.
+#[test]
+fn imports_are_followed_live() {
+    let dir = scratch("imports");
+    let main = dir.join("main.hld");
+    let part = dir.join("parts.hld");
+    std::fs::write(&main, DESIGN).unwrap();
+    std::fs::write(&part, PARTS).unwrap();
+    let (main_uri, part_uri) = (
+        format!("file://{}", main.display()),
+        format!("file://{}", part.display()),
+    );
+    let mut client = Client::start();
+    client.request("initialize", json!({ "capabilities": {} }));
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": part_uri, "languageId": "hld", "version": 1, "text": PARTS } }),
+    );
+    let alone = client.diagnostics_for(&part_uri);
+    assert!(alone.iter().all(|d| d["code"] != "syntax-error"), "{alone:#?}");
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": main_uri, "languageId": "hld", "version": 1, "text": DESIGN } }),
+    );
+    let clean = client.diagnostics_for(&main_uri);
+    assert!(
+        clean
+            .iter()
+            .all(|d| d["severity"] != 1 || d["code"] == "single-point-of-failure"),
+        "{clean:#?}"
+    );
+    // Renaming to a keyword is refused.
+    let refused = client.request_raw(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main_uri }, "position": position_of(DESIGN, "api", 1), "newName": "flow" }),
+    );
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("keyword"),
+        "{refused}"
+    );
+    // The part loses `mailer`: the design that calls it shows the error.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": part_uri, "version": 2 }, "contentChanges": [{ "text": "service courier\n" }] }),
+    );
+    let broken = loop {
+        let diagnostics = client.diagnostics_for(&main_uri);
+        if diagnostics.iter().any(|d| d["code"] == "unknown-reference") {
+            break diagnostics;
+        }
+    };
+    assert!(
+        broken.iter().any(|d| d["message"].as_str().unwrap().contains("mailer")),
+        "{broken:#?}"
+    );
+    client.notify("exit", Value::Null);
+    drop(client.stdin);
+    assert_eq!(client.child.wait().unwrap().code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
