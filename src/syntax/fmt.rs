@@ -116,7 +116,9 @@ fn push_comment(text: &str, depth: usize, lines: &mut Vec<String>) {
 fn print_entry(entry: &Entry, depth: usize, lines: &mut Vec<String>) {
     let indent = INDENT.repeat(depth);
     let flat = flat_entry(entry);
-    let ends_in_group = matches!(entry.pieces.last(), Some(Piece::Group(_)));
+    // The group that breaks: the entry's last (a `/* */` may follow it).
+    let breaking = entry.pieces.iter().rposition(|piece| matches!(piece, Piece::Group(_)));
+    let ends_in_group = breaking.is_some();
     if let Some(flat) = flat
         && (!ends_in_group || indent.chars().count() + flat.chars().count() <= WIDTH)
     {
@@ -126,11 +128,10 @@ fn print_entry(entry: &Entry, depth: usize, lines: &mut Vec<String>) {
     // Broken: the last group opens at the end of the line and closes on a
     // line of its own; groups before it stay on the line when they can.
     let mut line = indent.clone();
-    let last = entry.pieces.len() - 1;
     for (idx, piece) in entry.pieces.iter().enumerate() {
         let text = match piece {
             Piece::Token(text, _) => Some(text.clone()),
-            Piece::Group(group) if idx != last => flat_group(group),
+            Piece::Group(group) if Some(idx) != breaking => flat_group(group),
             Piece::Group(_) => None,
         };
         if line.len() > indent.len() && !line.ends_with(' ') {
@@ -302,6 +303,7 @@ mod tests {
             "system\u{FEFF}s {\n  service api\n  service b\n}\n",
             "/* header */ system s {\n  client u\n  /* x */ flow f { path = u }\n}\n",
             "system s {\r  service api { replicas = 1 /* x\r y */ }\r}\r",
+            "system shop {\n  a -> /* c */b\n  c -> d\n}/* c */",
         ] {
             let formatted = fmt(text);
             assert!(!formatted.contains('\r'), "{formatted:?}");
