@@ -151,6 +151,18 @@ struct Builder<'a> {
     background_through: Vec<Vec<FlowId>>,
 }
 
+/// A technology's notes without their source keys, and the sources they
+/// and its source list cite, as public titles and addresses.
+fn technology_notes_cited(technology: &crate::knowledge::Technology) -> (String, Vec<Citation>) {
+    let (notes, inline) = crate::knowledge::sources::Sources::get().strip(&technology.notes);
+    let keys = technology
+        .sources
+        .iter()
+        .map(String::as_str)
+        .chain(inline.iter().copied());
+    (notes, Citation::of_keys(keys))
+}
+
 /// `a, b and c` of component ids.
 fn names(design: &Design, ids: &[ComponentId]) -> String {
     let names: Vec<String> = ids.iter().map(|id| design.component(*id).id.clone()).collect();

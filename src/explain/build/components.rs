@@ -28,13 +28,7 @@ impl<'a> Builder<'a> {
     /// its sources as public titles and addresses, never as keys.
     pub(super) fn technology_notes(&self, id: ComponentId) -> Option<Block> {
         let technology = self.component(id).technology?;
-        let (notes, inline) = crate::knowledge::sources::Sources::get().strip(&technology.notes);
-        let keys = technology
-            .sources
-            .iter()
-            .map(String::as_str)
-            .chain(inline.iter().copied());
-        let citations = Citation::of_keys(keys);
+        let (notes, citations) = technology_notes_cited(technology);
         let mut text = Text::new().rich(&format!("About {}: {notes}", technology.name));
         if !citations.is_empty() {
             text = text.rich(" (").sources(&citations).rich(")");

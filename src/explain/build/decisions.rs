@@ -6,7 +6,6 @@
 //! grouped by entry.
 
 use super::*;
-use crate::knowledge::sources::Sources;
 
 /// How many of the components making one choice the paragraph names.
 const CONTEXTS: usize = 3;
@@ -49,18 +48,11 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let table = Sources::get();
         order
             .iter()
             .zip(users)
             .map(|(technology, ids)| {
-                let (notes, inline) = table.strip(&technology.notes);
-                let keys = technology
-                    .sources
-                    .iter()
-                    .map(String::as_str)
-                    .chain(inline.iter().copied());
-                let citations = Citation::of_keys(keys);
+                let (notes, citations) = technology_notes_cited(technology);
                 let mut text = Text::new().strong(technology.name.clone()).rich(" (");
                 text = code_list(text, design, &ids).rich("): ").rich(&notes);
                 if !notes.ends_with('.') {
