@@ -251,3 +251,17 @@ fn a_file_with_syntax_errors_is_left_alone() {
     assert_eq!(missing.code, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `hld init` writes designs already in the canonical layout: `hld fmt
+/// --check` passes on a fresh start.
+#[test]
+fn the_init_templates_are_laid_out() {
+    for template in hld::init::TEMPLATES {
+        assert_eq!(
+            format(template.text).as_deref(),
+            Ok(template.text),
+            "templates/init/{}.hld: run `hld fmt templates/init/`",
+            template.name
+        );
+    }
+}
