@@ -71,12 +71,21 @@ fn format_one(path: Option<&Path>, args: &FmtArgs) -> Exit {
             return Exit::InputError;
         }
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        report(
-            Diagnostic::error(codes::SYNTAX_ERROR, format!("{name} is not valid UTF-8"))
-                .with_help("save the file as UTF-8 text"),
-        );
-        return Exit::InputError;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            // Where, as `hld check` says it: the bytes are not shown.
+            let offset = error.utf8_error().valid_up_to();
+            let line = error.as_bytes()[..offset].iter().filter(|byte| **byte == b'\n').count() + 1;
+            report(
+                Diagnostic::error(
+                    codes::SYNTAX_ERROR,
+                    format!("{name} is not valid UTF-8: invalid byte at offset {offset} (line {line})"),
+                )
+                .with_help("save the file as UTF-8 text; it was not formatted"),
+            );
+            return Exit::InputError;
+        }
     };
     let formatted = match fmt::format(&text) {
         Ok(formatted) => formatted,

@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::diagnostics::to_protocol;
-use super::text::{Encoding, range};
+use super::diagnostics::{Places, to_protocol};
+use super::text::{Encoding, LineIndex, range};
 use super::workspace::{Snapshot, Workspace};
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
@@ -46,6 +46,8 @@ pub fn code_actions(
         &mut findings,
         &recheck,
     );
+    let mut places = Places::new(snapshot, uri, encoding);
+    let lines = LineIndex::new(text, encoding);
     let mut actions = Vec::new();
     for finding in &findings {
         let Some(fix) = finding.fix.as_ref().filter(|fix| fix.verified) else {
@@ -56,12 +58,12 @@ pub fn code_actions(
         };
         let edits: Vec<Value> = edits
             .iter()
-            .map(|edit| json!({ "range": range(text, edit.start, edit.end, encoding), "newText": edit.text }))
+            .map(|edit| json!({ "range": lines.range(edit.start, edit.end), "newText": edit.text }))
             .collect();
         actions.push(json!({
             "title": format!("{}: {}", finding.code, fix.describe()),
             "kind": "quickfix",
-            "diagnostics": [to_protocol(snapshot, uri, finding, encoding)],
+            "diagnostics": [to_protocol(&mut places, finding)],
             "isPreferred": true,
             "edit": { "changes": { uri: edits } },
         }));

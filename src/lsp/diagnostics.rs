@@ -2,12 +2,12 @@
 //! analysis, as the protocol shapes them, grouped by the file they are in
 //! (a design's imports get theirs too).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::text::{Encoding, path_to_uri, range};
+use super::text::{Encoding, LineIndex, path_to_uri, range};
 use super::workspace::Snapshot;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
@@ -26,25 +26,61 @@ pub fn file_uri(snapshot: &Snapshot, root_uri: &str, file: FileId) -> String {
     }
 }
 
-/// A span as a protocol location `{uri, range}`.
-pub fn location(snapshot: &Snapshot, root_uri: &str, span: Span, encoding: Encoding) -> Option<Value> {
-    let text = snapshot.file_text(span.file)?;
-    Some(json!({
-        "uri": file_uri(snapshot, root_uri, span.file),
-        "range": range(text, span.start as usize, span.end as usize, encoding),
-    }))
+/// Ranges and locations of spans in the files of one analysis, each file's
+/// line index and URI found once (an analysis may report thousands).
+pub struct Places<'s> {
+    snapshot: &'s Snapshot,
+    root_uri: &'s str,
+    encoding: Encoding,
+    lines: HashMap<FileId, LineIndex<'s>>,
+    uris: HashMap<FileId, String>,
+}
+
+impl<'s> Places<'s> {
+    pub fn new(snapshot: &'s Snapshot, root_uri: &'s str, encoding: Encoding) -> Places<'s> {
+        Places {
+            snapshot,
+            root_uri,
+            encoding,
+            lines: HashMap::new(),
+            uris: HashMap::new(),
+        }
+    }
+
+    /// A span's protocol range in its file (0:0 when the file is unknown).
+    pub fn range(&mut self, span: Span) -> Value {
+        let (snapshot, encoding) = (self.snapshot, self.encoding);
+        let Some(text) = snapshot.file_text(span.file) else {
+            return range("", 0, 0, encoding);
+        };
+        self.lines
+            .entry(span.file)
+            .or_insert_with(|| LineIndex::new(text, encoding))
+            .range(span.start as usize, span.end as usize)
+    }
+
+    pub fn uri(&mut self, file: FileId) -> String {
+        let (snapshot, root_uri) = (self.snapshot, self.root_uri);
+        self.uris
+            .entry(file)
+            .or_insert_with(|| file_uri(snapshot, root_uri, file))
+            .clone()
+    }
+
+    /// A span as a protocol location `{uri, range}`.
+    pub fn location(&mut self, span: Span) -> Option<Value> {
+        self.snapshot.file_text(span.file)?;
+        Some(json!({ "uri": self.uri(span.file), "range": self.range(span) }))
+    }
 }
 
 /// One diagnostic in the protocol's shape: the help line and notes follow
 /// the message (editors show them together), secondary labels become
 /// related information; the code is the rule (`hld rules NAME` documents it).
-pub fn to_protocol(snapshot: &Snapshot, root_uri: &str, diagnostic: &Diagnostic, encoding: Encoding) -> Value {
-    let text_range = match diagnostic
-        .span
-        .and_then(|span| Some((span, snapshot.file_text(span.file)?)))
-    {
-        Some((span, text)) => range(text, span.start as usize, span.end as usize, encoding),
-        None => range("", 0, 0, encoding),
+pub fn to_protocol(places: &mut Places<'_>, diagnostic: &Diagnostic) -> Value {
+    let text_range = match diagnostic.span {
+        Some(span) => places.range(span),
+        None => range("", 0, 0, places.encoding),
     };
     let mut message = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {
@@ -63,7 +99,7 @@ pub fn to_protocol(snapshot: &Snapshot, root_uri: &str, diagnostic: &Diagnostic,
         .iter()
         .filter_map(|label| {
             Some(json!({
-                "location": location(snapshot, root_uri, label.span, encoding)?,
+                "location": places.location(label.span)?,
                 "message": label.message,
             }))
         })
@@ -99,11 +135,11 @@ pub fn by_file(snapshot: &Snapshot, root_uri: &str, encoding: Encoding) -> BTree
         out.insert(uri, Vec::new());
     }
     out.insert(root_uri.to_string(), Vec::new());
+    let mut places = Places::new(snapshot, root_uri, encoding);
     for diagnostic in snapshot.diagnostics() {
         let file = diagnostic.span.map_or(FileId(0), |span| span.file);
-        out.entry(file_uri(snapshot, root_uri, file))
-            .or_default()
-            .push(to_protocol(snapshot, root_uri, diagnostic, encoding));
+        let value = to_protocol(&mut places, diagnostic);
+        out.entry(places.uri(file)).or_default().push(value);
     }
     out
 }

@@ -53,7 +53,6 @@ pub fn serve(connection: &Connection) -> Result<bool, String> {
         pending: BTreeSet::new(),
         deadline: None,
         published: BTreeMap::new(),
-        reads: BTreeMap::new(),
         shut_down: false,
     };
     server.run()?;
@@ -97,13 +96,11 @@ struct Server<'c> {
     /// Documents edited since their diagnostics were published.
     pending: BTreeSet<String>,
     deadline: Option<Instant>,
-    /// What each document's last analysis reported for each file (its
-    /// own, and its imports'): a file's diagnostics are the union of what
-    /// every open document reports for it.
+    /// What each document's last analysis reported for each file it read
+    /// (its own, and its imports', each present even when empty): a file's
+    /// diagnostics are the union of what every open document reports for
+    /// it, and a change to a file re-analyses the documents that read it.
     published: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
-    /// The files each document's last analysis read, to re-analyse it when
-    /// one of them changes.
-    reads: BTreeMap<String, BTreeSet<String>>,
     /// `shutdown` was asked for (an `exit` without it is exit code 1).
     shut_down: bool,
 }
@@ -188,9 +185,9 @@ impl Server<'_> {
                 // that did are re-published too.
                 self.snapshots.clear();
                 let readers: Vec<String> = self
-                    .reads
+                    .published
                     .iter()
-                    .filter(|(_, files)| files.contains(&uri))
+                    .filter(|(_, files)| files.contains_key(&uri))
                     .map(|(reader, _)| reader.clone())
                     .filter(|reader| self.workspace.documents.contains_key(reader))
                     .collect();
@@ -202,7 +199,6 @@ impl Server<'_> {
                 self.workspace.documents.remove(&uri);
                 self.snapshots.clear();
                 self.pending.remove(&uri);
-                self.reads.remove(&uri);
                 let targets: Vec<String> = self.published.remove(&uri).unwrap_or_default().into_keys().collect();
                 for target in targets {
                     self.publish_merged(&target, None);
@@ -229,7 +225,6 @@ impl Server<'_> {
             let Some(snapshot) = self.snapshot(&uri) else { continue };
             let version = snapshot.version;
             let by_file = diagnostics::by_file(snapshot, &uri, encoding);
-            let read = diagnostics::files_read(snapshot, &uri);
             let before: BTreeSet<String> = self
                 .published
                 .get(&uri)
@@ -237,7 +232,6 @@ impl Server<'_> {
                 .unwrap_or_default();
             let targets: BTreeSet<String> = before.iter().cloned().chain(by_file.keys().cloned()).collect();
             self.published.insert(uri.clone(), by_file);
-            self.reads.insert(uri.clone(), read);
             for target in targets {
                 let version = (target == uri).then_some(version);
                 self.publish_merged(&target, version);
@@ -248,14 +242,25 @@ impl Server<'_> {
     /// Publishes what every open document's last analysis reports for
     /// `target`, each diagnostic once (an empty list clears it).
     fn publish_merged(&self, target: &str, version: Option<i64>) {
-        let mut merged: Vec<Value> = Vec::new();
-        for list in self.published.values().filter_map(|by_file| by_file.get(target)) {
-            for diagnostic in list {
-                if !merged.contains(diagnostic) {
-                    merged.push(diagnostic.clone());
-                }
+        let lists: Vec<&Vec<Value>> = self
+            .published
+            .values()
+            .filter_map(|by_file| by_file.get(target))
+            .collect();
+        let merged: Vec<Value> = match lists.as_slice() {
+            [] => Vec::new(),
+            [only] => (*only).clone(),
+            // Two designs importing one part report its problems twice.
+            _ => {
+                let mut seen = std::collections::HashSet::new();
+                lists
+                    .iter()
+                    .flat_map(|list| list.iter())
+                    .filter(|diagnostic| seen.insert(diagnostic.to_string()))
+                    .cloned()
+                    .collect()
             }
-        }
+        };
         self.publish(target, merged, version);
     }
 

@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::diagnostics::{file_uri, location};
-use super::text::{Encoding, range};
+use super::diagnostics::Places;
+use super::text::{Encoding, LineIndex, range};
 use super::workspace::Snapshot;
 use crate::model::{ComponentId, FlowId, LinkId};
 use crate::source::{FileId, Span};
@@ -67,12 +67,12 @@ pub fn target_at(snapshot: &Snapshot, offset: usize) -> Option<Target> {
 pub fn definition(snapshot: &Snapshot, uri: &str, offset: usize, encoding: Encoding) -> Value {
     let design = snapshot.design();
     match (design, target_at(snapshot, offset)) {
-        (Some(design), Some(Target::Component(id))) => {
-            location(snapshot, uri, design.component(id).id_span, encoding).unwrap_or(Value::Null)
-        }
-        (Some(design), Some(Target::Flow(id))) => {
-            location(snapshot, uri, design.flow(id).id_span, encoding).unwrap_or(Value::Null)
-        }
+        (Some(design), Some(Target::Component(id))) => Places::new(snapshot, uri, encoding)
+            .location(design.component(id).id_span)
+            .unwrap_or(Value::Null),
+        (Some(design), Some(Target::Flow(id))) => Places::new(snapshot, uri, encoding)
+            .location(design.flow(id).id_span)
+            .unwrap_or(Value::Null),
         _ => Value::Null,
     }
 }
@@ -104,13 +104,14 @@ pub fn references(
     include_declaration: bool,
     encoding: Encoding,
 ) -> Value {
-    let Some((_, places)) = occurrences(snapshot, offset, include_declaration) else {
+    let Some((_, found)) = occurrences(snapshot, offset, include_declaration) else {
         return Value::Null;
     };
+    let mut places = Places::new(snapshot, uri, encoding);
     Value::Array(
-        places
+        found
             .into_iter()
-            .filter_map(|(file, start, end)| location(snapshot, uri, Span::new(file, start, end), encoding))
+            .filter_map(|(file, start, end)| places.location(Span::new(file, start, end)))
             .collect(),
     )
 }
@@ -150,11 +151,14 @@ pub fn rename(
         return Err(format!("a component `{new_name}` already exists"));
     }
     let mut changes = serde_json::Map::new();
+    let mut lookup = Places::new(snapshot, uri, encoding);
     for (file, start, end) in places {
-        let Some(text) = snapshot.file_text(file) else { continue };
-        let edit = json!({ "range": range(text, start, end, encoding), "newText": new_name });
+        if snapshot.file_text(file).is_none() {
+            continue;
+        }
+        let edit = json!({ "range": lookup.range(Span::new(file, start, end)), "newText": new_name });
         let entry = changes
-            .entry(file_uri(snapshot, uri, file))
+            .entry(lookup.uri(file))
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(edits) = entry {
             edits.push(edit);
@@ -169,6 +173,7 @@ pub fn symbols(snapshot: &Snapshot, encoding: Encoding) -> Value {
     let (Some(design), Some(text)) = (snapshot.design(), snapshot.file_text(FileId(0))) else {
         return Value::Array(Vec::new());
     };
+    let lines = LineIndex::new(text, encoding);
     // LSP SymbolKind: 5 class, 12 function, 24 event.
     let mut symbols: Vec<(u32, Value)> = Vec::new();
     let mut push = |name: String, detail: String, kind: u32, span: Span, selection: Span| {
@@ -181,8 +186,8 @@ pub fn symbols(snapshot: &Snapshot, encoding: Encoding) -> Value {
                 "name": name,
                 "detail": detail,
                 "kind": kind,
-                "range": range(text, span.start as usize, span.end as usize, encoding),
-                "selectionRange": range(text, selection.start as usize, selection.end as usize, encoding),
+                "range": lines.range(span.start as usize, span.end as usize),
+                "selectionRange": lines.range(selection.start as usize, selection.end as usize),
             }),
         ));
     };

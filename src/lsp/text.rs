@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::source::next_line_starts;
+
 /// How the client counts characters in a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -11,87 +13,92 @@ pub enum Encoding {
     Utf16,
 }
 
-/// Where each line starts: after `\n`, `\r\n` or a lone `\r`, as the
-/// protocol (and the language) count line breaks.
-fn line_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0];
-    let mut idx = 0;
-    while idx < bytes.len() {
-        match bytes[idx] {
-            b'\r' if bytes.get(idx + 1) == Some(&b'\n') => {
-                idx += 2;
-                starts.push(idx);
-            }
-            b'\r' | b'\n' => {
-                idx += 1;
-                starts.push(idx);
-            }
-            _ => idx += 1,
+/// Positions in one text: its line starts, found once (at LF, CRLF or a
+/// lone CR: `source::next_line_starts`, the one convention of hld and of the
+/// protocol).
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+    encoding: Encoding,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str, encoding: Encoding) -> LineIndex<'t> {
+        let mut starts = vec![0];
+        starts.extend(next_line_starts(text));
+        LineIndex { text, starts, encoding }
+    }
+
+    /// `(line, character)` of a byte offset.
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let text = self.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
         }
-    }
-    starts
-}
-
-/// The text of line `start..` up to its line break.
-fn line_at(text: &str, start: usize) -> &str {
-    let rest = &text[start..];
-    &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())]
-}
-
-/// `(line, character)` of a byte offset.
-pub fn position(text: &str, offset: usize, encoding: Encoding) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let starts = line_starts(text);
-    let line = starts.partition_point(|start| *start <= offset).saturating_sub(1);
-    let line_start = starts[line];
-    // An offset inside a CRLF pair is at the end of its line.
-    let column = &text[line_start..offset.max(line_start)];
-    let column = &column[..column.find(['\n', '\r']).unwrap_or(column.len())];
-    let character = match encoding {
-        Encoding::Utf8 => column.len(),
-        Encoding::Utf16 => column.encode_utf16().count(),
-    };
-    (clamp(line), clamp(character))
-}
-
-/// The byte offset of `(line, character)`, clamped to the line's end (and
-/// the text's end), never inside a character.
-pub fn offset(text: &str, line: u32, character: u32, encoding: Encoding) -> usize {
-    let starts = line_starts(text);
-    let Some(&start) = starts.get(line as usize) else {
-        return text.len();
-    };
-    let line_text = line_at(text, start);
-    let mut units = 0usize;
-    for (idx, ch) in line_text.char_indices() {
-        units += match encoding {
-            Encoding::Utf8 => ch.len_utf8(),
-            Encoding::Utf16 => ch.len_utf16(),
+        let line = self.starts.partition_point(|start| *start <= offset).saturating_sub(1);
+        let line_start = self.starts[line];
+        // An offset inside a CRLF pair is at the end of its line.
+        let column = &text[line_start..offset.max(line_start)];
+        let column = &column[..column.find(['\n', '\r']).unwrap_or(column.len())];
+        let character = match self.encoding {
+            Encoding::Utf8 => column.len(),
+            Encoding::Utf16 => column.encode_utf16().count(),
         };
-        // At the character, or inside it (half a surrogate pair): its start.
-        if units > character as usize {
-            return start + idx;
-        }
+        (clamp(line), clamp(character))
     }
-    start + line_text.len()
+
+    /// The byte offset of `(line, character)`, clamped to the line's end
+    /// (and the text's end), never inside a character.
+    pub fn offset(&self, line: u32, character: u32) -> usize {
+        let Some(&start) = self.starts.get(line as usize) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_text = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let mut units = 0usize;
+        for (idx, ch) in line_text.char_indices() {
+            units += match self.encoding {
+                Encoding::Utf8 => ch.len_utf8(),
+                Encoding::Utf16 => ch.len_utf16(),
+            };
+            // At the character, or inside it (half a surrogate pair): its start.
+            if units > character as usize {
+                return start + idx;
+            }
+        }
+        start + line_text.len()
+    }
+
+    /// A protocol range `{start, end}` of a byte range.
+    pub fn range(&self, start: usize, end: usize) -> serde_json::Value {
+        let (start_line, start_character) = self.position(start);
+        let (end_line, end_character) = self.position(end);
+        serde_json::json!({
+            "start": { "line": start_line, "character": start_character },
+            "end": { "line": end_line, "character": end_character },
+        })
+    }
+}
+
+/// `(line, character)` of a byte offset (one lookup: a [`LineIndex`]
+/// serves many).
+pub fn position(text: &str, offset: usize, encoding: Encoding) -> (u32, u32) {
+    LineIndex::new(text, encoding).position(offset)
+}
+
+/// The byte offset of `(line, character)` (one lookup).
+pub fn offset(text: &str, line: u32, character: u32, encoding: Encoding) -> usize {
+    LineIndex::new(text, encoding).offset(line, character)
+}
+
+/// A protocol range of a byte range (one lookup).
+pub fn range(text: &str, start: usize, end: usize, encoding: Encoding) -> serde_json::Value {
+    LineIndex::new(text, encoding).range(start, end)
 }
 
 fn clamp(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
-}
-
-/// A protocol range `{start, end}` of a byte range.
-pub fn range(text: &str, start: usize, end: usize, encoding: Encoding) -> serde_json::Value {
-    let (start_line, start_character) = position(text, start, encoding);
-    let (end_line, end_character) = position(text, end, encoding);
-    serde_json::json!({
-        "start": { "line": start_line, "character": start_character },
-        "end": { "line": end_line, "character": end_character },
-    })
 }
 
 /// The file a `file://` URI names, or `None` for any other scheme.

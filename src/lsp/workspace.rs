@@ -19,9 +19,6 @@ use crate::source::FileId;
 
 use super::text::uri_to_path;
 
-/// The error of a file without a `system` block (`model::resolve`).
-const NO_SYSTEM: &str = "no `system` block in this file";
-
 pub struct Document {
     pub text: String,
     pub version: i64,
@@ -121,7 +118,7 @@ impl Workspace {
         // report its problems.
         compilation
             .diagnostics
-            .retain(|diagnostic| diagnostic.message != NO_SYSTEM);
+            .retain(|diagnostic| diagnostic.message != crate::model::resolve::NO_SYSTEM);
         let args = InputArgs {
             config: None,
             max_size: limits.max_input_size,

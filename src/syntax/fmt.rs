@@ -57,21 +57,53 @@ pub fn format(text: &str) -> Result<String, FormatError> {
     Ok(formatted)
 }
 
-/// The syntax tree's debug text with every span blanked: two trees that
-/// differ only in where things are written print alike.
-fn without_spans(ast: &super::ast::FileAst) -> String {
-    let text = format!("{ast:?}");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("Span {") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let end = after.find('}').map_or(after.len(), |end| end + 1);
-        out.push_str("Span");
-        rest = &after[end..];
+/// A hash of the syntax tree's debug text with every span left out, taken
+/// as the text is written (never held: a large design's tree prints to
+/// many times its size): two trees that differ only in where things are
+/// written hash alike.
+fn without_spans(ast: &super::ast::FileAst) -> u64 {
+    use std::fmt::Write;
+    use std::hash::Hasher;
+    let mut writer = Spanless::default();
+    // Writing into a hasher cannot fail.
+    let _ = write!(writer, "{ast:?}");
+    writer.hasher.write(&writer.held);
+    writer.hasher.finish()
+}
+
+/// Feeds text to a hasher, leaving out every `Span { ... }`.
+#[derive(Default)]
+struct Spanless {
+    hasher: std::collections::hash_map::DefaultHasher,
+    /// The last bytes, held back until they cannot start `Span {`.
+    held: Vec<u8>,
+    skipping: bool,
+}
+
+impl std::fmt::Write for Spanless {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        use std::hash::Hasher;
+        const MARK: &[u8] = b"Span {";
+        for &byte in text.as_bytes() {
+            if self.skipping {
+                self.skipping = byte != b'}';
+                continue;
+            }
+            self.held.push(byte);
+            if self.held.ends_with(MARK) {
+                let keep = self.held.len() - MARK.len();
+                self.hasher.write(&self.held[..keep]);
+                self.hasher.write(b"Span");
+                self.held.clear();
+                self.skipping = true;
+            } else if self.held.len() >= 256 {
+                let keep = self.held.len() - (MARK.len() - 1);
+                self.hasher.write(&self.held[..keep]);
+                self.held.drain(..keep);
+            }
+        }
+        Ok(())
     }
-    out.push_str(rest);
-    out
 }
 
 /// The layout of a whole file: its elements at indent 0, one newline at
@@ -314,6 +346,16 @@ mod tests {
         );
         // Many marks in a row: no recursion.
         let _ = format(&format!("{}system s {{}}", "\u{FEFF}".repeat(50_000)));
+    }
+
+    #[test]
+    fn spans_alone_do_not_change_the_tree_s_hash() {
+        let tree = |text: &str| super::super::parse_on(FileId(0), text, 1).ast;
+        let a = tree("system s {\n  service api { replicas = 2 }\n}\n");
+        let b = tree("system s {\n\n\n  service   api {\n replicas = 2\n }\n}\n");
+        let c = tree("system s {\n  service api { replicas = 3 }\n}\n");
+        assert_eq!(without_spans(&a), without_spans(&b));
+        assert_ne!(without_spans(&a), without_spans(&c));
     }
 
     #[test]

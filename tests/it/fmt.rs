@@ -249,6 +249,13 @@ fn a_file_with_syntax_errors_is_left_alone() {
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), text);
     let missing = run(&["fmt", &dir.join("missing.hld").display().to_string()]);
     assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("help:"), "{}", missing.stderr);
+    let binary = dir.join("binary.hld");
+    std::fs::write(&binary, b"system s {\n  client \xff\n}\n").unwrap();
+    let refused = run(&["fmt", &binary.display().to_string()]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("offset 20 (line 2)"), "{}", refused.stderr);
+    assert_eq!(std::fs::read(&binary).unwrap(), b"system s {\n  client \xff\n}\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

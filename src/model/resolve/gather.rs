@@ -66,8 +66,8 @@ impl Resolver {
             }
         } else if let Some(root) = root_file {
             let span = Span::new(root, 0, 0);
-            self.error(codes::SYNTAX_ERROR, span, "no `system` block in this file")
-                .help = Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
+            self.error(codes::SYNTAX_ERROR, span, super::NO_SYSTEM).help =
+                Some("a design is `system NAME { ... }` holding its components, links and flows".to_string());
         }
         gathered
     }

@@ -30,6 +30,10 @@ mod values;
 /// (docs/performance.md, "Limits").
 pub const MAX_FLOW_COMPONENTS: usize = 1_000;
 
+/// The error of a root file without a `system` block (the language
+/// server takes such a file for a part that designs import).
+pub const NO_SYSTEM: &str = "no `system` block in this file";
+
 /// Words that cannot be component ids (language.md §1).
 const RESERVED_IDS: &[&str] = &["system", "flow", "region", "rtt", "slo", "import"];
 
