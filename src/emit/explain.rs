@@ -301,8 +301,8 @@ table { border-collapse: collapse; margin: 10px 0 18px; font-size: 13.5px; width
 th, td { border: 1px solid #d8dde6; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eef1f5; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-figure.diagram { margin: 12px 0 20px; padding: 8px; border: 1px solid #d8dde6; border-radius: 6px; overflow-x: auto; background: #fff; }
-figure.diagram svg { display: block; max-width: none; height: auto; margin: 0 auto; }
+figure.diagram { margin: 12px 0 20px; padding: 8px; border: 1px solid #d8dde6; border-radius: 6px; background: #fff; }
+figure.diagram svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figure.diagram figcaption { color: #4a5263; font-size: 13px; margin-top: 6px; }
 .tradeoff { margin: 12px 0 16px; padding: 10px 14px; border-left: 4px solid #7a8fb8; background: #f7f9fc; border-radius: 0 6px 6px 0; }
 .tradeoff .head { margin-top: 0; }
@@ -322,8 +322,7 @@ figure.diagram figcaption { color: #4a5263; font-size: 13px; margin-top: 6px; }
   h2 { break-after: avoid; page-break-after: avoid; }
   h3 { break-after: avoid; page-break-after: avoid; }
   table, .tradeoff, figure.diagram, li { break-inside: avoid; page-break-inside: avoid; }
-  figure.diagram { border: none; overflow: visible; }
-  figure.diagram svg { max-width: 100%; }
+  figure.diagram { border: none; }
   a { color: inherit; text-decoration: none; }
   code { background: none; padding: 0; }
 }

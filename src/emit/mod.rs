@@ -1,7 +1,7 @@
 //! Output formats. Each module renders data the earlier stages computed and
 //! decides nothing: diagnostics (`human`, `json`, `sarif`, `github`), rule
 //! documentation (`rule_docs`), the runnable stack (`compose`), diagrams
-//! (`mermaid`, `dot`, `svg`), figures (`estimate`, `what_if`) and the
+//! (`mermaid`, `dot`, `svg` with its layout `svg_layout`), figures (`estimate`, `what_if`) and the
 //! walkthrough of `hld explain` (`explain`). `escape` decides which
 //! characters of a design's text are never written as they are (controls,
 //! bidi overrides) for every one of them.
@@ -28,6 +28,7 @@ pub mod rule_docs;
 pub mod sarif;
 pub mod sequence;
 pub mod svg;
+pub mod svg_layout;
 pub mod what_if;
 
 /// A template that failed to render (an internal error, not the design's).

@@ -1,32 +1,28 @@
-//! The design as an SVG picture, laid out in Rust (the `layout-rs` crate's
-//! Sugiyama-style placer, left to right), for `hld diagram --format svg` and
-//! the HTML page of `hld explain`: no JavaScript, no fonts or files to
-//! fetch, so it opens from disk and prints.
+//! The design as an SVG picture, laid out in Rust by `emit::svg_layout`
+//! (layered, left to right), for `hld diagram --format svg`, the HTML page
+//! of `hld explain` and the browser playground: no JavaScript, no fonts or
+//! files to fetch, so it opens from disk and prints.
 //!
-//! layout-rs places the boxes and routes the edges; this module draws them
-//! itself through a [`RenderBackend`] that only records geometry, so the
-//! shapes (a cylinder for a database, a stadium for a client, ...), the
-//! classes, the escaping of every text and the number formatting are ours:
-//! the output is deterministic and every label is escaped for XML.
-//! Findings are drawn as in the other formats: single points of failure
-//! red, CAP mismatches amber, with a legend.
+//! `svg_layout` places the boxes, the regions (as bands, drawn here as
+//! labelled groups behind the boxes) and routes the edges between the boxes;
+//! this module draws them: the shapes (a cylinder for a database, a stadium
+//! for a client, ...), the classes, `data-id` on each component's and
+//! region's group (the playground finds a clicked component by it), the
+//! escaping of every text and the number formatting. The output is
+//! deterministic and every label is escaped for XML. Findings are drawn as in
+//! the other formats: single points of failure red, CAP mismatches amber,
+//! with a legend.
 
 use std::fmt::Write;
 
-use layout::core::base::Orientation;
-use layout::core::format::{ClipHandle, RenderBackend};
-use layout::core::geometry::Point;
-use layout::core::style::{LineStyleKind, StyleAttr};
-use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, ShapeKind};
-use layout::topo::layout::VisualGraph;
-
 use super::diagram::{Highlights, component_lines, link_label};
+use super::svg_layout::{self, EdgeSpec, Graph, Layout, NodeSpec, Point, Rect};
 use crate::model::{ComponentId, Design, Kind, LinkId};
 
-/// Above this many components and links the layout takes too long: its
-/// passes grow faster than linearly (measured: 200 components and 400 links
-/// take 3 s in a debug build, 500 and 1,000 over 10 minutes). `--format dot`
-/// with Graphviz draws big designs.
+/// Above this many components and links the picture is no longer readable
+/// on a page (and its file grows past a megabyte); `--format dot` with
+/// Graphviz draws big designs. The layout itself takes milliseconds at this
+/// size (docs: `emit::svg_layout`).
 pub const MAX_ELEMENTS: usize = 600;
 
 /// Why no picture could be drawn.
@@ -35,7 +31,7 @@ pub enum SvgError {
     TooLarge {
         elements: usize,
     },
-    /// The layout library failed (a bug in hld or layout-rs).
+    /// The layout produced a coordinate that is not a number (a bug in hld).
     Layout,
 }
 
@@ -54,71 +50,8 @@ impl std::fmt::Display for SvgError {
 /// Average glyph width of the 12px sans-serif label font, for box sizes.
 const CHAR_WIDTH: f64 = 7.0;
 const LINE_HEIGHT: f64 = 15.0;
-const EDGE_FONT_SIZE: usize = 7;
-
-/// One edge the layout drew: its pair index, its path of (point, control)
-/// pairs, dashed, and its arrowheads (start, end).
-type DrawnEdge = (usize, Vec<(Point, Point)>, bool, (bool, bool));
-
-/// What the layout drew, in its coordinates.
-#[derive(Default)]
-struct Recorder {
-    nodes: Vec<(usize, Point, Point)>,
-    edges: Vec<DrawnEdge>,
-    labels: Vec<(Point, String)>,
-    /// The next text belongs to the node just drawn (its placeholder).
-    node_text_pending: bool,
-}
-
-fn tag(properties: &Option<String>, prefix: char) -> Option<usize> {
-    properties.as_deref()?.strip_prefix(prefix)?.parse().ok()
-}
-
-impl RenderBackend for Recorder {
-    fn draw_rect(&mut self, xy: Point, size: Point, _: &StyleAttr, properties: Option<String>, _: Option<ClipHandle>) {
-        if let Some(idx) = tag(&properties, 'n') {
-            self.nodes.push((idx, xy, size));
-            self.node_text_pending = true;
-        }
-    }
-
-    fn draw_line(&mut self, _: Point, _: Point, _: &StyleAttr, _: Option<String>) {}
-
-    fn draw_circle(&mut self, xy: Point, size: Point, _: &StyleAttr, properties: Option<String>) {
-        if let Some(idx) = tag(&properties, 'n') {
-            let corner = Point::new(xy.x - size.x / 2.0, xy.y - size.y / 2.0);
-            self.nodes.push((idx, corner, size));
-            self.node_text_pending = true;
-        }
-    }
-
-    fn draw_text(&mut self, xy: Point, text: &str, _: &StyleAttr) {
-        if std::mem::take(&mut self.node_text_pending) {
-            return;
-        }
-        if !text.is_empty() {
-            self.labels.push((xy, text.to_string()));
-        }
-    }
-
-    fn draw_arrow(
-        &mut self,
-        path: &[(Point, Point)],
-        dashed: bool,
-        head: (bool, bool),
-        _: &StyleAttr,
-        properties: Option<String>,
-        _: &str,
-    ) {
-        if let Some(idx) = tag(&properties, 'e') {
-            self.edges.push((idx, path.to_vec(), dashed, head));
-        }
-    }
-
-    fn create_clip(&mut self, _: Point, _: Point, _: usize) -> ClipHandle {
-        0
-    }
-}
+/// Average glyph width of the 10px edge label font.
+const EDGE_CHAR_WIDTH: f64 = 5.8;
 
 /// One drawn edge: the links between one pair of components.
 struct PairEdge {
@@ -129,8 +62,8 @@ struct PairEdge {
     cap_mismatch: bool,
 }
 
-/// Links grouped by unordered pair, in declaration order: layout-rs draws
-/// one edge per pair (it keeps no parallel edges apart).
+/// Links grouped by unordered pair, in declaration order: one edge per pair,
+/// with an arrowhead at each end when links go both ways.
 fn pair_edges(design: &Design, highlights: &Highlights) -> Vec<(ComponentId, ComponentId, PairEdge)> {
     let mut pairs: Vec<(ComponentId, ComponentId, PairEdge)> = Vec::new();
     let mut index = std::collections::HashMap::new();
@@ -170,15 +103,6 @@ fn pair_edges(design: &Design, highlights: &Highlights) -> Vec<(ComponentId, Com
     pairs
 }
 
-fn node_lines(design: &Design, id: ComponentId) -> Vec<String> {
-    let component = design.component(id);
-    let mut lines = component_lines(design, component);
-    if let Some(region) = component.region {
-        lines.push(format!("@ {}", design.region(region).id));
-    }
-    lines
-}
-
 /// Room for the rim of a cylinder above the text.
 fn rim(kind: Kind) -> f64 {
     if matches!(kind, Kind::Database | Kind::ObjectStore) {
@@ -188,71 +112,103 @@ fn rim(kind: Kind) -> f64 {
     }
 }
 
-fn node_size(kind: Kind, lines: &[String]) -> Point {
+fn node_size(kind: Kind, lines: &[String]) -> (f64, f64) {
     let widest = lines
         .iter()
         .map(|line| super::escape::visible(line).chars().count())
         .max()
         .unwrap_or(1) as f64;
-    Point::new(
+    (
         widest * CHAR_WIDTH + 40.0,
         lines.len() as f64 * LINE_HEIGHT + 18.0 + rim(kind),
     )
 }
 
-/// Runs the layout; a panic inside layout-rs becomes an error.
-fn layout(design: &Design, highlights: &Highlights) -> Result<Recorder, SvgError> {
-    let mut graph = VisualGraph::new(Orientation::LeftToRight);
-    // The DAG's self-check walks every edge after each insertion (cubic);
-    // the graph is built here from a valid design, so it is not needed.
-    graph.dag.set_validate(false);
-    let look = StyleAttr::simple();
-    let handles: Vec<_> = design
-        .component_ids()
-        .map(|id| {
-            let lines = node_lines(design, id);
-            let element = Element::create_with_properties(
-                ShapeKind::new_box(&design.component(id).id),
-                look.clone(),
-                Orientation::LeftToRight,
-                node_size(design.component(id).kind, &lines),
-                format!("n{}", id.index()),
-            );
-            graph.add_node(element)
-        })
-        .collect();
-    let mut edge_look = StyleAttr::simple();
-    edge_look.font_size = EDGE_FONT_SIZE;
-    for (idx, (from, to, edge)) in pair_edges(design, highlights).into_iter().enumerate() {
-        let (Some(from), Some(to)) = (handles.get(from.index()), handles.get(to.index())) else {
-            continue;
-        };
-        let arrow = Arrow::with_properties(
-            if edge.both_ways {
-                LineEndKind::Arrow
-            } else {
-                LineEndKind::None
-            },
-            LineEndKind::Arrow,
-            if edge.dashed {
-                LineStyleKind::Dashed
-            } else {
-                LineStyleKind::Normal
-            },
-            &edge.label,
-            &edge_look,
-            format!("e{idx}"),
-            &None,
-            &None,
-        );
-        graph.add_edge(arrow, *from, *to);
+fn label_width(text: &str) -> f64 {
+    if text.is_empty() {
+        0.0
+    } else {
+        super::escape::visible(text).chars().count() as f64 * EDGE_CHAR_WIDTH + 8.0
     }
-    let mut recorder = Recorder::default();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        graph.do_it(false, false, false, &mut recorder);
-        recorder
-    }));
-    result.map_err(|_| SvgError::Layout)
+}
+
+/// The graph `svg_layout` places: a box per component (its lines' size, its
+/// region's band), an edge per linked pair, in [`pair_edges`]' order.
+fn graph(design: &Design, pairs: &[(ComponentId, ComponentId, PairEdge)]) -> Graph {
+    Graph {
+        nodes: design
+            .components
+            .iter()
+            .map(|component| {
+                let (width, height) = node_size(component.kind, &component_lines(design, component));
+                NodeSpec {
+                    width,
+                    height,
+                    band: component.region.map(|region| region.0 as usize),
+                }
+            })
+            .collect(),
+        edges: pairs
+            .iter()
+            .map(|(from, to, edge)| EdgeSpec {
+                from: from.index(),
+                to: to.index(),
+                label_width: label_width(&edge.label),
+            })
+            .collect(),
+        regions: design.regions.len(),
+    }
+}
+
+/// Where the design's boxes, edges (one per linked pair of components, in
+/// declaration order of each pair's first link) and regions go; what
+/// [`element`] draws, public so tests can check its geometry.
+pub fn layout(design: &Design) -> Layout {
+    let pairs = pair_edges(design, &Highlights::default());
+    svg_layout::layout(&graph(design, &pairs))
+}
+
+/// How far inside its box's left (or right) side a component's outline is,
+/// `dy` from the box's middle: where an edge meets the drawn shape.
+fn side_inset(kind: Kind, rect: &Rect, dy: f64, right: bool) -> f64 {
+    let (w, h) = (rect.width, rect.height);
+    let inset = (h / 3.0).min(14.0);
+    // 0 at the top of the box, 1 at the bottom.
+    let t = ((dy + h / 2.0) / h).clamp(0.0, 1.0);
+    let rounded = |radius: f64| {
+        let past = dy.abs() - (h / 2.0 - radius);
+        if past > 0.0 {
+            radius - (radius * radius - past.min(radius).powi(2)).sqrt()
+        } else {
+            0.0
+        }
+    };
+    match kind {
+        Kind::Client => rounded((h / 2.0).min(w / 2.0)),
+        Kind::Dns => inset * t,
+        Kind::External => inset * (1.0 - t),
+        Kind::Cdn => inset * dy.abs() / (h / 2.0),
+        Kind::LoadBalancer => (dy.abs() - (h / 2.0 - inset / 1.5)).max(0.0),
+        Kind::Worker if right => inset * t,
+        Kind::Worker => inset * (1.0 - t),
+        Kind::Queue if right => inset * dy.abs() / (h / 2.0),
+        Kind::Cache => rounded(12.0),
+        Kind::Search => {
+            let ratio = (dy / (h / 2.0)).clamp(-1.0, 1.0);
+            w / 2.0 * (1.0 - (1.0 - ratio * ratio).sqrt())
+        }
+        Kind::Queue | Kind::Gateway | Kind::Service | Kind::Database | Kind::ObjectStore => 0.0,
+    }
+}
+
+/// Moves a route's end from its box's side onto the component's outline.
+fn onto_outline(point: &mut Point, kind: Kind, rect: &Rect) {
+    let dy = point.y - (rect.y + rect.height / 2.0);
+    if point.x == rect.x {
+        point.x += side_inset(kind, rect, dy, false);
+    } else if point.x == rect.right() {
+        point.x -= side_inset(kind, rect, dy, true);
+    }
 }
 
 /// Escapes text for XML character data and attribute values. Hidden
@@ -367,38 +323,44 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
     if elements > MAX_ELEMENTS {
         return Err(SvgError::TooLarge { elements });
     }
-    let recorder = if design.components.is_empty() {
-        Recorder::default()
-    } else {
-        layout(design, highlights)?
-    };
     let pairs = pair_edges(design, highlights);
+    let layout = svg_layout::layout(&graph(design, &pairs));
     // The extent of everything drawn.
     let (mut min_x, mut min_y, mut max_x, mut max_y) =
         (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    let mut extend = |p: Point| {
-        min_x = min_x.min(p.x);
-        min_y = min_y.min(p.y);
-        max_x = max_x.max(p.x);
-        max_y = max_y.max(p.y);
+    let mut extend = |x: f64, y: f64| {
+        min_x = min_x.min(x);
+        min_y = min_y.min(y);
+        max_x = max_x.max(x);
+        max_y = max_y.max(y);
     };
-    for (_, xy, size) in &recorder.nodes {
-        extend(*xy);
-        extend(Point::new(xy.x + size.x, xy.y + size.y));
+    let regions: Vec<(usize, &Rect)> = layout
+        .regions
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, rect)| Some((idx, rect.as_ref()?)))
+        .collect();
+    for rect in layout.nodes.iter().chain(regions.iter().map(|(_, rect)| *rect)) {
+        extend(rect.x, rect.y);
+        extend(rect.right(), rect.bottom());
     }
-    for (_, path, _, _) in &recorder.edges {
-        for (a, b) in path {
-            extend(*a);
-            extend(*b);
+    for route in &layout.edges {
+        for point in &route.points {
+            extend(point.x, point.y);
         }
     }
-    for (xy, text) in &recorder.labels {
-        let half = text.chars().count() as f64 * 3.2;
-        extend(Point::new(xy.x - half, xy.y - 8.0));
-        extend(Point::new(xy.x + half, xy.y + 8.0));
+    for ((_, _, edge), route) in pairs.iter().zip(&layout.edges) {
+        if let Some(center) = route.label {
+            let half = label_width(&edge.label) / 2.0;
+            extend(center.x - half, center.y - svg_layout::LABEL_HEIGHT / 2.0);
+            extend(center.x + half, center.y + svg_layout::LABEL_HEIGHT / 2.0);
+        }
     }
     if !min_x.is_finite() {
         (min_x, min_y, max_x, max_y) = (0.0, 0.0, 240.0, 40.0);
+    }
+    if ![min_x, min_y, max_x, max_y].iter().all(|value| value.is_finite()) {
+        return Err(SvgError::Layout);
     }
     let legend = legend_entries(design, highlights);
     let legend_height = if legend.is_empty() { 0.0 } else { 34.0 };
@@ -428,18 +390,43 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
     let _ = writeln!(out, "<title>{}</title>", escape(&title));
     out.push_str(STYLE);
     out.push_str(DEFS);
+    if !regions.is_empty() {
+        out.push_str("<g class=\"regions\">\n");
+        for (idx, rect) in &regions {
+            let Some(region) = design.regions.get(*idx) else {
+                continue;
+            };
+            let label = region.label.as_deref().unwrap_or(&region.id);
+            let _ = writeln!(
+                out,
+                "<g class=\"region\" data-id=\"{}\"><title>region {}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+                escape(&region.id),
+                escape(&region.id),
+                crate::format::coordinate(rect.x),
+                crate::format::coordinate(rect.y),
+                crate::format::coordinate(rect.width),
+                crate::format::coordinate(rect.height),
+                crate::format::coordinate(rect.x + 10.0),
+                crate::format::coordinate(rect.y + 15.0),
+                escape(label)
+            );
+        }
+        out.push_str("</g>\n");
+    }
     out.push_str("<g class=\"edges\">\n");
-    let mut recorded_edges: Vec<_> = recorder.edges.iter().collect();
-    recorded_edges.sort_by_key(|(idx, ..)| *idx);
-    for (idx, path, dashed, (start, end)) in recorded_edges {
-        let Some((from, to, edge)) = pairs.get(*idx) else {
-            continue;
-        };
-        let Some(d) = path_data(path) else {
+    for ((from, to, edge), route) in pairs.iter().zip(&layout.edges) {
+        let mut points = route.points.clone();
+        let last = points.len().saturating_sub(1);
+        for (end, id) in [(0, from), (last, to)] {
+            if let (Some(point), Some(rect)) = (points.get_mut(end), layout.nodes.get(id.index())) {
+                onto_outline(point, design.component(*id).kind, rect);
+            }
+        }
+        let Some(d) = path_data(&points) else {
             continue;
         };
         let mut class = String::from("edge");
-        if *dashed {
+        if edge.dashed {
             class.push_str(" async");
         }
         if edge.cap_mismatch {
@@ -447,16 +434,11 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
         }
         let _ = writeln!(
             out,
-            "<path class=\"{class}\" data-from=\"{}\" data-to=\"{}\" d=\"{d}\"{}{}><title>{}</title></path>",
+            "<path class=\"{class}\" data-from=\"{}\" data-to=\"{}\" d=\"{d}\"{} marker-end=\"url(#hld-arrow-end)\"><title>{}</title></path>",
             escape(&design.component(*from).id),
             escape(&design.component(*to).id),
-            if *start {
+            if edge.both_ways {
                 " marker-start=\"url(#hld-arrow-start)\""
-            } else {
-                ""
-            },
-            if *end {
-                " marker-end=\"url(#hld-arrow-end)\""
             } else {
                 ""
             },
@@ -464,53 +446,56 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
         );
     }
     out.push_str("</g>\n<g class=\"edge-labels\">\n");
-    for (xy, text) in &recorder.labels {
+    for ((_, _, edge), route) in pairs.iter().zip(&layout.edges) {
+        let Some(center) = route.label else {
+            continue;
+        };
         // A backing so the edge under the label does not show through.
-        let width = text.chars().count() as f64 * 5.8 + 8.0;
+        let width = label_width(&edge.label);
         let _ = writeln!(
             out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"14\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text>",
-            crate::format::coordinate(xy.x - width / 2.0),
-            crate::format::coordinate(xy.y - 7.0),
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            crate::format::coordinate(center.x - width / 2.0),
+            crate::format::coordinate(center.y - svg_layout::LABEL_HEIGHT / 2.0),
             crate::format::coordinate(width),
-            crate::format::coordinate(xy.x),
-            crate::format::coordinate(xy.y),
-            escape(text)
+            crate::format::coordinate(svg_layout::LABEL_HEIGHT),
+            crate::format::coordinate(center.x),
+            crate::format::coordinate(center.y),
+            escape(&edge.label)
         );
     }
     out.push_str("</g>\n<g class=\"nodes\">\n");
-    let mut nodes: Vec<_> = recorder.nodes.iter().collect();
-    nodes.sort_by_key(|(idx, ..)| *idx);
-    nodes.dedup_by_key(|(idx, ..)| *idx);
-    for (idx, xy, size) in nodes {
-        let id = ComponentId(*idx as u32);
-        let Some(component) = design.components.get(*idx) else {
-            continue;
-        };
+    for (id, rect) in design.component_ids().zip(&layout.nodes) {
+        let component = design.component(id);
         let mut class = format!("node {}", component.kind.as_str().replace('_', "-"));
         if highlights.single_points_of_failure.contains(&id) {
             class.push_str(" spof");
         } else if highlights.cap_mismatch.contains(&id) {
             class.push_str(" cap-mismatch");
         }
-        let lines = node_lines(design, id);
+        let mut lines = component_lines(design, component);
+        let mut title = lines.join(", ");
+        if let Some(region) = component.region {
+            title.push_str(&format!(", @ {}", design.region(region).id));
+        }
         let _ = writeln!(
             out,
             "<g class=\"{class}\" id=\"hld-node-{}\" data-id=\"{}\"><title>{}</title>{}",
             escape(&component.id),
             escape(&component.id),
-            escape(&lines.join(", ")),
-            shape(component.kind, xy.x, xy.y, size.x, size.y)
+            escape(&title),
+            shape(component.kind, rect.x, rect.y, rect.width, rect.height)
         );
-        let center_x = xy.x + size.x / 2.0;
-        let first_y = xy.y + (size.y + rim(component.kind)) / 2.0 - (lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0;
+        let center_x = rect.x + rect.width / 2.0;
+        let first_y =
+            rect.y + (rect.height + rim(component.kind)) / 2.0 - (lines.len() as f64 - 1.0) * LINE_HEIGHT / 2.0;
         let _ = write!(
             out,
             "<text x=\"{}\" y=\"{}\">",
             crate::format::coordinate(center_x),
             crate::format::coordinate(first_y)
         );
-        for (line_idx, line) in lines.iter().enumerate() {
+        for (line_idx, line) in lines.drain(..).enumerate() {
             let class = if line_idx == 0 { " class=\"id\"" } else { "" };
             let dy = if line_idx == 0 {
                 "0".to_string()
@@ -521,7 +506,7 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
                 out,
                 "<tspan x=\"{}\" dy=\"{dy}\"{class}>{}</tspan>",
                 crate::format::coordinate(center_x),
-                escape(line)
+                escape(&line)
             );
         }
         out.push_str("</text></g>\n");
@@ -583,29 +568,37 @@ fn edge_title(design: &Design, edge: &PairEdge) -> String {
     parts.join("; ")
 }
 
-/// `M x y C ...` from layout-rs's list of (point, control) pairs.
-fn path_data(path: &[(Point, Point)]) -> Option<String> {
-    let (first, second) = (path.first()?, path.get(1)?);
+/// `M x y H x C ...` from a route's points: a horizontal run stays a line,
+/// a step from one height to another (only across a gap between columns,
+/// where no box is) is a curve leaving and arriving level, inside the
+/// bounding box of its two ends.
+fn path_data(points: &[Point]) -> Option<String> {
+    let first = points.first()?;
+    points.get(1)?;
     let mut d = format!(
-        "M {} {} C {} {}, {} {}, {} {}",
-        crate::format::coordinate(first.0.x),
-        crate::format::coordinate(first.0.y),
-        crate::format::coordinate(first.1.x),
-        crate::format::coordinate(first.1.y),
-        crate::format::coordinate(second.0.x),
-        crate::format::coordinate(second.0.y),
-        crate::format::coordinate(second.1.x),
-        crate::format::coordinate(second.1.y)
+        "M {} {}",
+        crate::format::coordinate(first.x),
+        crate::format::coordinate(first.y)
     );
-    for point in path.iter().skip(2) {
-        let _ = write!(
-            d,
-            " S {} {}, {} {}",
-            crate::format::coordinate(point.0.x),
-            crate::format::coordinate(point.0.y),
-            crate::format::coordinate(point.1.x),
-            crate::format::coordinate(point.1.y)
-        );
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.y == b.y {
+            let _ = write!(d, " H {}", crate::format::coordinate(b.x));
+        } else if a.x == b.x {
+            let _ = write!(d, " V {}", crate::format::coordinate(b.y));
+        } else {
+            let middle = (a.x + b.x) / 2.0;
+            let _ = write!(
+                d,
+                " C {} {}, {} {}, {} {}",
+                crate::format::coordinate(middle),
+                crate::format::coordinate(a.y),
+                crate::format::coordinate(middle),
+                crate::format::coordinate(b.y),
+                crate::format::coordinate(b.x),
+                crate::format::coordinate(b.y)
+            );
+        }
     }
     Some(d)
 }
@@ -644,6 +637,8 @@ const STYLE: &str = "<style>
 .hld-diagram .node > path.rim { fill: none; }
 .hld-diagram .legend-text { font-size: 11px; fill: #333; dominant-baseline: middle; }
 .hld-diagram .arrow-head { fill: #555; }
+.hld-diagram .region > rect { fill: #f7f8fb; stroke: #9aa5b8; stroke-width: 1.2; stroke-dasharray: 5 3; }
+.hld-diagram .region > text { font-size: 12px; font-weight: 600; fill: #4a5263; dominant-baseline: middle; }
 </style>
 ";
 

@@ -492,6 +492,19 @@ fn html_is_self_contained_and_draws_every_component() {
             "{file}"
         );
         assert!(html.contains("@media print"), "{file}");
+        // The picture fits the column: it scales down, keeping its aspect
+        // ratio (its viewBox; `height: auto` overrides its height
+        // attribute), and never scrolls sideways.
+        assert!(
+            html.contains("figure.diagram svg { display: block; max-width: 100%; height: auto;"),
+            "{file}"
+        );
+        let svg = &html[html.find("<svg ").unwrap()..];
+        let tag = &svg[..svg.find('>').unwrap()];
+        assert!(
+            tag.contains(" viewBox=\"") && tag.contains(" width=\"") && tag.contains(" height=\""),
+            "{tag}"
+        );
     }
 }
 
