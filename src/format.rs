@@ -35,12 +35,14 @@
 //! both are kept as distinct functions: output is compared byte for byte
 //! by the snapshot tests, and each function says which output uses it.
 
+use crate::float::Portable;
+
 /// x rounded to `digits` significant digits.
 pub fn round_sig(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let magnitude = x.abs().log10().floor() as i32;
+    let magnitude = x.abs().portable_log10().floor() as i32;
     let decimals = digits - 1 - magnitude;
     round_dp(x, decimals)
 }
@@ -175,7 +177,7 @@ pub fn percent(a: f64) -> String {
         return "100%".to_string();
     }
     let unavailable = (1.0 - a) * 100.0;
-    let decimals = (3 - unavailable.log10().floor() as i32).clamp(2, 12) as usize;
+    let decimals = (3 - unavailable.portable_log10().floor() as i32).clamp(2, 12) as usize;
     let scale = 10f64.powi(decimals as i32);
     // Cut through the decimal string of a, shifted, to avoid 99.99 → 99.98.
     let shifted = a * 100.0 * scale;

@@ -4,6 +4,7 @@
 //! databases by their replication and the hop's operation.
 
 use super::math::{any_of, k_of_n};
+use crate::float::Portable;
 use crate::format::plain_fraction;
 use crate::model::{
     Component, ComponentId, Design, Fanout, Flow, HaMode, Kind, Link, LinkId, Op, ReadFrom, Replication,
@@ -90,7 +91,7 @@ pub fn component_value(component: &Component, op: Op, incoming: Option<&Link>) -
         instances_value(component)
     };
     Some(match fanout_shards(component, incoming) {
-        Some(count) => value.powf(f64::from(count)),
+        Some(count) => value.portable_powf(f64::from(count)),
         None => value,
     })
 }

@@ -19,6 +19,7 @@
 //! order in h; `latency.rs` picks h a fraction of a percent of the smallest
 //! quantile asked.
 
+use crate::float::Portable;
 use std::collections::HashMap;
 
 use super::fft::{RealFft, Spectrum};
@@ -41,8 +42,8 @@ impl Law {
     /// The log-normal with this p50 and p99 (p99 > p50 > 0).
     pub fn fit(p50: f64, p99: f64) -> Law {
         Law::LogNormal {
-            mu: p50.ln(),
-            sigma: (p99 / p50).ln() / Z99,
+            mu: p50.portable_ln(),
+            sigma: (p99 / p50).portable_ln() / Z99,
         }
     }
 
@@ -70,7 +71,7 @@ impl Law {
         if n == 1 {
             norm_sf(z)
         } else {
-            -(f64::from(n) * log_cdf(z)).exp_m1()
+            -(f64::from(n) * log_cdf(z)).portable_exp_m1()
         }
     }
 
@@ -80,7 +81,7 @@ impl Law {
             return 0.0;
         }
         let (mu, sigma, n) = self.params();
-        let z = (x.ln() - mu) / sigma;
+        let z = (x.portable_ln() - mu) / sigma;
         if n == 1 { norm_cdf(z) } else { pow_cdf(z, n) }
     }
 
@@ -92,9 +93,9 @@ impl Law {
             norm_ppf(q)
         } else {
             // 1 − q^(1/n), without rounding q^(1/n) to 1.
-            norm_isf(-(q.ln() / f64::from(n)).exp_m1())
+            norm_isf(-(q.portable_ln() / f64::from(n)).portable_exp_m1())
         };
-        (mu + sigma * z).exp()
+        (mu + sigma * z).portable_exp()
     }
 
     /// The exact mean: e^(μ+σ²/2) for a log-normal; for the maximum of n,
@@ -102,24 +103,24 @@ impl Law {
     pub fn mean(&self) -> f64 {
         let (mu, sigma, n) = self.params();
         if n == 1 {
-            return (mu + 0.5 * sigma * sigma).exp();
+            return (mu + 0.5 * sigma * sigma).portable_exp();
         }
         // E[X] = e^μ σ ∫ (1 − Φ(z)ⁿ) e^{σz} dz. Below z0, Φ(z)ⁿ < 1e-18 and
         // the integral of e^{σz} is e^{σ z0}/σ; above z1 the integrand is
         // below e^{-40}.
         let nf = f64::from(n);
-        let z0 = norm_ppf((1e-18_f64.ln() / nf).exp()).min(-1.0);
+        let z0 = norm_ppf((1e-18_f64.portable_ln() / nf).portable_exp()).min(-1.0);
         let z1 = sigma + 12.0;
         let steps = 4000;
         let width = (z1 - z0) / f64::from(steps);
-        let integrand = |z: f64| -(nf * log_cdf(z)).exp_m1() * (sigma * z).exp();
+        let integrand = |z: f64| -(nf * log_cdf(z)).portable_exp_m1() * (sigma * z).portable_exp();
         let mut sum = integrand(z0) + integrand(z1);
         for i in 1..steps {
             let z = z0 + width * f64::from(i);
             sum += integrand(z) * if i % 2 == 1 { 4.0 } else { 2.0 };
         }
         let body = sum * width / 3.0;
-        mu.exp() * sigma * (body + (sigma * z0).exp() / sigma)
+        mu.portable_exp() * sigma * (body + (sigma * z0).portable_exp() / sigma)
     }
 
     /// Mean and variance of a log-normal approximation, to size grids.
@@ -128,11 +129,11 @@ impl Law {
             Law::LogNormal { mu, sigma } => (mu, sigma),
             Law::MaxOf { .. } => {
                 let (p50, p99) = (self.quantile(0.5), self.quantile(0.99));
-                (p50.ln(), (p99 / p50).ln() / Z99)
+                (p50.portable_ln(), (p99 / p50).portable_ln() / Z99)
             }
         };
-        let mean = (mu + 0.5 * sigma * sigma).exp();
-        let var = (sigma * sigma).exp_m1() * mean * mean;
+        let mean = (mu + 0.5 * sigma * sigma).portable_exp();
+        let var = (sigma * sigma).portable_exp_m1() * mean * mean;
         (mean, var)
     }
 
@@ -145,8 +146,8 @@ impl Law {
         if x.is_nan() || x <= 0.0 {
             return 0.0;
         }
-        let z = (x.ln() - mu) / sigma;
-        let mean = (mu + 0.5 * sigma * sigma).exp();
+        let z = (x.portable_ln() - mu) / sigma;
+        let mean = (mu + 0.5 * sigma * sigma).portable_exp();
         // Far tails without the series: Φ(z) rounds to 0 below −38 and to 1
         // above 8.3, where the integral is x − mean exactly.
         if z < -38.0 {
@@ -167,11 +168,11 @@ impl Law {
         if x.is_nan() || x <= 0.0 {
             return Boundary::Lower(0.0);
         }
-        let z = (x.ln() - mu) / sigma;
+        let z = (x.portable_ln() - mu) / sigma;
         if z <= 0.0 {
             return Boundary::Lower(self.integrated_cdf(x));
         }
-        let mean = (mu + 0.5 * sigma * sigma).exp();
+        let mean = (mu + 0.5 * sigma * sigma).portable_exp();
         if z > 38.5 + sigma {
             return Boundary::Upper(0.0);
         }
@@ -218,8 +219,8 @@ impl Law {
             return 0.0;
         }
         let (mu, sigma, n) = self.params();
-        let p = fast_norm_cdf((x.ln() - mu) / sigma);
-        if n == 1 { p } else { p.powf(f64::from(n)) }
+        let p = fast_norm_cdf((x.portable_ln() - mu) / sigma);
+        if n == 1 { p } else { p.portable_powf(f64::from(n)) }
     }
 
     fn key(&self) -> (u64, u64, u32) {
@@ -237,15 +238,15 @@ enum Boundary {
 /// ln Φ(z), accurate in both tails.
 fn log_cdf(z: f64) -> f64 {
     if z > 0.0 {
-        (-norm_sf(z)).ln_1p()
+        (-norm_sf(z)).portable_ln_1p()
     } else {
-        norm_cdf(z).ln()
+        norm_cdf(z).portable_ln()
     }
 }
 
 /// Φ(z)ⁿ, accurate near 1.
 fn pow_cdf(z: f64, n: u32) -> f64 {
-    (f64::from(n) * log_cdf(z)).exp()
+    (f64::from(n) * log_cdf(z)).portable_exp()
 }
 
 /// The random part of a path on the lattice 0, h, 2h, ...: `mass[k]` at kh;
@@ -428,7 +429,7 @@ struct CachedLaw {
 
 /// θ with θ^n = TILT.
 pub fn tilt_base(n: usize) -> f64 {
-    TILT.powf(1.0 / n.max(1) as f64)
+    TILT.portable_powf(1.0 / n.max(1) as f64)
 }
 
 /// Writes `masses` (from lattice point `offset`) into `data`, point k

@@ -14,6 +14,7 @@
 //! availability with retries and served shares, so its final figures are
 //! the estimate's to the printed digit.
 
+use crate::float::Portable;
 use std::fmt::Write;
 
 use super::availability::{flow_availability, judged_op, node_factor};
@@ -1256,7 +1257,7 @@ fn hop_lines(design: &Design, loaded: &Loaded, hop: &HopAttempt) -> Vec<String> 
                     ms(all),
                     n + 1,
                     n + 1,
-                    probability(hop.fail.powf(f64::from(n) + 1.0)),
+                    probability(hop.fail.portable_powf(f64::from(n) + 1.0)),
                     plain(t),
                     plain(m),
                     n + 1,

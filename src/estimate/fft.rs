@@ -13,6 +13,8 @@
 
 use std::f64::consts::PI;
 
+use crate::float::Portable;
+
 /// A half spectrum X_0 ... X_{n/2} of a real sequence of length n.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Spectrum {
@@ -87,7 +89,7 @@ impl RealFft {
             for k in 0..half {
                 for (power, (re, im)) in twiddles.iter_mut().enumerate() {
                     let angle = -PI * ((power + 1) * k) as f64 / step as f64;
-                    let (sin, cos) = angle.sin_cos();
+                    let (sin, cos) = angle.portable_sin_cos();
                     re.push(cos);
                     im.push(sin);
                 }
@@ -97,7 +99,7 @@ impl RealFft {
         }
         let (split_re, split_im) = (0..m)
             .map(|k| {
-                let (sin, cos) = (-2.0 * PI * k as f64 / n as f64).sin_cos();
+                let (sin, cos) = (-2.0 * PI * k as f64 / n as f64).portable_sin_cos();
                 (cos, sin)
             })
             .unzip();
@@ -338,6 +340,7 @@ impl Pass {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::float::Portable;
 
     /// The half spectrum by the definition, O(n²).
     fn naive(input: &[f64]) -> Spectrum {
@@ -347,8 +350,8 @@ mod tests {
             let (mut re, mut im) = (0.0, 0.0);
             for (j, x) in input.iter().enumerate() {
                 let angle = -2.0 * PI * (k * j % n) as f64 / n as f64;
-                re += x * angle.cos();
-                im += x * angle.sin();
+                re += x * angle.portable_cos();
+                im += x * angle.portable_sin();
             }
             out.re.push(re);
             out.im.push(im);

@@ -18,6 +18,7 @@ use super::dist::{Law, LawCache, Scratch};
 use super::fft::Spectrum;
 use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
 use super::queueing::{Loading, Wait};
+use crate::float::Portable;
 use crate::model::{Component, ComponentId, Design, Fanout, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
@@ -577,8 +578,8 @@ impl Approximation {
                 let (wm, wv) = wait_prefix.get(stop.wait_count).copied().unwrap_or((0.0, 0.0));
                 let (m, v) = (lm + wm, lv + wv);
                 let law = (stop.is_random() && m > 0.0).then(|| {
-                    let s2 = (v / (m * m)).ln_1p();
-                    (m.ln() - 0.5 * s2, s2.sqrt().max(1e-9))
+                    let s2 = (v / (m * m)).portable_ln_1p();
+                    (m.portable_ln() - 0.5 * s2, s2.sqrt().max(1e-9))
                 });
                 (stop.probability, stop.fixed_ms, law)
             })
@@ -595,7 +596,7 @@ impl Approximation {
                 None => (cdf + p * f64::from(u8::from(x >= 0.0)), density),
                 Some(_) if x <= 0.0 => (cdf, density),
                 Some((mu, sigma)) => {
-                    let z = (x.ln() - mu) / sigma;
+                    let z = (x.portable_ln() - mu) / sigma;
                     (cdf + p * fast_norm_cdf(z), density + p * norm_pdf(z) / (sigma * x))
                 }
             }
@@ -682,8 +683,8 @@ fn prefix_sums(moments: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
 /// Snap a spacing down to the ladder 2^(k/4) ms, so that flows share
 /// cached laws.
 pub(super) fn snap_spacing(h: f64) -> f64 {
-    let k = (h.log2() * 4.0).floor();
-    2f64.powf(k / 4.0)
+    let k = (h.portable_log2() * 4.0).floor();
+    2f64.portable_powf(k / 4.0)
 }
 
 /// Computes the mixture of a path on a lattice fine and long enough for the
@@ -1141,11 +1142,11 @@ pub fn sum_exceedance_bound(laws: &[Law], s: f64) -> f64 {
             mu,
             sigma,
             shift,
-            c: mu + (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln(),
+            c: mu + (sigma * (2.0 * std::f64::consts::PI).sqrt()).portable_ln(),
         };
     }
     let target = s * (1.0 - 1e-12);
-    let ln_s = s.ln();
+    let ln_s = s.portable_ln();
     // Σ a_j(L) and its derivative (Σ a_j is decreasing in L).
     let amounts = |l: f64| -> (f64, f64) {
         splits.iter().fold((0.0, 0.0), |(sum, slope), split| {
@@ -1219,7 +1220,7 @@ impl Split {
     /// a(L) and da/dL.
     fn amount(&self, l: f64) -> (f64, f64) {
         let u = self.root(l);
-        let a = (self.mu + self.sigma * (u - self.sigma)).exp();
+        let a = (self.mu + self.sigma * (u - self.sigma)).portable_exp();
         let slope = if u > 0.0 { -a * self.sigma / u } else { 0.0 };
         (a, slope)
     }
@@ -1252,8 +1253,8 @@ fn prefix_moments(model: &PathModel) -> Vec<Option<(f64, f64)>> {
     for law in &model.laws {
         running = running.and_then(|(mean, variance)| match *law {
             Law::LogNormal { mu, sigma } => {
-                let m = (mu + 0.5 * sigma * sigma).exp();
-                Some((mean + m, variance + (sigma * sigma).exp_m1() * m * m))
+                let m = (mu + 0.5 * sigma * sigma).portable_exp();
+                Some((mean + m, variance + (sigma * sigma).portable_exp_m1() * m * m))
             }
             Law::MaxOf { .. } => None,
         });

@@ -8,6 +8,7 @@
 //! the 1.5e-7 approximation of Abramowitz & Stegun 7.1.26, used only to size
 //! grids, never for a printed figure.
 
+use crate::float::Portable;
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
 /// 1/√(2π)
@@ -33,7 +34,7 @@ fn erfc_nonneg(x: f64) -> f64 {
         let interval = (((x - 0.5) * 2.0) as usize).min(ERFCX_CHEBYSHEV.len() - 1);
         let start = 0.5 + 0.5 * interval as f64;
         let y = 4.0 * (x - start) - 1.0;
-        return (-x * x).exp() * chebyshev(&ERFCX_CHEBYSHEV[interval], y);
+        return (-x * x).portable_exp() * chebyshev(&ERFCX_CHEBYSHEV[interval], y);
     }
     if x > 27.3 {
         return 0.0;
@@ -41,7 +42,7 @@ fn erfc_nonneg(x: f64) -> f64 {
     let (s0, s1) = (1.0 / 784.0, 1.0 / 64.0);
     let s = 1.0 / (x * x);
     let y = (2.0 * s - s0 - s1) / (s1 - s0);
-    (-x * x).exp() * chebyshev(&ERFC_TAIL_CHEBYSHEV, y) / (x * PI.sqrt())
+    (-x * x).portable_exp() * chebyshev(&ERFC_TAIL_CHEBYSHEV, y) / (x * PI.sqrt())
 }
 
 /// Σ c_k T_k(y) (c_0 counted once) by Clenshaw's recurrence.
@@ -61,13 +62,13 @@ fn chebyshev(coefficients: &[f64], y: f64) -> f64 {
 //   mp.mp.dps = 40
 //   N = 40
 //   def cheb(f, a, b, terms):
-//       nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / N) for k in range(N)]
+//       nodes = [mp.portable_cos(mp.pi * (k + mp.mpf(1) / 2) / N) for k in range(N)]
 //       vals = [f((b - a) / 2 * y + (a + b) / 2) for y in nodes]
-//       c = [2 * mp.fsum(vals[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / N)
+//       c = [2 * mp.fsum(vals[k] * mp.portable_cos(mp.pi * j * (k + mp.mpf(1) / 2) / N)
 //                        for k in range(N)) / N for j in range(terms)]
 //       c[0] /= 2
 //       return c
-//   erfcx = lambda x: mp.erfc(x) * mp.exp(x * x)
+//   erfcx = lambda x: mp.erfc(x) * mp.portable_exp(x * x)
 //   rows = [cheb(erfcx, mp.mpf(0.5) + mp.mpf(i) / 2, mp.mpf(1) + mp.mpf(i) / 2, 15)
 //           for i in range(15)]
 //   tail = cheb(lambda s: (1 / mp.sqrt(s)) * mp.sqrt(mp.pi) * erfcx(1 / mp.sqrt(s)),
@@ -387,7 +388,7 @@ fn erf_series(x: f64) -> f64 {
             break;
         }
     }
-    2.0 / PI.sqrt() * (-x2).exp() * sum
+    2.0 / PI.sqrt() * (-x2).portable_exp() * sum
 }
 
 /// erfc(x) = (2/√π) e^{-x²} / (2x + 2/(2x + 4/(2x + 6/(2x + ...)))),
@@ -417,7 +418,7 @@ fn erfc_continued_fraction(x: f64) -> f64 {
             break;
         }
     }
-    2.0 / PI.sqrt() * (-x * x).exp() / f
+    2.0 / PI.sqrt() * (-x * x).portable_exp() / f
 }
 
 /// Φ(z), the standard normal CDF.
@@ -445,7 +446,7 @@ pub fn norm_sf(z: f64) -> f64 {
 
 /// The standard normal density.
 pub fn norm_pdf(z: f64) -> f64 {
-    INV_SQRT_2PI * (-0.5 * z * z).exp()
+    INV_SQRT_2PI * (-0.5 * z * z).portable_exp()
 }
 
 /// Φ⁻¹(p) for p in (0, 1): a rational first guess (Abramowitz & Stegun
@@ -474,7 +475,7 @@ pub fn norm_isf(p: f64) -> f64 {
 
 /// The z <= 0 with Φ(z) = p, for 0 < p <= 0.5.
 fn lower_ppf(p: f64) -> f64 {
-    let t = (-2.0 * p.ln()).sqrt();
+    let t = (-2.0 * p.portable_ln()).sqrt();
     let mut z = -(t
         - (2.515_517 + 0.802_853 * t + 0.010_328 * t * t)
             / (1.0 + 1.432_788 * t + 0.189_269 * t * t + 0.001_308 * t * t * t));
@@ -500,7 +501,7 @@ pub fn fast_norm_cdf(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly =
         t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erfc = poly * (-x * x).exp();
+    let erfc = poly * (-x * x).portable_exp();
     if z < 0.0 { 0.5 * erfc } else { 1.0 - 0.5 * erfc }
 }
 
@@ -513,13 +514,13 @@ pub fn ln_gamma(x: f64) -> f64 {
     let mut shift = 0.0;
     let mut x = x;
     while x < 16.0 {
-        shift += x.ln();
+        shift += x.portable_ln();
         x += 1.0;
     }
     let inv = 1.0 / x;
     let inv2 = inv * inv;
     let series = inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 * (1.0 / 1260.0 - inv2 * (1.0 / 1680.0))));
-    (x - 0.5) * x.ln() - x + 0.5 * (2.0 * PI).ln() + series - shift
+    (x - 0.5) * x.portable_ln() - x + 0.5 * (2.0 * PI).portable_ln() + series - shift
 }
 
 /// ln C(n, k).
@@ -543,7 +544,7 @@ pub fn k_of_n(k: u32, n: u32, a: f64) -> f64 {
         return 1.0;
     }
     let (nf, b) = (f64::from(n), 1.0 - a);
-    let (ln_a, ln_b) = (a.ln(), b.ln());
+    let (ln_a, ln_b) = (a.portable_ln(), b.portable_ln());
     let ln_term = |i: u32| -> f64 {
         let i = f64::from(i);
         ln_choose(nf, i) + i * ln_a + (nf - i) * ln_b
@@ -554,7 +555,7 @@ pub fn k_of_n(k: u32, n: u32, a: f64) -> f64 {
         let mut sum = 0.0;
         let mut i = k - 1;
         loop {
-            let term = ln_term(i).exp();
+            let term = ln_term(i).portable_exp();
             sum += term;
             if i == 0 || (term < sum * 1e-17 && f64::from(i) < mode) {
                 break;
@@ -567,7 +568,7 @@ pub fn k_of_n(k: u32, n: u32, a: f64) -> f64 {
         let mut sum = 0.0;
         let mut i = k;
         loop {
-            let term = ln_term(i).exp();
+            let term = ln_term(i).portable_exp();
             sum += term;
             if i == n || (term < sum * 1e-17 && f64::from(i) > mode) {
                 break;
@@ -586,7 +587,7 @@ pub fn any_of(n: u32, a: f64) -> f64 {
     if a >= 1.0 {
         return 1.0;
     }
-    1.0 - (1.0 - a).powf(f64::from(n))
+    1.0 - (1.0 - a).portable_powf(f64::from(n))
 }
 
 #[cfg(test)]
@@ -678,9 +679,9 @@ mod tests {
     #[test]
     fn gamma_and_binomials() {
         assert!(ln_gamma(1.0).abs() < 1e-12);
-        assert!(close(ln_gamma(5.0), 24.0_f64.ln(), 1e-13));
-        assert!(close(ln_gamma(0.5), PI.sqrt().ln(), 1e-13));
-        assert!(close(ln_choose(10.0, 3.0).exp(), 120.0, 1e-12));
+        assert!(close(ln_gamma(5.0), 24.0_f64.portable_ln(), 1e-13));
+        assert!(close(ln_gamma(0.5), PI.sqrt().portable_ln(), 1e-13));
+        assert!(close(ln_choose(10.0, 3.0).portable_exp(), 120.0, 1e-12));
     }
 
     /// knowledge.md §3.1 test vectors.

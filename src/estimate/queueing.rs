@@ -15,6 +15,7 @@
 //! (docs/estimate.md, "Queueing").
 
 use super::capacity::{Capacity, instance_count, served_fraction};
+use crate::float::Portable;
 use crate::model::{ComponentId, Design, Flow, Kind, Link, Op, VisitSync};
 
 /// Erlang C: the probability that a request waits in an M/M/c queue with
@@ -141,7 +142,7 @@ impl Wait {
         let mut previous = 0.0; // P(W_cont <= lower edge of the cell)
         for k in 0..len {
             let upper = (k as f64 + 0.5) * h;
-            let cdf = 1.0 - (-r * upper).exp();
+            let cdf = 1.0 - (-r * upper).portable_exp();
             mass.push(p * (cdf - previous));
             previous = cdf;
             if 1.0 - cdf < 1e-12 {
@@ -162,7 +163,7 @@ impl Wait {
         if t_ms < 0.0 {
             return 0.0;
         }
-        1.0 - self.p_wait * (-self.rate_per_ms * t_ms).exp()
+        1.0 - self.p_wait * (-self.rate_per_ms * t_ms).portable_exp()
     }
 
     /// Whether it adds nothing: no chance of waiting, or one below

@@ -17,6 +17,7 @@
 use super::availability::{judged_op, node_value};
 use super::capacity::{Attempts, Capacity};
 use super::queueing::Loading;
+use crate::float::Portable;
 use crate::model::{ComponentId, Design, Fanout, Flow, Link, LinkId, Op, VisitId, VisitSync};
 
 /// Whether some link of the design retries (then loads depend on failure
@@ -81,7 +82,7 @@ impl HopAttempt {
             within_timeout: within,
             p99_ms,
             fail,
-            success: 1.0 - fail.powf(f64::from(retries) + 1.0),
+            success: 1.0 - fail.portable_powf(f64::from(retries) + 1.0),
             expected_attempts: expected,
             answered_mean_ms: None,
         }
@@ -98,10 +99,10 @@ impl HopAttempt {
         let Some(m) = answered_mean_ms else {
             return all_fail;
         };
-        let success = 1.0 - self.fail.powf(f64::from(n) + 1.0);
+        let success = 1.0 - self.fail.portable_powf(f64::from(n) + 1.0);
         let mut mean = (1.0 - success) * all_fail;
         for k in (0..=n).rev() {
-            mean += (1.0 - self.fail) * self.fail.powf(f64::from(k)) * (f64::from(k) * t + m);
+            mean += (1.0 - self.fail) * self.fail.portable_powf(f64::from(k)) * (f64::from(k) * t + m);
         }
         mean
     }

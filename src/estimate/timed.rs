@@ -31,6 +31,7 @@ use super::latency::{
 };
 use super::queueing::{Loading, Wait};
 use super::retry::Retries;
+use crate::float::Portable;
 use crate::model::{Design, Flow};
 
 /// Lattice spacing as a fraction of the smallest quantile asked for (as
@@ -248,7 +249,7 @@ impl Hop<'_> {
                 weight *= f;
             }
         }
-        let all_fail = f.powf(f64::from(tries) + 1.0);
+        let all_fail = f.portable_powf(f64::from(tries) + 1.0);
         if all_fail > 0.0 {
             parts.push(MixturePart {
                 probability: reach * all_fail,
@@ -350,7 +351,7 @@ fn span(laws: &[Law], waits: &[Wait]) -> f64 {
         mean += m;
         variance += v;
         if wait.p_wait > 1e-4 {
-            widest = widest.max((wait.p_wait / 1e-4).ln() / wait.rate_per_ms);
+            widest = widest.max((wait.p_wait / 1e-4).portable_ln() / wait.rate_per_ms);
         }
     }
     mean + 12.0 * variance.sqrt() + widest

@@ -20,6 +20,7 @@ use super::dist::{Lattice, LawCache, PartMasses};
 use super::latency::{LatencyFigures, LatencyOptions, NodeLatency, link_round_trip, node_latency};
 use super::queueing::{Loading, Wait};
 use super::retry::Retries;
+use crate::float::Portable;
 use crate::model::{ComponentId, Design, Fanout, Flow, Kind, VisitId, VisitSync};
 
 /// One visit as the tree model sees it.
@@ -458,7 +459,7 @@ impl Engine<'_> {
             return (Engine::point(all_fail), all_fail, None);
         };
         let answered_mean = self.mean(&answered);
-        let success = 1.0 - fail.powf(f64::from(n) + 1.0);
+        let success = 1.0 - fail.portable_powf(f64::from(n) + 1.0);
         if answered_only && success <= 0.0 {
             return (Engine::point(all_fail), all_fail, Some(answered_mean));
         }
@@ -469,20 +470,20 @@ impl Engine<'_> {
         };
         let last = if answered_only { n.checked_sub(1) } else { Some(n) };
         if answered_only {
-            mean += (1.0 - fail) * fail.powf(f64::from(n)) * scale * (f64::from(n) * t + answered_mean);
+            mean += (1.0 - fail) * fail.portable_powf(f64::from(n)) * scale * (f64::from(n) * t + answered_mean);
         }
         if let Some(last) = last {
             for k in (0..=last).rev() {
                 let shifted = Engine::shift(answered.clone(), f64::from(k) * t);
                 // P(k failures first | at least k) = 1 − f, over what is left.
                 let weight = if answered_only {
-                    let rest: f64 = (k..=n).map(|j| fail.powf(f64::from(j - k))).sum();
+                    let rest: f64 = (k..=n).map(|j| fail.portable_powf(f64::from(j - k))).sum();
                     1.0 / rest
                 } else {
                     1.0 - fail
                 };
                 dist = self.mix(weight, shifted, dist);
-                mean += (1.0 - fail) * fail.powf(f64::from(k)) * scale * (f64::from(k) * t + answered_mean);
+                mean += (1.0 - fail) * fail.portable_powf(f64::from(k)) * scale * (f64::from(k) * t + answered_mean);
             }
         }
         (dist, mean, Some(answered_mean))
@@ -742,7 +743,7 @@ impl TreeModel {
                 mean_total += m;
                 var_total += v;
                 if p > 1e-4 {
-                    widest = widest.max((p / 1e-4).ln() / r);
+                    widest = widest.max((p / 1e-4).portable_ln() / r);
                 }
             }
             match &own {
@@ -807,7 +808,7 @@ impl TreeModel {
         // the lattice masses of their laws (the cache is keyed by spacing).
         let h = if has_law && span > 0.0 {
             let raw = span / GRID as f64;
-            2f64.powf((raw.log2() * 4.0).floor() / 4.0)
+            2f64.portable_powf((raw.portable_log2() * 4.0).floor() / 4.0)
         } else {
             1.0
         };
@@ -818,7 +819,7 @@ impl TreeModel {
             } else {
                 reach / GRID as f64
             };
-            let h = 2f64.powf((h.log2() * 4.0).ceil() / 4.0);
+            let h = 2f64.portable_powf((h.portable_log2() * 4.0).ceil() / 4.0);
             (h, (reach / h).ceil() as usize + 64)
         } else if has_law && span > 0.0 {
             (h, (span / h).ceil() as usize + 64)

@@ -1,6 +1,10 @@
 //! The integration tests, one binary (one link instead of one per file):
 //! each file here is a module; `cargo test --test it MODULE::` runs one.
 
+// Tests compute reference figures with std's float functions; the library
+// goes through src/float.rs (clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 /// `every_output.rs` is shared with the fuzz target (`fuzz/fuzz_targets/check.rs`).
 mod support {
@@ -29,6 +33,7 @@ mod io;
 mod knowledge_docs;
 mod lsp;
 mod mermaid_render;
+mod playground;
 mod proptest_commands;
 mod proptest_parser;
 mod queueing;
