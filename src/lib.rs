@@ -18,6 +18,10 @@
 extern crate alloc;
 
 pub mod analysis;
+pub mod api;
+// The two front ends that read files, start threads and exit: not in the
+// WebAssembly build (the playground calls `api`, web/src/lib.rs).
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod diagnostics;
 pub mod diff;
@@ -25,9 +29,11 @@ pub mod emit;
 pub mod estimate;
 pub mod explain;
 pub mod fix;
+pub mod float;
 pub mod format;
 pub mod init;
 pub mod knowledge;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod lsp;
 pub mod model;
 pub mod source;

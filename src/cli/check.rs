@@ -457,17 +457,9 @@ fn check_file(path: &str, input: &InputArgs, options: CheckOptions<'_>, baseline
             };
         }
     };
-    let mut analysis = analysis::check(&design, &config);
-    if verify {
-        verify_fixes(
-            path,
-            input,
-            &config,
-            &design,
-            &compilation.sources,
-            &mut analysis.findings,
-        );
-    }
+    let recheck = |text: &str| crate::fix::recheck_findings(super::compile_text(path, input, text), &config);
+    let recheck: Option<crate::api::Recheck<'_>> = if verify { Some(&recheck) } else { None };
+    let report = crate::api::diagnose(&design, compilation.diagnostics, &compilation.sources, &config, recheck);
     // After the last file the process ends soon; freeing 100,000
     // components one by one took 4% of a check (docs/performance.md). The
     // OS reclaims it at exit. Earlier files' designs are freed, so that
@@ -477,11 +469,8 @@ fn check_file(path: &str, input: &InputArgs, options: CheckOptions<'_>, baseline
     } else {
         drop(design);
     }
-    let mut all = compilation.diagnostics;
-    let has_input_errors = !analysis.errors.is_empty();
-    all.extend(analysis.errors);
-    all.extend(analysis.findings);
-    diagnostics::sort(&mut all, &compilation.sources);
+    let has_input_errors = report.input_errors;
+    let mut all = report.diagnostics;
     if let (Some(baseline), false) = (baseline, has_input_errors) {
         all = baseline.filter(all);
     }

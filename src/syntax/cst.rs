@@ -339,7 +339,7 @@ fn continues_line(text: &str, at: usize) -> bool {
 }
 
 /// Words that open a declaration other than a component.
-const DECLARATION_KEYWORDS: &[&str] = &["system", "region", "flow", "import", "rtt", "slo", "call", "parallel"];
+pub const DECLARATION_KEYWORDS: &[&str] = &["system", "region", "flow", "import", "rtt", "slo", "call", "parallel"];
 
 /// Whether a token is an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
 pub fn is_ident(text: &str) -> bool {

@@ -4,7 +4,7 @@
 
 #[path = "../../benches/support/generator.rs"]
 #[allow(clippy::module_inception)] // tests/it/generator.rs tests benches/support/generator.rs
-mod generator;
+pub(crate) mod generator;
 
 use hld::analysis::{self, Config};
 use hld::model::load::{Input, Limits, MemoryLoader, compile};

@@ -12,6 +12,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("source", 0),
     ("units", 0),
     ("format", 0),
+    ("float", 0),
     ("diagnostics", 1),
     ("syntax", 2),
     ("knowledge", 3),
@@ -23,14 +24,23 @@ const LAYERS: &[(&str, u8)] = &[
     ("explain", 8),
     ("emit", 9),
     ("init", 9),
-    ("cli", 10),
-    ("lsp", 10),
+    ("api", 10),
+    ("cli", 11),
+    ("lsp", 11),
 ];
 
 /// Modules anyone may use, because they use nothing but other leaves (the
 /// ids, targets and fixes a diagnostic carries, and the plain enums the
 /// knowledge base is written in).
-const LEAVES: &[&str] = &["source", "units", "format", "model::ids", "model::edit", "model::types"];
+const LEAVES: &[&str] = &[
+    "source",
+    "units",
+    "format",
+    "float",
+    "model::ids",
+    "model::edit",
+    "model::types",
+];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
