@@ -44,6 +44,11 @@ pub struct ComposeArgs {
     /// Write into a directory hld did not generate, and replace files hld did not write (it never removes them)
     #[arg(long)]
     force: bool,
+    /// The most containers any one service or proxy runs; the design's own
+    /// counts stay in each service's hld.declared-replicas label and the README
+    #[arg(long, value_name = "N", default_value_t = compose::DEFAULT_MAX_REPLICAS,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    max_replicas: u32,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -73,7 +78,10 @@ pub fn run(args: &ComposeArgs) -> Exit {
         super::print_human(&compilation.diagnostics, &compilation.sources);
         super::print_suppressed(&compilation);
     }
-    let stack = match compose::build(design) {
+    let options = compose::Options {
+        max_replicas: args.max_replicas,
+    };
+    let stack = match compose::build_with(design, options) {
         Ok(stack) => stack,
         Err(message) => {
             super::print_error(&message);

@@ -477,13 +477,110 @@ fn replicas_and_entry_points_follow_the_design() {
     let design = compile_file(&path);
     let stack = compose::build(&design).unwrap();
     let doc: Value = serde_saphyr::from_str(file(&stack, "compose.yaml")).unwrap();
-    // The entry gateway publishes and runs one container; the services behind it keep their replicas.
+    // The entry gateway publishes and runs one container; the services
+    // behind it run at most --max-replicas (2 by default) containers, and
+    // keep the design's count in a label, the README and a comment.
     assert_eq!(doc["services"]["gw"]["ports"][0]["published"], "8080");
     assert!(doc["services"]["gw"].get("deploy").is_none());
-    assert_eq!(doc["services"]["users-svc"]["deploy"]["replicas"], 3);
+    assert_eq!(doc["services"]["users-svc"]["deploy"]["replicas"], 2);
+    assert_eq!(doc["services"]["users-svc"]["labels"]["hld.declared-replicas"], "3");
+    assert_eq!(doc["services"]["orders-svc"]["deploy"]["replicas"], 2);
+    let yaml = file(&stack, "compose.yaml");
+    assert!(yaml.contains("Declared replicas: users_svc 2 of 3."), "{yaml}");
+    let readme = file(&stack, "README.md");
+    assert!(
+        readme.contains("Declared 3 replicas: 2 containers run (--max-replicas 2)."),
+        "{readme}"
+    );
     let nginx = file(&stack, "config/gw.nginx.conf");
     assert!(nginx.contains("location /users_svc/ {"), "{nginx}");
     assert!(nginx.contains("location /orders_svc/ {"), "{nginx}");
+    // A higher cap runs the declared count.
+    let stack = compose::build_with(&design, compose::Options { max_replicas: 10 }).unwrap();
+    let doc: Value = serde_saphyr::from_str(file(&stack, "compose.yaml")).unwrap();
+    assert_eq!(doc["services"]["users-svc"]["deploy"]["replicas"], 3);
+    assert!(!file(&stack, "compose.yaml").contains("Laptop-sized"));
+}
+
+#[test]
+fn big_designs_give_laptop_sized_stacks() {
+    // The chat template declares far more servers than a laptop runs.
+    let template = hld::init::TEMPLATES
+        .iter()
+        .find(|template| template.name == "chat")
+        .unwrap();
+    let design = hld::model::load::compile(
+        hld::model::load::Input {
+            name: "chat.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: template.text.as_bytes().to_vec(),
+        },
+        &hld::model::load::MemoryLoader::default(),
+        &hld::model::load::Limits::default(),
+    )
+    .design
+    .unwrap();
+    let stack = compose::build(&design).unwrap();
+    let doc: Value = serde_saphyr::from_str(file(&stack, "compose.yaml")).unwrap();
+    let services = doc["services"].as_object().unwrap();
+    let containers: u64 = services
+        .values()
+        .map(|service| service["deploy"]["replicas"].as_u64().unwrap_or(1))
+        .sum();
+    assert!(containers <= 2 * services.len() as u64, "{containers} containers");
+    let declared: u64 = services
+        .values()
+        .map(|service| {
+            service["labels"]["hld.declared-replicas"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert!(
+        declared > containers,
+        "the labels keep the design's counts: {declared} declared, {containers} run"
+    );
+}
+
+#[test]
+fn load_balancers_route_different_services_by_prefix_and_share_a_roles_upstream() {
+    let text = "system s {\n  client u { rps = 1 }\n  load_balancer lb : haproxy\n  service api_us { role = api }\n  service api_eu { role = api }\n  service notify\n  u -> lb\n  lb -> api_us\n  lb -> api_eu\n  lb -> notify\n}\n";
+    let design = hld::model::load::compile(
+        hld::model::load::Input {
+            name: "s.hld".to_string(),
+            path: None,
+            key: None,
+            bytes: text.as_bytes().to_vec(),
+        },
+        &hld::model::load::MemoryLoader::default(),
+        &hld::model::load::Limits::default(),
+    )
+    .design
+    .unwrap();
+    let stack = compose::build(&design).unwrap();
+    let haproxy = file(&stack, "config/lb.haproxy.cfg");
+    assert!(
+        haproxy.contains("use_backend lb-role-api if { path_beg /api/ }"),
+        "{haproxy}"
+    );
+    assert!(
+        haproxy.contains("use_backend lb-to-notify if { path_beg /notify/ }"),
+        "{haproxy}"
+    );
+    assert!(haproxy.contains("default_backend lb-role-api"), "{haproxy}");
+    // Both deployments of the role are servers of the one backend.
+    let api = haproxy
+        .split("\nbackend lb-role-api\n")
+        .nth(1)
+        .unwrap()
+        .split("\nbackend ")
+        .next()
+        .unwrap();
+    assert!(api.contains("api-us:") && api.contains("api-eu:"), "{api}");
+    assert!(!api.contains("notify:"), "{api}");
 }
 
 #[test]
@@ -684,4 +781,33 @@ fn compose_needs_an_output_directory() {
     let result = run(&["compose", &fixture("no_proxy.hld")]);
     assert_eq!(result.code, 2);
     assert!(result.stderr.contains("--output"), "{}", result.stderr);
+}
+
+#[test]
+fn max_replicas_takes_a_positive_count() {
+    let design = repo().join("tests/fixtures/compose/gateway_routes.hld");
+    let out = std::env::temp_dir().join(format!("hld-max-replicas-{}", std::process::id()));
+    let zero = run(&[
+        "compose",
+        design.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-replicas",
+        "0",
+    ]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(!out.exists(), "nothing is written for a wrong command line");
+    let three = run(&[
+        "compose",
+        design.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-replicas",
+        "3",
+    ]);
+    assert_eq!(three.code, 0, "{}", three.stderr);
+    let yaml = std::fs::read_to_string(out.join("compose.yaml")).unwrap();
+    let doc: Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(doc["services"]["users-svc"]["deploy"]["replicas"], 3);
+    std::fs::remove_dir_all(&out).unwrap();
 }

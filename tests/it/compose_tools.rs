@@ -314,7 +314,7 @@ fn haproxy_accepts_every_config() {
 const ROUTING_SCRIPT: &str = r#"
 import http.client, http.server, json, socket, subprocess, sys, threading, time
 
-backends, port, nginx, prefix, main_conf, sources, count = json.loads(sys.argv[1])
+backends, port, nginx, prefix, main_conf, sources, count, paths = json.loads(sys.argv[1])
 
 class Stub(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -346,22 +346,30 @@ try:
             time.sleep(0.1)
     results = {}
     for source in sources:
-        answers = []
-        for _ in range(count):
-            conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=5, source_address=(source, 0))
-            conn.request("GET", "/")
-            answers.append(conn.getresponse().read().decode().strip())
-            conn.close()
-        results[source] = answers
+        results[source] = {}
+        for path in paths:
+            answers = []
+            for _ in range(count):
+                conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=5, source_address=(source, 0))
+                conn.request("GET", path)
+                answers.append(conn.getresponse().read().decode().strip())
+                conn.close()
+            results[source][path] = answers
     print(json.dumps(results))
 finally:
     proc.terminate()
     proc.wait(10)
 "#;
 
-/// Generated nginx routing for a fixture, driven by real requests; returns
-/// the answers per client address.
+/// Generated nginx routing for a fixture, driven by real requests for `/`;
+/// returns the answers per client address.
 fn route(fixture: &str, sources: &[&str], count: usize) -> Option<serde_json::Value> {
+    route_paths(fixture, sources, count, &["/"])
+}
+
+/// [`route`] for requests of each of `paths`: the answers per client
+/// address, then per path.
+fn route_paths(fixture: &str, sources: &[&str], count: usize, paths: &[&str]) -> Option<serde_json::Value> {
     let Some(nginx) = find_program("nginx") else {
         skip("nginx is not installed (apt-get install nginx-light)");
         return None;
@@ -408,6 +416,7 @@ fn route(fixture: &str, sources: &[&str], count: usize) -> Option<serde_json::Va
         main,
         sources,
         count,
+        paths,
     ]);
     let output = Command::new("unshare")
         .args([
@@ -436,7 +445,11 @@ fn route(fixture: &str, sources: &[&str], count: usize) -> Option<serde_json::Va
 }
 
 fn answers(value: &serde_json::Value, source: &str) -> Vec<String> {
-    value[source]
+    answers_at(value, source, "/")
+}
+
+fn answers_at(value: &serde_json::Value, source: &str, path: &str) -> Vec<String> {
+    value[source][path]
         .as_array()
         .unwrap()
         .iter()
@@ -499,4 +512,24 @@ fn nginx_weights_split_traffic() {
     let alpha = sequence.iter().filter(|answer| *answer == "alpha").count();
     let beta = sequence.iter().filter(|answer| *answer == "beta").count();
     assert_eq!((alpha, beta), (6, 2), "{sequence:?}");
+}
+
+#[test]
+fn nginx_routes_different_services_by_path_prefix() {
+    let Some(results) = route_paths("routing_paths.hld", &["127.0.0.1"], 4, &["/alpha/", "/beta/x", "/"]) else {
+        return;
+    };
+    eprintln!("path prefixes: {results}");
+    assert_eq!(
+        answers_at(&results, "127.0.0.1", "/alpha/"),
+        vec!["alpha"; 4],
+        "{results}"
+    );
+    assert_eq!(
+        answers_at(&results, "127.0.0.1", "/beta/x"),
+        vec!["beta"; 4],
+        "{results}"
+    );
+    // `/` goes to the first target the load balancer links to.
+    assert_eq!(answers_at(&results, "127.0.0.1", "/"), vec!["alpha"; 4], "{results}");
 }

@@ -2,12 +2,16 @@
 //! design (targets, weights, algorithm), rendered by the askama templates
 //! `templates/compose/nginx.conf` and `templates/compose/haproxy.cfg`.
 //!
-//! A load balancer has one upstream (backend) with one server per target
-//! service; Docker's DNS answers a service name with the address of every
+//! Targets are grouped: those declaring the same `role` are one group (the
+//! same software, so they share one upstream), every other target a group of
+//! its own. A load balancer with one group has one upstream (backend) with
+//! one server per target service. A gateway, or a load balancer whose
+//! targets are different services, routes: one upstream per group,
+//! `/<role or target id>/` to each (prefix stripped), and `/` to the first
+//! group in declaration order, so requests for one service never land on
+//! another. Docker's DNS answers a service name with the address of every
 //! replica, so nginx gets one peer per container, and HAProxy fills a
-//! `server-template` with as many slots. A gateway routes: one upstream per
-//! target, `/<target id>/` to each (prefix stripped), and `/` to its first
-//! target in declaration order. Algorithms map as knowledge.md §4.1 says:
+//! `server-template` with as many slots. Algorithms map as knowledge.md §4.1 says:
 //! `round_robin` is nginx's default and `balance roundrobin`;
 //! `least_connections` is `least_conn` / `balance leastconn`; `ip_hash` is
 //! `ip_hash` / `balance source`; `weighted_round_robin` writes each link's
@@ -55,6 +59,8 @@ pub struct Backend {
 #[derive(Clone, Debug)]
 pub struct Server {
     pub component: String,
+    /// The routing group: the target's `role`, else its id.
+    pub group: String,
     pub kind: Kind,
     pub host: String,
     pub port: u16,
@@ -124,6 +130,10 @@ impl ProxyConfig {
             let target_component = design.component(link.to);
             servers.push(Server {
                 component: target_component.id.clone(),
+                group: target_component
+                    .role
+                    .as_deref()
+                    .map_or_else(|| target_component.id.clone(), path_safe),
                 kind: target_component.kind,
                 host: target.service.clone(),
                 port: target.spec.port,
@@ -132,23 +142,39 @@ impl ProxyConfig {
                 containers: target.containers,
             });
         }
-        let backends = if component.kind == Kind::Gateway {
-            servers
+        // Targets by group, in the order the links first name them.
+        let mut groups: Vec<(String, Vec<Server>)> = Vec::new();
+        for server in servers {
+            match groups.iter_mut().find(|(group, _)| *group == server.group) {
+                Some((_, members)) => members.push(server),
+                None => groups.push((server.group.clone(), vec![server])),
+            }
+        }
+        let routes = component.kind == Kind::Gateway || groups.len() > 1;
+        let backends: Vec<Backend> = if routes {
+            groups
                 .into_iter()
-                .map(|server| Backend {
-                    name: format!("{service}-to-{}", server.host),
-                    prefix: Some(format!("/{}/", server.component)),
-                    servers: vec![server],
+                .map(|(group, servers)| {
+                    let name = match servers.as_slice() {
+                        [only] if only.component == group => format!("{service}-to-{}", only.host),
+                        _ => format!("{service}-role-{}", group.to_ascii_lowercase().replace('_', "-")),
+                    };
+                    Backend {
+                        name,
+                        prefix: Some(format!("/{group}/")),
+                        servers,
+                    }
                 })
                 .collect()
-        } else if servers.is_empty() {
-            Vec::new()
         } else {
-            vec![Backend {
-                name: format!("{service}-backend"),
-                prefix: None,
-                servers,
-            }]
+            groups
+                .into_iter()
+                .map(|(_, servers)| Backend {
+                    name: format!("{service}-backend"),
+                    prefix: None,
+                    servers,
+                })
+                .collect()
         };
         let tcp = dialect == ProxyDialect::Haproxy
             && component.kind == Kind::LoadBalancer
@@ -214,11 +240,16 @@ impl ProxyConfig {
         self.backends.first()
     }
 
+    /// Whether requests are routed by path prefix (several upstreams).
+    pub fn routes(&self) -> bool {
+        self.backends.iter().any(|backend| backend.prefix.is_some())
+    }
+
     pub fn summary(&self) -> String {
-        let algorithm = if self.balances() {
-            format!("algorithm {}", self.algorithm)
-        } else {
-            "routes by path prefix".to_string()
+        let algorithm = match (self.balances(), self.routes()) {
+            (true, false) => format!("algorithm {}", self.algorithm),
+            (true, true) => format!("routes by path prefix, algorithm {} in each upstream", self.algorithm),
+            (false, _) => "routes by path prefix".to_string(),
         };
         let dialect = match self.dialect {
             ProxyDialect::Nginx => "nginx",
@@ -244,6 +275,13 @@ impl ProxyConfig {
             // CLI reports it (exit 2) and writes no file.
             .map_err(|error| format!("{error} (the {} config)", self.component))
     }
+}
+
+/// A role as a path segment and config name: letters, digits, `_`, `-`.
+fn path_safe(role: &str) -> String {
+    role.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect()
 }
 
 #[derive(Template)]
