@@ -6,7 +6,8 @@
 //! what-if --format json` print. web/test/playground.mjs also times a check
 //! of a 100-component design in the page (under 50 ms), types into the
 //! editor and watches the findings change, clicks a finding and a
-//! component, and opens a share link in a new page.
+//! component, opens a share link in a new page, and reloads the page with
+//! its server gone (the service worker's copy).
 //!
 //! Needs web/dist (web/build.sh), the npm packages of web/ and Chromium,
 //! which `.ci/run` provides; plain `cargo test` skips with the reason.

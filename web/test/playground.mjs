@@ -162,10 +162,30 @@ try {
   expect(opened === shared, `the share link opened ${JSON.stringify(opened)}`);
   console.log(`share link: ${link.length} characters for ${shared.length} of design`);
 
+  // 6. Offline: the service worker keeps the page's files, so with the
+  // server gone the page still loads and checks.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(
+    () => caches.open("hld-playground").then((cache) => cache.keys()).then((keys) => keys.length >= 5),
+    { timeout: 10000 },
+  );
+  await new Promise((resolve) => {
+    server.close(resolve);
+    server.closeAllConnections();
+  });
+  await page.reload({ waitUntil: "load" });
+  const offline = await page
+    .waitForFunction(() => window.hld && window.hld.ready, { timeout: 15000 })
+    .then(() => page.evaluate(() => JSON.parse(window.hld.check("system s {\n  client c\n}\n")).version))
+    .catch((error) => String(error));
+  expect(offline === 1, `offline, the page did not come back: ${offline}`);
+  console.log("offline: the page reloads and checks from the service worker's copy");
+
   expect(errors.length === 0, `errors in the page: ${errors.join("; ")}`);
 } finally {
   await browser.close();
   server.close();
+  server.closeAllConnections();
 }
 
 if (failures.length > 0) {
