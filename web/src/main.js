@@ -265,11 +265,12 @@ async function start() {
   });
   let initial = templates[0]?.text ?? "";
   let shared = null;
+  let notice = null;
   if (location.hash.length > 1) {
     try {
       shared = await decodeShare(location.hash.slice(1));
     } catch (error) {
-      $("status").textContent = `the link's design could not be read: ${error.message}`;
+      notice = `the link's design could not be read: ${error.message}`;
     }
   }
   if (shared !== null) initial = shared;
@@ -294,6 +295,7 @@ async function start() {
   $("version").textContent = api.version();
   runCheck();
   draw();
+  if (notice) $("status").textContent = notice;
   window.hld = Object.assign(api, {
     source,
     setSource,

@@ -2,10 +2,31 @@
 // browser) and written in base64url after `#z=`. The fragment stays in the
 // browser: it is never sent to the server that hosts the page.
 const PREFIX = "z=";
+// A link's design may unpack to at most this many bytes: a small link that
+// inflates to gigabytes (a "zip bomb") is refused, not unpacked.
+const MAX_DESIGN_BYTES = 4 * 1024 * 1024;
 
 async function pipe(bytes, stream) {
-  const out = new Blob([bytes]).stream().pipeThrough(stream);
-  return new Uint8Array(await new Response(out).arrayBuffer());
+  const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_DESIGN_BYTES) {
+      await reader.cancel();
+      throw new Error(`the design is over ${MAX_DESIGN_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 function toBase64Url(bytes) {

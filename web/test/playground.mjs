@@ -161,6 +161,26 @@ try {
   const opened = await other.evaluate(() => window.hld.source());
   expect(opened === shared, `the share link opened ${JSON.stringify(opened)}`);
   console.log(`share link: ${link.length} characters for ${shared.length} of design`);
+  // A link that inflates past the limit (8 MB of spaces, a few KB packed)
+  // is refused with a message, and the page still starts.
+  const bomb = await other.evaluate(async () => {
+    const big = new Uint8Array(8 * 1024 * 1024).fill(32);
+    const packed = await new Response(new Blob([big]).stream().pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer();
+    let binary = "";
+    const bytes = new Uint8Array(packed);
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  });
+  const third = await browser.newPage();
+  await third.goto(`${base}#z=${bomb}`, { waitUntil: "load" });
+  await third.waitForFunction(() => window.hld && window.hld.ready, { timeout: 30000 });
+  const status = await third.$eval("#status", (node) => node.textContent);
+  const loaded = await third.evaluate(() => window.hld.source().length);
+  await third.close();
+  expect(
+    status.includes("could not be read") && loaded < 1024 * 1024,
+    `a link inflating to 8 MB: status ${JSON.stringify(status)}, ${loaded} characters loaded`,
+  );
 
   // 6. Offline: the service worker keeps the page's files, so with the
   // server gone the page still loads and checks.
