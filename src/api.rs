@@ -10,8 +10,8 @@ use crate::analysis::{self, Config};
 use crate::diagnostics::{self, Diagnostic, codes, did_you_mean_help};
 use crate::emit::{self, diagram::Highlights, human, json};
 use crate::estimate::what_if::{Scenario, WhatIfEngine};
-use crate::model::Design;
 use crate::model::load::{self, Compilation, Input, Limits, MemoryLoader};
+use crate::model::{ComponentId, Design};
 use crate::source::SourceMap;
 
 /// A design held in memory: its text, the files it may import, and its
@@ -139,6 +139,17 @@ impl Project {
     /// `embedded` (for an HTML page).
     pub fn diagram_svg(&self, embedded: bool) -> Result<String, Failure> {
         let (design, compilation, config) = self.validated()?;
+        let too_big = |error: emit::svg::SvgError| {
+            let code = match error {
+                emit::svg::SvgError::TooLarge { .. } => codes::LIMIT_EXCEEDED,
+                emit::svg::SvgError::Layout => codes::INTERNAL_ERROR,
+            };
+            let diagnostic = Diagnostic::error(code, error.to_string())
+                .with_help("draw it with `hld diagram --format dot` and Graphviz");
+            failure(&[diagnostic], &compilation.sources)
+        };
+        // Refused before the rules run, which would be wasted on it.
+        emit::svg::check_size(&design).map_err(too_big)?;
         let findings = analysis::check(&design, &config).findings;
         let highlights = Highlights::from_findings(&design, &findings);
         let drawn = if embedded {
@@ -146,34 +157,13 @@ impl Project {
         } else {
             emit::svg::document(&design, &highlights)
         };
-        drawn.map_err(|error| {
-            let diagnostic = Diagnostic::error(codes::LIMIT_EXCEEDED, error.to_string())
-                .with_help("draw it with `hld diagram --format dot` and Graphviz");
-            failure(&[diagnostic], &compilation.sources)
-        })
+        drawn.map_err(too_big)
     }
 
     /// `hld what-if --fail ID,... --format json`.
     pub fn what_if_json(&self, fail: &[&str]) -> Result<String, Failure> {
         let (design, compilation, _) = self.validated()?;
-        let mut failed = Vec::new();
-        let mut errors = Vec::new();
-        for name in fail.iter().map(|name| name.trim()).filter(|name| !name.is_empty()) {
-            match design.component_id(name) {
-                Some(id) => failed.push(id),
-                None => {
-                    let help = did_you_mean_help(name, design.components.iter().map(|c| c.id.as_str()))
-                        .unwrap_or_else(|| "`hld diagram FILE --format json` lists the components".to_string());
-                    errors.push(
-                        Diagnostic::error(
-                            codes::UNKNOWN_REFERENCE,
-                            format!("unknown component `{name}` in --fail"),
-                        )
-                        .with_help(help),
-                    );
-                }
-            }
-        }
+        let (failed, mut errors) = failed_components(&design, fail);
         if failed.is_empty() && errors.is_empty() {
             errors.push(
                 Diagnostic::error(codes::USAGE_ERROR, "nothing fails")
@@ -186,6 +176,30 @@ impl Project {
         let what_if = WhatIfEngine::new(&design).run(&Scenario::fail(failed));
         Ok(emit::what_if::json(&design, &what_if))
     }
+}
+
+/// The components `--fail` names, and an error with a did-you-mean for each
+/// name that is none (blank names are skipped).
+pub fn failed_components(design: &Design, names: &[&str]) -> (Vec<ComponentId>, Vec<Diagnostic>) {
+    let mut failed = Vec::new();
+    let mut errors = Vec::new();
+    for name in names.iter().map(|name| name.trim()).filter(|name| !name.is_empty()) {
+        match design.component_id(name) {
+            Some(id) => failed.push(id),
+            None => {
+                let help = did_you_mean_help(name, design.components.iter().map(|c| c.id.as_str()))
+                    .unwrap_or_else(|| "`hld diagram FILE --format json` lists the components".to_string());
+                errors.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_REFERENCE,
+                        format!("unknown component `{name}` in --fail"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    (failed, errors)
 }
 
 /// Diagnostics rendered as `hld` prints them on standard error, no colour.

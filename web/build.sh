@@ -44,6 +44,10 @@ cp "$web"/static/* "$staging/"
 cp "$web/pkg/hld_web_bg.wasm" "$staging/"
 (cd "$web" && npx --no-install esbuild src/main.js --bundle --format=esm --minify \
   --target=es2022 --log-level=warning --outfile="$staging/main.js")
+# The service worker's cache is named after this build's files, so an
+# update replaces them together (web/static/sw.js).
+build_hash="$(cat "$staging/index.html" "$staging/main.js" "$staging/style.css" "$staging/hld_web_bg.wasm" | sha256sum | cut -c1-16)"
+sed -i "s/__HLD_BUILD__/$build_hash/" "$staging/sw.js"
 # GitHub Pages: serve every file as it is.
 touch "$staging/.nojekyll"
 
@@ -52,7 +56,13 @@ if [ "$size" -gt "$max_wasm_bytes" ]; then
   echo "build.sh: hld_web_bg.wasm is $size bytes, over the $max_wasm_bytes allowed" >&2
   exit 1
 fi
-rm -rf "$web/dist"
+# The old dist is moved aside before the new one takes its name, so a server
+# never sees half a build; a lock keeps two builds from interleaving.
+exec 9>"$web/.build.lock"
+flock 9
+old="$web/.dist.old.$$"
+if [ -e "$web/dist" ]; then mv "$web/dist" "$old"; fi
 mv "$staging" "$web/dist"
 trap - EXIT
+rm -rf "$old"
 echo "web/dist: $(ls "$web/dist" | tr '\n' ' ')(wasm: $size bytes)"

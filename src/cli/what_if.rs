@@ -10,7 +10,7 @@ use super::{Exit, InputArgs, stdio};
 use crate::diagnostics::{Diagnostic, codes, did_you_mean_help};
 use crate::emit;
 use crate::estimate::what_if::{Scenario, WhatIfEngine};
-use crate::model::{ComponentId, Design, RegionId};
+use crate::model::{Design, RegionId};
 
 #[derive(clap::Args)]
 pub struct WhatIfArgs {
@@ -70,27 +70,8 @@ pub fn run(args: &WhatIfArgs) -> Exit {
 }
 
 fn scenario(design: &Design, args: &WhatIfArgs) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut failed: Vec<ComponentId> = Vec::new();
-    for name in args.fail.iter().map(|name| name.trim()) {
-        if name.is_empty() {
-            continue;
-        }
-        match design.component_id(name) {
-            Some(id) => failed.push(id),
-            None => {
-                let help = did_you_mean_help(name, design.components.iter().map(|c| c.id.as_str()))
-                    .unwrap_or_else(|| "`hld diagram FILE --format json` lists the components".to_string());
-                errors.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_REFERENCE,
-                        format!("unknown component `{name}` in --fail"),
-                    )
-                    .with_help(help),
-                );
-            }
-        }
-    }
+    let names: Vec<&str> = args.fail.iter().map(String::as_str).collect();
+    let (failed, mut errors) = crate::api::failed_components(design, &names);
     let mut partition: Option<RegionId> = None;
     if let Some(name) = &args.partition {
         match design.region_id(name) {

@@ -19,7 +19,7 @@ use super::diagram::{Highlights, component_lines, link_label};
 use super::svg_layout::{self, EdgeSpec, Graph, Layout, NodeSpec, Point, Rect};
 use crate::model::{ComponentId, Design, Kind, LinkId};
 
-/// Above this many components and links the picture is no longer readable
+/// Above this many components, links and regions the picture is no longer readable
 /// on a page (and its file grows past a megabyte); `--format dot` with
 /// Graphviz draws big designs. The layout itself takes milliseconds at this
 /// size (docs: `emit::svg_layout`).
@@ -40,7 +40,7 @@ impl std::fmt::Display for SvgError {
         match self {
             SvgError::TooLarge { elements } => write!(
                 f,
-                "the design has {elements} components and links; the SVG layout draws at most {MAX_ELEMENTS}"
+                "the design has {elements} components, links and regions; the SVG layout draws at most {MAX_ELEMENTS}"
             ),
             SvgError::Layout => f.write_str("the SVG layout failed on this design (this is a bug in hld)"),
         }
@@ -162,10 +162,12 @@ fn graph(design: &Design, pairs: &[(ComponentId, ComponentId, PairEdge)]) -> Gra
 
 /// Where the design's boxes, edges (one per linked pair of components, in
 /// declaration order of each pair's first link) and regions go; what
-/// [`element`] draws, public so tests can check its geometry.
-pub fn layout(design: &Design) -> Layout {
+/// [`element`] draws, public so tests can check its geometry; a design over
+/// the size cap gets no layout, as it gets no picture.
+pub fn layout(design: &Design) -> Result<Layout, SvgError> {
+    check_size(design)?;
     let pairs = pair_edges(design, &Highlights::default());
-    svg_layout::layout(&graph(design, &pairs))
+    Ok(svg_layout::layout(&graph(design, &pairs)))
 }
 
 /// How far inside its box's left (or right) side a component's outline is,
@@ -317,18 +319,29 @@ fn shape(kind: Kind, x: f64, y: f64, w: f64, h: f64) -> String {
     }
 }
 
-/// The SVG element (no XML declaration), for embedding in HTML.
-pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgError> {
-    let elements = design.components.len() + design.links.len();
+/// Refuses a design too big to draw: its components, links and regions
+/// together (a region is a band of the layout, drawn as a group).
+pub fn check_size(design: &Design) -> Result<(), SvgError> {
+    let elements = design.components.len() + design.links.len() + design.regions.len();
     if elements > MAX_ELEMENTS {
         return Err(SvgError::TooLarge { elements });
     }
+    Ok(())
+}
+
+/// The SVG element (no XML declaration), for embedding in HTML.
+pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgError> {
+    check_size(design)?;
     let pairs = pair_edges(design, highlights);
     let layout = svg_layout::layout(&graph(design, &pairs));
     // The extent of everything drawn.
     let (mut min_x, mut min_y, mut max_x, mut max_y) =
         (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    // `f64::min` skips a NaN, so a coordinate that is not finite is noted
+    // here rather than lost.
+    let mut all_finite = true;
     let mut extend = |x: f64, y: f64| {
+        all_finite &= x.is_finite() && y.is_finite();
         min_x = min_x.min(x);
         min_y = min_y.min(y);
         max_x = max_x.max(x);
@@ -359,7 +372,7 @@ pub fn element(design: &Design, highlights: &Highlights) -> Result<String, SvgEr
     if !min_x.is_finite() {
         (min_x, min_y, max_x, max_y) = (0.0, 0.0, 240.0, 40.0);
     }
-    if ![min_x, min_y, max_x, max_y].iter().all(|value| value.is_finite()) {
+    if !all_finite || ![min_x, min_y, max_x, max_y].iter().all(|value| value.is_finite()) {
         return Err(SvgError::Layout);
     }
     let legend = legend_entries(design, highlights);

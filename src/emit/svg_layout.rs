@@ -251,15 +251,18 @@ pub fn layout(graph: &Graph) -> Layout {
             }
         })
         .collect();
+    // Each band's horizontal extent, in one pass over the boxes.
+    let mut extents = vec![(f64::INFINITY, f64::NEG_INFINITY); graph.regions];
+    for (idx, node) in nodes.iter().enumerate() {
+        if let Some((left, right)) = extents.get_mut(items[idx].band) {
+            *left = left.min(node.x);
+            *right = right.max(node.right());
+        }
+    }
     let regions = (0..graph.regions)
         .map(|band| {
             let (top, bottom) = band_boxes.get(band).copied().flatten()?;
-            let members = nodes.iter().enumerate().filter(|(idx, _)| items[*idx].band == band);
-            let (mut left, mut right) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (_, node) in members {
-                left = left.min(node.x);
-                right = right.max(node.right());
-            }
+            let (left, right) = extents.get(band).copied()?;
             left.is_finite().then_some(Rect {
                 x: left - REGION_PAD,
                 y: top,

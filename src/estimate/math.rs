@@ -62,13 +62,13 @@ fn chebyshev(coefficients: &[f64], y: f64) -> f64 {
 //   mp.mp.dps = 40
 //   N = 40
 //   def cheb(f, a, b, terms):
-//       nodes = [mp.portable_cos(mp.pi * (k + mp.mpf(1) / 2) / N) for k in range(N)]
+//       nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / N) for k in range(N)]
 //       vals = [f((b - a) / 2 * y + (a + b) / 2) for y in nodes]
-//       c = [2 * mp.fsum(vals[k] * mp.portable_cos(mp.pi * j * (k + mp.mpf(1) / 2) / N)
+//       c = [2 * mp.fsum(vals[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / N)
 //                        for k in range(N)) / N for j in range(terms)]
 //       c[0] /= 2
 //       return c
-//   erfcx = lambda x: mp.erfc(x) * mp.portable_exp(x * x)
+//   erfcx = lambda x: mp.erfc(x) * mp.exp(x * x)
 //   rows = [cheb(erfcx, mp.mpf(0.5) + mp.mpf(i) / 2, mp.mpf(1) + mp.mpf(i) / 2, 15)
 //           for i in range(15)]
 //   tail = cheb(lambda s: (1 / mp.sqrt(s)) * mp.sqrt(mp.pi) * erfcx(1 / mp.sqrt(s)),

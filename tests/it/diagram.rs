@@ -261,7 +261,7 @@ fn overlap(a: &hld::emit::svg_layout::Rect, b: &hld::emit::svg_layout::Rect) -> 
 /// box; each region's rectangle holds its own components and no other.
 fn check_geometry(name: &str, design: &hld::model::Design) {
     use hld::emit::svg_layout::{Rect, segment_crosses};
-    let layout = hld::emit::svg::layout(design);
+    let layout = hld::emit::svg::layout(design).unwrap();
     assert_eq!(layout.nodes.len(), design.components.len(), "{name}");
     for route in &layout.edges {
         assert!(route.points.len() >= 2, "{name}: {route:?}");

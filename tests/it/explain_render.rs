@@ -15,15 +15,7 @@ fn tools() -> Result<PathBuf, String> {
     if !repo().join(".ci/mermaid/node_modules/puppeteer-core").is_dir() {
         return Err("the npm packages of .ci/mermaid are not installed (.ci/run installs them)".to_string());
     }
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !chromium.exists() {
-        return Err(format!(
-            "{} is missing (.ci/run installs Debian's chromium)",
-            chromium.display()
-        ));
-    }
+    let chromium = common::chromium()?;
     Ok(chromium)
 }
 

@@ -26,15 +26,7 @@ fn tools() -> Result<(PathBuf, PathBuf), String> {
     if !web.join("node_modules/puppeteer-core").is_dir() {
         return Err("the npm packages of web/ are not installed (web/build.sh installs them)".to_string());
     }
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !chromium.exists() {
-        return Err(format!(
-            "{} is missing (.ci/run installs Debian's chromium)",
-            chromium.display()
-        ));
-    }
+    let chromium = common::chromium()?;
     Ok((web, chromium))
 }
 
@@ -133,6 +125,8 @@ fn the_playground_agrees_with_the_command_line_in_chromium() {
         }
     };
     let mut designs = hld_files_under(&repo().join("examples"));
+    // Labels that try to break out of every output format.
+    designs.push(repo().join("tests/fuzz-regressions/hostile-labels.hld"));
     designs.extend(hld_files_under(&repo().join("templates/init")));
     if let Some(shared) = shared_examples() {
         designs.extend(hld_files_under(&shared));
@@ -140,9 +134,11 @@ fn the_playground_agrees_with_the_command_line_in_chromium() {
     // Parts (files with no `system`) are imported, not checked alone.
     designs.retain(|path| !path.components().any(|part| part.as_os_str() == "parts"));
     let cases: Vec<serde_json::Value> = designs.iter().map(|path| case(path)).collect();
+    let hostile = std::fs::read_to_string(repo().join("tests/fuzz-regressions/hostile-labels.hld")).unwrap();
     let manifest = serde_json::json!({
         "cases": cases,
         "large": generator::design(100),
+        "hostile": hostile,
     });
     let out = std::env::temp_dir().join(format!("hld-playground-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();

@@ -39,6 +39,8 @@ let failed = new Set();
 let checkTimer = 0;
 let drawTimer = 0;
 let lastCheck = null;
+// The text the diagram (and so what-if's clicks) was drawn from.
+let drawn = null;
 
 function source() {
   return view ? view.state.doc.toString() : "";
@@ -59,9 +61,28 @@ function el(tag, attributes = {}, ...children) {
 }
 
 // An offset in the editor for a 1-based line and column of the report.
+// The report counts characters (code points); the editor counts UTF-16
+// units, two for a character outside the Basic Multilingual Plane.
 function offset(doc, line, column) {
   const at = doc.line(Math.min(Math.max(line, 1), doc.lines));
-  return Math.min(at.from + Math.max(column, 1) - 1, at.to);
+  let units = 0;
+  let chars = 1;
+  for (const char of at.text) {
+    if (chars >= column) break;
+    units += char.length;
+    chars += 1;
+  }
+  return at.from + units;
+}
+
+// A failure inside the WebAssembly module is a bug in hld (the library
+// never panics by design); say so rather than fail silently.
+function reportCrash(error) {
+  const message = error instanceof WebAssembly.RuntimeError
+    ? "hld crashed on this design (a bug in hld): reload the page"
+    : `hld failed: ${error.message || error}`;
+  $("status").textContent = message;
+  console.error(error);
 }
 
 function jumpTo(line, column) {
@@ -71,6 +92,15 @@ function jumpTo(line, column) {
 }
 
 function runCheck() {
+  try {
+    return check();
+  } catch (error) {
+    reportCrash(error);
+    return null;
+  }
+}
+
+function check() {
   const text = source();
   const started = performance.now();
   const report = JSON.parse(api.check(text));
@@ -116,8 +146,10 @@ function number(value, digits = 1) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
 }
 
+// Cut, never rounded up, as the command line does: 99.99996% is not 100%.
 function percent(value) {
-  return value === null || value === undefined ? "–" : `${(value * 100).toFixed(3)}%`;
+  if (value === null || value === undefined) return "–";
+  return `${(Math.floor(value * 1e5) / 1e3).toFixed(3)}%`;
 }
 
 function table(id, head, rows) {
@@ -131,8 +163,6 @@ function table(id, head, rows) {
   );
   $(id).replaceChildren(header, ...body);
 }
-
-let drawn = null;
 
 function draw() {
   const text = source();
@@ -194,7 +224,8 @@ function renderEstimate(text) {
 function toggleFailure(id) {
   if (failed.has(id)) failed.delete(id);
   else failed.add(id);
-  renderWhatIf(source());
+  // The design the diagram shows, which may be ahead of a half-typed edit.
+  renderWhatIf(drawn ?? source());
 }
 
 function renderWhatIf(text) {
@@ -207,7 +238,14 @@ function renderWhatIf(text) {
     return;
   }
   const ids = [...failed].sort();
-  const result = JSON.parse(api.whatIf(text, ids));
+  let result;
+  try {
+    result = JSON.parse(api.whatIf(text, ids));
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) reportCrash(error);
+    panel.hidden = true;
+    return;
+  }
   $("failed-list").textContent = ids.join(", ");
   const overloaded = result.components
     .filter((c) => !c.down && c.after?.utilization >= 1 && !(c.before?.utilization >= 1))
@@ -280,6 +318,9 @@ async function start() {
       doc: initial,
       extensions: [
         basicSetup,
+        // Lines end at "\n" only, as for hld: a "\r" or U+2028 stays part of
+        // the text the page checks, which is then the file's text exactly.
+        EditorState.lineSeparator.of("\n"),
         hldLanguage(vocabulary),
         hldHighlight,
         EditorView.contentAttributes.of({ id: "source", "aria-label": "Design source" }),
@@ -290,7 +331,7 @@ async function start() {
   $("share").addEventListener("click", share);
   $("clear-failures").addEventListener("click", () => {
     failed.clear();
-    renderWhatIf(source());
+    renderWhatIf(drawn ?? source());
   });
   $("version").textContent = api.version();
   runCheck();
@@ -302,7 +343,7 @@ async function start() {
     share,
     fail: (ids) => {
       failed = new Set(ids);
-      renderWhatIf(source());
+      renderWhatIf(drawn ?? source());
     },
     lastCheck: () => lastCheck,
     /** Whether the findings and the diagram show the editor's text. */

@@ -1,28 +1,45 @@
-// Offline: the page's own files, network first (a new build is seen at
-// once), the last copy when offline. Nothing else is ever fetched.
-const CACHE = "hld-playground";
+// Offline: this build's files, kept together in a cache named after the
+// build (web/build.sh writes its hash below), so a page never mixes the
+// JavaScript of one build with the WebAssembly of another. Installed all at
+// once, served from the cache first; a new build installs beside it and
+// removes the old cache when it takes over. Nothing else is fetched or kept.
+const BUILD = "__HLD_BUILD__";
+const CACHE = `hld-playground-${BUILD}`;
 const FILES = ["./", "index.html", "main.js", "style.css", "hld_web_bg.wasm"];
+const SCOPE = new URL("./", self.location).href;
+const KEPT = new Set(FILES.map((file) => new URL(file, SCOPE).href));
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(FILES))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(
+          names.filter((name) => name.startsWith("hld-playground-") && name !== CACHE).map((name) => caches.delete(name)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
-  const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  const url = new URL(event.request.url);
+  url.hash = "";
+  url.search = "";
+  if (event.request.method !== "GET" || !KEPT.has(url.href)) return;
   event.respondWith(
-    fetch(request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(request, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(request, { ignoreSearch: true }).then((hit) => hit || Response.error())),
+    caches
+      .open(CACHE)
+      .then((cache) => cache.match(url.href))
+      .then((hit) => hit || fetch(event.request)),
   );
 });

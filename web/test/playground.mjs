@@ -128,8 +128,8 @@ try {
   await page.keyboard.press("End");
   await page.keyboard.up("Control");
   await page.keyboard.type("oops");
+  await page.waitForFunction(() => window.hld.source().endsWith("oops") && window.hld.settled(), { timeout: 5000 });
   const typed = await page.evaluate(() => window.hld.source());
-  await settled(page);
   const after = await page.$eval("#findings", (list) => list.textContent);
   expect(after !== before, "typing into #source did not update #findings");
   expect(typed.endsWith("oops"), `the editor holds ${JSON.stringify(typed.slice(-20))} after typing`);
@@ -145,8 +145,30 @@ try {
 
   // 4. Clicking a component fails it (what-if).
   await page.click('#diagram .node[data-id="db"]');
-  const whatIf = await page.$eval("#what-if", (panel) => ({ hidden: panel.hidden, text: panel.textContent }));
-  expect(!whatIf.hidden && whatIf.text.includes("failed"), `clicking db showed ${JSON.stringify(whatIf)}`);
+  const whatIf = await page.$eval("#what-if", (panel) => ({
+    hidden: panel.hidden,
+    rows: [...panel.querySelectorAll("tr")].map((row) => [...row.cells].map((cell) => cell.textContent)),
+  }));
+  const readRow = whatIf.rows.find((row) => row[0] === "read");
+  expect(!whatIf.hidden && readRow?.[1] === "failed", `clicking db showed ${JSON.stringify(whatIf)}`);
+  // A second click brings it back.
+  await page.click('#diagram .node[data-id="db"]');
+  const cleared = await page.$eval("#what-if", (panel) => panel.hidden);
+  expect(cleared, "a second click on db did not clear the failure");
+
+  // Hostile labels reach the diagram as escaped text, never as markup.
+  if (manifest.hostile) {
+    await page.evaluate((text) => window.hld.setSource(text), manifest.hostile);
+    await settled(page);
+    const injected = await page.evaluate(() =>
+      [...document.querySelectorAll("#diagram *")].filter(
+        (node) => node.localName === "script" || node.localName === "foreignObject" ||
+          [...node.attributes].some((attribute) => attribute.name.startsWith("on")),
+      ).length,
+    );
+    const nodes = await page.evaluate(() => document.querySelectorAll("#diagram .node").length);
+    expect(injected === 0 && nodes > 0, `the hostile design drew ${nodes} nodes and ${injected} injected elements`);
+  }
 
   // 5. A share link round-trips, with text outside ASCII.
   const shared = "// café ☕ \u{1F680}\nsystem s {\n  client users\n  service api\n  users -> api\n}\n";
@@ -156,6 +178,7 @@ try {
   const link = await page.$eval("#share-link", (field) => field.value);
   expect(link.startsWith(base) && link.includes("#z="), `the share link is ${link}`);
   const other = await browser.newPage();
+  other.on("pageerror", (error) => errors.push(String(error)));
   await other.goto(link, { waitUntil: "load" });
   await other.waitForFunction(() => window.hld && window.hld.ready, { timeout: 30000 });
   const opened = await other.evaluate(() => window.hld.source());
@@ -186,7 +209,10 @@ try {
   // server gone the page still loads and checks.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.waitForFunction(
-    () => caches.open("hld-playground").then((cache) => cache.keys()).then((keys) => keys.length >= 5),
+    async () => {
+      const names = (await caches.keys()).filter((name) => name.startsWith("hld-playground-"));
+      return names.length === 1 && (await (await caches.open(names[0])).keys()).length === 5;
+    },
     { timeout: 10000 },
   );
   await new Promise((resolve) => {

@@ -65,6 +65,21 @@ pub fn skip_here(reason: &str) {
     let _ = writeln!(std::io::stderr(), "skipping: {reason}");
 }
 
+/// The Chromium the browser tests drive: `$CHROMIUM`, else Debian's, or why
+/// it is missing.
+pub fn chromium() -> Result<PathBuf, String> {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.exists() {
+        return Err(format!(
+            "{} is missing (.ci/run installs Debian's chromium)",
+            chromium.display()
+        ));
+    }
+    Ok(chromium)
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
