@@ -62,20 +62,12 @@ fn every_walkthrough_page_opens_offline_in_chromium() {
             "screenshot": out.join(format!("{origin}_{stem}{variant}.png")),
         }));
     }
-    let manifest_path = out.join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
-    let output = std::process::Command::new("node")
-        .arg(repo().join(".ci/html/check.mjs"))
-        .arg(&manifest_path)
-        .env("CHROMIUM", chromium)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    // The screenshots stay under target/ for a person to look at.
-    println!("{stdout}\nscreenshots in {}", out.display());
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    common::run_browser_script(
+        &repo().join(".ci/html/check.mjs"),
+        &out,
+        &serde_json::json!(manifest),
+        &chromium,
     );
+    // The screenshots stay under target/ for a person to look at.
+    println!("screenshots in {}", out.display());
 }

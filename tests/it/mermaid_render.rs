@@ -75,21 +75,7 @@ fn every_diagram_renders_with_the_real_mermaid() {
         }
     }
     manifest.extend(hostile_entries(&out));
-    let manifest_path = out.join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
-    let output = std::process::Command::new("node")
-        .arg(dir.join("render.mjs"))
-        .arg(&manifest_path)
-        .env("CHROMIUM", chromium)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::run_browser_script(&dir.join("render.mjs"), &out, &serde_json::json!(manifest), &chromium);
     std::fs::remove_dir_all(&out).ok();
 }
 

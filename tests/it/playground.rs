@@ -142,20 +142,6 @@ fn the_playground_agrees_with_the_command_line_in_chromium() {
     });
     let out = std::env::temp_dir().join(format!("hld-playground-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
-    let manifest_path = out.join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
-    let output = std::process::Command::new("node")
-        .arg(web.join("test/playground.mjs"))
-        .arg(&manifest_path)
-        .env("CHROMIUM", chromium)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::run_browser_script(&web.join("test/playground.mjs"), &out, &manifest, &chromium);
     std::fs::remove_dir_all(&out).ok();
 }

@@ -80,6 +80,28 @@ pub fn chromium() -> Result<PathBuf, String> {
     Ok(chromium)
 }
 
+/// Writes `manifest` as JSON into `dir` and runs `node SCRIPT MANIFEST`
+/// with `CHROMIUM` set (the browser tests' scripts); fails the test with
+/// the script's output unless it exits 0, and returns what it printed.
+pub fn run_browser_script(script: &Path, dir: &Path, manifest: &serde_json::Value, chromium: &Path) -> String {
+    let manifest_path = dir.join("manifest.json");
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(manifest).unwrap()).unwrap();
+    let output = Command::new("node")
+        .arg(script)
+        .arg(&manifest_path)
+        .env("CHROMIUM", chromium)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
