@@ -208,8 +208,9 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
         for volume in body["volumes"].as_array().into_iter().flatten() {
             let source = volume["source"].as_str().unwrap();
             let source = source.strip_prefix("./").expect("relative mount");
+            // A generated file, or the directory of the stubs' files.
             assert!(
-                paths.contains(source),
+                paths.contains(source) || paths.iter().any(|path| path.starts_with(&format!("{source}/"))),
                 "{name}: {service} mounts {source}, which is not generated"
             );
             assert_eq!(volume["read_only"], true);
@@ -284,6 +285,43 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
         }
     }
 
+    // The stubs' design: every component, and every address a running
+    // service's (its compose service name, at the port its image listens on).
+    let stubs: serde_json::Value = serde_json::from_str(file(stack, "stubs/stubs.json")).unwrap();
+    let stub_components = stubs["components"].as_array().unwrap();
+    assert_eq!(stub_components.len(), design.components.len(), "{name}");
+    for (component, stub) in design.components.iter().zip(stub_components) {
+        assert_eq!(stub["id"], component.id.as_str(), "{name}");
+        let docker = &stub["docker"];
+        match docker["how"].as_str() {
+            Some("http" | "proxy" | "store") => {
+                let host = docker["host"].as_str().unwrap();
+                let target = services
+                    .get(host)
+                    .unwrap_or_else(|| panic!("{name}: stubs.json sends {} to missing {host}", component.id));
+                let image = target["image"].as_str().unwrap();
+                let port = docker["port"].as_u64().unwrap();
+                let listens = base
+                    .technologies
+                    .iter()
+                    .filter_map(|technology| technology.compose.as_ref())
+                    .chain(base.stub.as_ref())
+                    .any(|spec| spec.image == image && u64::from(spec.port) == port);
+                assert!(listens, "{name}: stubs.json reaches {host} on port {port}");
+            }
+            Some("in_process") => assert!(
+                !services
+                    .values()
+                    .any(|body| body["labels"]["hld.component"] == component.id.as_str()),
+                "{name}: {} runs but the stubs play it",
+                component.id
+            ),
+            None => assert_eq!(component.kind, hld::model::Kind::Client, "{name}"),
+            Some(other) => panic!("{name}: {other}"),
+        }
+    }
+    assert_eq!(stubs["flows"].as_array().unwrap().len(), design.flows.len(), "{name}");
+
     // The README names every service and every component that does not run.
     let readme = file(stack, "README.md");
     for service in services.keys() {
@@ -299,12 +337,52 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
     assert!(marker_free, "the marker is the CLI's");
 }
 
+/// Every file of the stack but the stubs' programs, which are the same
+/// text in every stack (after their header; `python_programs_are_fixed_text`).
 fn snapshot_text(stack: &Stack) -> String {
     let mut text = String::new();
     for file in &stack.files {
+        if file.path.ends_with(".py") {
+            text.push_str(&format!(
+                "===== {} ===== ({} lines)\n",
+                file.path,
+                file.contents.lines().count()
+            ));
+            continue;
+        }
         text.push_str(&format!("===== {} =====\n{}", file.path, file.contents));
     }
     text
+}
+
+#[test]
+fn python_programs_are_fixed_text() {
+    let programs = |path: &Path| -> Vec<(String, String)> {
+        let design = compile_file(path);
+        let stack = compose::build(&design).unwrap();
+        stack
+            .files
+            .into_iter()
+            .filter(|file| file.path.ends_with(".py"))
+            .map(|file| {
+                let (shebang, rest) = file.contents.split_once('\n').unwrap();
+                assert_eq!(shebang, "#!/usr/bin/env python3");
+                let (header, body) = rest.split_once('\n').unwrap();
+                assert_eq!(
+                    header,
+                    hld::emit::compose::stubs::python_header(&design.name).trim_end()
+                );
+                (file.path, body.to_string())
+            })
+            .collect()
+    };
+    let one = programs(&common::repo().join("examples/url_shortener.hld"));
+    let other = programs(&common::repo().join("examples/twitter_timeline.hld"));
+    assert_eq!(
+        one.iter().map(|(path, _)| path.as_str()).collect::<Vec<_>>(),
+        ["stubs/stub.py", "local.py"]
+    );
+    assert_eq!(one, other);
 }
 
 fn check_and_snapshot(prefix: &str, path: &Path, validator: &jsonschema::Validator) {
@@ -418,8 +496,8 @@ fn every_kind_without_a_technology_gives_a_valid_stack() {
     let image = |service: &str| services[service]["image"].as_str().unwrap().to_string();
     assert!(image("a-load-balancer").starts_with("nginx:"));
     assert!(image("a-gateway").starts_with("nginx:"));
-    assert!(image("a-service").starts_with("hashicorp/http-echo:"));
-    assert!(image("a-worker").starts_with("hashicorp/http-echo:"));
+    assert!(image("a-service").starts_with("python:3"));
+    assert!(image("a-worker").starts_with("python:3"));
     assert!(image("a-cache").starts_with("redis:"));
     assert!(image("a-database").starts_with("postgres:"));
     assert!(image("a-queue").starts_with("rabbitmq:"));

@@ -533,3 +533,247 @@ fn nginx_routes_different_services_by_path_prefix() {
     // `/` goes to the first target the load balancer links to.
     assert_eq!(answers_at(&results, "127.0.0.1", "/"), vec!["alpha"; 4], "{results}");
 }
+
+/// Runs in a fresh network namespace: the stack's own stubs
+/// (`stubs/stub.py`, each on its service's loopback address at the stub
+/// port), a TCP listener for each store that is up (its real image's
+/// stand-in: the stubs only connect to it), nginx with the generated config
+/// in front, then each flow's request as the stack's README writes it;
+/// prints each answer's status and the components its trace names.
+const STUBS_SCRIPT: &str = r#"
+import http.client, json, socket, subprocess, sys, threading, time, urllib.request
+
+arguments = json.loads(sys.argv[1])
+processes = []
+
+def listen(address, port):
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((address, port))
+    server.listen(64)
+    def accept():
+        while True:
+            connection, _ = server.accept()
+            connection.close()
+    threading.Thread(target=accept, daemon=True).start()
+
+def components(trace, found):
+    if isinstance(trace, dict):
+        if "component" in trace:
+            found.add(trace["component"])
+        for call in trace.get("calls") or []:
+            components(call, found)
+    return found
+
+try:
+    for service in arguments["services"]:
+        if service["how"] == "http":
+            processes.append(subprocess.Popen([
+                sys.executable, arguments["stack"] + "/stubs/stub.py", "--component", service["component"],
+                "--config", arguments["stack"] + "/stubs/stubs.json", "--port", str(service["port"]),
+                "--listen", service["address"]]))
+        elif service["how"] == "store" and service["component"] not in arguments["down"]:
+            listen(service["address"], service["port"])
+    processes.append(subprocess.Popen([arguments["nginx"], "-p", arguments["prefix"], "-c", arguments["main_conf"],
+                                       "-e", arguments["prefix"] + "/error.log", "-g", "daemon off;"]))
+    deadline = time.time() + 20
+    for service in arguments["services"]:
+        if service["how"] != "http":
+            continue
+        while True:
+            try:
+                urllib.request.urlopen("http://%s:%d/healthz" % (service["address"], service["port"]), timeout=1).read()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", arguments["entry_port"]), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+    results = {}
+    for flow, path in arguments["requests"]:
+        answers = []
+        for _ in range(arguments["count"]):
+            connection = http.client.HTTPConnection("127.0.0.1", arguments["entry_port"], timeout=30)
+            connection.request("GET", path, headers={"X-Hld-Flow": flow})
+            response = connection.getresponse()
+            body = json.loads(response.read().decode())
+            connection.close()
+            answers.append([response.status, sorted(components(body.get("trace"), set()))])
+        results[flow] = answers
+    print(json.dumps(results))
+finally:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(10)
+"#;
+
+/// The `curl -H 'X-Hld-Flow: NAME' http://127.0.0.1:PORT/PATH` lines of a
+/// stack's README: (flow, path).
+fn readme_curl_lines(readme: &str) -> Vec<(String, String)> {
+    readme
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("curl -H 'X-Hld-Flow: ")?;
+            let (flow, url) = rest.split_once("' ")?;
+            let path = url.strip_prefix("http://127.0.0.1:")?.split_once('/')?.1;
+            Some((flow.to_string(), format!("/{path}")))
+        })
+        .collect()
+}
+
+/// The stubs of `stubs_live.hld` answering the README's curl lines through
+/// nginx, with the stores `down` not running; each flow's answers as
+/// `[status, [components of the trace]]`.
+fn run_live_stubs(down: &[&str], count: usize) -> Option<serde_json::Value> {
+    let Some(nginx) = find_program("nginx") else {
+        skip("nginx is not installed (apt-get install nginx-light)");
+        return None;
+    };
+    if let Some(reason) = namespaces_usable() {
+        skip(reason);
+        return None;
+    }
+    let Some(python) = find_program("python3") else {
+        skip("no python3 for the stubs");
+        return None;
+    };
+    if find_program("ip").is_none() {
+        skip("no ip (iproute2) to bring up loopback in the test namespace");
+        return None;
+    }
+    let stack = compose::build(&compile(&repo().join("tests/fixtures/compose/stubs_live.hld"))).unwrap();
+    let dir = scratch(&format!("stubs-live-{}", down.join("-")));
+    let stack_dir = dir.join("stack");
+    write_stack(&stack_dir, &stack);
+    let config = stack_dir.join("config/lb.nginx.conf");
+    let main = nginx_main_conf(&dir, &config);
+    let stubs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stack_dir.join("stubs/stubs.json")).unwrap()).unwrap();
+    // Each running service on an address of its own.
+    let mut services = Vec::new();
+    let mut names = Vec::new();
+    let mut entry_port = 0;
+    for (idx, component) in stubs["components"].as_array().unwrap().iter().enumerate() {
+        let docker = &component["docker"];
+        let (Some(how), Some(host), Some(port)) =
+            (docker["how"].as_str(), docker["host"].as_str(), docker["port"].as_u64())
+        else {
+            continue;
+        };
+        let address = format!("127.0.0.{}", 10 + idx);
+        if how == "proxy" {
+            entry_port = port;
+        }
+        names.push((host.to_string(), address.clone()));
+        services.push(serde_json::json!({
+            "component": component["id"], "how": how, "port": port, "address": address,
+        }));
+    }
+    let hosts = hosts_file(&dir, &names);
+    let readme = std::fs::read_to_string(stack_dir.join("README.md")).unwrap();
+    let requests = readme_curl_lines(&readme);
+    assert_eq!(requests.len(), 3, "a curl line per flow:\n{readme}");
+    let script = dir.join("stubs.py");
+    std::fs::write(&script, STUBS_SCRIPT).unwrap();
+    let arguments = serde_json::json!({
+        "services": services, "stack": stack_dir, "nginx": nginx, "prefix": dir, "main_conf": main,
+        "down": down, "requests": requests, "count": count, "entry_port": entry_port,
+    });
+    let output = Command::new("unshare")
+        .args([
+            "-m",
+            "-n",
+            "sh",
+            "-c",
+            "ip link set lo up && mount --bind \"$1\" /etc/hosts && exec \"$2\" \"$3\" \"$4\"",
+            "sh",
+        ])
+        .arg(&hosts)
+        .arg(&python)
+        .arg(&script)
+        .arg(arguments.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "live stubs failed:\n{stdout}\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}")))
+}
+
+/// Statuses of a flow's answers, and every component its traces named.
+fn live_answers(results: &serde_json::Value, flow: &str) -> (Vec<u64>, std::collections::BTreeSet<String>) {
+    let mut statuses = Vec::new();
+    let mut components = std::collections::BTreeSet::new();
+    for answer in results[flow].as_array().unwrap() {
+        statuses.push(answer[0].as_u64().unwrap());
+        for component in answer[1].as_array().unwrap() {
+            components.insert(component.as_str().unwrap().to_string());
+        }
+    }
+    (statuses, components)
+}
+
+#[test]
+fn stubs_call_each_other_through_nginx_as_the_flows_do() {
+    let Some(results) = run_live_stubs(&[], 6) else {
+        return;
+    };
+    eprintln!("live stubs: {results}");
+    let (statuses, components) = live_answers(&results, "read");
+    assert_eq!(statuses, vec![200; 6], "{results}");
+    // The cache hits about half the time; 6 requests all hitting is 1 in 64.
+    for component in ["api", "api_cache"] {
+        assert!(components.contains(component), "read: {components:?}");
+    }
+    let (statuses, components) = live_answers(&results, "write");
+    assert_eq!(statuses, vec![200; 6], "{results}");
+    for component in ["api", "db", "events"] {
+        assert!(components.contains(component), "write: {components:?}");
+    }
+    let (statuses, components) = live_answers(&results, "search");
+    assert_eq!(statuses, vec![200; 6], "{results}");
+    for component in ["search_svc", "index"] {
+        assert!(components.contains(component), "search: {components:?}");
+    }
+    assert!(!components.contains("api"), "search reached api: {components:?}");
+}
+
+#[test]
+fn live_stubs_fail_as_what_if_says_when_a_store_is_down() {
+    let Some(results) = run_live_stubs(&["db"], 4) else {
+        return;
+    };
+    eprintln!("live stubs, db down: {results}");
+    // `hld what-if stubs_live.hld --fail db`: read and write fail, search
+    // is unchanged (checked against the CLI below).
+    let what_if = common::run(&[
+        "what-if",
+        repo().join("tests/fixtures/compose/stubs_live.hld").to_str().unwrap(),
+        "--fail",
+        "db",
+        "--format",
+        "json",
+    ]);
+    let predicted: serde_json::Value = serde_json::from_str(&what_if.stdout).unwrap();
+    for flow in predicted["flows"].as_array().unwrap() {
+        let name = flow["name"].as_str().unwrap();
+        let (statuses, _) = live_answers(&results, name);
+        let expected = if flow["status"] == "failed" { 503 } else { 200 };
+        assert_eq!(statuses, vec![expected; 4], "{name}: {results}");
+    }
+    assert_eq!(live_answers(&results, "read").0, vec![503; 4]);
+    assert_eq!(live_answers(&results, "search").0, vec![200; 4]);
+}

@@ -31,6 +31,7 @@ mod generator;
 mod init;
 mod io;
 mod knowledge_docs;
+mod local_stack;
 mod lsp;
 mod mermaid_render;
 mod playground;

@@ -26,6 +26,7 @@
 pub mod lb;
 pub mod readme;
 pub mod spec;
+pub mod stubs;
 
 use std::collections::BTreeSet;
 
@@ -180,9 +181,11 @@ pub fn build_with(design: &Design, options: Options) -> Result<Stack, String> {
             contents: config.render()?,
         });
     }
+    let estimates = crate::estimate::estimate(design, None);
+    files.extend(stubs::files(&plan, &estimates)?);
     files.push(GeneratedFile {
         path: "README.md".to_string(),
-        contents: readme::render(&plan)?,
+        contents: readme::render(&plan, &estimates)?,
     });
     let services = design
         .component_ids()
@@ -765,6 +768,13 @@ fn compose_file(plan: &Plan<'_>) -> Result<ComposeFile, String> {
                 kind: "bind".to_string(),
                 source: format!("./{file}"),
                 target: proxy.config.clone(),
+                read_only: true,
+            }],
+            // The stub program and the design it reads.
+            _ if run.role == Role::Stub => vec![Volume {
+                kind: "bind".to_string(),
+                source: format!("./{}", stubs::STUB_DIR),
+                target: stubs::MOUNT.to_string(),
                 read_only: true,
             }],
             _ => Vec::new(),

@@ -6,7 +6,10 @@ use askama::Template;
 
 use super::{FIRST_HOST_PORT, PLACEHOLDER_SECRET, Plan, Role, Runtime};
 use crate::emit::explain::md_escape;
+use crate::estimate::{Estimates, FlowStatus};
+use crate::format::ms;
 use crate::knowledge::{KnowledgeBase, ProxyDialect};
+use crate::model::{ComponentId, FlowId};
 
 pub struct EntryRow {
     pub component: String,
@@ -22,6 +25,13 @@ pub struct ServiceRow {
     pub containers: u32,
     pub health: String,
     pub notes: String,
+}
+
+/// A flow and the command that sends one of its requests.
+pub struct FlowRow {
+    pub name: String,
+    pub summary: String,
+    pub command: String,
 }
 
 pub struct AbsentRow {
@@ -42,7 +52,6 @@ pub struct ProxyRow {
 struct ReadmeTemplate {
     title: String,
     system: String,
-    project: String,
     entries: Vec<EntryRow>,
     services: Vec<ServiceRow>,
     absent: Vec<AbsentRow>,
@@ -54,6 +63,7 @@ struct ReadmeTemplate {
     first_port: u16,
     regions: Vec<String>,
     skipped: Vec<String>,
+    flows: Vec<FlowRow>,
 }
 
 /// Keeps a table cell one cell: hld's own text (which may hold code
@@ -70,7 +80,7 @@ fn user_text(text: &str) -> String {
     md_escape(text, false)
 }
 
-pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
+pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, String> {
     let design = plan.design;
     let mut entries = Vec::new();
     let mut services = Vec::new();
@@ -185,7 +195,7 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
     }
     let regions = if design.regions.len() > 1 {
         vec![format!(
-            "The design's regions ({}) run side by side on one network: the round trips between them (`rtt`) are not simulated.",
+            "The design's regions ({}) run side by side on one network: the stubs wait the round trips between them (`rtt`) before each call instead.",
             design
                 .regions
                 .iter()
@@ -214,7 +224,6 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
             .as_deref()
             .map_or_else(|| design.name.clone(), |label| md_escape(label, false)),
         system: design.name.clone(),
-        project: super::project_name(&design.name),
         entries,
         services,
         absent,
@@ -226,6 +235,11 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
         first_port: FIRST_HOST_PORT,
         regions,
         skipped,
+        flows: design
+            .flow_ids()
+            .zip(&estimates.flows)
+            .map(|(id, estimate)| flow_row(plan, id, estimate))
+            .collect(),
     };
     crate::emit::rendered("compose/README.md", template.render())
         .map(|text| {
@@ -234,4 +248,84 @@ pub(crate) fn render(plan: &Plan<'_>) -> Result<String, String> {
             text
         })
         .map_err(|error| error.to_string())
+}
+
+/// A flow's line in "Send the flows": where its requests enter the stack.
+fn flow_row(plan: &Plan<'_>, id: FlowId, estimate: &crate::estimate::FlowEstimate) -> FlowRow {
+    let design = plan.design;
+    let flow = design.flow(id);
+    let figures = match estimate.status {
+        FlowStatus::Ok => format!(
+            "hld estimate: p50 {}, p99 {}",
+            ms(estimate.latency.p50_ms),
+            ms(estimate.latency.p99_ms)
+        ),
+        FlowStatus::Overloaded => "hld estimate: overloaded (unbounded latency)".to_string(),
+    };
+    let header = format!("-H 'X-Hld-Flow: {}'", flow.id);
+    // The first visit that runs in the stack (a cdn or dns in front of it
+    // does not run, so requests go straight to what it forwards to).
+    // A flow that starts inside the system (a service's own events) enters
+    // at its first component.
+    let starts_at_client = flow
+        .client()
+        .is_some_and(|client| design.component(client).kind == crate::model::Kind::Client);
+    let entry = flow
+        .visits
+        .iter()
+        .enumerate()
+        .skip(usize::from(starts_at_client))
+        .find_map(|(idx, visit)| plan.run(visit.component).map(|run| (idx, visit.component, run)));
+    let command = match entry {
+        Some((idx, component, run)) if run.host_port.is_some() => {
+            let prefix = next_route(plan, id, idx, component);
+            format!(
+                "curl {header} http://127.0.0.1:{}{prefix}",
+                run.host_port.unwrap_or(FIRST_HOST_PORT)
+            )
+        }
+        Some((_, _, run)) if matches!(run.role, Role::Stub | Role::Proxy(_)) => format!(
+            "docker compose exec {} python3 -c \"import urllib.request as u; print(u.urlopen(u.Request('http://localhost:{}/', headers={{'X-Hld-Flow': '{}'}})).read().decode())\"",
+            run.service, run.spec.port, flow.id
+        ),
+        _ => format!(
+            "# no stub serves its first hop; run it with: python3 local.py --flow {}",
+            flow.id
+        ),
+    };
+    FlowRow {
+        name: cell(&flow.id),
+        summary: cell(&format!(
+            "{} rps from `{}`; {figures}",
+            crate::format::grouped(flow.rps),
+            flow.client().map_or("", |client| design.component(client).id.as_str())
+        )),
+        command,
+    }
+}
+
+/// The path prefix an entry proxy routes the flow's next visit by (`/` when
+/// it routes by nothing).
+fn next_route(plan: &Plan<'_>, flow: FlowId, visit: usize, proxy: ComponentId) -> String {
+    let design = plan.design;
+    let Some(Role::Proxy(dialect)) = plan.run(proxy).map(|run| run.role.clone()) else {
+        return "/".to_string();
+    };
+    let config = super::lb::ProxyConfig::build(plan, proxy, dialect);
+    let visits = &design.flow(flow).visits;
+    let next = visits
+        .get(visit)
+        .and_then(|visit| visit.steps.first())
+        .and_then(|step| step.calls.first())
+        .and_then(|call| visits.get(*call));
+    let Some(next) = next else {
+        return "/".to_string();
+    };
+    let callee = &design.component(next.component).id;
+    config
+        .backends
+        .iter()
+        .find(|backend| backend.servers.iter().any(|server| &server.component == callee))
+        .and_then(|backend| backend.prefix.clone())
+        .unwrap_or_else(|| "/".to_string())
 }
