@@ -1,6 +1,6 @@
 """Runs the design's stubs on this machine, without Docker, and drives its flows.
 
-    python3 local.py [--fail ID,...] [--requests N] [--deadline SECONDS]
+    python3 local.py [--fail ID,...] [--requests N] [--deadline SECONDS] [--flow NAME]
 
 Starts one stub process per component (`stubs/stub.py`, Python standard
 library only) listening on 127.0.0.1, every one but the clients: this script
