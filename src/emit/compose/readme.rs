@@ -102,7 +102,7 @@ pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, S
                 let health = if run.spec.healthcheck.is_some() {
                     "healthcheck".to_string()
                 } else if run.role == Role::Stub {
-                    "`/health` (no in-image tool, so dependents wait for start)".to_string()
+                    "`/healthz` (no in-image healthcheck, so dependents wait for start)".to_string()
                 } else {
                     "none (dependents wait for start)".to_string()
                 };
