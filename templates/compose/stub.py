@@ -37,6 +37,7 @@ stub, addresses from `--addresses`).
 """
 
 import argparse
+import errno
 import http.client
 import json
 import math
@@ -94,10 +95,16 @@ class Design:
 
     def resolve(self, caller, visit):
         """Who `caller` calls for `visit`, and over which link: the visit's
-        component when the caller links to it; a component of its role the
+        own hop when the caller is its caller; else (a rerouted request, the
+        caller a survivor standing in) the visit's component when the caller
+        links to it; a component of its role the
         caller links to (a rerouted request keeps to its own region);
         otherwise the hop as written."""
         callee = visit["component"]
+        own = visit["link"]
+        if own is not None and self.links[own]["from"] == caller:
+            # The link the flow chose (there may be several between two).
+            return callee, own
         direct = self.link_between(caller, callee)
         if direct is not None:
             return callee, direct
@@ -154,9 +161,10 @@ class Runner:
 
     # -- one visit ---------------------------------------------------------
 
-    def visit(self, flow, index, acting, probe=False):
+    def visit(self, flow, index, acting, probe=False, miss=False):
         """Runs visit `index` of `flow` as component `acting`; returns its
-        trace, or raises Failure."""
+        trace, or raises Failure. `miss`: a cdn or cache that is down and
+        gone past (what-if runs it at hit ratio 0)."""
         design = self.design
         visit = design.flows[flow]["visits"][index]
         spec = design.components[acting]
@@ -170,7 +178,7 @@ class Runner:
         # latency plus its steps), beside `ms`, what it took on this machine.
         trace["model_ms"] = round(drawn, 3)
         hit_ratio = spec.get("hit_ratio", 0.0)
-        if not probe and hit_ratio > 0 and visit["steps"] and design.chance() < hit_ratio:
+        if not probe and not miss and hit_ratio > 0 and visit["steps"] and design.chance() < hit_ratio:
             trace["hit"] = True
             # A hit skips the miss path, but needs it up (see the top).
             try:
@@ -180,9 +188,11 @@ class Runner:
                 raise Failure(failure.at, "hit, but its miss path is down: " + failure.reason, trace) from None
             trace["ms"] = elapsed_ms(started)
             return trace
-        if visit["state"] == "ack" and not probe:
-            # A queue: acknowledge now, hand the messages on afterwards.
-            background(lambda: self.quietly(lambda: self.steps(flow, index, acting)))
+        if visit["state"] == "ack":
+            # A queue: acknowledge now, hand the messages on afterwards
+            # (background work, which a probe does not follow).
+            if not probe:
+                background(lambda: self.quietly(lambda: self.steps(flow, index, acting)))
             trace["queued"] = True
         else:
             try:
@@ -215,14 +225,16 @@ class Runner:
                     except Exception as error:  # a bug must not hang the step
                         results[slot] = Failure(acting, "stub error: %r" % (error,))
 
-                threads = [
-                    threading.Thread(target=run, args=(slot, child), daemon=True)
-                    for slot, child in enumerate(calls[:MAX_PARALLEL])
-                ]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
+                # Every call, at most MAX_PARALLEL threads at a time.
+                for first in range(0, len(calls), MAX_PARALLEL):
+                    threads = [
+                        threading.Thread(target=run, args=(slot, calls[slot]), daemon=True)
+                        for slot in range(first, min(first + MAX_PARALLEL, len(calls)))
+                    ]
+                    for thread in threads:
+                        thread.start()
+                    for thread in threads:
+                        thread.join()
                 failed = [result for result in results if isinstance(result, Failure)]
                 done = [result for result in results if result is not None and not isinstance(result, Failure)]
                 traces.extend(done)
@@ -261,20 +273,19 @@ class Runner:
             # Fire and forget: costs its round trip, nobody waits for the rest.
             if probe:
                 return {"component": target, "visit": child, "skipped": True}
-            sleep_ms(link.get("rtt_ms", 0.0))
-            background(lambda: self.quietly(lambda: self.send(flow, child, target, link, False)))
-            return {"component": target, "visit": child, "background": True, "cost_ms": link.get("rtt_ms", 0.0)}
-        rtt = 0.0 if probe else link.get("rtt_ms", 0.0)
-        sleep_ms(rtt)
+            rtt = link.get("rtt_ms", 0.0)
+            sleep_ms(rtt)
+            quiet = dict(link, rtt_ms=0.0)
+            background(lambda: self.quietly(lambda: self.send(flow, child, target, quiet, False)))
+            return {"component": target, "visit": child, "background": True, "cost_ms": rtt}
         try:
-            trace = self.attempts(flow, child, target, link, probe)
-            trace["cost_ms"] = round(rtt + trace.get("model_ms", 0.0), 3)
-            return trace
+            return self.attempts(flow, child, target, link, probe)
         except Failure as failure:
             if not getattr(failure, "refused", False) or failure.at != target:
                 raise
             refused = failure
-        # Down: a balancer tries the survivors of the target's role.
+        # Down: a balancer tries the survivors of the target's role, each
+        # over its own link (its own round trip).
         if design.components[caller].get("balancer") and design.role(target) is not None:
             survivors = [
                 (index, link)
@@ -285,16 +296,18 @@ class Runner:
                 try:
                     trace = self.attempts(flow, child, other["to"], other, probe)
                     trace["moved_from"] = target
-                    trace["cost_ms"] = round(rtt + trace.get("model_ms", 0.0), 3)
                     return trace
                 except Failure as failure:
                     if not getattr(failure, "refused", False):
                         raise
-        # Down: the request goes on past a cdn or optional cache to its miss path.
+        # Down: the request goes on past a cdn or optional cache to its miss
+        # path; the caller plays it, as a miss (what-if: hit ratio 0).
         if visit.get("bypassable"):
-            trace = {"component": target, "visit": child, "bypassed": True}
-            trace["calls"], model = self.steps(flow, child, target, probe)
-            trace["cost_ms"] = round(rtt + model, 3)
+            rtt = 0.0 if probe else link.get("rtt_ms", 0.0)
+            sleep_ms(rtt)
+            trace = self.visit(flow, child, target, probe, miss=True)
+            trace["bypassed"] = True
+            trace["cost_ms"] = round(rtt + trace.get("model_ms", 0.0), 3)
             return trace
         raise refused
 
@@ -315,56 +328,114 @@ class Runner:
         return ordered
 
     def attempts(self, flow, child, target, link, probe):
-        """The call with its retries; the last failure when none succeeds."""
+        """The call with its retries (language.md section 7); the last
+        failure when none succeeds. A timed-out attempt costs the timeout in
+        the model; a refused one nothing (it fails fast)."""
+        spent = 0.0
         last = None
         for _ in range(1 + int(link.get("retries") or 0)):
             try:
-                return self.send(flow, child, target, link, probe)
+                trace = self.send(flow, child, target, link, probe)
             except Failure as failure:
+                spent += getattr(failure, "cost_ms", 0.0)
                 last = failure
+                continue
+            trace["cost_ms"] = round(spent + trace["cost_ms"], 3)
+            if spent:
+                trace["retried_ms"] = round(spent, 3)
+            return trace
         raise last
 
     def send(self, flow, child, target, link, probe):
+        """One attempt: reach the target (a refusal is immediate), wait the
+        link's round trip, then the target's visit. Its trace's `cost_ms` is
+        the round trip plus the visit's modelled time; with a `timeout`, an
+        attempt whose modelled time exceeds it fails and costs the timeout
+        (the round trip counts towards it)."""
         design = self.design
         address = design.addresses.get(target, {"how": "in_process"})
         how = address["how"]
+        rtt = 0.0 if probe else float(link.get("rtt_ms", 0.0))
+        timeout_ms = None if probe else link.get("timeout_ms")
+
+        def timed_out():
+            failure = Failure(target, "%s did not answer within its timeout (%g ms)" % (target, timeout_ms))
+            failure.cost_ms = timeout_ms
+            return failure
+
         if how in ("store", "in_process"):
             if how == "store":
                 connect(target, address, link)
+            sleep_ms(rtt if timeout_ms is None else min(rtt, timeout_ms))
+            if timeout_ms is not None and rtt >= timeout_ms:
+                raise timed_out()
             # The stub plays the component's part: its latency and calls.
-            return self.visit(flow, child, target, probe)
-        timeout = self.probe_timeout_s if probe else link_timeout_s(link)
+            trace = self.visit(flow, child, target, probe)
+        else:
+            trace = self.request(flow, child, target, address, link, probe, rtt, timeout_ms, timed_out)
+        cost = rtt + trace.get("model_ms", 0.0)
+        if timeout_ms is not None and cost > timeout_ms:
+            raise timed_out()
+        trace["cost_ms"] = round(cost, 3)
+        return trace
+
+    def request(self, flow, child, target, address, link, probe, rtt, timeout_ms, timed_out):
+        """An attempt over HTTP: the trace of the target's stub."""
+        design = self.design
         path = "/"
-        if how == "proxy":
+        if address["how"] == "proxy":
             path = route(design, flow, child, address)
         headers = {"X-Hld-Flow": flow, "X-Hld-Visit": str(child)}
         if probe:
             headers["X-Hld-Probe"] = "1"
+        # The model decides a timeout (above); the socket's is a backstop
+        # with room for this machine's own overhead.
+        if probe:
+            wait_s = self.probe_timeout_s
+        elif timeout_ms is not None:
+            wait_s = timeout_ms / 1000.0 * 1.5 + 1.0
+        else:
+            wait_s = DEFAULT_TIMEOUT_S
         try:
-            connection = http.client.HTTPConnection(address["host"], address["port"], timeout=timeout)
+            connection = http.client.HTTPConnection(address["host"], address["port"], timeout=wait_s)
             try:
+                connection.connect()
+                sleep_ms(rtt if timeout_ms is None else min(rtt, timeout_ms))
+                if timeout_ms is not None and rtt >= timeout_ms:
+                    raise timed_out()
                 connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 body = response.read()
             finally:
                 connection.close()
-        except ConnectionRefusedError:
-            failure = Failure(target, "%s is down (connection refused)" % target)
+        except (ConnectionRefusedError, socket.gaierror) as error:
+            # Nothing listens, or (Docker) a stopped container's name no
+            # longer resolves: the component is down.
+            failure = Failure(target, "%s is down (%s)" % (target, error))
             failure.refused = True
             raise failure from None
         except socket.timeout:
-            raise Failure(target, "%s did not answer within %g s" % (target, timeout)) from None
+            if timeout_ms is not None:
+                raise timed_out() from None
+            raise Failure(target, "%s did not answer within %g s" % (target, wait_s)) from None
         except OSError as error:
-            raise Failure(target, "%s: %s" % (target, error)) from None
+            failure = Failure(target, "%s: %s" % (target, error))
+            failure.refused = error.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH)
+            raise failure from None
         try:
             answer = json.loads(body.decode("utf-8"))
         except ValueError:
             answer = {}
+        if not isinstance(answer, dict):
+            answer = {}
         if response.status != 200:
-            failure = Failure(answer.get("at", target), answer.get("error", "%s answered %d" % (target, response.status)), answer.get("trace"))
-            # A proxy whose target is down answers 502: that is the target down.
-            failure.refused = response.status == 502
-            raise failure
+            # A proxy answers 502 when every server it routes to is down:
+            # the proxy is up, so a balancer in front of it does not move.
+            raise Failure(
+                answer.get("at", target),
+                answer.get("error", "%s answered %d" % (target, response.status)),
+                answer.get("trace"),
+            )
         return answer.get("trace", {"component": target, "visit": child})
 
 
@@ -451,11 +522,14 @@ def make_handler(runner, me):
 
         def reply(self, status, answer):
             body = json.dumps(answer).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the caller gave up (its timeout): nobody to answer
 
         def log_message(self, *args):
             pass
@@ -470,6 +544,18 @@ def exit_with_parent(parent):
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # A caller that hung up is routine (timeouts); anything else is one
+        # line, not a traceback per request.
+        error = sys.exc_info()[1]
+        if not isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            log("error serving %s: %r" % (client_address[0], error))
 
 
 def docker_addresses(data):
@@ -500,13 +586,11 @@ def main(argv=None):
     if args.parent:
         background(lambda: exit_with_parent(args.parent))
     if args.fd is not None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+        server = Server(("127.0.0.1", 0), handler, bind_and_activate=False)
         server.socket.close()
         server.socket = socket.socket(fileno=args.fd)
     else:
-        server = ThreadingHTTPServer((args.listen, args.port or 5678), handler)
-    server.daemon_threads = True
-    server.request_queue_size = 128
+        server = Server((args.listen, args.port or 5678), handler)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
