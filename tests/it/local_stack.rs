@@ -351,6 +351,7 @@ fn local_runner_stops_at_its_deadline_and_leaves_no_process() {
         (&["--fail", "nope"][..], "--fail names no component of the design: nope"),
         (&["--requests", "0"][..], "--requests must be between 1 and 100000"),
         (&["--flow", "nope"][..], "no flow nope"),
+        (&["--deadline", "nan"][..], "--deadline must be more than 0"),
     ] {
         let bad = local(&python, &dir, args);
         assert_eq!(bad.code, 2, "{args:?}: {}", bad.stderr);
