@@ -370,22 +370,7 @@ fn route(fixture: &str, sources: &[&str], count: usize) -> Option<serde_json::Va
 /// [`route`] for requests of each of `paths`: the answers per client
 /// address, then per path.
 fn route_paths(fixture: &str, sources: &[&str], count: usize, paths: &[&str]) -> Option<serde_json::Value> {
-    let Some(nginx) = find_program("nginx") else {
-        skip("nginx is not installed (apt-get install nginx-light)");
-        return None;
-    };
-    if let Some(reason) = namespaces_usable() {
-        skip(reason);
-        return None;
-    }
-    let Some(python) = find_program("python3") else {
-        skip("no python3 for the stand-in listeners");
-        return None;
-    };
-    if find_program("ip").is_none() {
-        skip("no ip (iproute2) to bring up loopback in the test namespace");
-        return None;
-    }
+    let (nginx, python) = namespace_tools()?;
     let stack = compose::build(&compile(&repo().join("tests/fixtures/compose").join(fixture))).unwrap();
     let config = stack
         .files
@@ -418,6 +403,42 @@ fn route_paths(fixture: &str, sources: &[&str], count: usize, paths: &[&str]) ->
         count,
         paths,
     ]);
+    Some(run_in_namespace(fixture, &dir, &hosts, &python, &script, &arguments))
+}
+
+/// The tools a live check in a network namespace needs: nginx and python3,
+/// or `None` after saying why it skips.
+fn namespace_tools() -> Option<(PathBuf, PathBuf)> {
+    let Some(nginx) = find_program("nginx") else {
+        skip("nginx is not installed (apt-get install nginx-light)");
+        return None;
+    };
+    if let Some(reason) = namespaces_usable() {
+        skip(reason);
+        return None;
+    }
+    let Some(python) = find_program("python3") else {
+        skip("no python3 for the stand-in listeners and the stubs");
+        return None;
+    };
+    if find_program("ip").is_none() {
+        skip("no ip (iproute2) to bring up loopback in the test namespace");
+        return None;
+    }
+    Some((nginx, python))
+}
+
+/// Runs `script` with `arguments` in a fresh mount and network namespace
+/// (loopback up, `hosts` over /etc/hosts) and returns the JSON it prints;
+/// fails with its output and nginx's error log otherwise. Removes `dir`.
+fn run_in_namespace(
+    what: &str,
+    dir: &Path,
+    hosts: &Path,
+    python: &Path,
+    script: &Path,
+    arguments: &serde_json::Value,
+) -> serde_json::Value {
     let output = Command::new("unshare")
         .args([
             "-m",
@@ -427,21 +448,21 @@ fn route_paths(fixture: &str, sources: &[&str], count: usize, paths: &[&str]) ->
             "ip link set lo up && mount --bind \"$1\" /etc/hosts && exec \"$2\" \"$3\" \"$4\"",
             "sh",
         ])
-        .arg(&hosts)
-        .arg(&python)
-        .arg(&script)
+        .arg(hosts)
+        .arg(python)
+        .arg(script)
         .arg(arguments.to_string())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "{fixture}: live routing failed:\n{stdout}\n{}\n{}",
+        "{what}: live run failed:\n{stdout}\n{}\n{}",
         String::from_utf8_lossy(&output.stderr),
         std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
     );
-    let _ = std::fs::remove_dir_all(&dir);
-    Some(serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}")))
+    let _ = std::fs::remove_dir_all(dir);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}"))
 }
 
 fn answers(value: &serde_json::Value, source: &str) -> Vec<String> {
@@ -633,22 +654,7 @@ fn readme_curl_lines(readme: &str) -> Vec<(String, String)> {
 /// nginx, with the stores `down` not running; each flow's answers as
 /// `[status, [components of the trace]]`.
 fn run_live_stubs(down: &[&str], count: usize) -> Option<serde_json::Value> {
-    let Some(nginx) = find_program("nginx") else {
-        skip("nginx is not installed (apt-get install nginx-light)");
-        return None;
-    };
-    if let Some(reason) = namespaces_usable() {
-        skip(reason);
-        return None;
-    }
-    let Some(python) = find_program("python3") else {
-        skip("no python3 for the stubs");
-        return None;
-    };
-    if find_program("ip").is_none() {
-        skip("no ip (iproute2) to bring up loopback in the test namespace");
-        return None;
-    }
+    let (nginx, python) = namespace_tools()?;
     let stack = compose::build(&compile(&repo().join("tests/fixtures/compose/stubs_live.hld"))).unwrap();
     let dir = scratch(&format!("stubs-live-{}", down.join("-")));
     let stack_dir = dir.join("stack");
@@ -687,30 +693,14 @@ fn run_live_stubs(down: &[&str], count: usize) -> Option<serde_json::Value> {
         "services": services, "stack": stack_dir, "nginx": nginx, "prefix": dir, "main_conf": main,
         "down": down, "requests": requests, "count": count, "entry_port": entry_port,
     });
-    let output = Command::new("unshare")
-        .args([
-            "-m",
-            "-n",
-            "sh",
-            "-c",
-            "ip link set lo up && mount --bind \"$1\" /etc/hosts && exec \"$2\" \"$3\" \"$4\"",
-            "sh",
-        ])
-        .arg(&hosts)
-        .arg(&python)
-        .arg(&script)
-        .arg(arguments.to_string())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "live stubs failed:\n{stdout}\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    Some(serde_json::from_str(stdout.trim()).unwrap_or_else(|error| panic!("{error}: {stdout}")))
+    Some(run_in_namespace(
+        "stubs_live.hld",
+        &dir,
+        &hosts,
+        &python,
+        &script,
+        &arguments,
+    ))
 }
 
 /// Statuses of a flow's answers, and every component its traces named.
