@@ -50,8 +50,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # The 99th percentile of the standard normal: sigma = ln(p99 / p50) / Z99.
 Z99 = 2.3263478740408408
-# A call without a `timeout` gives up after this long, so nothing hangs.
-DEFAULT_TIMEOUT_S = 30.0
+# A call without a `timeout` gives up after this long, so nothing hangs
+# (a design may model a minutes-long call; local.py's --deadline bounds a run).
+DEFAULT_TIMEOUT_S = 600.0
 # Threads for one parallel step, at most (a design can ask for many calls).
 MAX_PARALLEL = 64
 
@@ -303,11 +304,9 @@ class Runner:
         # Down: the request goes on past a cdn or optional cache to its miss
         # path; the caller plays it, as a miss (what-if: hit ratio 0).
         if visit.get("bypassable"):
-            rtt = 0.0 if probe else link.get("rtt_ms", 0.0)
-            sleep_ms(rtt)
-            trace = self.visit(flow, child, target, probe, miss=True)
+            # Over the same link, with its timeout and retries.
+            trace = self.attempts(flow, child, target, link, probe, {"how": "in_process"}, miss=True)
             trace["bypassed"] = True
-            trace["cost_ms"] = round(rtt + trace.get("model_ms", 0.0), 3)
             return trace
         raise refused
 
@@ -327,17 +326,21 @@ class Runner:
             ordered.append(pool.pop(slot))
         return ordered
 
-    def attempts(self, flow, child, target, link, probe):
+    def attempts(self, flow, child, target, link, probe, address=None, miss=False):
         """The call with its retries (language.md section 7); the last
-        failure when none succeeds. A timed-out attempt costs the timeout in
-        the model; a refused one nothing (it fails fast)."""
+        failure when none succeeds. On a link with a `timeout`, a failed
+        attempt costs the timeout in the model, wherever below it failed; a
+        refused one costs nothing (it fails fast, and a balancer moves the
+        request on)."""
         spent = 0.0
         last = None
+        timeout_ms = None if probe else link.get("timeout_ms")
         for _ in range(1 + int(link.get("retries") or 0)):
             try:
-                trace = self.send(flow, child, target, link, probe)
+                trace = self.send(flow, child, target, link, probe, address, miss)
             except Failure as failure:
-                spent += getattr(failure, "cost_ms", 0.0)
+                if timeout_ms is not None and not getattr(failure, "refused", False):
+                    spent += timeout_ms
                 last = failure
                 continue
             trace["cost_ms"] = round(spent + trace["cost_ms"], 3)
@@ -346,14 +349,15 @@ class Runner:
             return trace
         raise last
 
-    def send(self, flow, child, target, link, probe):
+    def send(self, flow, child, target, link, probe, address=None, miss=False):
         """One attempt: reach the target (a refusal is immediate), wait the
         link's round trip, then the target's visit. Its trace's `cost_ms` is
         the round trip plus the visit's modelled time; with a `timeout`, an
         attempt whose modelled time exceeds it fails and costs the timeout
         (the round trip counts towards it)."""
         design = self.design
-        address = design.addresses.get(target, {"how": "in_process"})
+        if address is None:
+            address = design.addresses.get(target, {"how": "in_process"})
         how = address["how"]
         rtt = 0.0 if probe else float(link.get("rtt_ms", 0.0))
         timeout_ms = None if probe else link.get("timeout_ms")
@@ -370,7 +374,7 @@ class Runner:
             if timeout_ms is not None and rtt >= timeout_ms:
                 raise timed_out()
             # The stub plays the component's part: its latency and calls.
-            trace = self.visit(flow, child, target, probe)
+            trace = self.visit(flow, child, target, probe, miss)
         else:
             trace = self.request(flow, child, target, address, link, probe, rtt, timeout_ms, timed_out)
         cost = rtt + trace.get("model_ms", 0.0)
@@ -388,14 +392,11 @@ class Runner:
         headers = {"X-Hld-Flow": flow, "X-Hld-Visit": str(child)}
         if probe:
             headers["X-Hld-Probe"] = "1"
-        # The model decides a timeout (above); the socket's is a backstop
-        # with room for this machine's own overhead.
-        if probe:
-            wait_s = self.probe_timeout_s
-        elif timeout_ms is not None:
-            wait_s = timeout_ms / 1000.0 * 1.5 + 1.0
-        else:
-            wait_s = DEFAULT_TIMEOUT_S
+        # The model decides a timeout (above). The socket's is a backstop
+        # only: a callee whose attempt the model times out still finishes
+        # its own work in real time (its calls, their retries), so it gets
+        # room far beyond the timeout.
+        wait_s = self.probe_timeout_s if probe else DEFAULT_TIMEOUT_S
         try:
             connection = http.client.HTTPConnection(address["host"], address["port"], timeout=wait_s)
             try:

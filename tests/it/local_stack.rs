@@ -345,6 +345,13 @@ fn local_runner_stops_at_its_deadline_and_leaves_no_process() {
     let flows = outcomes(&late.report);
     assert!(flows.iter().all(|(_, ok, failed)| ok + failed == 100_000), "{flows:?}");
     assert!(flows.iter().any(|(_, _, failed)| *failed > 0), "{flows:?}");
+    let not_sent = late.report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|flow| flow["not_sent"].as_u64())
+        .sum::<u64>();
+    assert!(not_sent > 0, "{}", late.report);
     assert!(processes_in(&dir).is_empty(), "{:?}", processes_in(&dir));
 
     for (args, needle) in [
