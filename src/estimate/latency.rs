@@ -19,7 +19,7 @@ use super::fft::Spectrum;
 use super::math::{fast_norm_cdf, norm_isf, norm_pdf};
 use super::queueing::{Loading, Wait};
 use crate::float::Portable;
-use crate::model::{Component, ComponentId, Design, Fanout, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
+use crate::model::{Component, ComponentId, Design, Flow, Kind, Link, LinkId, Origin, RegionId, Slo};
 
 /// Where a link's round trip came from (language.md §4, "Latency").
 #[derive(Clone, Debug, PartialEq)]
@@ -282,10 +282,7 @@ impl PathModel {
             } else {
                 node_latency(p50, p99)
             };
-            let shards = incoming
-                .filter(|link_id| options.fanout && design.link(*link_id).fanout == Fanout::All)
-                .and(component.shard.as_ref())
-                .map_or(1, |shard| shard.count.max(1));
+            let shards = super::tree::shards(design, incoming, component_id, options);
             if let NodeLatency::Random { law, .. } = &mut latency {
                 *law = law.max_of(shards);
                 latency = NodeLatency::Random { law: *law, shards };

@@ -585,8 +585,14 @@ impl Engine<'_> {
     }
 }
 
-/// The `fanout = all` shard count of the hop into a visit.
-fn shards(design: &Design, link: Option<crate::model::LinkId>, component: ComponentId, options: LatencyOptions) -> u32 {
+/// The `fanout = all` shard count of the hop into a visit: the draws of
+/// its latency (the stubs of `hld compose` draw as many).
+pub(crate) fn shards(
+    design: &Design,
+    link: Option<crate::model::LinkId>,
+    component: ComponentId,
+    options: LatencyOptions,
+) -> u32 {
     link.filter(|link_id| options.fanout && design.link(*link_id).fanout == Fanout::All)
         .and(design.component(component).shard.as_ref())
         .map_or(1, |shard| shard.count.max(1))

@@ -32,7 +32,7 @@ use super::dist::LawCache;
 use super::moves::{self, Reroute};
 use super::queueing::Loading;
 use super::{Estimates, FlowEstimate, FlowStatus, estimate, flow_estimate};
-use crate::model::{ComponentId, Design, FlowId, Kind, LinkId, RegionId, VisitSync};
+use crate::model::{ComponentId, Design, Flow, FlowId, Kind, LinkId, RegionId, VisitId, VisitSync};
 
 /// What fails.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -353,15 +353,7 @@ fn trace(design: &Design, flow: FlowId, scenario: &Scenario, start: usize) -> Tr
         let broken = match visit.link {
             Some(link) if scenario.cuts(design, link) => Some(Break::Cut(link)),
             _ if scenario.is_down(id) => {
-                let component = design.component(id);
-                let skippable = component.kind == Kind::Cdn || component.is_optional_cache();
-                // The request goes on past it (a waited-for call follows) to
-                // its origin: a miss.
-                let waited_call = visit
-                    .steps
-                    .iter()
-                    .any(|step| step.calls.iter().any(|call| waits(*call)));
-                if skippable && waited_call {
+                if goes_past(design, flow, position) {
                     if !out.bypassed.contains(&id) {
                         out.bypassed.push(id);
                     }
@@ -406,6 +398,24 @@ fn trace(design: &Design, flow: FlowId, scenario: &Scenario, start: usize) -> Tr
         return out;
     }
     out
+}
+
+/// Whether a request goes on past this visit when its component is down:
+/// a cdn or optional cache (`cache_aside`, `read_through`) with a
+/// waited-for call, its miss path to the origin. The stubs of
+/// `hld compose` go past it the same way.
+pub fn goes_past(design: &Design, flow: &Flow, visit: VisitId) -> bool {
+    let component = design.component(flow.visits[visit].component);
+    let skippable = component.kind == Kind::Cdn || component.is_optional_cache();
+    skippable
+        && flow.visits[visit].steps.iter().any(|step| {
+            step.calls.iter().any(|call| {
+                flow.visits
+                    .get(*call)
+                    .and_then(|callee| callee.link)
+                    .is_some_and(|link| design.link_waits(link))
+            })
+        })
 }
 
 /// The expected attempts of a flow cut by the scenario, on its kept

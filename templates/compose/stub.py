@@ -363,9 +363,8 @@ class Runner:
         timeout_ms = None if probe else link.get("timeout_ms")
 
         def timed_out():
-            failure = Failure(target, "%s did not answer within its timeout (%g ms)" % (target, timeout_ms))
-            failure.cost_ms = timeout_ms
-            return failure
+            # `attempts` charges the timeout for it.
+            return Failure(target, "%s did not answer within its timeout (%g ms)" % (target, timeout_ms))
 
         if how in ("store", "in_process"):
             if how == "store":

@@ -116,6 +116,15 @@ fn interpolate(value: &str, env: &BTreeMap<String, String>) -> String {
 }
 
 /// Everything about a stack that a schema cannot check.
+/// Whether the knowledge base says `image` listens on `port`.
+fn image_listens(base: &KnowledgeBase, image: &str, port: &str) -> bool {
+    base.technologies
+        .iter()
+        .filter_map(|technology| technology.compose.as_ref())
+        .chain(base.stub.as_ref())
+        .any(|spec| spec.image == image && spec.port.to_string() == port)
+}
+
 fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschema::Validator) {
     let yaml = file(stack, "compose.yaml");
     let doc: Value = serde_saphyr::from_str(yaml).unwrap_or_else(|error| panic!("{name}: {error}\n{yaml}"));
@@ -274,14 +283,11 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
                 .get(host)
                 .unwrap_or_else(|| panic!("{name}: {} proxies to missing {host}", config.path));
             let image = target["image"].as_str().unwrap();
-            let listens = base
-                .technologies
-                .iter()
-                .filter_map(|technology| technology.compose.as_ref())
-                .chain(base.stub.as_ref())
-                .filter(|spec| spec.image == image)
-                .any(|spec| spec.port.to_string() == port);
-            assert!(listens, "{name}: {} sends {host} traffic to port {port}", config.path);
+            assert!(
+                image_listens(base, image, port),
+                "{name}: {} sends {host} traffic to port {port}",
+                config.path
+            );
         }
     }
 
@@ -300,14 +306,11 @@ fn check_stack(name: &str, design: &Design, stack: &Stack, validator: &jsonschem
                     .get(host)
                     .unwrap_or_else(|| panic!("{name}: stubs.json sends {} to missing {host}", component.id));
                 let image = target["image"].as_str().unwrap();
-                let port = docker["port"].as_u64().unwrap();
-                let listens = base
-                    .technologies
-                    .iter()
-                    .filter_map(|technology| technology.compose.as_ref())
-                    .chain(base.stub.as_ref())
-                    .any(|spec| spec.image == image && u64::from(spec.port) == port);
-                assert!(listens, "{name}: stubs.json reaches {host} on port {port}");
+                let port = docker["port"].to_string();
+                assert!(
+                    image_listens(base, image, &port),
+                    "{name}: stubs.json reaches {host} on port {port}"
+                );
             }
             Some("in_process") => assert!(
                 !services

@@ -193,6 +193,15 @@ impl ProxyConfig {
         }
     }
 
+    /// The path prefix that routes to a target component (`None` when the
+    /// proxy routes by nothing, or the component is not its target).
+    pub fn prefix_of(&self, component: &str) -> Option<&str> {
+        self.backends
+            .iter()
+            .find(|backend| backend.servers.iter().any(|server| server.component == component))
+            .and_then(|backend| backend.prefix.as_deref())
+    }
+
     /// The nginx directive for the algorithm, if any (weighted round robin
     /// is nginx's default).
     pub fn nginx_directive(&self) -> Option<String> {

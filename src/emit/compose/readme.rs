@@ -80,12 +80,16 @@ fn user_text(text: &str) -> String {
     md_escape(text, false)
 }
 
+/// The routing of each proxy, built once per README.
+type ProxyConfigs = std::collections::BTreeMap<ComponentId, super::lb::ProxyConfig>;
+
 pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, String> {
     let design = plan.design;
     let mut entries = Vec::new();
     let mut services = Vec::new();
     let mut absent = Vec::new();
     let mut proxies = Vec::new();
+    let mut configs = ProxyConfigs::new();
     let mut secrets = std::collections::BTreeSet::new();
     for id in design.component_ids() {
         let component = design.component(id);
@@ -136,7 +140,9 @@ pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, S
                 if let Role::Proxy(dialect) = run.role
                     && let Some(file) = &run.config_file
                 {
-                    let config = super::lb::ProxyConfig::build(plan, id, dialect);
+                    let config = configs
+                        .entry(id)
+                        .or_insert_with(|| super::lb::ProxyConfig::build(plan, id, dialect));
                     let dialect_name = match dialect {
                         ProxyDialect::Nginx => "nginx",
                         ProxyDialect::Haproxy => "HAProxy",
@@ -238,7 +244,7 @@ pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, S
         flows: design
             .flow_ids()
             .zip(&estimates.flows)
-            .map(|(id, estimate)| flow_row(plan, id, estimate))
+            .map(|(id, estimate)| flow_row(plan, &configs, id, estimate))
             .collect(),
     };
     crate::emit::rendered("compose/README.md", template.render())
@@ -251,7 +257,7 @@ pub(crate) fn render(plan: &Plan<'_>, estimates: &Estimates) -> Result<String, S
 }
 
 /// A flow's line in "Send the flows": where its requests enter the stack.
-fn flow_row(plan: &Plan<'_>, id: FlowId, estimate: &crate::estimate::FlowEstimate) -> FlowRow {
+fn flow_row(plan: &Plan<'_>, configs: &ProxyConfigs, id: FlowId, estimate: &crate::estimate::FlowEstimate) -> FlowRow {
     let design = plan.design;
     let flow = design.flow(id);
     let figures = match estimate.status {
@@ -278,7 +284,7 @@ fn flow_row(plan: &Plan<'_>, id: FlowId, estimate: &crate::estimate::FlowEstimat
         .find_map(|(idx, visit)| plan.run(visit.component).map(|run| (idx, visit.component, run)));
     let command = match entry {
         Some((idx, component, run)) if run.host_port.is_some() => {
-            let prefix = next_route(plan, id, idx, component);
+            let prefix = next_route(plan, configs, id, idx, component);
             format!(
                 "curl {header} http://127.0.0.1:{}{prefix}",
                 run.host_port.unwrap_or(FIRST_HOST_PORT)
@@ -306,12 +312,11 @@ fn flow_row(plan: &Plan<'_>, id: FlowId, estimate: &crate::estimate::FlowEstimat
 
 /// The path prefix an entry proxy routes the flow's next visit by (`/` when
 /// it routes by nothing).
-fn next_route(plan: &Plan<'_>, flow: FlowId, visit: usize, proxy: ComponentId) -> String {
+fn next_route(plan: &Plan<'_>, configs: &ProxyConfigs, flow: FlowId, visit: usize, proxy: ComponentId) -> String {
     let design = plan.design;
-    let Some(Role::Proxy(dialect)) = plan.run(proxy).map(|run| run.role.clone()) else {
+    let Some(config) = configs.get(&proxy) else {
         return "/".to_string();
     };
-    let config = super::lb::ProxyConfig::build(plan, proxy, dialect);
     let visits = &design.flow(flow).visits;
     let next = visits
         .get(visit)
@@ -321,11 +326,8 @@ fn next_route(plan: &Plan<'_>, flow: FlowId, visit: usize, proxy: ComponentId) -
     let Some(next) = next else {
         return "/".to_string();
     };
-    let callee = &design.component(next.component).id;
     config
-        .backends
-        .iter()
-        .find(|backend| backend.servers.iter().any(|server| &server.component == callee))
-        .and_then(|backend| backend.prefix.clone())
-        .unwrap_or_else(|| "/".to_string())
+        .prefix_of(&design.component(next.component).id)
+        .unwrap_or("/")
+        .to_string()
 }

@@ -29,8 +29,9 @@ use serde::Serialize;
 
 use super::lb::ProxyConfig;
 use super::{GeneratedFile, Plan, Role, Runtime};
+use crate::estimate::latency::LatencyOptions;
 use crate::estimate::{Estimates, FlowStatus};
-use crate::model::{Design, Fanout, Kind, VisitSync};
+use crate::model::{Design, Kind, VisitSync};
 
 const STUB_PY: &str = include_str!("../../../templates/compose/stub.py");
 const LOCAL_PY: &str = include_str!("../../../templates/compose/local.py");
@@ -163,20 +164,14 @@ fn config<'a>(plan: &Plan<'a>, estimates: &Estimates) -> Config<'a> {
         .component_ids()
         .map(|id| {
             let component = design.component(id);
+            let is_client = component.kind == Kind::Client;
             ComponentStub {
                 id: &component.id,
                 kind: component.kind.as_str(),
                 role: component.role.as_deref(),
-                p50_ms: if component.kind == Kind::Client {
-                    0.0
-                } else {
-                    component.latency.p50_ms
-                },
-                p99_ms: if component.kind == Kind::Client {
-                    0.0
-                } else {
-                    component.latency.p99_ms
-                },
+                // A client adds nothing (its network hop is its link).
+                p50_ms: if is_client { 0.0 } else { component.latency.p50_ms },
+                p99_ms: if is_client { 0.0 } else { component.latency.p99_ms },
                 hit_ratio: if matches!(component.kind, Kind::Cdn | Kind::Cache) {
                     component.hit_ratio()
                 } else {
@@ -234,18 +229,10 @@ fn flow_stub<'a>(
         .enumerate()
         .map(|(idx, visit)| {
             let component = design.component(visit.component);
-            // What-if's bypass rule (estimate/what_if.rs, `trace`).
-            let waited_call = visit.steps.iter().any(|step| {
-                step.calls
-                    .iter()
-                    .any(|call| flow.visits[*call].link.is_some_and(|link| design.link_waits(link)))
-            });
-            let bypassable = (component.kind == Kind::Cdn || component.is_optional_cache()) && waited_call;
-            let draws = visit
-                .link
-                .filter(|link| design.link(*link).fanout == Fanout::All)
-                .and(component.shard.as_ref())
-                .map_or(1, |shard| shard.count.max(1));
+            // What-if's own rule for going past a down cdn or cache, and
+            // the estimate's draws for a `fanout = all` hop.
+            let bypassable = crate::estimate::what_if::goes_past(design, flow, idx);
+            let draws = crate::estimate::tree::shards(design, visit.link, visit.component, LatencyOptions::default());
             VisitStub {
                 component: &component.id,
                 parent: visit.parent,
